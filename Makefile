@@ -1,0 +1,92 @@
+# The two commands (see README.md): `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
+PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection
+PYTHON ?= python3
+SWIFT_BUILD_FLAGS ?=
+
+# The API and the standard protos it serves, as named inside proto/.
+API_PROTOS := $(shell cd proto && find cqmon -name '*.proto' | sort)
+STD_PROTOS := grpc/health/v1/health.proto grpc/reflection/v1/reflection.proto \
+              grpc/reflection/v1alpha/reflection.proto google/rpc/status.proto google/rpc/error_details.proto
+WKT_PROTOS := google/protobuf/timestamp.proto google/protobuf/duration.proto google/protobuf/any.proto
+ALL_PROTOS := $(API_PROTOS) $(STD_PROTOS) $(WKT_PROTOS)
+FIXTURE_PROTOS := cqmon/testing/shapes.proto
+PROTO_INCLUDE := /usr/include
+
+GEN := .build/gen
+CODEC_C := Sources/CProtoCodec
+CODEC_SWIFT := Sources/ProtoCodec/Generated
+FIX_C := Tests/Fixtures/C
+FIX_SWIFT := Tests/Fixtures/Swift/Generated
+
+.PHONY: help deps pydeps build generate check-generated test run bench-codec fuzz clean-generated
+
+help:
+	@echo "make run              install what is missing, build, create dev certificates, start the server"
+	@echo "make test             install what is missing, build, run every test"
+	@echo "make generate         regenerate ProtoCodec from proto/ (committed; CI checks it is current)"
+	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
+	@echo "make fuzz             a long libFuzzer run over the decoder"
+
+# apt packages, installed only when missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# Python packages for the interoperability tests, installed only when missing.
+pydeps:
+	@$(PYTHON) -c "import google.protobuf, grpc, grpc_tools, grpc_health, grpc_reflection" 2>/dev/null || \
+	  $(PYTHON) -m pip install -q --disable-pip-version-check $(PIP_PACKAGES)
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+# Everything generated from proto/: protoc-c's C, the descriptor set, ProtoCodecGen's Swift.
+generate: deps
+	swift build --product ProtoCodecGen
+	rm -rf $(GEN) && mkdir -p $(GEN)/c $(GEN)/fixc
+	protoc -Iproto -I$(PROTO_INCLUDE) --include_imports --include_source_info \
+	  --descriptor_set_out=$(GEN)/descriptors.pb $(ALL_PROTOS)
+	protoc -Iproto -ITests/Fixtures/proto -I$(PROTO_INCLUDE) --include_imports \
+	  --descriptor_set_out=$(GEN)/fixtures.pb $(FIXTURE_PROTOS) $(ALL_PROTOS)
+	protoc-c -Iproto -I$(PROTO_INCLUDE) --c_out=$(GEN)/c $(ALL_PROTOS)
+	protoc-c -Iproto -ITests/Fixtures/proto -I$(PROTO_INCLUDE) --c_out=$(GEN)/fixc $(FIXTURE_PROTOS)
+	rm -rf $(CODEC_C)/generated $(CODEC_C)/include/cqmon $(CODEC_C)/include/grpc $(CODEC_C)/include/google $(CODEC_SWIFT)
+	rm -rf $(FIX_C) $(FIX_SWIFT) && mkdir -p $(FIX_C) $(FIX_SWIFT) $(CODEC_SWIFT)
+	scripts/place-protoc-c.sh $(GEN)/c $(CODEC_C)
+	scripts/place-protoc-c.sh $(GEN)/fixc $(FIX_C)
+	.build/debug/ProtoCodecGen --descriptor-set $(GEN)/descriptors.pb --swift-out $(CODEC_SWIFT) \
+	  --c-module CProtoCodec --modulemap $(CODEC_C)/include/module.modulemap \
+	  --header pc_arena.h --header cqmon_descriptor_set.h \
+	  --embed-c $(CODEC_C)/generated/descriptor_set.c --embed-symbol cqmon_descriptor_set \
+	  $(ALL_PROTOS)
+	.build/debug/ProtoCodecGen --descriptor-set $(GEN)/fixtures.pb --swift-out $(FIX_SWIFT) \
+	  --c-module CProtoFixtures --import ProtoCodec --modulemap $(FIX_C)/include/module.modulemap \
+	  $(FIXTURE_PROTOS)
+
+# CI: the committed generated files are exactly what `make generate` writes.
+GENERATED := Sources/CProtoCodec Sources/ProtoCodec/Generated Tests/Fixtures/C Tests/Fixtures/Swift/Generated
+check-generated: generate
+	@if ! git diff --quiet -- $(GENERATED) || [ -n "$$(git ls-files --others --exclude-standard -- $(GENERATED))" ]; then \
+	  echo "generated files differ from proto/: run 'make generate' and commit"; \
+	  git status --short -- $(GENERATED); exit 1; \
+	fi
+
+test: deps pydeps
+	$(MAKE) check-generated
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	$(PYTHON) -m pytest -q Tests/interop
+
+bench-codec: deps
+	swift run -c release CodecBenchmark
+
+fuzz: deps
+	scripts/fuzz.sh long
