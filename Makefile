@@ -84,6 +84,7 @@ test: deps pydeps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) -m pytest -q Tests/interop
+	scripts/fuzz.sh short
 
 bench-codec: deps
 	swift run -c release CodecBenchmark

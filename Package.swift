@@ -55,6 +55,20 @@ let package = Package(
       dependencies: ["ProtoCodec", "ProtoFixtures", "CProtoFixtures", "CProtoCodec"]
     ),
 
+    // The Swift side of Tests/interop/test_codec_interop.py.
+    .executableTarget(
+      name: "CodecInterop",
+      dependencies: ["ProtoCodec", "ProtoFixtures"],
+      path: "Tests/interop/CodecInterop"
+    ),
+
+    // libFuzzer target over the decoder; built only by scripts/fuzz.sh (-sanitize=fuzzer).
+    .executableTarget(
+      name: "CodecFuzz",
+      dependencies: ["ProtoCodec", "ProtoFixtures"],
+      path: "Fuzz/CodecFuzz"
+    ),
+
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",

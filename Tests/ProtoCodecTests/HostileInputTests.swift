@@ -17,7 +17,7 @@ struct HostileInputTests {
 
   @Test("every truncation of a valid message decodes or fails cleanly, never crashes")
   func truncations() throws {
-    let bytes = try Samples.tree.serializedBytes()
+    let bytes = try ShapeSamples.tree.serializedBytes()
     var failures = 0
     for end in 0..<bytes.count {
       if failure(Cqmon_Testing_Tree.self, Array(bytes[..<end])) != nil { failures += 1 }
@@ -99,7 +99,7 @@ struct HostileInputTests {
   func tooDeep() throws {
     let limits = ProtoDecodingLimits(maxMessageBytes: 1 << 20, maxDepth: 20)
     // 9 Chain/Link pairs + the top Chain = 19 levels: accepted.
-    var decoded = try Cqmon_Testing_Chain(serializedBytes: Samples.chainBytes(links: 9), limits: limits)
+    var decoded = try Cqmon_Testing_Chain(serializedBytes: WireBytes.chainBytes(links: 9), limits: limits)
     var depth = 1
     while let link = decoded.next {
       depth += 1
@@ -108,11 +108,11 @@ struct HostileInputTests {
       decoded = chain
     }
     #expect(depth == 19)
-    let error = failure(Cqmon_Testing_Chain.self, Samples.chainBytes(links: 10), limits: limits)
+    let error = failure(Cqmon_Testing_Chain.self, WireBytes.chainBytes(links: 10), limits: limits)
     #expect(error?.reason == .tooDeep)
     #expect(error?.field.hasPrefix("next.next.next") == true)
     // The default limit (100) stops a hostile 5000-level message.
-    #expect(failure(Cqmon_Testing_Chain.self, Samples.chainBytes(links: 2500))?.reason == .tooDeep)
+    #expect(failure(Cqmon_Testing_Chain.self, WireBytes.chainBytes(links: 2500))?.reason == .tooDeep)
   }
 
   @Test("a message over the size limit is refused before it is read")
@@ -148,7 +148,7 @@ struct HostileInputTests {
     #expect(throws: ProtoDecodingError.self) { _ = try deserializer.deserialize([UInt8]([0x0A, 0x05])) }
     let error = ProtoDecodingError(reason: .truncated, field: "name", messageType: "x", detail: "d")
     #expect(error.rpcErrorCode == .invalidArgument)
-    let bytes: [UInt8] = try ProtoSerializer<Cqmon_Testing_Tree>().serialize(Samples.tree)
-    #expect(try deserializer.deserialize(bytes) == Samples.tree)
+    let bytes: [UInt8] = try ProtoSerializer<Cqmon_Testing_Tree>().serialize(ShapeSamples.tree)
+    #expect(try deserializer.deserialize(bytes) == ShapeSamples.tree)
   }
 }

@@ -10,8 +10,8 @@ struct RoundTripTests {
 
   @Test("every scalar type, singular and repeated, at its extremes")
   func scalars() throws {
-    let decoded = try roundTrip(Samples.scalars)
-    #expect(decoded == Samples.scalars)
+    let decoded = try roundTrip(ShapeSamples.scalars)
+    #expect(decoded == ShapeSamples.scalars)
     #expect(decoded.blob == [0, 1, 0, 255, 0], "bytes keep their zero bytes")
   }
 
@@ -28,7 +28,7 @@ struct RoundTripTests {
 
   @Test("nested messages, repeated messages, oneof, maps, a well-known type, recursion")
   func tree() throws {
-    #expect(try roundTrip(Samples.tree) == Samples.tree)
+    #expect(try roundTrip(ShapeSamples.tree) == ShapeSamples.tree)
   }
 
   @Test("each member of a oneof, including empty values, which still count as set")

@@ -1,9 +1,10 @@
 import ProtoCodec
-import ProtoFixtures
 
-/// Messages used by several tests.
-enum Samples {
-  static let scalars = Cqmon_Testing_Scalars.with {
+/// Values exercising every shape of shapes.proto. The round-trip tests use them, and they are
+/// the golden values of the interop test, whose Python side (`Tests/interop/test_codec_interop.py`)
+/// builds the same ones with Google's protobuf: keep the two in step.
+public enum ShapeSamples {
+  public static let scalars = Cqmon_Testing_Scalars.with {
     $0.i32 = .min
     $0.i64 = .max
     $0.u32 = .max
@@ -15,8 +16,8 @@ enum Samples {
     $0.sf32 = -1
     $0.sf64 = -9_007_199_254_740_993
     $0.flag = true
-    $0.real32 = -0.0
-    $0.real64 = .infinity
+    $0.real32 = 1.5
+    $0.real64 = -2.0e-300
     $0.text = "重庆市生态环境局 — monitoring ✓ 🌧"
     $0.blob = [0, 1, 0, 255, 0]
     $0.colour = .green
@@ -31,14 +32,14 @@ enum Samples {
     $0.rSf32 = [-5, 5]
     $0.rSf64 = [.min]
     $0.rFlag = [true, false, true]
-    $0.rReal32 = [1.5, -2.25, .greatestFiniteMagnitude]
-    $0.rReal64 = [.pi, -.infinity, 5e-324]
+    $0.rReal32 = [1.5, -2.25, 0.1]
+    $0.rReal64 = [3.141592653589793, -.infinity, 5e-324]
     $0.rText = ["", "a", "化学需氧量", "HJ 828—2017"]
     $0.rBlob = [[], [0], [0, 0, 0]]
-    $0.rColour = [.red, .minus, Cqmon_Testing_Colour(rawValue: 77)]
+    $0.rColour = [.red, .minus, .init(rawValue: 77)]
   }
 
-  static let tree = Cqmon_Testing_Tree.with {
+  public static let tree = Cqmon_Testing_Tree.with {
     $0.name = "root"
     $0.first = .with { $0.name = "first"; $0.weight = -7 }
     $0.leaves = (0..<5).map { index in .with { $0.name = "leaf \(index)"; $0.weight = Int64(index) } }
@@ -48,26 +49,5 @@ enum Samples {
     $0.at = .with { $0.seconds = 1_764_979_200; $0.nanos = 123_456_789 }
     $0.scalars = scalars
     $0.chain = .with { $0.next = .with { $0.value = "depth 2"; $0.next = .with { $0.next = .with { $0.value = "depth 4" } } } }
-  }
-
-  /// A chain of `links` nested Link/Chain pairs, encoded by hand so that its depth is exact.
-  static func chainBytes(links: Int) -> [UInt8] {
-    var bytes: [UInt8] = []
-    for _ in 0..<(2 * links) {
-      // Each level is field 1 (length-delimited) holding the level below.
-      bytes = [0x0A] + varint(UInt64(bytes.count)) + bytes
-    }
-    return bytes
-  }
-
-  static func varint(_ value: UInt64) -> [UInt8] {
-    var value = value
-    var out: [UInt8] = []
-    while value >= 0x80 {
-      out.append(UInt8(value & 0x7F) | 0x80)
-      value >>= 7
-    }
-    out.append(UInt8(value))
-    return out
   }
 }

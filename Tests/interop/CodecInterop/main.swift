@@ -1,0 +1,60 @@
+// The Swift side of the codec interoperability test (Tests/interop/test_codec_interop.py).
+//
+//   CodecInterop encode DIR   writes each case, encoded by ProtoCodec, to DIR/<case>.bin
+//   CodecInterop check DIR    decodes DIR/<case>.bin (made by Python protobuf) and compares it
+//                             with the case's expected value; prints one line per case
+//
+// The Python test builds the same values with Google's protobuf, independently.
+
+import Foundation
+import ProtoCodec
+import ProtoFixtures
+
+struct Case {
+  let name: String
+  let encode: () throws -> [UInt8]
+  let matches: ([UInt8]) throws -> Bool
+}
+
+func makeCase<M: ProtoMessage>(_ name: String, _ value: M) -> Case {
+  Case(
+    name: name,
+    encode: { try value.serializedBytes() },
+    matches: { try M(serializedBytes: $0) == value }
+  )
+}
+
+let cases: [Case] = [
+  makeCase("scalars", ShapeSamples.scalars),
+  makeCase("tree", ShapeSamples.tree),
+  makeCase("presence_zero", Cqmon_Testing_Presence.with { $0.count = 0 }),
+  makeCase("presence_unset", Cqmon_Testing_Presence()),
+  makeCase("oneof_empty_label", Cqmon_Testing_Tree.with { $0.label = "" }),
+  makeCase("unknown_enum", Cqmon_Testing_Scalars.with { $0.colour = .init(rawValue: 12345); $0.rColour = [.init(rawValue: -9), .red] }),
+  makeCase("empty", Cqmon_Testing_Empty()),
+  makeCase("activity", ActivityFixture.request(events: 30, analyses: 60)),
+]
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, ["encode", "check"].contains(arguments[1]) else {
+  FileHandle.standardError.write(Data("usage: CodecInterop encode|check DIR\n".utf8))
+  exit(2)
+}
+let directory = URL(fileURLWithPath: arguments[2])
+var failed = false
+for item in cases {
+  let file = directory.appendingPathComponent(item.name + ".bin")
+  do {
+    if arguments[1] == "encode" {
+      try Data(try item.encode()).write(to: file)
+    } else {
+      let ok = try item.matches([UInt8](try Data(contentsOf: file)))
+      print("\(item.name): \(ok ? "equal" : "DIFFERENT")")
+      failed = failed || !ok
+    }
+  } catch {
+    print("\(item.name): ERROR \(error)")
+    failed = true
+  }
+}
+exit(failed ? 1 : 0)
