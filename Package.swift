@@ -72,7 +72,7 @@ let package = Package(
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",
-      dependencies: ["ProtoCodec", "CProtoCodec"],
+      dependencies: ["ProtoCodec", "CProtoCodec", "ProtoFixtures"],
       path: "Benchmarks/CodecBenchmark"
     ),
   ]

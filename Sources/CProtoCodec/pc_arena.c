@@ -4,22 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct PCBlock {
-	struct PCBlock *next;
-	size_t size;
-	size_t used;
-	/* followed by `size` bytes, 16-aligned */
-} PCBlock;
-
-struct PCArena {
-	ProtobufCAllocator allocator; /* first, so the allocator pointer is the arena pointer */
-	PCBlock *head;
-	size_t total;
-};
-
-#define PC_ALIGN 16u
-#define PC_HEADER ((sizeof(PCBlock) + PC_ALIGN - 1) & ~(size_t)(PC_ALIGN - 1))
-
 static void *pc_allocator_alloc(void *data, size_t size)
 {
 	return pc_arena_alloc((PCArena *)data, size);
@@ -74,25 +58,68 @@ void pc_arena_destroy(PCArena *arena)
 	free(arena);
 }
 
-void *pc_arena_alloc(PCArena *arena, size_t size)
+/* Arenas larger than this are not kept for reuse: one huge message should not pin memory. */
+#define PC_CACHE_LIMIT ((size_t)8 << 20)
+
+static _Thread_local PCArena *pc_cached;
+
+PCArena *pc_arena_acquire(size_t first_block)
 {
-	size_t rounded = (size + PC_ALIGN - 1) & ~(size_t)(PC_ALIGN - 1);
-	if (rounded < size)
-		return NULL; /* overflow */
-	PCBlock *block = arena->head;
-	if (block->size - block->used < rounded) {
-		size_t next_size = block->size * 2;
-		if (next_size < rounded)
-			next_size = rounded;
-		block = pc_block_new(next_size, arena->head);
-		if (block == NULL)
-			return NULL;
-		arena->head = block;
+	PCArena *arena = pc_cached;
+	if (arena == NULL)
+		return pc_arena_create(first_block);
+	pc_cached = NULL;
+	if (arena->head->size < first_block) {
+		/* Too small for what is coming: start with one block of the right size. */
+		pc_arena_destroy(arena);
+		return pc_arena_create(first_block);
 	}
-	void *pointer = (char *)block + PC_HEADER + block->used;
-	block->used += rounded;
+	return arena;
+}
+
+void pc_arena_release(PCArena *arena)
+{
+	size_t capacity = 0;
+	for (PCBlock *block = arena->head; block != NULL; block = block->next)
+		capacity += block->size;
+	if (pc_cached != NULL || capacity > PC_CACHE_LIMIT) {
+		pc_arena_destroy(arena);
+		return;
+	}
+	if (arena->head->next != NULL) {
+		/* It grew: replace its blocks by one that holds all of it next time. */
+		PCBlock *single = pc_block_new(capacity, NULL);
+		if (single == NULL) {
+			pc_arena_destroy(arena);
+			return;
+		}
+		PCBlock *block = arena->head;
+		while (block != NULL) {
+			PCBlock *next = block->next;
+			free(block);
+			block = next;
+		}
+		arena->head = single;
+	}
+	arena->head->used = 0;
+	arena->total = 0;
+	pc_cached = arena;
+}
+
+void *pc_arena_alloc_block(PCArena *arena, size_t rounded)
+{
+	if (rounded == (size_t)-1)
+		return NULL; /* the size overflowed when rounded */
+	size_t next_size = arena->head->size * 2;
+	if (next_size < rounded)
+		next_size = rounded;
+	PCBlock *block = pc_block_new(next_size, arena->head);
+	if (block == NULL)
+		return NULL;
+	arena->head = block;
+	block->used = rounded;
 	arena->total += rounded;
-	return pointer;
+	return (char *)block + PC_HEADER;
 }
 
 void *pc_arena_calloc(PCArena *arena, size_t size)
@@ -101,18 +128,6 @@ void *pc_arena_calloc(PCArena *arena, size_t size)
 	if (pointer != NULL)
 		memset(pointer, 0, size);
 	return pointer;
-}
-
-char *pc_arena_strndup(PCArena *arena, const char *src, size_t len, int *has_nul)
-{
-	char *copy = pc_arena_alloc(arena, len + 1);
-	if (copy == NULL)
-		return NULL;
-	if (len > 0)
-		memcpy(copy, src, len);
-	copy[len] = '\0';
-	*has_nul = len > 0 && memchr(src, 0, len) != NULL;
-	return copy;
 }
 
 uint8_t *pc_arena_memdup(PCArena *arena, const void *src, size_t len)

@@ -4,17 +4,19 @@ public import CProtoCodec
 ///
 /// Everything a C message points to — strings, byte arrays, repeated fields, sub-messages — is
 /// copied here, so the Swift values need not outlive the call and the whole tree is released
-/// at once. Out of memory is fatal, as it is for Swift's own allocations.
+/// at once. Field paths for errors are built only when an error happens. Out of memory is
+/// fatal, as it is for Swift's own allocations.
 public struct ProtoArena {
-  let raw: OpaquePointer
+  let raw: UnsafeMutablePointer<PCArena>
 
+  /// The thread's cached arena (see `pc_arena_acquire`); give it back with `release()`.
   init(capacity: Int) {
-    guard let raw = pc_arena_create(capacity) else { fatalError("ProtoCodec: out of memory") }
+    guard let raw = pc_arena_acquire(capacity) else { fatalError("ProtoCodec: out of memory") }
     self.raw = raw
   }
 
-  func destroy() {
-    pc_arena_destroy(raw)
+  func release() {
+    pc_arena_release(raw)
   }
 
   private func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
@@ -25,14 +27,19 @@ public struct ProtoArena {
 
   /// A NUL-terminated copy of `string`. A string holding a NUL is refused: protobuf-c would
   /// silently cut it there.
-  public func string(_ string: String, field: String) throws(ProtoEncodingError) -> UnsafeMutablePointer<CChar> {
-    var string = string
+  public func string(_ string: String, field: StaticString) throws(ProtoEncodingError) -> UnsafeMutablePointer<CChar> {
     var hasNul: Int32 = 0
-    let copy = string.withUTF8 { utf8 in
-      utf8.withMemoryRebound(to: CChar.self) { pc_arena_strndup(raw, $0.baseAddress, $0.count, &hasNul) }
-    }
+    let copy =
+      string.utf8.withContiguousStorageIfAvailable { utf8 in
+        utf8.withMemoryRebound(to: CChar.self) { pc_arena_strndup(raw, $0.baseAddress, $0.count, &hasNul) }
+      } ?? {
+        var string = string  // a bridged or lazily-stored string: made contiguous first
+        return string.withUTF8 { utf8 in
+          utf8.withMemoryRebound(to: CChar.self) { pc_arena_strndup(raw, $0.baseAddress, $0.count, &hasNul) }
+        }
+      }()
     guard let copy else { fatalError("ProtoCodec: out of memory") }
-    if hasNul != 0 { throw ProtoEncodingError(field: field, reason: .nulInString) }
+    if hasNul != 0 { throw ProtoEncodingError(field: "\(field)", reason: .nulInString) }
     return copy
   }
 
@@ -55,34 +62,46 @@ public struct ProtoArena {
     return pointer
   }
 
-  public func strings(_ values: [String], field: String) throws(ProtoEncodingError) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+  public func strings(_ values: [String], field: StaticString) throws(ProtoEncodingError) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
     let pointer = allocate(UnsafeMutablePointer<CChar>?.self, count: values.count)
-    for (index, value) in values.enumerated() {
-      (pointer + index).initialize(to: try string(value, field: "\(field)[\(index)]"))
+    for index in values.indices {
+      do {
+        (pointer + index).initialize(to: try string(values[index], field: field))
+      } catch {
+        throw error.at(index)
+      }
     }
     return pointer
   }
 
   /// A C struct for `message`, initialised by protobuf-c and filled from the Swift value.
-  public func message<M: ProtoMessage>(_ message: M, field: String) throws(ProtoEncodingError) -> UnsafeMutablePointer<M.CMessage> {
+  public func message<M: ProtoMessage>(_ message: M, field: StaticString) throws(ProtoEncodingError) -> UnsafeMutablePointer<M.CMessage> {
+    do {
+      return try self.message(message)
+    } catch {
+      throw error.inside("\(field)")
+    }
+  }
+
+  private func message<M: ProtoMessage>(_ message: M) throws(ProtoEncodingError) -> UnsafeMutablePointer<M.CMessage> {
     let descriptor = M.cDescriptor.pointer
     guard let raw = pc_arena_alloc(raw, descriptor.pointee.sizeof_message) else {
       fatalError("ProtoCodec: out of memory")
     }
     protobuf_c_message_init(descriptor, raw)
     let pointer = raw.assumingMemoryBound(to: M.CMessage.self)
-    do {
-      try message.fill(pointer, in: self)
-    } catch {
-      throw error.inside(field)
-    }
+    try message.fill(pointer, in: self)
     return pointer
   }
 
-  public func messages<M: ProtoMessage>(_ messages: [M], field: String) throws(ProtoEncodingError) -> UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?> {
+  public func messages<M: ProtoMessage>(_ messages: [M], field: StaticString) throws(ProtoEncodingError) -> UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?> {
     let pointer = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: messages.count)
-    for (index, element) in messages.enumerated() {
-      (pointer + index).initialize(to: try message(element, field: "\(field)[\(index)]"))
+    for index in messages.indices {
+      do {
+        (pointer + index).initialize(to: try message(messages[index]))
+      } catch {
+        throw error.inside("\(field)[\(index)]")
+      }
     }
     return pointer
   }

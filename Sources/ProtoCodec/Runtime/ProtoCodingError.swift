@@ -75,8 +75,14 @@ public struct ProtoEncodingError: Error, Hashable, Sendable, CustomStringConvert
     self.reason = reason
   }
 
+  /// The error as seen from the message holding this one, in field `parent`.
   func inside(_ parent: String) -> Self {
     Self(field: parent + "." + field, reason: reason)
+  }
+
+  /// The error of a repeated field's element `index`.
+  func at(_ index: Int) -> Self {
+    Self(field: "\(field)[\(index)]", reason: reason)
   }
 
   public var description: String {

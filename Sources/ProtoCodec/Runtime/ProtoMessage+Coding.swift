@@ -36,7 +36,7 @@ extension ProtoMessage {
         messageType: Self.protoMessageName, detail: error.detail)
     }
     let arena = ProtoArena(capacity: 512 + bytes.count * 3)
-    defer { arena.destroy() }
+    defer { arena.release() }
     let unpacked = withNonNullBase(bytes) {
       protobuf_c_message_unpack(descriptor, pc_arena_allocator(arena.raw), bytes.count, $0)
     }
@@ -58,7 +58,7 @@ extension ProtoMessage {
   /// packed straight into the output buffer.
   public func serializedBytes<Bytes: GRPCContiguousBytes>(as type: Bytes.Type = Bytes.self) throws(ProtoEncodingError) -> Bytes {
     let arena = ProtoArena(capacity: 4096)
-    defer { arena.destroy() }
+    defer { arena.release() }
     let descriptor = Self.cDescriptor.pointer
     guard let raw = pc_arena_alloc(arena.raw, descriptor.pointee.sizeof_message) else {
       fatalError("ProtoCodec: out of memory")

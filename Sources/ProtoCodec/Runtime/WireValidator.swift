@@ -39,7 +39,7 @@ struct WireValidator {
       guard number > 0, number <= 536_870_911 else {
         throw Failure(reason: .invalidTag, detail: "field number \(number) is out of range")
       }
-      let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(number))
+      let field = Self.field(descriptor, UInt32(number))
       do {
         try value(field, wireType: Int(tag & 7), &cursor, end, depth: depth)
       } catch var failure {
@@ -143,6 +143,17 @@ struct WireValidator {
       guard (try? value(nil, wireType: Int(tag & 7), &cursor, fieldStart, depth: 0)) != nil else { break }
     }
     return "\(name)[\(index)]"
+  }
+
+  /// The field with this number. protoc-c sorts fields by number, so in the common case of
+  /// numbers 1…n the field is found by indexing; otherwise protobuf-c's binary search.
+  @inline(__always)
+  private static func field(_ descriptor: Descriptor, _ number: UInt32) -> UnsafePointer<ProtobufCFieldDescriptor>? {
+    let fields = descriptor.pointee.fields!
+    if number <= descriptor.pointee.n_fields, fields[Int(number) - 1].id == number {
+      return fields + (Int(number) - 1)
+    }
+    return protobuf_c_message_descriptor_get_field(descriptor, number)
   }
 
   // MARK: - Types
