@@ -9,9 +9,20 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "ProtoCodec", targets: ["ProtoCodec"]),
+    .executable(name: "monitord", targets: ["monitord"]),
+    .executable(name: "monctl", targets: ["monctl"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     // protoc-c output for proto/ (generated), the descriptor set, and a small arena (hand-written).
@@ -26,6 +37,61 @@ let package = Package(
       dependencies: [
         "CProtoCodec",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
+      ]
+    ),
+
+    // The domain: rules, storage, audit. Knows nothing of protobuf or gRPC.
+    .target(
+      name: "Services",
+      dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+    ),
+
+    // The gRPC server: transport, TLS, identity, authorization, standard services, errors.
+    .target(
+      name: "RPCServer",
+      dependencies: [
+        "ProtoCodec", "Services", "CProtoDescriptor",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+    .executableTarget(
+      name: "monitord",
+      dependencies: [
+        "RPCServer",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
+    // The admin CLI; it talks to the server only over the wire.
+    .executableTarget(
+      name: "monctl",
+      dependencies: [
+        "ProtoCodec", "CProtoDescriptor",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Yams", package: "Yams"),
+      ]
+    ),
+
+    .testTarget(
+      name: "ServiceTests",
+      dependencies: [
+        "RPCServer", "Services", "ProtoCodec",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "X509", package: "swift-certificates"),
       ]
     ),
 

@@ -8,4 +8,7 @@
 extern const size_t cqmon_descriptor_set_size;
 extern const unsigned char cqmon_descriptor_set[];
 
+/* The array's address (Swift imports an array of unknown size as nothing usable). */
+static inline const unsigned char *cqmon_descriptor_set_pointer(void) { return cqmon_descriptor_set; }
+
 #endif

@@ -1,4 +1,4 @@
-public import CProtoCodec
+import CProtoCodec
 public import GRPCCore
 
 /// Limits applied to untrusted input before any of it is decoded.

@@ -6,11 +6,11 @@ public enum ActivityFixture {
   public static func request(events: Int, analyses: Int) -> Cqmon_V1_FileActivityRequest {
     .with {
       $0.requestId = "lims-2026-11-29-000481"
-      $0.creditCode = "91500000MA5U7BCX7Q"
+      $0.creditCode = "91500000MA5U7BCX7A"
       $0.activity = .with { activity in
         activity.client = .with {
           $0.name = "重庆某某化工有限公司"
-          $0.creditCode = "91500103MA60XXXX1L"
+          $0.creditCode = "91500103MA60XXXX1M"
           $0.contactName = "李娜"
           $0.contactPhone = "+86 23-6312-0000"
           $0.address = "重庆市渝中区解放碑街道民族路 188 号"

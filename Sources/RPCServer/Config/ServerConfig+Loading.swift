@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import Yams
+
+extension ServerConfig {
+  /// The YAML file's keys, and the environment variables, next to the field they set. One table
+  /// so that the file, the environment and the README cannot drift apart.
+  struct Setting: Sendable {
+    let key: String
+    let environment: String
+    /// Throws only `ConfigError`.
+    let set: @Sendable (inout ServerConfig, String) throws -> Void
+
+    init(_ key: String, _ environment: String, _ set: @escaping @Sendable (inout ServerConfig, String) throws -> Void) {
+      self.key = key
+      self.environment = environment
+      self.set = set
+    }
+
+    func apply(_ config: inout ServerConfig, _ value: String) throws(ConfigError) {
+      do {
+        try set(&config, value)
+      } catch let error as ConfigError {
+        throw error
+      } catch {
+        throw ConfigError("\(key): \(error)")
+      }
+    }
+  }
+
+  static let settings: [Setting] = [
+    Setting("listen", "MONITORD_LISTEN", { $0.listen = try Endpoint(parsing: $1) }),
+    Setting("data_dir", "MONITORD_DATA_DIR", { $0.dataDirectory = $1 }),
+    Setting("tls.certificate", "MONITORD_TLS_CERTIFICATE", { $0.tls.certificate = $1 }),
+    Setting("tls.key", "MONITORD_TLS_KEY", { $0.tls.key = $1 }),
+    Setting("tls.client_ca", "MONITORD_TLS_CLIENT_CA", { $0.tls.clientCA = $1 }),
+    Setting("tls.ca_key", "MONITORD_TLS_CA_KEY", { $0.tls.caKey = $1.isEmpty ? nil : $1 }),
+    Setting("tls.revocation_list", "MONITORD_TLS_REVOCATION_LIST", { $0.tls.revocationList = $1.isEmpty ? nil : $1 }),
+    Setting("limits.max_message_bytes", "MONITORD_MAX_MESSAGE_BYTES", { $0.limits.maxMessageBytes = try positive($1, "limits.max_message_bytes") }),
+    Setting("limits.max_concurrent_streams", "MONITORD_MAX_CONCURRENT_STREAMS", { $0.limits.maxConcurrentStreams = try positive($1, "limits.max_concurrent_streams") }),
+    Setting("limits.keepalive_time_seconds", "MONITORD_KEEPALIVE_TIME_SECONDS", { $0.limits.keepaliveTimeSeconds = try positive($1, "limits.keepalive_time_seconds") }),
+    Setting("limits.keepalive_timeout_seconds", "MONITORD_KEEPALIVE_TIMEOUT_SECONDS", { $0.limits.keepaliveTimeoutSeconds = try positive($1, "limits.keepalive_timeout_seconds") }),
+    Setting("limits.max_document_bytes", "MONITORD_MAX_DOCUMENT_BYTES", { $0.limits.maxDocumentBytes = try positive($1, "limits.max_document_bytes") }),
+    Setting("log.level", "MONITORD_LOG_LEVEL", { config, value in
+      guard Logger.Level(rawValue: value) != nil else {
+        throw ConfigError("log.level '\(value)' is not one of trace, debug, info, notice, warning, error, critical")
+      }
+      config.log.level = value
+    }),
+    Setting("log.format", "MONITORD_LOG_FORMAT", { config, value in
+      guard let format = Log.Format(rawValue: value) else { throw ConfigError("log.format '\(value)' is not text or json") }
+      config.log.format = format
+    }),
+    Setting("metrics.listen", "MONITORD_METRICS_LISTEN", { $0.metrics.listen = $1 == "off" ? nil : try Endpoint(parsing: $1) }),
+  ]
+
+  /// Applies a YAML configuration file. Unknown keys are errors (a typo must not be ignored).
+  public mutating func apply(yamlFile path: String) throws(ConfigError) {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw ConfigError("cannot read the configuration file \(path)")
+    }
+    let node: Node?
+    do {
+      node = try Yams.compose(yaml: text)
+    } catch {
+      throw ConfigError("\(path) is not valid YAML: \(error)")
+    }
+    guard let node else { return }
+    var values: [String: String] = [:]
+    try Self.flatten(node, prefix: "", into: &values, file: path)
+    for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+      guard let setting = Self.settings.first(where: { $0.key == key }) else {
+        throw ConfigError("\(path): unknown key '\(key)' (known: \(Self.settings.map(\.key).joined(separator: ", ")))")
+      }
+      try setting.apply(&self, value)
+    }
+  }
+
+  /// Applies `MONITORD_*` variables.
+  public mutating func apply(environment: [String: String]) throws(ConfigError) {
+    for setting in Self.settings {
+      if let value = environment[setting.environment] { try setting.apply(&self, value) }
+    }
+  }
+
+  /// Checks that the files exist, before anything starts.
+  public func validate() throws(ConfigError) {
+    let files = [("tls.certificate", tls.certificate), ("tls.key", tls.key), ("tls.client_ca", tls.clientCA)]
+      + (tls.caKey.map { [("tls.ca_key", $0)] } ?? [])
+    for (key, path) in files where !FileManager.default.isReadableFile(atPath: path) {
+      throw ConfigError("\(key): cannot read \(path) (make run creates development certificates in certs/dev)")
+    }
+  }
+
+  private static func flatten(_ node: Node, prefix: String, into values: inout [String: String], file: String) throws(ConfigError) {
+    switch node {
+    case .mapping(let mapping):
+      for (key, value) in mapping {
+        guard let name = key.string else { throw ConfigError("\(file): a key is not a string") }
+        try flatten(value, prefix: prefix.isEmpty ? name : prefix + "." + name, into: &values, file: file)
+      }
+    case .scalar(let scalar):
+      values[prefix] = scalar.string
+    default:
+      throw ConfigError("\(file): '\(prefix)' must be a single value")
+    }
+  }
+
+  private static func positive(_ text: String, _ key: String) throws -> Int {
+    guard let value = Int(text), value > 0 else { throw ConfigError("\(key) must be a positive whole number, not '\(text)'") }
+    return value
+  }
+}

@@ -1,0 +1,104 @@
+/// Everything `monitord` can be told, with documented defaults (`.defaults`): from a YAML file
+/// (`--config`), then the environment (`MONITORD_*`), then flags, each over the one before.
+/// See `ServerConfig+Loading.swift` and the README's configuration table.
+public struct ServerConfig: Sendable, Equatable {
+  /// The gRPC listener, `HOST:PORT`. Port 0 picks a free port (printed at start).
+  public var listen: Endpoint
+  /// Where the SQLite database and the documents live.
+  public var dataDirectory: String
+  public var tls: TLS
+  public var limits: Limits
+  public var log: Log
+  public var metrics: Metrics
+
+  public struct TLS: Sendable, Equatable {
+    /// The server's certificate chain, PEM.
+    public var certificate: String
+    /// The server's private key, PEM.
+    public var key: String
+    /// The CA that every client certificate must chain to (the bureau's CA), PEM. The only trust
+    /// root: the system's roots are never used.
+    public var clientCA: String
+    /// The CA's private key, PEM, with which the server signs agencies' certificates at
+    /// enrolment. Optional: without it, enrolment is unavailable.
+    public var caKey: String?
+    /// A file of revoked certificate serials (hex, one per line), reloaded on SIGHUP and when it
+    /// changes. Optional.
+    public var revocationList: String?
+  }
+
+  public struct Limits: Sendable, Equatable {
+    /// The largest request message accepted, in bytes; larger documents travel in chunks.
+    public var maxMessageBytes: Int
+    /// Concurrent streams (calls) per connection.
+    public var maxConcurrentStreams: Int
+    /// Ping an idle connection after this many seconds (grpc-go's server default: 2 hours).
+    public var keepaliveTimeSeconds: Int
+    /// Close the connection when a ping is not answered within this many seconds (grpc-go: 20).
+    public var keepaliveTimeoutSeconds: Int
+    /// The largest document accepted by DocumentService.Upload, in bytes.
+    public var maxDocumentBytes: Int
+  }
+
+  public struct Log: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+      case text, json
+    }
+    /// trace, debug, info, notice, warning, error or critical.
+    public var level: String
+    public var format: Format
+  }
+
+  public struct Metrics: Sendable, Equatable {
+    /// The Prometheus endpoint, `HOST:PORT`, serving `/metrics`; nil turns it off.
+    public var listen: Endpoint?
+  }
+
+  /// A `HOST:PORT` pair.
+  public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+      self.host = host
+      self.port = port
+    }
+
+    /// `127.0.0.1:8443`, `[::1]:8443`, `localhost:0`.
+    public init(parsing text: String) throws(ConfigError) {
+      guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+        (0...65535).contains(port)
+      else { throw ConfigError("'\(text)' is not HOST:PORT with a port from 0 to 65535") }
+      var host = String(text[..<colon])
+      if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+      guard !host.isEmpty else { throw ConfigError("'\(text)' has no host") }
+      self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+  }
+
+  public static let defaults = ServerConfig(
+    listen: Endpoint(host: "127.0.0.1", port: 8443),
+    dataDirectory: "./data",
+    tls: TLS(
+      certificate: "certs/dev/server.pem", key: "certs/dev/server-key.pem", clientCA: "certs/dev/ca.pem",
+      caKey: nil, revocationList: nil),
+    limits: Limits(
+      maxMessageBytes: 4 << 20, maxConcurrentStreams: 100, keepaliveTimeSeconds: 7200,
+      keepaliveTimeoutSeconds: 20, maxDocumentBytes: 64 << 20),
+    log: Log(level: "info", format: .text),
+    metrics: Metrics(listen: Endpoint(host: "127.0.0.1", port: 9464))
+  )
+}
+
+/// A configuration that cannot be used: one clear message, and `monitord` exits non-zero.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+  public let message: String
+
+  public init(_ message: String) {
+    self.message = message
+  }
+
+  public var description: String { message }
+}

@@ -1,0 +1,152 @@
+public import GRPCCore
+import GRPCNIOTransportHTTP2
+public import Logging
+import Foundation
+import Prometheus
+public import Services
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// The server: what it serves and how it runs. `monitord` builds one from its configuration
+/// and runs it until SIGTERM or SIGINT, then drains calls in flight.
+public struct MonitorServer: Sendable {
+  public let config: ServerConfig
+  public let logger: Logger
+
+  public init(config: ServerConfig, logger: Logger) {
+    self.config = config
+    self.logger = logger
+  }
+
+  /// The services and interceptors, for this server and for in-process tests alike.
+  public struct Components: Sendable {
+    public let services: [any RegistrableRPCService]
+    public let interceptors: [any ServerInterceptor]
+    public let health: HealthState
+    /// Fully qualified names of the services offered.
+    public let serviceNames: [String]
+
+    public init(database: AppDatabase, identity: any IdentityResolver, logger: Logger, metrics: CallMetrics?) {
+      _ = database  // the business services of the next issues take it
+      serviceNames = [
+        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
+      ]
+      health = HealthState(services: serviceNames)
+      let reflection = ReflectionService(services: serviceNames)
+      services = [HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection)]
+      interceptors = [CallInterceptor(identity: identity, policy: .standard, logger: logger, metrics: metrics)]
+    }
+  }
+
+  /// Runs until a shutdown signal; returns after draining.
+  public func run() async throws {
+    try config.validate()
+    let database: AppDatabase
+    do {
+      database = try AppDatabase.open(directory: config.dataDirectory)
+    } catch {
+      throw ConfigError("cannot open the database in \(config.dataDirectory): \(error)")
+    }
+    let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
+    let registry = PrometheusCollectorRegistry()
+    let components = Components(
+      database: database, identity: CertificateIdentity(revocations: revocations), logger: logger,
+      metrics: CallMetrics(registry: registry))
+    let transport = HTTP2ServerTransport.Posix(
+      address: try socketAddress(config.listen), transportSecurity: transportSecurity(), config: transportConfig())
+    let server = GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors)
+
+    var services: [any Service] = [
+      GRPCServerService(server: server, health: components.health),
+      ReadinessService(transport: transport, database: database, health: components.health, revocations: revocations, logger: logger),
+      RevocationReloadService(revocations: revocations),
+    ]
+    if let endpoint = config.metrics.listen {
+      services.append(MetricsServer(endpoint: endpoint, registry: registry, logger: logger))
+    }
+    let group = ServiceGroup(
+      configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+  }
+
+  private func transportSecurity() -> HTTP2ServerTransport.Posix.TransportSecurity {
+    .mTLS(
+      certificateChain: [.file(path: config.tls.certificate, format: .pem)],
+      privateKey: .file(path: config.tls.key, format: .pem)
+    ) { tls in
+      // The bureau's CA only, never the system roots; a client certificate is required.
+      tls.trustRoots = .certificates([.file(path: config.tls.clientCA, format: .pem)])
+      tls.clientCertificateVerification = .noHostnameVerification
+    }
+  }
+
+  private func transportConfig() -> HTTP2ServerTransport.Posix.Config {
+    var transport = HTTP2ServerTransport.Posix.Config.defaults
+    transport.rpc.maxRequestPayloadSize = config.limits.maxMessageBytes
+    transport.http2.maxConcurrentStreams = config.limits.maxConcurrentStreams
+    transport.connection.keepalive.time = .seconds(config.limits.keepaliveTimeSeconds)
+    transport.connection.keepalive.timeout = .seconds(config.limits.keepaliveTimeoutSeconds)
+    return transport
+  }
+
+  private func socketAddress(_ endpoint: ServerConfig.Endpoint) throws(ConfigError) -> GRPCNIOTransportCore.SocketAddress {
+    if endpoint.host == "localhost" { return .ipv4(host: "127.0.0.1", port: endpoint.port) }
+    if endpoint.host.contains(":") { return .ipv6(host: endpoint.host, port: endpoint.port) }
+    guard endpoint.host.split(separator: ".").count == 4, endpoint.host.allSatisfy({ $0.isNumber || $0 == "." }) else {
+      throw ConfigError("listen: '\(endpoint.host)' is not an IP address (or localhost)")
+    }
+    return .ipv4(host: endpoint.host, port: endpoint.port)
+  }
+}
+
+/// The gRPC server as a lifecycle service: on graceful shutdown, health turns NOT_SERVING,
+/// watchers are released, and the server stops accepting calls and waits for those in flight.
+struct GRPCServerService: Service {
+  let server: GRPCServer<HTTP2ServerTransport.Posix>
+  let health: HealthState
+
+  func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await server.serve()
+    } onGracefulShutdown: {
+      health.setAll(.notServing)
+      health.finishWatchers()
+      server.beginGracefulShutdown()
+    }
+  }
+}
+
+/// Announces the listening address once bound (the first line `monitord` prints), then keeps
+/// health in step with the database and the revocation list with its file.
+struct ReadinessService: Service {
+  let transport: HTTP2ServerTransport.Posix
+  let database: AppDatabase
+  let health: HealthState
+  let revocations: RevocationList
+  let logger: Logger
+
+  func run() async throws {
+    let address = try await transport.listeningAddress
+    let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"
+    FileHandle.standardOutput.write(Data("monitord listening on \(text)\n".utf8))
+    logger.info("listening", metadata: ["address": "\(text)"])
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+      let available = await database.isAvailable()
+      if !Task.isShuttingDownGracefully { health.setAll(available ? .serving : .notServing) }
+      revocations.reloadIfChanged()
+      try? await Task.sleep(for: .seconds(2))
+    }
+  }
+}
+
+/// Reloads the revocation list on SIGHUP.
+struct RevocationReloadService: Service {
+  let revocations: RevocationList
+
+  func run() async throws {
+    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+      revocations.reload()
+    }
+  }
+}

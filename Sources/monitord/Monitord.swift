@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RPCServer
+
+/// `monitord`: the server. Configuration comes from defaults, then `--config FILE` (YAML), then
+/// `MONITORD_*` environment variables, then these flags.
+@main
+struct Monitord: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "monitord",
+    abstract: "The Chongqing monitoring-agency management server (gRPC over mutual TLS).",
+    discussion: """
+      Exit status: 0 after a clean shutdown (SIGTERM or SIGINT drain calls in flight), 1 on a \
+      runtime failure, 2 on bad usage, 78 on a configuration that cannot be used.
+      """
+  )
+
+  @Option(help: "A YAML configuration file (see README: Configuration).")
+  var config: String?
+
+  @Option(help: "Listen on HOST:PORT (default 127.0.0.1:8443; port 0 picks a free one).")
+  var listen: String?
+
+  @Option(name: .customLong("data-dir"), help: "The data directory: SQLite database and documents (default ./data).")
+  var dataDir: String?
+
+  @Option(name: .customLong("tls-cert"), help: "The server certificate chain, PEM.")
+  var tlsCert: String?
+
+  @Option(name: .customLong("tls-key"), help: "The server private key, PEM.")
+  var tlsKey: String?
+
+  @Option(name: .customLong("client-ca"), help: "The CA client certificates must chain to (the bureau's CA), PEM.")
+  var clientCA: String?
+
+  @Option(name: .customLong("ca-key"), help: "The CA's private key, PEM, for signing agencies' certificates at enrolment.")
+  var caKey: String?
+
+  @Option(name: .customLong("revocation-list"), help: "A file of revoked certificate serials (hex, one per line); reloaded on SIGHUP and on change.")
+  var revocationList: String?
+
+  @Option(name: .customLong("max-message-bytes"), help: "The largest request message, in bytes (default 4194304).")
+  var maxMessageBytes: Int?
+
+  @Option(name: .customLong("metrics-listen"), help: "Prometheus /metrics on HOST:PORT (default 127.0.0.1:9464), or 'off'.")
+  var metricsListen: String?
+
+  @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+  var logLevel: String?
+
+  @Option(name: .customLong("log-format"), help: "text or json (default text).")
+  var logFormat: String?
+
+  func run() async throws {
+    let settings: ServerConfig
+    do {
+      settings = try resolve()
+    } catch {
+      FileHandle.standardError.write(Data("monitord: \(error)\n".utf8))
+      throw ExitCode(78)
+    }
+    LoggingSystem.bootstrap { label in
+      var handler: any LogHandler =
+        settings.log.format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+      handler.logLevel = Logger.Level(rawValue: settings.log.level) ?? .info
+      return handler
+    }
+    let logger = Logger(label: "monitord")
+    do {
+      try await MonitorServer(config: settings, logger: logger).run()
+    } catch let error as ConfigError {
+      FileHandle.standardError.write(Data("monitord: \(error)\n".utf8))
+      throw ExitCode(78)
+    } catch {
+      FileHandle.standardError.write(Data("monitord: \(error)\n".utf8))
+      throw ExitCode.failure
+    }
+  }
+
+  /// Defaults, then the file, then the environment, then flags.
+  func resolve() throws(ConfigError) -> ServerConfig {
+    var settings = ServerConfig.defaults
+    if let config { try settings.apply(yamlFile: config) }
+    try settings.apply(environment: ProcessInfo.processInfo.environment)
+    var flags: [String: String] = [:]
+    flags["MONITORD_LISTEN"] = listen
+    flags["MONITORD_DATA_DIR"] = dataDir
+    flags["MONITORD_TLS_CERTIFICATE"] = tlsCert
+    flags["MONITORD_TLS_KEY"] = tlsKey
+    flags["MONITORD_TLS_CLIENT_CA"] = clientCA
+    flags["MONITORD_TLS_CA_KEY"] = caKey
+    flags["MONITORD_TLS_REVOCATION_LIST"] = revocationList
+    flags["MONITORD_MAX_MESSAGE_BYTES"] = maxMessageBytes.map(String.init)
+    flags["MONITORD_METRICS_LISTEN"] = metricsListen
+    flags["MONITORD_LOG_LEVEL"] = logLevel
+    flags["MONITORD_LOG_FORMAT"] = logFormat
+    try settings.apply(environment: flags)
+    return settings
+  }
+}
