@@ -22,7 +22,7 @@ CODEC_SWIFT := Sources/ProtoCodec/Generated
 FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
-.PHONY: help deps pydeps build generate check-generated test run bench-codec fuzz clean-generated
+.PHONY: help deps pydeps build generate check-generated test run certs bench-codec bench-transport fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -85,6 +85,21 @@ test: deps pydeps
 	swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	$(PYTHON) -m pytest -q Tests/interop
 	scripts/fuzz.sh short
+
+# Development certificates in certs/dev, made once (certs/README.md explains production).
+certs: deps
+	@[ -f certs/dev/ca.pem ] || certs/dev-certs.sh certs/dev
+
+run: deps certs
+	swift build -c release --product monitord
+	swift build -c release --product monctl
+	@echo
+	@echo "Starting monitord on 127.0.0.1:8443 with data in ./data (Ctrl-C stops it). In another terminal:"
+	@echo "  .build/release/monctl health      # as the development city officer (certs/dev/city.pem)"
+	@echo "  .build/release/monctl services"
+	@echo
+	.build/release/monitord --listen 127.0.0.1:8443 --data-dir ./data --tls-cert certs/dev/server.pem \
+	  --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem
 
 bench-codec: deps
 	swift run -c release CodecBenchmark

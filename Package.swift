@@ -87,7 +87,8 @@ let package = Package(
     .testTarget(
       name: "ServiceTests",
       dependencies: [
-        "RPCServer", "Services", "ProtoCodec",
+        "RPCServer", "Services", "ProtoCodec", "monctl",
+        .product(name: "Logging", package: "swift-log"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

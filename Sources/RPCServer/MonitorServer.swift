@@ -27,15 +27,18 @@ public struct MonitorServer: Sendable {
     /// Fully qualified names of the services offered.
     public let serviceNames: [String]
 
-    public init(database: AppDatabase, identity: any IdentityResolver, logger: Logger, metrics: CallMetrics?) {
+    public init(
+      database: AppDatabase, identity: any IdentityResolver, policy: AccessPolicy = .standard, logger: Logger,
+      metrics: CallMetrics?
+    ) {
       _ = database  // the business services of the next issues take it
       serviceNames = [
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
       let reflection = ReflectionService(services: serviceNames)
-      services = [HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection)]
-      interceptors = [CallInterceptor(identity: identity, policy: .standard, logger: logger, metrics: metrics)]
+      services = [PlannedAPIService(), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection)]
+      interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }
   }
 

@@ -1,0 +1,44 @@
+import GRPCCore
+import GRPCInProcessTransport
+import Logging
+import RPCServer
+import Services
+
+/// A caller fixed for the whole test server: in-process transport has no TLS, so tests say who
+/// is calling instead of presenting a certificate.
+struct FixedIdentity: IdentityResolver {
+  let result: Result<Principal, IdentityError>
+
+  func principal(of context: ServerContext) throws(IdentityError) -> Principal {
+    try result.get()
+  }
+}
+
+/// The real server stack — services, interceptors, codec, router — over the in-process
+/// transport, with an in-memory database.
+func withInProcessServer(
+  as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
+  _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
+) async throws {
+  let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))
+  var logger = Logger(label: "test")
+  logger.logLevel = .critical
+  let components = MonitorServer.Components(
+    database: try AppDatabase.inMemory(), identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
+  let transport = InProcessTransport()
+  let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
+  try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { try await server.serve() }
+    defer { server.beginGracefulShutdown() }
+    try await withGRPCClient(transport: transport.client) { client in
+      try await body(client, components)
+    }
+  }
+}
+
+enum Identities {
+  static let city = "spiffe://cq-monitoring/bureau/city/zhang.wei"
+  static let district = "spiffe://cq-monitoring/bureau/district/500103/li-na"
+  static let agency = "spiffe://cq-monitoring/agency/91500000MA5U7BCX7A"
+  static let partner = "spiffe://cq-monitoring/partner/market-regulator"
+}
