@@ -1,0 +1,137 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import ProtoCodec
+
+/// The real `monitord` binary, started on a free port with test-made certificates.
+final class ServerProcess: @unchecked Sendable {
+  let process = Process()
+  let port: Int
+  let directory: URL
+  let revocationList: URL
+  private let output = Pipe()
+
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// The directory holding the built products (monitord, monctl) next to the test bundle.
+  static let products: URL = {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while !FileManager.default.fileExists(atPath: url.appendingPathComponent("monitord").path) {
+      let parent = url.deletingLastPathComponent()
+      precondition(parent != url, "monitord is not built next to the tests")
+      url = parent
+    }
+    return url
+  }()
+
+  /// Certificates for all tests of a run: made once.
+  static let certificates: URL = {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-certs-\(getpid())")
+    let maker = Process()
+    maker.executableURL = repository.appendingPathComponent("Tests/ServiceTests/make-test-certs.sh")
+    maker.arguments = [directory.path]
+    try! maker.run()
+    maker.waitUntilExit()
+    precondition(maker.terminationStatus == 0, "make-test-certs.sh failed")
+    return directory
+  }()
+
+  init() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    revocationList = directory.appendingPathComponent("revoked.txt")
+    try "# revoked serials\n".write(to: revocationList, atomically: true, encoding: .utf8)
+    let certs = Self.certificates.path
+    process.executableURL = Self.products.appendingPathComponent("monitord")
+    process.arguments = [
+      "--listen", "127.0.0.1:0", "--data-dir", directory.appendingPathComponent("data").path,
+      "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem", "--client-ca", "\(certs)/ca.pem",
+      "--revocation-list", revocationList.path, "--metrics-listen", "off", "--log-level", "warning",
+    ]
+    process.standardOutput = output
+    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try process.run()
+    // The first line says where it listens.
+    var line = Data()
+    while !line.contains(0x0A) {
+      let chunk = output.fileHandleForReading.availableData
+      guard !chunk.isEmpty else { throw ServerProcessError.exited(process.terminationStatus) }
+      line.append(chunk)
+    }
+    let text = String(decoding: line, as: UTF8.self)
+    guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+      throw ServerProcessError.noAddress(text)
+    }
+    self.port = port
+  }
+
+  deinit {
+    if process.isRunning { process.terminate() }
+    try? FileManager.default.removeItem(at: directory)
+  }
+
+  func signal(_ signal: Int32) {
+    kill(process.processIdentifier, signal)
+  }
+
+  /// Waits for the process to end; its exit status.
+  func wait() async -> Int32 {
+    while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+    return process.terminationStatus
+  }
+
+  /// Calls `body` with a client presenting `identity` (a file stem in the test certificates:
+  /// city, agency, expired, …), or no certificate at all when nil.
+  func withClient<Result: Sendable>(
+    as identity: String?, _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
+  ) async throws -> Result {
+    let certs = Self.certificates.path
+    var tls = HTTP2ClientTransport.Posix.TransportSecurity.TLS.defaults { tls in
+      tls.trustRoots = .certificates([.file(path: "\(certs)/ca.pem", format: .pem)])
+    }
+    if let identity {
+      tls.certificateChain = [.file(path: "\(certs)/\(identity).pem", format: .pem)]
+      tls.privateKey = .file(path: "\(certs)/\(identity)-key.pem", format: .pem)
+    }
+    let transport = try HTTP2ClientTransport.Posix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .tls(tls))
+    return try await withGRPCClient(transport: transport) { try await body($0) }
+  }
+
+  /// Waits until health says SERVING (the readiness loop runs every 2 s).
+  func waitUntilServing() async throws {
+    for _ in 0..<100 {
+      let status = try? await withClient(as: "city") { client in
+        try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status
+      }
+      if status == .serving { return }
+      try await Task.sleep(for: .milliseconds(100))
+    }
+    throw ServerProcessError.notServing
+  }
+
+  /// Runs a built executable (monctl), or one given by absolute path, and returns its exit
+  /// status, standard output and standard error.
+  static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    let process = Process()
+    process.executableURL = executable.hasPrefix("/") ? URL(fileURLWithPath: executable) : products.appendingPathComponent(executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = repository
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+  }
+}
+
+
+
+enum ServerProcessError: Error {
+  case exited(Int32)
+  case noAddress(String)
+  case notServing
+}

@@ -1,0 +1,126 @@
+"""A client we did not write: Python grpcio (with grpcio-health-checking and grpcio-reflection)
+against the real monitord over mutual TLS. It checks health, lists the services through
+reflection, and calls methods built only from reflected descriptors."""
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import descriptor_pool
+from google.protobuf.message_factory import GetMessageClass
+from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from conftest import ROOT, swift_bin_dir
+
+
+@pytest.fixture(scope="module")
+def certs():
+    directory = Path(tempfile.mkdtemp(prefix="cqmon-py-certs-"))
+    subprocess.run([str(ROOT / "Tests/ServiceTests/make-test-certs.sh"), str(directory)], check=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def server(certs):
+    data = tempfile.mkdtemp(prefix="cqmon-py-data-")
+    process = subprocess.Popen(
+        [str(swift_bin_dir() / "monitord"), "--listen", "127.0.0.1:0", "--data-dir", data,
+         "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server-key.pem"),
+         "--client-ca", str(certs / "ca.pem"), "--metrics-listen", "off", "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = process.stdout.readline()
+    assert "listening on" in line, line
+    port = int(line.rsplit(":", 1)[1])
+    yield port
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def channel(certs, port, identity="city"):
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(certs / "ca.pem").read_bytes(),
+        private_key=(certs / f"{identity}-key.pem").read_bytes(),
+        certificate_chain=(certs / f"{identity}.pem").read_bytes())
+    return grpc.secure_channel(f"localhost:{port}", credentials)
+
+
+def wait_serving(stub):
+    for _ in range(100):
+        if stub.Check(health_pb2.HealthCheckRequest(), timeout=5).status == health_pb2.HealthCheckResponse.SERVING:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the server never became SERVING")
+
+
+def test_health(certs, server):
+    with channel(certs, server) as ch:
+        stub = health_pb2_grpc.HealthStub(ch)
+        wait_serving(stub)
+        assert stub.Check(health_pb2.HealthCheckRequest(service="grpc.health.v1.Health")).status == \
+            health_pb2.HealthCheckResponse.SERVING
+        with pytest.raises(grpc.RpcError) as failure:
+            stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"))
+        assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_reflection_lists_services_and_builds_callable_methods(certs, server):
+    with channel(certs, server, "partner") as ch:
+        wait_serving(health_pb2_grpc.HealthStub(ch))
+        database = ProtoReflectionDescriptorDatabase(ch)
+        services = database.get_services()
+        assert "grpc.health.v1.Health" in services
+        assert "grpc.reflection.v1.ServerReflection" in services
+
+        pool = descriptor_pool.DescriptorPool(database)
+        check = pool.FindServiceByName("grpc.health.v1.Health").FindMethodByName("Check")
+        request_class = GetMessageClass(check.input_type)
+        response_class = GetMessageClass(check.output_type)
+        call = ch.unary_unary("/grpc.health.v1.Health/Check",
+                              request_serializer=request_class.SerializeToString,
+                              response_deserializer=response_class.FromString)
+        assert call(request_class(service="")).status == 1  # SERVING
+
+        # The whole API is described, implemented or not yet: a vendor can build its stubs from it.
+        registry = pool.FindServiceByName("cqmon.v1.RegistryService")
+        assert "SubmitApplication" in [m.name for m in registry.methods]
+        field = pool.FindMessageTypeByName("cqmon.v1.StaffMember").fields_by_name["person"]
+        assert field.message_type.full_name == "cqmon.v1.Person"
+
+
+def test_refusals_carry_rich_status(certs, server):
+    with channel(certs, server, "agency") as ch:
+        pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(ch))
+        enroll = pool.FindServiceByName("cqmon.v1.RegistryService").FindMethodByName("EnrollAgency")
+        request_class = GetMessageClass(enroll.input_type)
+        call = ch.unary_unary("/cqmon.v1.RegistryService/EnrollAgency",
+                              request_serializer=request_class.SerializeToString,
+                              response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as failure:
+            call(request_class(credit_code="91500000MA5U7BCX7A"))
+        assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    with channel(certs, server, "city") as ch:
+        raw = ch.unary_unary("/grpc.health.v1.Health/Check",
+                             request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        with pytest.raises(grpc.RpcError) as failure:
+            raw(b"\x0a\x03ab\x00")  # `service` holding a NUL
+        assert failure.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        details = dict(failure.value.trailing_metadata())["grpc-status-details-bin"]
+        status = status_pb2.Status.FromString(details)
+        assert status.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+        bad_request = error_details_pb2.BadRequest()
+        info = error_details_pb2.ErrorInfo()
+        for detail in status.details:
+            if detail.Is(bad_request.DESCRIPTOR):
+                detail.Unpack(bad_request)
+            if detail.Is(info.DESCRIPTOR):
+                detail.Unpack(info)
+        assert bad_request.field_violations[0].field == "service"
+        assert info.reason == "DECODING_NUL_IN_STRING"
+        assert info.domain == "cqmon.v1"
