@@ -104,5 +104,8 @@ run: deps certs
 bench-codec: deps
 	swift run -c release CodecBenchmark
 
+bench-transport: deps
+	scripts/bench-transport.sh
+
 fuzz: deps
 	scripts/fuzz.sh long

@@ -45,16 +45,20 @@ PCArena *pc_arena_create(size_t first_block)
 	return arena;
 }
 
-void pc_arena_destroy(PCArena *arena)
+static void pc_blocks_free(PCBlock *block)
 {
-	if (arena == NULL)
-		return;
-	PCBlock *block = arena->head;
 	while (block != NULL) {
 		PCBlock *next = block->next;
 		free(block);
 		block = next;
 	}
+}
+
+void pc_arena_destroy(PCArena *arena)
+{
+	if (arena == NULL)
+		return;
+	pc_blocks_free(arena->head);
 	free(arena);
 }
 
@@ -93,12 +97,7 @@ void pc_arena_release(PCArena *arena)
 			pc_arena_destroy(arena);
 			return;
 		}
-		PCBlock *block = arena->head;
-		while (block != NULL) {
-			PCBlock *next = block->next;
-			free(block);
-			block = next;
-		}
+		pc_blocks_free(arena->head);
 		arena->head = single;
 	}
 	arena->head->used = 0;

@@ -53,11 +53,13 @@ public struct MonitorServer: Sendable {
     }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
     let registry = PrometheusCollectorRegistry()
+    let identities = ConnectionIdentities(revocations: revocations)
     let components = Components(
-      database: database, identity: CertificateIdentity(revocations: revocations), logger: logger,
-      metrics: CallMetrics(registry: registry))
-    let transport = HTTP2ServerTransport.Posix(
-      address: try socketAddress(config.listen), transportSecurity: transportSecurity(), config: transportConfig())
+      database: database, identity: identities, logger: logger, metrics: CallMetrics(registry: registry))
+    let listener = try MutualTLSListener(
+      host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
+      key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)
+    let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: transportConfig())
     let server = GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors)
 
     var services: [any Service] = [
@@ -73,19 +75,8 @@ public struct MonitorServer: Sendable {
     try await group.run()
   }
 
-  private func transportSecurity() -> HTTP2ServerTransport.Posix.TransportSecurity {
-    .mTLS(
-      certificateChain: [.file(path: config.tls.certificate, format: .pem)],
-      privateKey: .file(path: config.tls.key, format: .pem)
-    ) { tls in
-      // The bureau's CA only, never the system roots; a client certificate is required.
-      tls.trustRoots = .certificates([.file(path: config.tls.clientCA, format: .pem)])
-      tls.clientCertificateVerification = .noHostnameVerification
-    }
-  }
-
-  private func transportConfig() -> HTTP2ServerTransport.Posix.Config {
-    var transport = HTTP2ServerTransport.Posix.Config.defaults
+  private func transportConfig() -> HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
+    var transport = HTTP2ServerTransport.Custom<MutualTLSListener>.Config.defaults
     transport.rpc.maxRequestPayloadSize = config.limits.maxMessageBytes
     transport.http2.maxConcurrentStreams = config.limits.maxConcurrentStreams
     transport.connection.keepalive.time = .seconds(config.limits.keepaliveTimeSeconds)
@@ -93,20 +84,21 @@ public struct MonitorServer: Sendable {
     return transport
   }
 
-  private func socketAddress(_ endpoint: ServerConfig.Endpoint) throws(ConfigError) -> GRPCNIOTransportCore.SocketAddress {
-    if endpoint.host == "localhost" { return .ipv4(host: "127.0.0.1", port: endpoint.port) }
-    if endpoint.host.contains(":") { return .ipv6(host: endpoint.host, port: endpoint.port) }
+  /// An IP address to bind (a name other than localhost is refused rather than resolved).
+  private func listenHost(_ endpoint: ServerConfig.Endpoint) throws(ConfigError) -> String {
+    if endpoint.host == "localhost" { return "127.0.0.1" }
+    if endpoint.host.contains(":") { return endpoint.host }
     guard endpoint.host.split(separator: ".").count == 4, endpoint.host.allSatisfy({ $0.isNumber || $0 == "." }) else {
       throw ConfigError("listen: '\(endpoint.host)' is not an IP address (or localhost)")
     }
-    return .ipv4(host: endpoint.host, port: endpoint.port)
+    return endpoint.host
   }
 }
 
 /// The gRPC server as a lifecycle service: on graceful shutdown, health turns NOT_SERVING,
 /// watchers are released, and the server stops accepting calls and waits for those in flight.
 struct GRPCServerService: Service {
-  let server: GRPCServer<HTTP2ServerTransport.Posix>
+  let server: GRPCServer<HTTP2ServerTransport.Custom<MutualTLSListener>>
   let health: HealthState
 
   func run() async throws {
@@ -123,14 +115,14 @@ struct GRPCServerService: Service {
 /// Announces the listening address once bound (the first line `monitord` prints), then keeps
 /// health in step with the database and the revocation list with its file.
 struct ReadinessService: Service {
-  let transport: HTTP2ServerTransport.Posix
+  let transport: HTTP2ServerTransport.Custom<MutualTLSListener>
   let database: AppDatabase
   let health: HealthState
   let revocations: RevocationList
   let logger: Logger
 
   func run() async throws {
-    let address = try await transport.listeningAddress
+    guard let address = await transport.listeningAddress else { return }
     let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"
     FileHandle.standardOutput.write(Data("monitord listening on \(text)\n".utf8))
     logger.info("listening", metadata: ["address": "\(text)"])

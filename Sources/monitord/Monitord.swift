@@ -5,6 +5,7 @@ import RPCServer
 
 /// `monitord`: the server. Configuration comes from defaults, then `--config FILE` (YAML), then
 /// `MONITORD_*` environment variables, then these flags.
+
 @main
 struct Monitord: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

@@ -1,23 +1,30 @@
 public import GRPCCore
-import GRPCNIOTransportHTTP2
+import NIOCore
 import Synchronization
 import X509
 
-/// Turns a call's context into a principal. The server uses `CertificateIdentity`; in-process
+/// Turns a call's context into a principal. The server uses `ConnectionIdentities`; in-process
 /// tests, which have no TLS, supply their own.
 public protocol IdentityResolver: Sendable {
   func principal(of context: ServerContext) throws(IdentityError) -> Principal
 }
 
-/// The principal from the client certificate that TLS verified (chain to the bureau's CA,
-/// validity), after the revocation list.
+/// The principal of each open connection, worked out once from the client certificate that TLS
+/// verified (chain to the bureau's CA, validity), and checked against the revocation list on
+/// every call.
 ///
-/// Working out a principal (reading the SAN extension, parsing the URI, checking the credit
-/// code) is done once per certificate: the result is cached by serial number, which the CA
-/// never reuses. The transport hands over a parsed certificate per call; only its serial is read.
-public final class CertificateIdentity: IdentityResolver {
+/// Working out a principal (parsing the certificate, reading the SAN, checking the credit code)
+/// is also cached by certificate serial, which the CA never reuses, so reconnecting clients cost
+/// a parse of the serial only.
+public final class ConnectionIdentities: IdentityResolver {
+  struct Entry: Sendable {
+    let serial: String
+    let principal: Result<Principal, IdentityError>
+  }
+
   private let revocations: RevocationList
-  private let cache = Mutex<[ArraySlice<UInt8>: Result<Principal, IdentityError>]>([:])
+  private let connections = Mutex<[String: Entry]>([:])
+  private let bySerial = Mutex<[[UInt8]: Entry]>([:])
   private static let cacheLimit = 10_000
 
   public init(revocations: RevocationList) {
@@ -25,18 +32,43 @@ public final class CertificateIdentity: IdentityResolver {
   }
 
   public func principal(of context: ServerContext) throws(IdentityError) -> Principal {
-    guard let posix = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-      let certificate = posix.peerCertificate
-    else { throw .noCertificate }
-    let serial = certificate.serialNumber.bytes
-    if revocations.isRevoked(serial: Self.hex(serial)) { throw .revoked(serial: Self.hex(serial)) }
-    if let known = cache.withLock({ $0[serial] }) { return try known.get() }
-    let result = Result { () throws(IdentityError) in try Self.principal(of: certificate) }
-    cache.withLock {
-      if $0.count >= Self.cacheLimit { $0.removeAll(keepingCapacity: true) }
-      $0[serial] = result
+    guard let entry = connections.withLock({ $0[context.remotePeer] }) else { throw .noCertificate }
+    if revocations.isRevoked(serial: entry.serial) { throw .revoked(serial: entry.serial) }
+    return try entry.principal.get()
+  }
+
+  /// A connection finished its TLS handshake, with this (verified) client certificate.
+  func connected(_ key: String, certificateDER der: [UInt8]?) {
+    connections.withLock { $0[key] = entry(for: der) }
+  }
+
+  func disconnected(_ key: String) {
+    _ = connections.withLock { $0.removeValue(forKey: key) }
+  }
+
+  private func entry(for der: [UInt8]?) -> Entry {
+    guard let der, let certificate = try? Certificate(derEncoded: der) else {
+      return Entry(serial: "", principal: .failure(.noCertificate))
     }
-    return try result.get()
+    let serial = Array(certificate.serialNumber.bytes)
+    if let known = bySerial.withLock({ $0[serial] }) { return known }
+    let entry = Entry(
+      serial: Self.hex(serial),
+      principal: Result { () throws(IdentityError) in try Self.principal(of: certificate) })
+    bySerial.withLock {
+      if $0.count >= Self.cacheLimit { $0.removeAll(keepingCapacity: true) }
+      $0[serial] = entry
+    }
+    return entry
+  }
+
+  /// The key grpc-swift's NIO transport gives a connection in `ServerContext.remotePeer`.
+  static func key(for address: SocketAddress) -> String {
+    switch address {
+    case .v4(let v4): "ipv4:\(v4.host):\(address.port ?? 0)"
+    case .v6(let v6): "ipv6:[\(v6.host)]:\(address.port ?? 0)"
+    case .unixDomainSocket: "unix:\(address.pathname ?? "")"
+    }
   }
 
   /// The principal a certificate names by its single identity URI SAN.
@@ -51,7 +83,7 @@ public final class CertificateIdentity: IdentityResolver {
     return try Principal(uri: uri)
   }
 
-  static func hex(_ bytes: ArraySlice<UInt8>) -> String {
+  static func hex(_ bytes: [UInt8]) -> String {
     var text = bytes.map { byte in
       let digits = String(byte, radix: 16)
       return digits.count == 1 ? "0" + digits : digits

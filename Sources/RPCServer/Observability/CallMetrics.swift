@@ -18,7 +18,8 @@ public final class CallMetrics: Sendable {
 
   public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
     self.registry = registry
-    inFlight = registry.makeGauge(name: "grpc_server_calls_in_flight", help: "gRPC calls being handled now.")
+    inFlight = registry.makeGauge(
+      descriptor: .init(metricName: "grpc_server_calls", unitName: "in_flight", helpText: "gRPC calls being handled now."))
   }
 
   func started() { inFlight.increment() }

@@ -1,0 +1,110 @@
+import Foundation
+import RPCServer
+import Testing
+
+@Suite("Server configuration: defaults < YAML < environment < flags")
+struct ConfigTests {
+  private func file(_ text: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("monitord-\(UUID()).yaml").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+  }
+
+  @Test("a YAML file sets what it names and leaves the rest at the defaults")
+  func yaml() throws {
+    var config = ServerConfig.defaults
+    try config.apply(yamlFile: try file("""
+      listen: 0.0.0.0:9443
+      data_dir: /var/lib/cqmon
+      tls:
+        client_ca: /etc/cqmon/ca.pem
+        revocation_list: /etc/cqmon/revoked.txt
+      limits:
+        max_message_bytes: 1048576
+      log:
+        level: debug
+        format: json
+      metrics:
+        listen: "off"
+      """))
+    #expect(config.listen == .init(host: "0.0.0.0", port: 9443))
+    #expect(config.dataDirectory == "/var/lib/cqmon")
+    #expect(config.tls.clientCA == "/etc/cqmon/ca.pem")
+    #expect(config.tls.certificate == ServerConfig.defaults.tls.certificate)
+    #expect(config.tls.revocationList == "/etc/cqmon/revoked.txt")
+    #expect(config.limits.maxMessageBytes == 1 << 20)
+    #expect(config.limits.maxConcurrentStreams == 100)
+    #expect(config.log.level == "debug")
+    #expect(config.log.format == .json)
+    #expect(config.metrics.listen == nil)
+  }
+
+  @Test("the environment overrides the file")
+  func environment() throws {
+    var config = ServerConfig.defaults
+    try config.apply(yamlFile: try file("listen: 127.0.0.1:1000\n"))
+    try config.apply(environment: ["MONITORD_LISTEN": "[::1]:2000", "MONITORD_LOG_LEVEL": "warning", "OTHER": "x"])
+    #expect(config.listen == .init(host: "::1", port: 2000))
+    #expect(config.listen.description == "[::1]:2000")
+    #expect(config.log.level == "warning")
+  }
+
+  @Test("mistakes are one clear message naming the key")
+  func mistakes() throws {
+    let cases: [(String, String)] = [
+      ("tls:\n  cert: x.pem\n", "unknown key 'tls.cert'"),
+      ("listen: localhost\n", "'localhost' is not HOST:PORT"),
+      ("listen: 1.2.3.4:70000\n", "is not HOST:PORT"),
+      ("limits:\n  max_message_bytes: -5\n", "limits.max_message_bytes must be a positive whole number"),
+      ("log:\n  level: loud\n", "log.level 'loud' is not one of"),
+      ("log:\n  format: xml\n", "log.format 'xml' is not text or json"),
+      ("listen: [1, 2]\n", "'listen' must be a single value"),
+      (": : :\n", "is not valid YAML"),
+    ]
+    for (yaml, message) in cases {
+      var config = ServerConfig.defaults
+      let path = try file(yaml)
+      #expect(throws: ConfigError.self, "\(yaml)") { try config.apply(yamlFile: path) }
+      do {
+        try config.apply(yamlFile: path)
+      } catch {
+        #expect(error.message.contains(message), "\(error.message)")
+      }
+    }
+    var config = ServerConfig.defaults
+    config.tls.certificate = "/no/such/server.pem"
+    #expect(throws: ConfigError("tls.certificate: cannot read /no/such/server.pem (make run creates development certificates in certs/dev)")) {
+      try config.validate()
+    }
+  }
+
+  @Test("monitord itself: a bad configuration exits 78 with one line, no stack trace")
+  func monitordExit() throws {
+    let result = try ServerProcess.run("monitord", ["--listen", "nowhere", "--metrics-listen", "off"])
+    #expect(result.status == 78)
+    #expect(result.error == "monitord: 'nowhere' is not HOST:PORT with a port from 0 to 65535\n")
+    let help = try ServerProcess.run("monitord", ["--help"])
+    for flag in ["--listen", "--data-dir", "--config", "--tls-cert", "--tls-key", "--client-ca", "--ca-key", "--revocation-list"] {
+      #expect(help.output.contains(flag), "\(flag)")
+    }
+  }
+}
+
+@Suite("The revocation list file")
+struct RevocationListTests {
+  @Test("serials in any common spelling; comments and blank lines ignored; reload on change")
+  func parsing() async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("revoked-\(UUID()).txt").path
+    try "# revoked\n0x0A1b\n  00:ff:10  # colon form\n\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let list = RevocationList(path: path, logger: .init(label: "test"))
+    #expect(list.isRevoked(serial: "a1b"))
+    #expect(list.isRevoked(serial: "ff10"))
+    #expect(list.count == 2)
+    try await Task.sleep(for: .milliseconds(1100))  // file times have one-second resolution on some systems
+    try "1234\n".write(toFile: path, atomically: true, encoding: .utf8)
+    list.reloadIfChanged()
+    #expect(list.isRevoked(serial: "1234"))
+    #expect(!list.isRevoked(serial: "a1b"))
+    #expect(RevocationList(path: "/no/such/file", logger: .init(label: "test")).count == 0)
+  }
+}
