@@ -41,10 +41,16 @@ let package = Package(
       ]
     ),
 
+    // OpenSSL (libcrypto) behind a few plain C functions: digests, certificate issuing.
+    .target(
+      name: "CCrypto",
+      linkerSettings: [.linkedLibrary("crypto")]
+    ),
+
     // The domain: rules, storage, audit. Knows nothing of protobuf or gRPC.
     .target(
       name: "Services",
-      dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["CCrypto", .product(name: "GRDB", package: "GRDB.swift")]
     ),
 
     // The gRPC server: transport, TLS, identity, authorization, standard services, errors.
@@ -87,6 +93,7 @@ let package = Package(
       ]
     ),
 
+    .testTarget(name: "DomainTests", dependencies: ["Services"]),
     .testTarget(
       name: "ServiceTests",
       dependencies: [

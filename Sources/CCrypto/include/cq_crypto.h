@@ -1,0 +1,48 @@
+/*
+ * The project's OpenSSL (libcrypto) calls, kept to a few plain C functions so that Swift never
+ * touches OpenSSL's macros and ownership rules: digests, and the bureau CA's signing of
+ * agencies' certificate requests. Hand-written.
+ */
+#ifndef CQ_CRYPTO_H
+#define CQ_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* SHA-256, incrementally. cq_sha256_new returns NULL when out of memory. */
+typedef struct cq_sha256 cq_sha256;
+cq_sha256 *cq_sha256_new(void);
+int cq_sha256_update(cq_sha256 *ctx, const void *data, size_t len);
+/* Writes 32 bytes to out and frees ctx. */
+int cq_sha256_final(cq_sha256 *ctx, uint8_t out[32]);
+void cq_sha256_free(cq_sha256 *ctx);
+
+/* What a certificate request is refused for. */
+enum cq_csr_problem {
+  CQ_CSR_OK = 0,
+  CQ_CSR_NOT_PEM = 1,          /* not a PEM certificate request */
+  CQ_CSR_BAD_SIGNATURE = 2,    /* the request is not signed by its own key */
+  CQ_CSR_WEAK_KEY = 3,         /* not EC P-256/P-384, nor RSA of 2048 bits or more */
+  CQ_CSR_CA_UNUSABLE = 4,      /* the CA certificate or key cannot be read or do not match */
+  CQ_CSR_INTERNAL = 5          /* OpenSSL failed otherwise */
+};
+
+/*
+ * Checks a PEM certificate request and issues a client certificate for it, signed by the CA:
+ * subject CN=common_name, O=organisation; a single URI SAN `uri`; extended key usage
+ * clientAuth; key usage digitalSignature; not a CA; valid from not_before to not_after (Unix
+ * seconds); the given serial (big-endian bytes, at most 20). The request's own subject and
+ * extensions are ignored.
+ *
+ * On success returns CQ_CSR_OK and sets *cert_pem (malloc'd, NUL-terminated; free with
+ * cq_free) and *key_description (e.g. "EC P-256"; static). Otherwise returns the problem and
+ * writes a short explanation into detail (detail_len bytes at most).
+ */
+int cq_issue_certificate(const char *csr_pem, const char *ca_cert_pem, const char *ca_key_pem,
+                         const char *common_name, const char *organisation, const char *uri,
+                         const uint8_t *serial, size_t serial_len, int64_t not_before, int64_t not_after,
+                         char **cert_pem, const char **key_description, char *detail, size_t detail_len);
+
+void cq_free(void *pointer);
+
+#endif

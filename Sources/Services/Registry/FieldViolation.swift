@@ -1,0 +1,51 @@
+/// One thing wrong with a request: the field's path in the API's names (e.g.
+/// `materials.staff[3].id_number`), what is wrong citing the rule, and a stable reason.
+public struct FieldViolation: Hashable, Sendable, CustomStringConvertible {
+  public var field: String
+  public var description: String
+  public var reason: String
+
+  public init(_ field: String, _ description: String, reason: String) {
+    self.field = field
+    self.description = description
+    self.reason = reason
+  }
+}
+
+/// Collects violations under a path prefix.
+struct Violations {
+  private(set) var all: [FieldViolation] = []
+  private(set) var warnings: [String] = []
+
+  mutating func add(_ field: String, _ description: String, reason: String) {
+    all.append(FieldViolation(field, description, reason: reason))
+  }
+
+  mutating func warn(_ text: String) {
+    warnings.append(text)
+  }
+
+  /// Adds "required" when `value` is empty.
+  mutating func required(_ field: String, _ value: String, what: String) {
+    if value.trimmingCharacters(in: .whitespaces).isEmpty {
+      add(field, "\(what) is required", reason: "REQUIRED")
+    }
+  }
+
+  mutating func length(_ field: String, _ value: String, max: Int, what: String) {
+    if value.count > max { add(field, "\(what) is at most \(max) characters, not \(value.count)", reason: "TOO_LONG") }
+  }
+}
+
+extension String {
+  func trimmingCharacters(in set: Set<Character>) -> Substring {
+    var slice = self[...]
+    while let first = slice.first, set.contains(first) { slice.removeFirst() }
+    while let last = slice.last, set.contains(last) { slice.removeLast() }
+    return slice
+  }
+}
+
+extension Set where Element == Character {
+  static let whitespaces: Set<Character> = [" ", "\t", "\u{3000}"]
+}
