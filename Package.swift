@@ -93,7 +93,10 @@ let package = Package(
       ]
     ),
 
-    .testTarget(name: "DomainTests", dependencies: ["Services"]),
+    .testTarget(
+      name: "DomainTests",
+      dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .testTarget(
       name: "ServiceTests",
       dependencies: [

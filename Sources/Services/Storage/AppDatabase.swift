@@ -55,6 +55,18 @@ public final class AppDatabase: Sendable {
       try db.execute(
         sql: "INSERT INTO server_metadata (key, value) VALUES ('schema_created_at', datetime('now'))")
     }
+    migrator.registerMigration("v2 audit log") { db in
+      try db.create(table: "audit_log") { t in
+        t.primaryKey("sequence", .integer)
+        t.column("recorded_at", .text).notNull()
+        t.column("actor", .text).notNull()
+        t.column("method", .text).notNull()
+        t.column("request_sha256", .text).notNull()
+        t.column("record_sha256", .text).notNull()
+        t.column("previous_hash", .text).notNull()
+        t.column("hash", .text).notNull().unique()
+      }
+    }
     return migrator
   }
 }

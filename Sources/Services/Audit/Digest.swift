@@ -1,0 +1,60 @@
+import CCrypto
+
+/// SHA-256 through OpenSSL (libcrypto), as lower-case hex.
+public enum Digest {
+  public static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] {
+    guard let context = cq_sha256_new() else { fatalError("OpenSSL: cannot allocate a digest context") }
+    let updated =
+      bytes.withContiguousStorageIfAvailable { cq_sha256_update(context, $0.baseAddress, $0.count) }
+      ?? Array(bytes).withUnsafeBufferPointer { cq_sha256_update(context, $0.baseAddress, $0.count) }
+    var out = [UInt8](repeating: 0, count: 32)
+    guard updated == 1, cq_sha256_final(context, &out) == 1 else { fatalError("OpenSSL: SHA-256 failed") }
+    return out
+  }
+
+  public static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
+    hex(sha256(bytes))
+  }
+
+  public static func sha256Hex(_ text: String) -> String {
+    sha256Hex(Array(text.utf8))
+  }
+
+  public static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}
+
+/// A SHA-256 computed over data that arrives in pieces (document uploads).
+public struct StreamingDigest: ~Copyable {
+  private let context: OpaquePointer
+
+  public init() {
+    guard let context = cq_sha256_new() else { fatalError("OpenSSL: cannot allocate a digest context") }
+    self.context = context
+  }
+
+  public mutating func update(_ bytes: [UInt8]) {
+    bytes.withUnsafeBufferPointer { _ = cq_sha256_update(context, $0.baseAddress, $0.count) }
+  }
+
+  /// The hex digest; the context is used up.
+  public consuming func finalize() -> String {
+    var out = [UInt8](repeating: 0, count: 32)
+    let ok = cq_sha256_final(context, &out)
+    discard self
+    guard ok == 1 else { fatalError("OpenSSL: SHA-256 failed") }
+    return Digest.hex(out)
+  }
+
+  deinit {
+    cq_sha256_free(context)
+  }
+}
