@@ -28,16 +28,19 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      database: AppDatabase, identity: any IdentityResolver, policy: AccessPolicy = .standard, logger: Logger,
-      metrics: CallMetrics?
+      registry: Registry, documents: DocumentStore, identity: any IdentityResolver, policy: AccessPolicy = .standard,
+      logger: Logger, metrics: CallMetrics?
     ) {
-      _ = database  // the business services of the next issues take it
       serviceNames = [
+        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.RegistryService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
       let reflection = ReflectionService(services: serviceNames)
-      services = [PlannedAPIService(), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection)]
+      services = [
+        PlannedAPIService(), RegistryHandler(registry: registry), DocumentHandler(store: documents),
+        AuditHandler(registry: registry), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
+      ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }
   }
@@ -52,10 +55,19 @@ public struct MonitorServer: Sendable {
       throw ConfigError("cannot open the database in \(config.dataDirectory): \(error)")
     }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
-    let registry = PrometheusCollectorRegistry()
+    let registry = Registry(database: database, authority: try authority(), onRevoke: { revocations.revoke(serial: $0) })
+    for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
+    let documents: DocumentStore
+    do {
+      documents = try DocumentStore(
+        database: database, directory: config.dataDirectory + "/documents", maxBytes: Int64(config.limits.maxDocumentBytes))
+    } catch {
+      throw ConfigError("cannot use \(config.dataDirectory)/documents: \(error)")
+    }
+    let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
     let components = Components(
-      database: database, identity: identities, logger: logger, metrics: CallMetrics(registry: registry))
+      registry: registry, documents: documents, identity: identities, logger: logger, metrics: CallMetrics(registry: prometheus))
     let listener = try MutualTLSListener(
       host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
       key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)
@@ -68,11 +80,23 @@ public struct MonitorServer: Sendable {
       RevocationReloadService(revocations: revocations),
     ]
     if let endpoint = config.metrics.listen {
-      services.append(MetricsServer(endpoint: endpoint, registry: registry, logger: logger))
+      services.append(MetricsServer(endpoint: endpoint, registry: prometheus, logger: logger))
     }
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
+  }
+
+  /// The bureau's CA for enrolment, when the CA key is configured.
+  private func authority() throws(ConfigError) -> CertificateAuthority? {
+    guard let keyPath = config.tls.caKey else { return nil }
+    do {
+      return CertificateAuthority(
+        certificatePEM: try String(contentsOfFile: config.tls.clientCA, encoding: .utf8),
+        keyPEM: try String(contentsOfFile: keyPath, encoding: .utf8))
+    } catch {
+      throw ConfigError("tls.ca_key: cannot read \(keyPath) or \(config.tls.clientCA)")
+    }
   }
 
   private func transportConfig() -> HTTP2ServerTransport.Custom<MutualTLSListener>.Config {

@@ -22,7 +22,7 @@ struct AuditLogTests {
   func digests() {
     #expect(Digest.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     #expect(Digest.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    var streaming = StreamingDigest()
+    let streaming = StreamingDigest()
     streaming.update(Array("a".utf8))
     streaming.update(Array("bc".utf8))
     #expect(streaming.finalize() == Digest.sha256Hex("abc"))

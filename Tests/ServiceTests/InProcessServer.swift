@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import Logging
@@ -18,13 +19,23 @@ struct FixedIdentity: IdentityResolver {
 /// transport, with an in-memory database.
 func withInProcessServer(
   as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
+  database: AppDatabase? = nil, now: @escaping @Sendable () -> Date = Date.init,
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))
   var logger = Logger(label: "test")
   logger.logLevel = .critical
+  let database = try database ?? AppDatabase.inMemory()
+  let certs = ServerProcess.certificates.path
+  let authority = CertificateAuthority(
+    certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
+    keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
+  let registry = Registry(database: database, authority: authority, now: now)
+  let documents = try DocumentStore(
+    database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
+    maxBytes: 1 << 20, now: now)
   let components = MonitorServer.Components(
-    database: try AppDatabase.inMemory(), identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
+    registry: registry, documents: documents, identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
   try await withThrowingDiscardingTaskGroup { group in

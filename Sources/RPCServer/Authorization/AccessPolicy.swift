@@ -60,6 +60,8 @@ public struct AccessPolicy: Sendable {
     allow(officersAndAgency, credit, ["FileObjection", "GetRating"])
     allow(everyone, credit, ["GetHolidayCalendar"])
 
+    allow(city, "cqmon.v1.AuditService", ["VerifyAuditLog"])
+
     allow(readers, "cqmon.v1.SharingService", ["ListPublishedRatings", "WatchRatings", "GetBulletin"])
 
     allow(everyone, "grpc.health.v1.Health", ["Check", "List", "Watch"])

@@ -1,6 +1,6 @@
 public import GRPCCore
 import Logging
-public import ProtoCodec
+import ProtoCodec
 
 extension Principal {
   /// The caller of the call being handled, set by `CallInterceptor` before any handler runs.

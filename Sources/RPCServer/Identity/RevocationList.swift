@@ -12,6 +12,9 @@ import Synchronization
 public final class RevocationList: Sendable {
   public let path: String?
   private let state: Mutex<(serials: Set<String>, modified: Date?)>
+  /// Serials revoked through the API (RegistryService.RevokeCertificate), kept apart from the
+  /// file's so that reloading the file does not forget them.
+  private let revokedHere = Mutex<Set<String>>([])
   private let logger: Logger
 
   public init(path: String?, logger: Logger) {
@@ -23,7 +26,13 @@ public final class RevocationList: Sendable {
 
   /// Whether `serial` (lower-case hex without separators) is revoked.
   public func isRevoked(serial: String) -> Bool {
-    state.withLock { $0.serials.contains(serial) }
+    state.withLock { $0.serials.contains(serial) } || revokedHere.withLock { $0.contains(serial) }
+  }
+
+  /// Revokes a serial (lower-case hex) from now on.
+  public func revoke(serial: String) {
+    guard let normalised = Self.serial(Substring(serial)) else { return }
+    _ = revokedHere.withLock { $0.insert(normalised) }
   }
 
   public var count: Int { state.withLock { $0.serials.count } }

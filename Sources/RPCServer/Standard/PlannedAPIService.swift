@@ -11,6 +11,7 @@ struct PlannedAPIService: RegistrableRPCService {
     Cqmon_V1_RegistryService.Method.descriptors + Cqmon_V1_DocumentService.Method.descriptors
     + Cqmon_V1_FilingService.Method.descriptors + Cqmon_V1_InspectionService.Method.descriptors
     + Cqmon_V1_CreditService.Method.descriptors + Cqmon_V1_SharingService.Method.descriptors
+    + Cqmon_V1_AuditService.Method.descriptors
 
   func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     for method in Self.methods {

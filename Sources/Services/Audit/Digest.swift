@@ -32,29 +32,31 @@ public enum Digest {
   }
 }
 
-/// A SHA-256 computed over data that arrives in pieces (document uploads).
-public struct StreamingDigest: ~Copyable {
-  private let context: OpaquePointer
+/// A SHA-256 computed over data that arrives in pieces (document uploads). Not thread-safe:
+/// one upload, one task.
+public final class StreamingDigest {
+  private var context: OpaquePointer?
 
   public init() {
     guard let context = cq_sha256_new() else { fatalError("OpenSSL: cannot allocate a digest context") }
     self.context = context
   }
 
-  public mutating func update(_ bytes: [UInt8]) {
+  public func update(_ bytes: [UInt8]) {
+    guard let context else { preconditionFailure("the digest was finalized") }
     bytes.withUnsafeBufferPointer { _ = cq_sha256_update(context, $0.baseAddress, $0.count) }
   }
 
-  /// The hex digest; the context is used up.
-  public consuming func finalize() -> String {
+  /// The hex digest; the digest cannot be updated after.
+  public func finalize() -> String {
+    guard let context else { preconditionFailure("the digest was finalized") }
+    self.context = nil
     var out = [UInt8](repeating: 0, count: 32)
-    let ok = cq_sha256_final(context, &out)
-    discard self
-    guard ok == 1 else { fatalError("OpenSSL: SHA-256 failed") }
+    guard cq_sha256_final(context, &out) == 1 else { fatalError("OpenSSL: SHA-256 failed") }
     return Digest.hex(out)
   }
 
   deinit {
-    cq_sha256_free(context)
+    if let context { cq_sha256_free(context) }
   }
 }

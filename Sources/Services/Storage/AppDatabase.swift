@@ -67,6 +67,125 @@ public final class AppDatabase: Sendable {
         t.column("hash", .text).notNull().unique()
       }
     }
+    migrator.registerMigration("v3 registry") { db in
+      // Client-chosen request ids: the same (actor, method, request_id) again returns the first
+      // result, recorded here by the id of what it created.
+      try db.create(table: "idempotency") { t in
+        t.column("actor", .text).notNull()
+        t.column("method", .text).notNull()
+        t.column("request_id", .text).notNull()
+        t.column("request_sha256", .text).notNull()
+        t.column("result_id", .text).notNull()
+        t.primaryKey(["actor", "method", "request_id"])
+      }
+      try db.create(table: "agency") { t in
+        t.primaryKey("credit_code", .text)
+        t.column("name", .text).notNull()
+        t.column("status", .text).notNull().check(sql: "status IN ('enrolled', 'listed', 'removed')")
+        t.column("enrolled_at", .text).notNull()
+        t.column("listed_at", .text)
+        t.column("removed_at", .text)
+        t.column("removal_count", .integer).notNull().defaults(to: 0)
+        t.column("version", .integer).notNull().defaults(to: 0)
+      }
+      // Every registry version of every agency, never updated: GetAgency as of any instant.
+      try db.create(table: "agency_version") { t in
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("version", .integer).notNull()
+        t.column("since", .text).notNull()
+        t.column("name", .text).notNull()
+        t.column("status", .text).notNull()
+        t.column("record", .text).notNull()
+        t.column("record_sha256", .text).notNull()
+        t.primaryKey(["credit_code", "version"])
+      }
+      try db.create(table: "certificate") { t in
+        t.primaryKey("serial", .text)
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("subject", .text).notNull()
+        t.column("not_before", .text).notNull()
+        t.column("not_after", .text).notNull()
+        t.column("sha256_fingerprint", .text).notNull()
+        t.column("issued_at", .text).notNull()
+        t.column("revoked_at", .text)
+        t.column("revocation_reason", .text)
+        t.column("audit_sequence", .integer).notNull()
+      }
+      try db.create(table: "application") { t in
+        t.primaryKey("id", .text)
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("status", .text).notNull().check(sql: "status IN ('pending', 'approved', 'rejected', 'returned')")
+        t.column("materials", .text).notNull()
+        t.column("warnings", .text).notNull()
+        t.column("submitted_at", .text).notNull()
+        t.column("submitted_by", .text).notNull()
+        t.column("decision", .text)
+        t.column("reasons", .text)
+        t.column("reviewed_by", .text)
+        t.column("reviewed_at", .text)
+        t.column("audit_sequence", .integer).notNull()
+      }
+      // Art. 4: one pending application per agency, enforced by the schema.
+      try db.execute(sql: "CREATE UNIQUE INDEX application_one_pending ON application(credit_code) WHERE status = 'pending'")
+      try db.create(table: "change") { t in
+        t.primaryKey("id", .text)
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("kind", .integer).notNull()
+        t.column("effective_on", .text).notNull()
+        t.column("due_on", .text).notNull()
+        t.column("late", .boolean).notNull()
+        t.column("filed_at", .text).notNull()
+        t.column("filed_by", .text).notNull()
+        t.column("before", .text).notNull()
+        t.column("after", .text).notNull()
+        t.column("documents", .text).notNull()
+        t.column("note", .text).notNull()
+        t.column("version", .integer).notNull()
+        t.column("audit_sequence", .integer).notNull()
+      }
+      try db.create(table: "finding") { t in
+        t.primaryKey("id", .text)
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("category", .integer).notNull()
+        t.column("source", .integer).notNull()
+        t.column("source_id", .text).notNull()
+        t.column("description", .text).notNull()
+        t.column("raised_at", .text).notNull()
+        t.column("verified", .boolean).notNull()
+      }
+      try db.create(table: "removal") { t in
+        t.primaryKey("id", .text)
+        t.column("credit_code", .text).notNull().references("agency")
+        t.column("art16_case", .integer).notNull()
+        t.column("decided_on", .text).notNull()
+        t.column("description", .text).notNull()
+        t.column("evidence", .text).notNull()
+        t.column("removal_count", .integer).notNull()
+        t.column("removed_at", .text).notNull()
+        t.column("audit_sequence", .integer).notNull()
+      }
+      try db.create(table: "ban") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("subject_kind", .text).notNull().check(sql: "subject_kind IN ('agency', 'person')")
+        t.column("subject", .text).notNull().indexed()
+        t.column("person_name", .text).notNull()
+        t.column("starts_on", .text).notNull()
+        t.column("ends_on", .text).notNull()
+        t.column("art16_case", .integer).notNull()
+        t.column("repeat_offence", .boolean).notNull()
+        t.column("removal_id", .text).notNull().references("removal")
+      }
+      try db.create(table: "document") { t in
+        t.primaryKey("sha256", .text)
+        t.column("size_bytes", .integer).notNull()
+        t.column("file_name", .text).notNull()
+        t.column("media_type", .text).notNull()
+        t.column("owner_credit_code", .text).notNull()
+        t.column("uploaded_at", .text).notNull()
+        t.column("uploaded_by", .text).notNull()
+        t.column("audit_sequence", .integer).notNull()
+      }
+    }
     return migrator
   }
 }

@@ -1,0 +1,50 @@
+public import GRPCCore
+import ProtoCodec
+import Services
+
+/// The one table from domain outcomes to gRPC status codes, with the details every client can
+/// read: `BadRequest` field violations and an `ErrorInfo` reason (domain `cqmon.v1`).
+public enum ServiceErrorMapping {
+  static let codes: [ServiceError.Code: RPCError.Code] = [
+    .invalidArgument: .invalidArgument,
+    .notFound: .notFound,
+    .alreadyExists: .alreadyExists,
+    .failedPrecondition: .failedPrecondition,
+    .permissionDenied: .permissionDenied,
+    .aborted: .aborted,
+    .internalError: .internalError,
+  ]
+
+  public static func rpcError(_ error: ServiceError) -> RPCError {
+    let code = codes[error.code] ?? .internalError
+    return RPCError(
+      code: code, message: error.message,
+      metadata: RichStatus.metadata(
+        code: code, message: error.message, reason: error.reason,
+        violations: error.violations.map { .init(field: $0.field, description: $0.description, reason: $0.reason) },
+        info: error.info))
+  }
+
+  /// Runs a handler body, turning domain errors into statuses. Errors that are neither are a
+  /// fault of the server's: INTERNAL, with no detail that could leak data.
+  static func run<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch let error as ServiceError {
+      throw rpcError(error)
+    } catch let error as RPCError {
+      throw error
+    } catch let error where error is any RPCErrorConvertible {
+      throw error
+    } catch {
+      throw RPCError(code: .internalError, message: "the server failed to complete the request", cause: error)
+    }
+  }
+}
+
+extension ServiceError {
+  /// A violation of a request field, for the mapping code.
+  static func field(_ field: String, _ description: String, reason: String) -> ServiceError {
+    .invalid([FieldViolation(field, description, reason: reason)])
+  }
+}

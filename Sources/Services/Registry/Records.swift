@@ -1,0 +1,187 @@
+import Foundation
+
+/// Proof of an accepted write (CROMERR-style): what arrived, when, and where it sits in the
+/// audit chain.
+public struct Receipt: Sendable, Equatable {
+  public var id: String
+  public var receivedAt: Date
+  public var requestSHA256: String
+  public var recordSHA256: String
+  public var auditSequence: Int64
+  public var auditHash: String
+}
+
+/// Who is reading, for the ownership rules the policy table cannot express.
+public enum Viewer: Sendable, Equatable {
+  case cityOfficer
+  case districtOfficer(district: String)
+  case partner
+  case agency(CreditCode)
+
+  var isOfficer: Bool {
+    switch self {
+    case .cityOfficer, .districtOfficer: true
+    case .partner, .agency: false
+    }
+  }
+
+  /// Whether the viewer may see the records of `agency`.
+  func mayRead(_ agency: CreditCode) -> Bool {
+    switch self {
+    case .cityOfficer, .districtOfficer: true
+    case .partner: false
+    case .agency(let own): own == agency
+    }
+  }
+}
+
+public struct IssuedCertificate: Sendable, Equatable {
+  public var serial: String
+  public var creditCode: String
+  public var subject: String
+  public var notBefore: Date
+  public var notAfter: Date
+  public var revokedAt: Date?
+  public var revocationReason: String?
+  public var sha256Fingerprint: String
+}
+
+public struct Enrolment: Sendable {
+  public var certificate: IssuedCertificate
+  public var certificatePEM: String
+  public var caCertificatePEM: String
+  public var receipt: Receipt
+}
+
+public struct ApplicationRecord: Sendable {
+  public enum Status: String, Sendable { case pending, approved, rejected, returned }
+  public enum Decision: String, Sendable { case approve, reject, returnForMore = "return" }
+
+  public var id: String
+  public var creditCode: String
+  public var status: Status
+  public var materials: ApplicationMaterials
+  public var warnings: [String]
+  public var submittedAt: Date
+  public var submittedBy: String
+  public var decision: Decision?
+  public var reasons: [String]
+  public var reviewedBy: String?
+  public var reviewedAt: Date?
+  public var receipt: Receipt
+}
+
+public struct AgencyRecord: Sendable {
+  public enum Status: String, Sendable { case enrolled, listed, removed }
+
+  public var creditCode: String
+  public var name: String
+  public var status: Status
+  public var version: Int64
+  public var record: ApplicationMaterials?
+  public var listedAt: Date?
+  public var versionSince: Date
+  public var removedAt: Date?
+}
+
+public enum ChangeKind: Int, Sendable, Codable, CaseIterable {
+  case unspecified = 0, name, address, legalNature, keyPersonnel, accreditation, staff, equipment
+}
+
+/// The value a change sets, matching its kind.
+public enum ChangeValue: Sendable, Codable, Equatable {
+  case name(String)
+  case address(Address)
+  case legalNature(LegalNature)
+  case keyPersonnel(KeyPersonnel)
+  case accreditation(CmaCertificate)
+  case staff([StaffMember])
+  case equipment([Equipment])
+
+  var kind: ChangeKind {
+    switch self {
+    case .name: .name
+    case .address: .address
+    case .legalNature: .legalNature
+    case .keyPersonnel: .keyPersonnel
+    case .accreditation: .accreditation
+    case .staff: .staff
+    case .equipment: .equipment
+    }
+  }
+}
+
+public struct ChangeRecord: Sendable {
+  public var id: String
+  public var creditCode: String
+  public var kind: ChangeKind
+  public var effectiveOn: CalendarDate
+  public var dueOn: CalendarDate
+  public var late: Bool
+  public var filedAt: Date
+  public var filedBy: String
+  public var before: ChangeValue
+  public var after: ChangeValue
+  public var documents: [DocumentRef]
+  public var note: String
+  public var version: Int64
+  public var receipt: Receipt
+}
+
+public struct BanRecord: Sendable, Equatable {
+  public enum Subject: Sendable, Equatable {
+    case agency(String)
+    case person(idNumber: String)
+  }
+  public var subject: Subject
+  public var personName: String
+  public var startsOn: CalendarDate
+  public var endsOn: CalendarDate
+  public var art16Case: Int
+  public var repeatOffence: Bool
+  public var removalID: String
+}
+
+public struct RemovalRecord: Sendable {
+  public var id: String
+  public var agency: AgencyRecord
+  public var art16Case: Int
+  public var decidedOn: CalendarDate
+  public var description: String
+  public var evidence: [DocumentRef]
+  public var bans: [BanRecord]
+  public var removalCount: Int
+  public var receipt: Receipt
+}
+
+/// A page of results and the token for the next.
+public struct Page<Item: Sendable>: Sendable {
+  public var items: [Item]
+  public var nextPageToken: String
+}
+
+/// `page_size` and `page_token` as the API defines them (0 → 50, at most 500; the token is an
+/// offset this server wrote).
+public struct PageRequest: Sendable {
+  public var size: Int
+  public var offset: Int
+
+  public init(size: Int32, token: String) throws(ServiceError) {
+    guard size >= 0 else {
+      throw .invalid([FieldViolation("page_size", "page_size cannot be negative", reason: "PAGE_SIZE")])
+    }
+    self.size = size == 0 ? 50 : min(Int(size), 500)
+    if token.isEmpty {
+      offset = 0
+    } else if token.hasPrefix("o"), let offset = Int(token.dropFirst()), offset >= 0 {
+      self.offset = offset
+    } else {
+      throw .invalid([FieldViolation("page_token", "this page_token was not given by this server", reason: "PAGE_TOKEN")])
+    }
+  }
+
+  func page<Item>(_ fetched: [Item]) -> Page<Item> {
+    // One more than the page size is fetched to know whether there is a next page.
+    Page(items: Array(fetched.prefix(size)), nextPageToken: fetched.count > size ? "o\(offset + size)" : "")
+  }
+}
