@@ -26,6 +26,10 @@ struct Monctl: AsyncParsableCommand {
         8  the server (or service) is not serving
       """,
     version: version,
-    subcommands: [HealthCommand.self, ServicesCommand.self, VersionCommand.self, ConfigCommand.self]
+    subcommands: [
+      HealthCommand.self, ServicesCommand.self, AgenciesCommand.self, RegistryCommand.self, ApplicationsCommand.self,
+      ChangesCommand.self, EligibilityCommand.self, DocumentsCommand.self, AuditCommand.self, VersionCommand.self,
+      ConfigCommand.self,
+    ]
   )
 }

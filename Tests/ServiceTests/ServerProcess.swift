@@ -36,16 +36,18 @@ final class ServerProcess: @unchecked Sendable {
     return directory
   }()
 
-  init() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
+  /// Starts monitord; on `directory` when given (a restart on the same data), else a new one.
+  init(directory existing: URL? = nil) throws {
+    directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     revocationList = directory.appendingPathComponent("revoked.txt")
-    try "# revoked serials\n".write(to: revocationList, atomically: true, encoding: .utf8)
+    if existing == nil { try "# revoked serials\n".write(to: revocationList, atomically: true, encoding: .utf8) }
     let certs = Self.certificates.path
     process.executableURL = Self.products.appendingPathComponent("monitord")
     process.arguments = [
       "--listen", "127.0.0.1:0", "--data-dir", directory.appendingPathComponent("data").path,
       "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem", "--client-ca", "\(certs)/ca.pem",
+      "--ca-key", "\(certs)/ca-key.pem",
       "--revocation-list", revocationList.path, "--metrics-listen", "off", "--log-level", "warning",
     ]
     process.standardOutput = output
@@ -65,9 +67,19 @@ final class ServerProcess: @unchecked Sendable {
     self.port = port
   }
 
+  /// Whether the data directory goes when this process object does (not when a restart will
+  /// reuse it).
+  var keepsData = false
+
   deinit {
     if process.isRunning { process.terminate() }
-    try? FileManager.default.removeItem(at: directory)
+    if !keepsData { try? FileManager.default.removeItem(at: directory) }
+  }
+
+  /// monctl arguments to connect as `identity`.
+  func monctl(as identity: String) -> [String] {
+    let certs = Self.certificates.path
+    return ["--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/\(identity).pem", "--key", "\(certs)/\(identity)-key.pem"]
   }
 
   func signal(_ signal: Int32) {
