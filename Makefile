@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
-PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest
+PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 
@@ -42,7 +42,7 @@ deps:
 
 # Python packages for the interoperability tests, installed only when missing.
 pydeps:
-	@$(PYTHON) -c "import google.protobuf, google.rpc.status_pb2, grpc, grpc_tools, grpc_health, grpc_reflection, pytest" 2>/dev/null || \
+	@$(PYTHON) -c "import google.protobuf, google.rpc.status_pb2, grpc, grpc_tools, grpc_health, grpc_reflection, pytest, yaml" 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --disable-pip-version-check $(PIP_PACKAGES)
 
 build: deps

@@ -32,7 +32,8 @@ def server(certs):
     process = subprocess.Popen(
         [str(swift_bin_dir() / "monitord"), "--listen", "127.0.0.1:0", "--data-dir", data,
          "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server-key.pem"),
-         "--client-ca", str(certs / "ca.pem"), "--metrics-listen", "off", "--log-level", "warning"],
+         "--client-ca", str(certs / "ca.pem"), "--ca-key", str(certs / "ca-key.pem"),
+         "--metrics-listen", "off", "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()
     assert "listening on" in line, line
@@ -124,3 +125,87 @@ def test_refusals_carry_rich_status(certs, server):
         assert bad_request.field_violations[0].field == "service"
         assert info.reason == "DECODING_NUL_IN_STRING"
         assert info.domain == "cqmon.v1"
+
+
+def test_registry_enrol_apply_review_get(certs, server, stubs):
+    """The whole registry path from stubs generated from proto/ by stock grpcio-tools."""
+    import hashlib
+    import yaml
+    from cqmon.v1 import document_pb2, document_pb2_grpc, registry_pb2, registry_pb2_grpc
+
+    csr = subprocess.run(["openssl", "req", "-new", "-key", str(certs / "agency-key.pem"), "-subj", "/CN=lims"],
+                         check=True, capture_output=True, text=True).stdout
+    with channel(certs, server, "city") as ch:
+        wait_serving(health_pb2_grpc.HealthStub(ch))
+        enrolled = registry_pb2_grpc.RegistryServiceStub(ch).EnrollAgency(registry_pb2.EnrollAgencyRequest(
+            request_id="py-enrol", credit_code="91500000MA5U7BCX7A", name="重庆某某检测技术有限公司", csr_pem=csr))
+        assert enrolled.certificate_pem.startswith("-----BEGIN CERTIFICATE-----")
+        assert enrolled.receipt.audit_sequence >= 1
+
+    with channel(certs, server, "agency") as ch:
+        documents = document_pb2_grpc.DocumentServiceStub(ch)
+        for name in ["commitment-letter", "business-licence", "cma-certificate"]:
+            data = (ROOT / "examples/documents" / f"{name}.txt").read_bytes()
+            parts = [document_pb2.UploadRequest(metadata=document_pb2.UploadMetadata(
+                request_id=f"py-{name}", file_name=f"{name}.txt", media_type="text/plain", size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest()))]
+            parts += [document_pb2.UploadRequest(chunk=data[i:i + 50]) for i in range(0, len(data), 50)]
+            assert documents.Upload(iter(parts)).sha256 == hashlib.sha256(data).hexdigest()
+
+        # The example file, read with PyYAML and built into the generated message by field name.
+        example = yaml.safe_load((ROOT / "examples/application.yaml").read_text())
+        request = registry_pb2.SubmitApplicationRequest(request_id="py-apply", credit_code=example["credit_code"])
+        fill(request.materials, example["materials"])
+        application = registry_pb2_grpc.RegistryServiceStub(ch).SubmitApplication(request)
+        assert application.status == registry_pb2.APPLICATION_STATUS_PENDING
+
+        with pytest.raises(grpc.RpcError) as failure:
+            registry_pb2_grpc.RegistryServiceStub(ch).ReviewApplication(registry_pb2.ReviewApplicationRequest(
+                request_id="py-self-review", application_id=application.application_id,
+                decision=registry_pb2.REVIEW_DECISION_APPROVE))
+        assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    with channel(certs, server, "city") as ch:
+        registry = registry_pb2_grpc.RegistryServiceStub(ch)
+        reviewed = registry.ReviewApplication(registry_pb2.ReviewApplicationRequest(
+            request_id="py-review", application_id=application.application_id,
+            decision=registry_pb2.REVIEW_DECISION_APPROVE))
+        assert reviewed.status == registry_pb2.APPLICATION_STATUS_APPROVED
+        agency = registry.GetAgency(registry_pb2.GetAgencyRequest(credit_code="91500000MA5U7BCX7A"))
+        assert agency.status == registry_pb2.AGENCY_STATUS_LISTED
+        assert agency.registry_version == 1
+        assert agency.record.key_personnel.technical_lead.id_number == "120103198806018241"
+
+
+def fill(message, values):
+    """Sets a generated message's fields from a YAML mapping: dates as YYYY-MM-DD, enums by
+    name without their prefix, as examples/application.yaml writes them."""
+    import datetime
+    for key, value in values.items():
+        field = message.DESCRIPTOR.fields_by_name[key]
+        repeated = field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
+        if repeated:
+            for item in value:
+                if field.message_type:
+                    fill(getattr(message, key).add(), item)
+                elif field.enum_type:
+                    getattr(message, key).append(enum_value(field.enum_type, item))
+                else:
+                    getattr(message, key).append(item)
+        elif field.message_type and field.message_type.full_name == "cqmon.v1.Date":
+            date = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+            target = getattr(message, key)
+            target.year, target.month, target.day = date.year, date.month, date.day
+        elif field.message_type:
+            fill(getattr(message, key), value)
+        elif field.enum_type:
+            setattr(message, key, enum_value(field.enum_type, value))
+        else:
+            setattr(message, key, str(value) if field.type == field.TYPE_STRING else value)
+
+
+def enum_value(enum_type, name):
+    for value in enum_type.values:
+        if value.name == name or value.name.endswith("_" + name):
+            return value.number
+    raise KeyError(name)
