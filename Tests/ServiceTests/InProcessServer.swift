@@ -15,6 +15,27 @@ struct FixedIdentity: IdentityResolver {
   }
 }
 
+/// The server's services and interceptors over an in-memory (or given) database, the test
+/// certificates' CA and a temporary document directory.
+func makeComponents(
+  identity: any IdentityResolver, policy: AccessPolicy = .standard, database: AppDatabase? = nil,
+  now: @escaping @Sendable () -> Date = Date.init
+) throws -> MonitorServer.Components {
+  var logger = Logger(label: "test")
+  logger.logLevel = .critical
+  let database = try database ?? AppDatabase.inMemory()
+  let certs = ServerProcess.certificates.path
+  let authority = CertificateAuthority(
+    certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
+    keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
+  return MonitorServer.Components(
+    registry: Registry(database: database, authority: authority, now: now),
+    documents: try DocumentStore(
+      database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
+      maxBytes: 1 << 20, now: now),
+    identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
+}
+
 /// The real server stack — services, interceptors, codec, router — over the in-process
 /// transport, with an in-memory database.
 func withInProcessServer(
@@ -23,19 +44,7 @@ func withInProcessServer(
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))
-  var logger = Logger(label: "test")
-  logger.logLevel = .critical
-  let database = try database ?? AppDatabase.inMemory()
-  let certs = ServerProcess.certificates.path
-  let authority = CertificateAuthority(
-    certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
-    keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
-  let registry = Registry(database: database, authority: authority, now: now)
-  let documents = try DocumentStore(
-    database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
-    maxBytes: 1 << 20, now: now)
-  let components = MonitorServer.Components(
-    registry: registry, documents: documents, identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
+  let components = try makeComponents(identity: identity, policy: policy, database: database, now: now)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
   try await withThrowingDiscardingTaskGroup { group in

@@ -30,19 +30,8 @@ struct RegistryHarness {
 
   static func run(now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
     let identity = SwitchableIdentity()
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
     let database = try AppDatabase.inMemory()
-    let certs = ServerProcess.certificates.path
-    let authority = CertificateAuthority(
-      certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
-      keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
-    let components = MonitorServer.Components(
-      registry: Registry(database: database, authority: authority, now: now),
-      documents: try DocumentStore(
-        database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
-        maxBytes: 1 << 20, now: now),
-      identity: identity, logger: logger, metrics: nil)
+    let components = try makeComponents(identity: identity, database: database, now: now)
     let transport = InProcessTransport()
     let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
     try await withThrowingDiscardingTaskGroup { group in
@@ -52,6 +41,14 @@ struct RegistryHarness {
         try await body(RegistryHarness(client: client, identity: identity, database: database))
       }
     }
+  }
+
+  /// Enrols the development agency as the city officer.
+  func enrol() async throws {
+    `as`(Identities.city)
+    _ = try await registry.enrollAgency(.with {
+      $0.requestId = "enrol"; $0.creditCode = Materials.applicant; $0.name = "x"; $0.csrPem = try RegistryHarness.csr()
+    })
   }
 
   /// Uploads `bytes` as the current caller; the document's digest.

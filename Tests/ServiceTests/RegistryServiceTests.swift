@@ -81,9 +81,7 @@ struct RegistryServiceTests {
   @Test("every material is checked and each failure named by path")
   func validation() async throws {
     try await RegistryHarness.run { h in
-      _ = try await h.registry.enrollAgency(.with {
-        $0.requestId = "e"; $0.creditCode = Materials.applicant; $0.name = "x"; $0.csrPem = try RegistryHarness.csr()
-      })
+      try await h.enrol()
       h.as(Identities.agency)
       let digest = try await h.upload(Array("scan".utf8))
       var materials = Materials.valid(digest: digest)
@@ -118,9 +116,7 @@ struct RegistryServiceTests {
   @Test("ownership: an agency cannot apply for, or read, another agency's records")
   func ownership() async throws {
     try await RegistryHarness.run { h in
-      _ = try await h.registry.enrollAgency(.with {
-        $0.requestId = "e"; $0.creditCode = Materials.applicant; $0.name = "x"; $0.csrPem = try RegistryHarness.csr()
-      })
+      try await h.enrol()
       h.as(Identities.agency)
       let digest = try await h.upload(Array("scan".utf8))
       let application = try await h.registry.submitApplication(.with {
@@ -157,9 +153,7 @@ struct RegistryServiceTests {
   func changesAndRemoval() async throws {
     let clock = TestClock(Date(timeIntervalSince1970: 1_795_883_400))  // 2026-11-29 in Chongqing
     try await RegistryHarness.run(now: { clock.now }) { h in
-      _ = try await h.registry.enrollAgency(.with {
-        $0.requestId = "e"; $0.creditCode = Materials.applicant; $0.name = "x"; $0.csrPem = try RegistryHarness.csr()
-      })
+      try await h.enrol()
       h.as(Identities.agency)
       let digest = try await h.upload(Array("scan".utf8))
       let application = try await h.registry.submitApplication(.with {
