@@ -1,0 +1,68 @@
+import Foundation
+import GRPCCore
+import ProtoCodec
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite("Observability: JSON log lines and Prometheus metrics of the real server", .serialized)
+struct ObservabilityTests {
+  /// A port nothing listens on now.
+  private func freePort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+  }
+
+  @Test("one JSON log line per call, and /metrics counts calls by method and code")
+  func logsAndMetrics() async throws {
+    let metricsPort = try freePort()
+    let certs = ServerProcess.certificates.path
+    let data = FileManager.default.temporaryDirectory.appendingPathComponent("obs-\(UUID())").path
+    let process = Process()
+    process.executableURL = ServerProcess.products.appendingPathComponent("monitord")
+    process.arguments = [
+      "--listen", "127.0.0.1:0", "--data-dir", data, "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem",
+      "--client-ca", "\(certs)/ca.pem", "--metrics-listen", "127.0.0.1:\(metricsPort)", "--log-format", "json",
+    ]
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    let port = try #require(Int(line.split(separator: ":").last!.trimmingCharacters(in: .whitespacesAndNewlines)))
+
+    // Two calls: one allowed, one refused.
+    let health = try ServerProcess.run("monctl", ["health", "--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/city.pem", "--key", "\(certs)/city-key.pem"])
+    #expect(health.status == 0 || health.status == 8)
+    let denied = try ServerProcess.run("monctl", ["agencies", "list", "--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/agency.pem", "--key", "\(certs)/agency-key.pem"])
+    #expect(denied.status == 4)
+
+    let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
+    let metrics = String(decoding: body, as: UTF8.self)
+    #expect(metrics.contains(#"grpc_server_handled_total{grpc_method="grpc.health.v1.Health/Check",grpc_code="ok"} 1"#))
+    #expect(metrics.contains(#"grpc_server_handled_total{grpc_method="cqmon.v1.RegistryService/ListAgencies",grpc_code="permissionDenied"} 1"#))
+    #expect(metrics.contains("grpc_server_handling_seconds_bucket"))
+
+    process.terminate()
+    process.waitUntilExit()
+    let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let lines = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+    let calls = lines.filter { $0["msg"] == "call" }
+    #expect(calls.contains { $0["method"] == "grpc.health.v1.Health/Check" && $0["status"] == "ok" && $0["principal"] == "spiffe://cq-monitoring/bureau/city/dev-officer" && $0["duration_ms"] != nil })
+    let refusal = lines.first { $0["msg"] == "call refused" }
+    #expect(refusal?["reason"] == "METHOD_NOT_ALLOWED")
+    #expect(refusal?["principal"] == "spiffe://cq-monitoring/agency/91500000MA5U7BCX7A")
+  }
+}
