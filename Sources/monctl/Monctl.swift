@@ -27,7 +27,8 @@ struct Monctl: AsyncParsableCommand {
       """,
     version: version,
     subcommands: [
-      HealthCommand.self, ServicesCommand.self, AgenciesCommand.self, RegistryCommand.self, ApplicationsCommand.self,
+      HealthCommand.self, ServicesCommand.self, AgenciesCommand.self, CertificatesCommand.self, RegistryCommand.self,
+      ApplicationsCommand.self,
       ChangesCommand.self, EligibilityCommand.self, DocumentsCommand.self, AuditCommand.self, VersionCommand.self,
       ConfigCommand.self,
     ]

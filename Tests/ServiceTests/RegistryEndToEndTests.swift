@@ -29,6 +29,9 @@ struct RegistryEndToEndTests {
     #expect(enrol.status == 0)
     #expect(enrol.output.contains("91500000MA5U7BCX7A"))
     #expect(try String(contentsOfFile: csr + ".pem", encoding: .utf8).hasPrefix("-----BEGIN CERTIFICATE-----"))
+    // The issued certificate works: the LIMS connects with it as the agency.
+    let lims = ["--server", "127.0.0.1:\(server.port)", "--ca", "\(certs)/ca.pem", "--cert", csr + ".pem", "--key", "\(certs)/agency-key.pem"]
+    #expect(try ServerProcess.run("monctl", ["eligibility", "check", "--credit-code", "91500000MA5U7BCX7A"] + lims).status == 0)
 
     for name in ["commitment-letter", "business-licence", "cma-certificate"] {
       let upload = try monctl(server, as: "agency", ["documents", "upload", "examples/documents/\(name).txt", "--media-type", "text/plain", "-o", "json"])
@@ -66,6 +69,14 @@ struct RegistryEndToEndTests {
     #expect(audit.status == 0)
     #expect(audit.output.hasPrefix("ENTRIES  INTACT  FIRST BROKEN  PROBLEM\n7        yes     -"))
 
+    // Revoking the issued certificate refuses it from the next call, without a restart.
+    let listed = try monctl(server, as: "city", ["certificates", "list", "91500000MA5U7BCX7A", "-o", "json"])
+    let serial = try #require((try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: String]])?.first?["serial"])
+    #expect(try monctl(server, as: "city", ["certificates", "revoke", serial, "--reason", "key lost"]).status == 0)
+    let revoked = try ServerProcess.run("monctl", ["eligibility", "check", "--credit-code", "91500000MA5U7BCX7A"] + lims)
+    #expect(revoked.status == 4)
+    #expect(revoked.error.contains("CERTIFICATE_REVOKED"))
+
     // Alter a row behind the server's back: the next verification finds it.
     server.keepsData = true
     server.signal(SIGTERM)
@@ -77,6 +88,8 @@ struct RegistryEndToEndTests {
     let broken = try monctl(restarted, as: "city", ["audit", "verify"])
     #expect(broken.status == 1)
     #expect(broken.error.contains("broken at entry 5"))
+    // A restarted server still refuses the certificate revoked before.
+    #expect(try ServerProcess.run("monctl", ["eligibility", "check", "--credit-code", "91500000MA5U7BCX7A"] + lims.dropFirst(2) + ["--server", "127.0.0.1:\(restarted.port)"]).status == 4)
   }
 
   @Test("every acknowledged write survives SIGKILL, and nothing half-written appears")

@@ -406,3 +406,58 @@ struct DocumentsCommand: AsyncParsableCommand {
     }
   }
 }
+
+/// `monctl certificates list|revoke`.
+struct CertificatesCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "certificates", abstract: "Agencies' certificates.", subcommands: [List.self, Revoke.self])
+
+  struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Certificates issued to an agency, newest first.")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The agency's credit code.") var creditCode: String
+
+    func run() async throws {
+      try await reporting {
+        let connection = try connection.resolve()
+        let certificates = try await Client.with(connection) { client in
+          try await Cqmon_V1_RegistryService.Client(wrapping: client).listCertificates(.with {
+            $0.creditCode = creditCode
+            $0.pageSize = 500
+          }, options: Client.options(connection)).certificates
+        }
+        print(CertificatesCommand.render(certificates, format: output.output), terminator: "")
+      }
+    }
+  }
+
+  struct Revoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke a certificate; the server refuses it from its next call (city officers).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The certificate's serial, hex.") var serial: String
+    @Option(help: "Why.") var reason: String
+    @Option(name: .customLong("request-id"), help: "Idempotency key.") var requestID: String?
+
+    func run() async throws {
+      try await reporting {
+        let connection = try connection.resolve()
+        let certificate = try await Client.with(connection) { client in
+          try await Cqmon_V1_RegistryService.Client(wrapping: client).revokeCertificate(.with {
+            $0.requestId = RequestFile.requestID(requestID)
+            $0.serial = serial
+            $0.reason = reason
+          }, options: Client.options(connection))
+        }
+        print(CertificatesCommand.render([certificate], format: output.output, single: true), terminator: "")
+      }
+    }
+  }
+
+  static func render(_ certificates: [Cqmon_V1_IssuedCertificate], format: OutputFormat, single: Bool = false) -> String {
+    Printer(format: format).render(
+      columns: ["SERIAL", "CREDIT CODE", "NOT AFTER", "REVOKED"],
+      rows: certificates.map { [$0.serial, $0.creditCode, $0.notAfter?.text ?? "", $0.revokedAt?.text ?? "-"] }, single: single)
+  }
+}
