@@ -224,3 +224,54 @@ done:
 	X509_REQ_free(req);
 	return result;
 }
+
+int cq_sign(const char *key_pem, const void *data, size_t len, uint8_t **signature, size_t *signature_len,
+            const char **algorithm)
+{
+	int ok = 0;
+	EVP_MD_CTX *md = NULL;
+	BIO *bio = BIO_new_mem_buf(key_pem, -1);
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	*signature = NULL;
+	if (key == NULL)
+		goto done;
+	*algorithm = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ? "sha256WithRSAEncryption" : "ecdsa-with-SHA256";
+	md = EVP_MD_CTX_new();
+	if (md == NULL || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, NULL, signature_len, data, len) != 1)
+		goto done;
+	*signature = OPENSSL_malloc(*signature_len);
+	if (*signature == NULL || EVP_DigestSign(md, *signature, signature_len, data, len) != 1) {
+		OPENSSL_free(*signature);
+		*signature = NULL;
+		goto done;
+	}
+	ok = 1;
+done:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	BIO_free(bio);
+	return ok;
+}
+
+int cq_verify(const char *cert_pem, const void *data, size_t len, const uint8_t *signature, size_t signature_len)
+{
+	int ok = 0;
+	EVP_MD_CTX *md = NULL;
+	BIO *bio = BIO_new_mem_buf(cert_pem, -1);
+	X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *key = cert ? X509_get_pubkey(cert) : NULL;
+	if (key == NULL)
+		goto done;
+	md = EVP_MD_CTX_new();
+	ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+	     EVP_DigestVerify(md, signature, signature_len, data, len) == 1;
+done:
+	ERR_clear_error();
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	BIO_free(bio);
+	return ok;
+}

@@ -28,8 +28,8 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: DocumentStore, identity: any IdentityResolver, policy: AccessPolicy = .standard,
-      logger: Logger, metrics: CallMetrics?
+      registry: Registry, documents: DocumentStore, signer: ReceiptSigner? = nil, identity: any IdentityResolver,
+      policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?
     ) {
       serviceNames = [
         "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.RegistryService",
@@ -38,7 +38,7 @@ public struct MonitorServer: Sendable {
       health = HealthState(services: serviceNames)
       let reflection = ReflectionService(services: serviceNames)
       services = [
-        PlannedAPIService(), RegistryHandler(registry: registry), DocumentHandler(store: documents),
+        PlannedAPIService(), RegistryHandler(registry: registry, signer: signer), DocumentHandler(store: documents, signer: signer),
         AuditHandler(registry: registry), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -66,8 +66,16 @@ public struct MonitorServer: Sendable {
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
+    // Receipts are signed with the server's own key (its certificate verifies them).
+    let signer: ReceiptSigner
+    do {
+      signer = ReceiptSigner(keyPEM: try String(contentsOfFile: config.tls.key, encoding: .utf8))
+    } catch {
+      throw ConfigError("tls.key: cannot read \(config.tls.key)")
+    }
     let components = Components(
-      registry: registry, documents: documents, identity: identities, logger: logger, metrics: CallMetrics(registry: prometheus))
+      registry: registry, documents: documents, signer: signer, identity: identities, logger: logger,
+      metrics: CallMetrics(registry: prometheus))
     let listener = try MutualTLSListener(
       host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
       key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)

@@ -33,6 +33,7 @@ func makeComponents(
     documents: try DocumentStore(
       database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
       maxBytes: 1 << 20, now: now),
+    signer: ReceiptSigner(keyPEM: try String(contentsOfFile: certs + "/server-key.pem", encoding: .utf8)),
     identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
 }
 

@@ -106,3 +106,41 @@ struct RegistryMoreTests {
     }
   }
 }
+
+@Suite("Receipts")
+struct ReceiptTests {
+  @Test("every receipt is signed by the server; the signature verifies with its certificate, also with openssl, and not once altered")
+  func signed() async throws {
+    try await RegistryHarness.run { h in
+      h.as(Identities.agency)
+      let document = try await h.documents.upload(requestProducer: { writer in
+        try await writer.write(.with { $0.metadata = .with { $0.requestId = "r"; $0.fileName = "a.txt"; $0.mediaType = "text/plain" } })
+        try await writer.write(.with { $0.chunk = Array("receipt me".utf8) })
+      })
+      let proto = try #require(document.receipt)
+      #expect(proto.signatureAlgorithm == "ecdsa-with-SHA256")
+      var receipt = Receipt(
+        id: proto.receiptId, receivedAt: Date(timeIntervalSince1970: Double(proto.receivedAt!.seconds) + Double(proto.receivedAt!.nanos) / 1e9),
+        requestSHA256: proto.requestSha256, recordSHA256: proto.recordSha256, auditSequence: proto.auditSequence, auditHash: proto.auditHash)
+      receipt.signature = proto.signature
+      let certificate = try String(contentsOfFile: ServerProcess.certificates.path + "/server.pem", encoding: .utf8)
+      #expect(ReceiptSigner.verify(receipt, certificatePEM: certificate))
+      #expect(proto.recordSha256 == Digest.sha256Hex("receipt me"))
+
+      // openssl, from the bytes the proto documents.
+      let directory = FileManager.default.temporaryDirectory.appendingPathComponent("receipt-\(UUID())")
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try Data(ReceiptSigner.signedBytes(receipt)).write(to: directory.appendingPathComponent("signed"))
+      try Data(proto.signature).write(to: directory.appendingPathComponent("signature"))
+      _ = try ServerProcess.run("/usr/bin/env", ["openssl", "x509", "-in", ServerProcess.certificates.path + "/server.pem", "-pubkey", "-noout", "-out", directory.appendingPathComponent("key.pem").path])
+      let check = try ServerProcess.run("/usr/bin/env", [
+        "openssl", "dgst", "-sha256", "-verify", directory.appendingPathComponent("key.pem").path,
+        "-signature", directory.appendingPathComponent("signature").path, directory.appendingPathComponent("signed").path,
+      ])
+      #expect(check.output.contains("Verified OK"))
+
+      receipt.recordSHA256 = Digest.sha256Hex("something else")
+      #expect(!ReceiptSigner.verify(receipt, certificatePEM: certificate))
+    }
+  }
+}

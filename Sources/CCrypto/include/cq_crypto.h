@@ -43,6 +43,17 @@ int cq_issue_certificate(const char *csr_pem, const char *ca_cert_pem, const cha
                          const uint8_t *serial, size_t serial_len, int64_t not_before, int64_t not_after,
                          char **cert_pem, const char **key_description, char *detail, size_t detail_len);
 
+/*
+ * Signs `data` with the PEM private key (EC: ECDSA with SHA-256; RSA: PKCS#1 v1.5 with
+ * SHA-256). On success returns 1 and sets *signature (malloc'd, free with cq_free),
+ * *signature_len and *algorithm ("ecdsa-with-SHA256" or "sha256WithRSAEncryption"; static).
+ */
+int cq_sign(const char *key_pem, const void *data, size_t len, uint8_t **signature, size_t *signature_len,
+            const char **algorithm);
+
+/* Whether `signature` over `data` verifies with the public key of the PEM certificate. */
+int cq_verify(const char *cert_pem, const void *data, size_t len, const uint8_t *signature, size_t signature_len);
+
 void cq_free(void *pointer);
 
 #endif

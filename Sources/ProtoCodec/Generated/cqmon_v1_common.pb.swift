@@ -238,11 +238,14 @@ public struct Cqmon_V1_Receipt: Sendable, Equatable {
   /// Hash (hex) of that audit entry, which covers the previous entry's hash.
   public var auditHash: String = ""
 
-  /// The bureau's signature (ECDSA P-256 or RSA, per `signature_algorithm`) over the UTF-8
-  /// bytes `receipt_id|received_at RFC 3339|request_sha256|record_sha256|audit_sequence|audit_hash`.
+  /// The server's signature, made with the key of its TLS certificate (which the bureau's CA
+  /// issued; verify with that certificate), over the UTF-8 bytes
+  /// `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash`, where
+  /// `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`) and
+  /// `audit_sequence` is in decimal.
   public var signature: [UInt8] = []
 
-  /// The algorithm of `signature`, e.g. `ecdsa-with-SHA256`.
+  /// The algorithm of `signature`: `ecdsa-with-SHA256` or `sha256WithRSAEncryption`.
   public var signatureAlgorithm: String = ""
 
   public init() {}

@@ -7,6 +7,7 @@ import Services
 struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_DocumentService.Method
   let store: DocumentStore
+  let signer: ReceiptSigner?
   static let chunkSize = 1 << 20
 
   func upload(request: RPCAsyncSequence<Cqmon_V1_UploadRequest, any Error>, context: ServerContext) async throws -> Cqmon_V1_Document {
@@ -31,7 +32,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
       }
       guard let upload, let first else { throw ServiceError.field("metadata", "the first message carries the metadata", reason: "METADATA_FIRST") }
       let write = try call.write(first, requestID: first.requestId, method: Methods.Upload.descriptor)
-      return Self.reply(try await store.finish(upload, context: write))
+      return reply(try await store.finish(upload, context: write))
     }
   }
 
@@ -39,7 +40,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
     let (record, path) = try await ServiceErrorMapping.run {
       try await store.find(sha256: request.sha256, viewer: try CallContext.current().viewer)
     }
-    try await response.write(.with { $0.metadata = Self.reply(record) })
+    try await response.write(.with { $0.metadata = reply(record) })
     guard let handle = FileHandle(forReadingAtPath: path) else {
       throw RPCError(code: .internalError, message: "document \(record.sha256) is recorded but its file is missing")
     }
@@ -51,11 +52,11 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
 
   func getDocument(request: Cqmon_V1_GetDocumentRequest, context: ServerContext) async throws -> Cqmon_V1_Document {
     try await ServiceErrorMapping.run {
-      Self.reply(try await store.find(sha256: request.sha256, viewer: try CallContext.current().viewer).0)
+      reply(try await store.find(sha256: request.sha256, viewer: try CallContext.current().viewer).0)
     }
   }
 
-  static func reply(_ record: DocumentRecord) -> Cqmon_V1_Document {
+  func reply(_ record: DocumentRecord) -> Cqmon_V1_Document {
     .with {
       $0.sha256 = record.sha256
       $0.sizeBytes = record.sizeBytes
@@ -64,7 +65,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
       $0.ownerCreditCode = record.owner
       $0.uploadedAt = Reply.timestamp(record.uploadedAt)
       $0.uploadedBy = Reply.actor(record.uploadedBy)
-      $0.receipt = Reply.receipt(record.receipt)
+      $0.receipt = Reply.receipt(record.receipt, signer)
     }
   }
 }

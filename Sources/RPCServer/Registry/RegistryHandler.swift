@@ -8,6 +8,7 @@ import Services
 struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_RegistryService.Method
   let registry: Registry
+  let signer: ReceiptSigner?
 
   /// ID numbers are shown in full to officers and to the agency itself, masked otherwise.
   private func reveal(_ call: CallContext, agency: String) -> Bool {
@@ -23,7 +24,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.certificate = Reply.certificate(enrolment.certificate)
         $0.certificatePem = enrolment.certificatePEM
         $0.caCertificatePem = enrolment.caCertificatePEM
-        $0.receipt = Reply.receipt(enrolment.receipt)
+        $0.receipt = Reply.receipt(enrolment.receipt, signer)
       }
     }
   }
@@ -37,7 +38,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.certificate = Reply.certificate(enrolment.certificate)
         $0.certificatePem = enrolment.certificatePEM
         $0.caCertificatePem = enrolment.caCertificatePEM
-        $0.receipt = Reply.receipt(enrolment.receipt)
+        $0.receipt = Reply.receipt(enrolment.receipt, signer)
       }
     }
   }
@@ -70,7 +71,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       guard request.materials != nil else { throw ServiceError.field("materials", "the Art. 4(1) materials are required", reason: "REQUIRED") }
       let materials = reader.materials(request.materials, "materials")
       try reader.check()
-      return Reply.application(try await registry.submit(creditCode: code, materials: materials, context: write), reveal: true)
+      return Reply.application(try await registry.submit(creditCode: code, materials: materials, context: write), reveal: true, signer: signer)
     }
   }
 
@@ -78,7 +79,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
     try await ServiceErrorMapping.run {
       let call = try CallContext.current()
       let record = try await registry.application(id: request.applicationId, viewer: call.viewer)
-      return Reply.application(record, reveal: reveal(call, agency: record.creditCode))
+      return Reply.application(record, reveal: reveal(call, agency: record.creditCode), signer: signer)
     }
   }
 
@@ -95,7 +96,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       let page = try await registry.applications(
         creditCode: request.creditCode, status: status, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {
-        $0.applications = page.items.map { Reply.application($0, reveal: reveal(call, agency: $0.creditCode)) }
+        $0.applications = page.items.map { Reply.application($0, reveal: reveal(call, agency: $0.creditCode), signer: signer) }
         $0.nextPageToken = page.nextPageToken
       }
     }
@@ -111,7 +112,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       default: nil
       }
       let record = try await registry.review(applicationID: request.applicationId, decision: decision, reasons: request.reasons, context: write)
-      return Reply.application(record, reveal: true)
+      return Reply.application(record, reveal: true, signer: signer)
     }
   }
 
@@ -157,7 +158,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       let record = try await registry.fileChange(
         creditCode: code, effectiveOn: effective, value: value, documents: request.documents.compactMap(reader.document),
         note: request.note, context: write)
-      return Reply.change(record, reveal: true)
+      return Reply.change(record, reveal: true, signer: signer)
     }
   }
 
@@ -169,7 +170,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         creditCode: code, kind: ChangeKind(rawValue: Int(request.kind.rawValue)).flatMap { $0 == .unspecified ? nil : $0 },
         lateOnly: request.lateOnly, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {
-        $0.changes = page.items.map { Reply.change($0, reveal: reveal(call, agency: $0.creditCode)) }
+        $0.changes = page.items.map { Reply.change($0, reveal: reveal(call, agency: $0.creditCode), signer: signer) }
         $0.nextPageToken = page.nextPageToken
       }
     }
@@ -195,7 +196,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.evidence = removal.evidence.compactMap(Reply.document)
         $0.bans = removal.bans.map { Reply.ban($0, reveal: true) }
         $0.removalCount = Int32(removal.removalCount)
-        $0.receipt = Reply.receipt(removal.receipt)
+        $0.receipt = Reply.receipt(removal.receipt, signer)
       }
     }
   }

@@ -153,14 +153,18 @@ enum Reply {
     date.map { value in .with { $0.year = Int32(value.year); $0.month = Int32(value.month); $0.day = Int32(value.day) } }
   }
 
-  static func receipt(_ receipt: Receipt) -> Cqmon_V1_Receipt {
-    .with {
+  /// The receipt, signed by `signer` when the server signs receipts.
+  static func receipt(_ receipt: Receipt, _ signer: ReceiptSigner?) -> Cqmon_V1_Receipt {
+    let receipt = signer?.sign(receipt) ?? receipt
+    return .with {
       $0.receiptId = receipt.id
       $0.receivedAt = timestamp(receipt.receivedAt)
       $0.requestSha256 = receipt.requestSHA256
       $0.recordSha256 = receipt.recordSHA256
       $0.auditSequence = receipt.auditSequence
       $0.auditHash = receipt.auditHash
+      $0.signature = receipt.signature
+      $0.signatureAlgorithm = receipt.signatureAlgorithm
     }
   }
 
@@ -285,7 +289,7 @@ enum Reply {
     }
   }
 
-  static func application(_ record: ApplicationRecord, reveal: Bool) -> Cqmon_V1_Application {
+  static func application(_ record: ApplicationRecord, reveal: Bool, signer: ReceiptSigner?) -> Cqmon_V1_Application {
     .with { proto in
       proto.applicationId = record.id
       proto.creditCode = record.creditCode
@@ -310,7 +314,7 @@ enum Reply {
           $0.reviewedAt = record.reviewedAt.map(timestamp)
         }
       }
-      proto.receipt = receipt(record.receipt)
+      proto.receipt = receipt(record.receipt, signer)
       proto.warnings = record.warnings
     }
   }
@@ -332,7 +336,7 @@ enum Reply {
     }
   }
 
-  static func change(_ record: ChangeRecord, reveal: Bool) -> Cqmon_V1_Change {
+  static func change(_ record: ChangeRecord, reveal: Bool, signer: ReceiptSigner?) -> Cqmon_V1_Change {
     .with {
       $0.changeId = record.id
       $0.creditCode = record.creditCode
@@ -347,7 +351,7 @@ enum Reply {
       $0.filedBy = actor(record.filedBy)
       $0.documents = record.documents.compactMap(document)
       $0.note = record.note
-      $0.receipt = receipt(record.receipt)
+      $0.receipt = receipt(record.receipt, signer)
     }
   }
 

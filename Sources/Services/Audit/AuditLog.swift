@@ -95,7 +95,7 @@ public enum AuditLog {
   }
 }
 
-/// Instants as stored: RFC 3339 in UTC with microseconds, which sorts as text.
+/// Instants as stored: RFC 3339 in UTC with milliseconds, which sorts as text.
 public enum Timestamps {
   public static func format(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()

@@ -9,6 +9,18 @@ public struct Receipt: Sendable, Equatable {
   public var recordSHA256: String
   public var auditSequence: Int64
   public var auditHash: String
+  /// The server's signature (see `ReceiptSigner`); empty when the server signs none.
+  public var signature: [UInt8] = []
+  public var signatureAlgorithm = ""
+
+  public init(id: String, receivedAt: Date, requestSHA256: String, recordSHA256: String, auditSequence: Int64, auditHash: String) {
+    self.id = id
+    self.receivedAt = receivedAt
+    self.requestSHA256 = requestSHA256
+    self.recordSHA256 = recordSHA256
+    self.auditSequence = auditSequence
+    self.auditHash = auditHash
+  }
 }
 
 /// Who is reading, for the ownership rules the policy table cannot express.

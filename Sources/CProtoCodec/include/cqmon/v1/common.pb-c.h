@@ -295,12 +295,15 @@ struct  Cqmon__V1__Receipt
    */
   char *audit_hash;
   /*
-   * The bureau's signature (ECDSA P-256 or RSA, per `signature_algorithm`) over the UTF-8
-   * bytes `receipt_id|received_at RFC 3339|request_sha256|record_sha256|audit_sequence|audit_hash`.
+   * The server's signature, made with the key of its TLS certificate (which the bureau's CA
+   * issued; verify with that certificate), over the UTF-8 bytes
+   * `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash`, where
+   * `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`) and
+   * `audit_sequence` is in decimal.
    */
   ProtobufCBinaryData signature;
   /*
-   * The algorithm of `signature`, e.g. `ecdsa-with-SHA256`.
+   * The algorithm of `signature`: `ecdsa-with-SHA256` or `sha256WithRSAEncryption`.
    */
   char *signature_algorithm;
 };
