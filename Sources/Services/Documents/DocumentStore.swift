@@ -16,10 +16,6 @@ public struct DocumentRecord: Sendable, Equatable {
   public static func == (lhs: Self, rhs: Self) -> Bool { lhs.sha256 == rhs.sha256 && lhs.uploadedAt == rhs.uploadedAt }
 }
 
-extension Receipt: Hashable {
-  public func hash(into hasher: inout Hasher) { hasher.combine(id) }
-}
-
 /// Documents, stored once by SHA-256 under `<data>/documents/ab/abcdef…`, written to a
 /// temporary file while they arrive and moved into place, flushed, before they are recorded.
 public final class DocumentStore: Sendable {
