@@ -1,5 +1,6 @@
 public import GRPCCore
 import NIOCore
+import Services
 import Synchronization
 import X509
 
@@ -53,7 +54,7 @@ public final class ConnectionIdentities: IdentityResolver {
     let serial = Array(certificate.serialNumber.bytes)
     if let known = bySerial.withLock({ $0[serial] }) { return known }
     let entry = Entry(
-      serial: Self.hex(serial),
+      serial: RevocationList.serial(Substring(Digest.hex(serial))) ?? "0",
       principal: Result { () throws(IdentityError) in try Self.principal(of: certificate) })
     bySerial.withLock {
       if $0.count >= Self.cacheLimit { $0.removeAll(keepingCapacity: true) }
@@ -81,14 +82,5 @@ public final class ConnectionIdentities: IdentityResolver {
     guard let uri = uris.first else { throw .noURI }
     guard uris.count == 1 else { throw .unknownShape(uris.joined(separator: ", ")) }
     return try Principal(uri: uri)
-  }
-
-  static func hex(_ bytes: [UInt8]) -> String {
-    var text = bytes.map { byte in
-      let digits = String(byte, radix: 16)
-      return digits.count == 1 ? "0" + digits : digits
-    }.joined()
-    while text.hasPrefix("0") && text.count > 1 { text.removeFirst() }
-    return text
   }
 }

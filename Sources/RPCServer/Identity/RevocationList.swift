@@ -62,7 +62,8 @@ public final class RevocationList: Sendable {
     if modified != state.withLock({ $0.modified }) { reload() }
   }
 
-  /// `0A:1b:..` → `0a1b..`; nil for an empty or comment line.
+  /// The one spelling of a serial the server compares: lower-case hex, no separators, no `0x`,
+  /// no leading zeros (`0A:1b:..` → `a1b..`); nil for an empty or comment line.
   static func serial(_ line: Substring) -> String? {
     let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
     var hex = text.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: ":", with: "")
