@@ -24,6 +24,7 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // protoc-c output for proto/ (generated), the descriptor set, and a small arena (hand-written).
@@ -47,17 +48,22 @@ let package = Package(
       linkerSettings: [.linkedLibrary("crypto")]
     ),
 
-    // The domain: rules, storage, audit. Knows nothing of protobuf or gRPC.
+    // The domain: rules, store protocols, audit. Knows nothing of protobuf, gRPC or any engine.
     .target(
       name: "Services",
-      dependencies: ["CCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["CCrypto"]
+    ),
+    // The store protocols on SQLite (GRDB): the embedded default.
+    .target(
+      name: "StorageSQLite",
+      dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift")]
     ),
 
     // The gRPC server: transport, TLS, identity, authorization, standard services, errors.
     .target(
       name: "RPCServer",
       dependencies: [
-        "ProtoCodec", "Services", "CProtoDescriptor",
+        "ProtoCodec", "Services", "StorageSQLite", "CProtoDescriptor",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -71,6 +77,7 @@ let package = Package(
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Yams", package: "Yams"),
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]
     ),
     .executableTarget(
@@ -95,12 +102,12 @@ let package = Package(
 
     .testTarget(
       name: "DomainTests",
-      dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["Services", "StorageSQLite", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(
       name: "ServiceTests",
       dependencies: [
-        "RPCServer", "Services", "ProtoCodec", "monctl",
+        "RPCServer", "Services", "StorageSQLite", "ProtoCodec", "monctl",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -5,6 +5,7 @@ import Foundation
 import Prometheus
 public import Services
 import ServiceLifecycle
+import StorageSQLite
 import Synchronization
 import UnixSignals
 
@@ -28,7 +29,7 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: DocumentStore, signer: ReceiptSigner? = nil, identity: any IdentityResolver,
+      registry: Registry, documents: Documents, signer: ReceiptSigner? = nil, identity: any IdentityResolver,
       policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?
     ) {
       serviceNames = [
@@ -38,7 +39,7 @@ public struct MonitorServer: Sendable {
       health = HealthState(services: serviceNames)
       let reflection = ReflectionService(services: serviceNames)
       services = [
-        PlannedAPIService(), RegistryHandler(registry: registry, signer: signer), DocumentHandler(store: documents, signer: signer),
+        PlannedAPIService(), RegistryHandler(registry: registry, signer: signer), DocumentHandler(documents: documents, signer: signer),
         AuditHandler(registry: registry), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -48,21 +49,21 @@ public struct MonitorServer: Sendable {
   /// Runs until a shutdown signal; returns after draining.
   public func run() async throws {
     try config.validate()
-    let database: AppDatabase
+    let store: SQLiteStore
     do {
-      database = try AppDatabase.open(directory: config.dataDirectory)
+      store = try SQLiteStore(directory: config.dataDirectory)
     } catch {
       throw ConfigError("cannot open the database in \(config.dataDirectory): \(error)")
     }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
-    let registry = Registry(database: database, authority: try authority(), onRevoke: { revocations.revoke(serial: $0) })
+    let registry = Registry(store: store, authority: try authority(), onRevoke: { revocations.revoke(serial: $0) })
     for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
-    let documents: DocumentStore
+    let documents: Documents
     do {
-      documents = try DocumentStore(
-        database: database, directory: config.dataDirectory + "/documents", maxBytes: Int64(config.limits.maxDocumentBytes))
+      documents = try Documents(
+        store: store, temporaryDirectory: store.documentDirectory + "/tmp", maxBytes: Int64(config.limits.maxDocumentBytes))
     } catch {
-      throw ConfigError("cannot use \(config.dataDirectory)/documents: \(error)")
+      throw ConfigError("cannot use \(store.documentDirectory)/tmp: \(error)")
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
@@ -84,7 +85,7 @@ public struct MonitorServer: Sendable {
 
     var services: [any Service] = [
       GRPCServerService(server: server, health: components.health),
-      ReadinessService(transport: transport, database: database, health: components.health, revocations: revocations, logger: logger),
+      ReadinessService(transport: transport, store: store, health: components.health, revocations: revocations, logger: logger),
       RevocationReloadService(revocations: revocations),
     ]
     if let endpoint = config.metrics.listen {
@@ -148,7 +149,7 @@ struct GRPCServerService: Service {
 /// health in step with the database and the revocation list with its file.
 struct ReadinessService: Service {
   let transport: HTTP2ServerTransport.Custom<MutualTLSListener>
-  let database: AppDatabase
+  let store: any Store
   let health: HealthState
   let revocations: RevocationList
   let logger: Logger
@@ -159,7 +160,7 @@ struct ReadinessService: Service {
     FileHandle.standardOutput.write(Data("monitord listening on \(text)\n".utf8))
     logger.info("listening", metadata: ["address": "\(text)"])
     while !Task.isCancelled && !Task.isShuttingDownGracefully {
-      let available = await database.isAvailable()
+      let available = await store.isAvailable()
       if !Task.isShuttingDownGracefully { health.setAll(available ? .serving : .notServing) }
       revocations.reloadIfChanged()
       try? await Task.sleep(for: .seconds(2))

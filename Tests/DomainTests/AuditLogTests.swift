@@ -1,21 +1,22 @@
 import Foundation
 import GRDB
 import Services
+import StorageSQLite
 import Testing
 
 @Suite("The hash-chained audit log")
 struct AuditLogTests {
-  private func database(entries: Int) throws -> AppDatabase {
-    let database = try AppDatabase.inMemory()
-    try database.writer.write { db in
-      for index in 1...entries {
-        try AuditLog.append(
-          db, actor: "spiffe://cq-monitoring/bureau/city/zhang.wei", method: "cqmon.v1.RegistryService/ReviewApplication",
+  private func store(entries: Int) async throws -> SQLiteStore {
+    let store = try SQLiteStore.temporary()
+    for index in 1...entries {
+      _ = try await store.writeRegistry { tx in
+        try await AuditLog.append(
+          tx, actor: "spiffe://cq-monitoring/bureau/city/zhang.wei", method: "cqmon.v1.RegistryService/ReviewApplication",
           requestSHA256: Digest.sha256Hex("request \(index)"), recordSHA256: Digest.sha256Hex("record \(index)"),
           at: Date(timeIntervalSince1970: 1_795_883_400 + Double(index)))
       }
     }
-    return database
+    return store
   }
 
   @Test("SHA-256 through OpenSSL matches the known vectors")
@@ -28,36 +29,51 @@ struct AuditLogTests {
     #expect(streaming.finalize() == Digest.sha256Hex("abc"))
   }
 
-  @Test("an intact chain verifies")
-  func intact() throws {
-    let database = try database(entries: 5)
-    let result = try database.writer.read { try AuditLog.verify($0) }
+  @Test("an intact chain verifies, across verification batches")
+  func intact() async throws {
+    let store = try await store(entries: 5)
+    let result = try await AuditLog.verify(store, batch: 2)
     #expect(result.entries == 5)
     #expect(result.firstBroken == nil)
+    #expect(result.headHash == (try await store.auditEntries(after: 4, limit: 1)).first?.hash)
   }
 
   @Test("a row altered behind the log's back is found at that entry")
-  func altered() throws {
-    let database = try database(entries: 5)
-    try database.writer.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'someone else' WHERE sequence = 3") }
-    let result = try database.writer.read { try AuditLog.verify($0) }
+  func altered() async throws {
+    let store = try await store(entries: 5)
+    try await store.writer.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'someone else' WHERE sequence = 3") }
+    let result = try await AuditLog.verify(store)
     #expect(result.firstBroken?.sequence == 3)
     #expect(result.firstBroken?.problem == "its content does not match its hash")
   }
 
   @Test("an entry deleted, or a hash rewritten to hide an edit, is found")
-  func deletedOrRewritten() throws {
-    let deleted = try database(entries: 5)
-    try deleted.writer.write { try $0.execute(sql: "DELETE FROM audit_log WHERE sequence = 2") }
-    #expect(try deleted.writer.read { try AuditLog.verify($0) }.firstBroken?.sequence == 2)
+  func deletedOrRewritten() async throws {
+    let deleted = try await store(entries: 5)
+    try await deleted.writer.write { try $0.execute(sql: "DELETE FROM audit_log WHERE sequence = 2") }
+    #expect(try await AuditLog.verify(deleted, batch: 2).firstBroken?.sequence == 2)
 
-    let rewritten = try database(entries: 5)
-    try rewritten.writer.write { db in
+    let rewritten = try await store(entries: 5)
+    try await rewritten.writer.write { db in
       // Edit entry 4 and recompute its own hash: entry 5's link no longer matches.
       let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE sequence = 4")!
-      let forged = Digest.sha256Hex(["4", row["recorded_at"] as String, "forger", row["method"] as String, row["request_sha256"] as String, row["record_sha256"] as String, row["previous_hash"] as String].joined(separator: "|"))
+      let forged = AuditLog.hash(
+        sequence: 4, recordedAt: row["recorded_at"], actor: "forger", method: row["method"], requestSHA256: row["request_sha256"],
+        recordSHA256: row["record_sha256"], previousHash: row["previous_hash"])
       try db.execute(sql: "UPDATE audit_log SET actor = 'forger', hash = ? WHERE sequence = 4", arguments: [forged])
     }
-    #expect(try rewritten.writer.read { try AuditLog.verify($0) }.firstBroken?.sequence == 5)
+    #expect(try await AuditLog.verify(rewritten).firstBroken?.sequence == 5)
+  }
+
+  @Test("timestamps round-trip exactly, as the audit hashes need")
+  func timestamps() {
+    for text in ["2026-11-29T21:39:12.123Z", "1970-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z", "1969-12-31T23:59:59.999Z"] {
+      #expect(Timestamps.parse(text).map(Timestamps.format) == text)
+    }
+    #expect(Timestamps.parse("2026-11-29T21:39:12Z").map(Timestamps.format) == "2026-11-29T21:39:12.000Z")
+    #expect(Timestamps.format(Date(timeIntervalSince1970: 1_795_883_400.9996)) == "2026-11-28T16:30:01.000Z")
+    for bad in ["", "2026-11-29", "2026-13-01T00:00:00.000Z", "2026-11-29T24:00:00.000Z", "2026-11-29T21:39:12.12Z", "2026-02-30T00:00:00.000Z"] {
+      #expect(Timestamps.parse(bad) == nil, "\(bad)")
+    }
   }
 }

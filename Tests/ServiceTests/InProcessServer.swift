@@ -4,6 +4,7 @@ import GRPCInProcessTransport
 import Logging
 import RPCServer
 import Services
+import StorageSQLite
 
 /// A caller fixed for the whole test server: in-process transport has no TLS, so tests say who
 /// is calling instead of presenting a certificate.
@@ -15,37 +16,37 @@ struct FixedIdentity: IdentityResolver {
   }
 }
 
-/// The server's services and interceptors over an in-memory (or given) database, the test
-/// certificates' CA and a temporary document directory.
+/// The server's services and interceptors over a temporary (or given) store, the test
+/// certificates' CA and a temporary directory for uploads.
 func makeComponents(
-  identity: any IdentityResolver, policy: AccessPolicy = .standard, database: AppDatabase? = nil,
+  identity: any IdentityResolver, policy: AccessPolicy = .standard, store: (any Store)? = nil,
   now: @escaping @Sendable () -> Date = Date.init
 ) throws -> MonitorServer.Components {
   var logger = Logger(label: "test")
   logger.logLevel = .critical
-  let database = try database ?? AppDatabase.inMemory()
+  let store = try store ?? SQLiteStore.temporary()
   let certs = ServerProcess.certificates.path
   let authority = CertificateAuthority(
     certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
     keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
   return MonitorServer.Components(
-    registry: Registry(database: database, authority: authority, now: now),
-    documents: try DocumentStore(
-      database: database, directory: FileManager.default.temporaryDirectory.appendingPathComponent("docs-\(UUID())").path,
+    registry: Registry(store: store, authority: authority, now: now),
+    documents: try Documents(
+      store: store, temporaryDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID())").path,
       maxBytes: 1 << 20, now: now),
     signer: ReceiptSigner(keyPEM: try String(contentsOfFile: certs + "/server-key.pem", encoding: .utf8)),
     identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
 }
 
 /// The real server stack — services, interceptors, codec, router — over the in-process
-/// transport, with an in-memory database.
+/// transport, with a temporary store.
 func withInProcessServer(
   as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
-  database: AppDatabase? = nil, now: @escaping @Sendable () -> Date = Date.init,
+  store: (any Store)? = nil, now: @escaping @Sendable () -> Date = Date.init,
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))
-  let components = try makeComponents(identity: identity, policy: policy, database: database, now: now)
+  let components = try makeComponents(identity: identity, policy: policy, store: store, now: now)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
   try await withThrowingDiscardingTaskGroup { group in

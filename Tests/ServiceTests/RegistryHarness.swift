@@ -5,6 +5,7 @@ import Logging
 import ProtoCodec
 import RPCServer
 import Services
+import StorageSQLite
 import Synchronization
 
 /// The caller, changeable between calls: the city enrols, the agency applies, the city reviews.
@@ -20,7 +21,7 @@ final class SwitchableIdentity: IdentityResolver {
 struct RegistryHarness {
   let client: GRPCClient<InProcessTransport.Client>
   let identity: SwitchableIdentity
-  let database: AppDatabase
+  let store: any Store
 
   var registry: Cqmon_V1_RegistryService.Client<InProcessTransport.Client> { .init(wrapping: client) }
   var documents: Cqmon_V1_DocumentService.Client<InProcessTransport.Client> { .init(wrapping: client) }
@@ -28,17 +29,19 @@ struct RegistryHarness {
 
   func `as`(_ uri: String) { identity.uri.withLock { $0 = uri } }
 
-  static func run(now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
+  static func run(
+    store: (any Store)? = nil, now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void
+  ) async throws {
     let identity = SwitchableIdentity()
-    let database = try AppDatabase.inMemory()
-    let components = try makeComponents(identity: identity, database: database, now: now)
+    let store = try store ?? SQLiteStore.temporary()
+    let components = try makeComponents(identity: identity, store: store, now: now)
     let transport = InProcessTransport()
     let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       defer { server.beginGracefulShutdown() }
       try await withGRPCClient(transport: transport.client) { client in
-        try await body(RegistryHarness(client: client, identity: identity, database: database))
+        try await body(RegistryHarness(client: client, identity: identity, store: store))
       }
     }
   }

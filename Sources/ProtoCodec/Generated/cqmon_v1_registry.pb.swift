@@ -413,10 +413,11 @@ public struct Cqmon_V1_ListCertificatesRequest: Sendable, Equatable {
   /// The agency. Required (an agency may name only itself).
   public var creditCode: String = ""
 
-  /// Page size, 0 for the default of 50, at most 500.
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
   public var pageSize: Int32 = 0
 
-  /// From the previous page's `next_page_token`; empty for the first page.
+  /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+  /// while others are added); empty for the first page.
   public var pageToken: String = ""
 
   public init() {}
@@ -700,10 +701,11 @@ public struct Cqmon_V1_ListApplicationsRequest: Sendable, Equatable {
   /// Only in this status; UNSPECIFIED for any.
   public var status: Cqmon_V1_ApplicationStatus = .init(rawValue: 0)
 
-  /// Page size, 0 for the default of 50, at most 500.
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
   public var pageSize: Int32 = 0
 
-  /// From the previous page's `next_page_token`; empty for the first page.
+  /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+  /// while others are added); empty for the first page.
   public var pageToken: String = ""
 
   public init() {}
@@ -797,10 +799,11 @@ public struct Cqmon_V1_ListAgenciesRequest: Sendable, Equatable {
   /// Only at this published level; UNSPECIFIED for any.
   public var creditLevel: Cqmon_V1_CreditLevel = .init(rawValue: 0)
 
-  /// Page size, 0 for the default of 50, at most 500.
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
   public var pageSize: Int32 = 0
 
-  /// From the previous page's `next_page_token`; empty for the first page.
+  /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+  /// while others are added); empty for the first page.
   public var pageToken: String = ""
 
   public init() {}
@@ -985,10 +988,11 @@ public struct Cqmon_V1_ListChangesRequest: Sendable, Equatable {
   /// Only late ones.
   public var lateOnly: Bool = false
 
-  /// Page size, 0 for the default of 50, at most 500.
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
   public var pageSize: Int32 = 0
 
-  /// From the previous page's `next_page_token`; empty for the first page.
+  /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+  /// while others are added); empty for the first page.
   public var pageToken: String = ""
 
   public init() {}

@@ -45,10 +45,11 @@ public struct Cqmon_V1_ListPublishedRatingsRequest: Sendable, Equatable {
   /// Only this agency; empty for any.
   public var creditCode: String = ""
 
-  /// Page size, 0 for the default of 50, at most 500.
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
   public var pageSize: Int32 = 0
 
-  /// From the previous page's `next_page_token`; empty for the first page.
+  /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+  /// while others are added); empty for the first page.
   public var pageToken: String = ""
 
   public init() {}

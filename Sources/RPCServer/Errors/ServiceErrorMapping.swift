@@ -12,6 +12,7 @@ public enum ServiceErrorMapping {
     .failedPrecondition: .failedPrecondition,
     .permissionDenied: .permissionDenied,
     .aborted: .aborted,
+    .unavailable: .unavailable,
     .internalError: .internalError,
   ]
 
@@ -25,6 +26,15 @@ public enum ServiceErrorMapping {
         info: error.info))
   }
 
+  /// The engine could not do the work: UNAVAILABLE (retry later) or ABORTED (retry now);
+  /// either way nothing was written.
+  static func rpcError(storeError error: StoreError) -> RPCError {
+    if error.code == .conflict {
+      return rpcError(ServiceError(.aborted, "a concurrent write got there first; nothing was written, retry", reason: "CONFLICT"))
+    }
+    return rpcError(ServiceError(.unavailable, "the database is unavailable; nothing was written, retry later", reason: "DATABASE_UNAVAILABLE"))
+  }
+
   /// Runs a handler body, turning domain errors into statuses. Errors that are neither are a
   /// fault of the server's: INTERNAL, with no detail that could leak data.
   static func run<T>(_ body: () async throws -> T) async throws -> T {
@@ -32,6 +42,8 @@ public enum ServiceErrorMapping {
       return try await body()
     } catch let error as ServiceError {
       throw rpcError(error)
+    } catch let error as StoreError {
+      throw rpcError(storeError: error)
     } catch let error as RPCError {
       throw error
     } catch let error where error is any RPCErrorConvertible {

@@ -1,5 +1,4 @@
 import Foundation
-public import GRDB
 
 /// The hash-chained audit log: every write appends an entry — who, which method, when, the
 /// SHA-256 of the request and of the record written, and the hash of the previous entry — in
@@ -19,6 +18,20 @@ public enum AuditLog {
     public var recordSHA256: String
     public var previousHash: String
     public var hash: String
+
+    public init(
+      sequence: Int64, recordedAt: String, actor: String, method: String, requestSHA256: String, recordSHA256: String,
+      previousHash: String, hash: String
+    ) {
+      self.sequence = sequence
+      self.recordedAt = recordedAt
+      self.actor = actor
+      self.method = method
+      self.requestSHA256 = requestSHA256
+      self.recordSHA256 = recordSHA256
+      self.previousHash = previousHash
+      self.hash = hash
+    }
   }
 
   /// The hash before the first entry.
@@ -27,25 +40,24 @@ public enum AuditLog {
   /// Appends an entry inside the caller's transaction; returns it.
   @discardableResult
   public static func append(
-    _ db: Database, actor: String, method: String, requestSHA256: String, recordSHA256: String, at instant: Date
-  ) throws -> Entry {
-    let last = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
-    let sequence: Int64 = (last?["sequence"] ?? 0) + 1
-    let previous: String = last?["hash"] ?? genesis
+    _ transaction: some AuditTransaction, actor: String, method: String, requestSHA256: String, recordSHA256: String,
+    at instant: Date
+  ) async throws -> Entry {
+    let last = try await transaction.lastAuditEntry()
+    let sequence = (last?.sequence ?? 0) + 1
+    let previous = last?.hash ?? genesis
     let recordedAt = Timestamps.format(instant)
-    let hash = Self.hash(sequence: sequence, recordedAt: recordedAt, actor: actor, method: method, requestSHA256: requestSHA256, recordSHA256: recordSHA256, previousHash: previous)
-    try db.execute(
-      sql: """
-        INSERT INTO audit_log (sequence, recorded_at, actor, method, request_sha256, record_sha256, previous_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [sequence, recordedAt, actor, method, requestSHA256, recordSHA256, previous, hash])
-    return Entry(
+    let entry = Entry(
       sequence: sequence, recordedAt: recordedAt, actor: actor, method: method, requestSHA256: requestSHA256,
-      recordSHA256: recordSHA256, previousHash: previous, hash: hash)
+      recordSHA256: recordSHA256, previousHash: previous,
+      hash: hash(
+        sequence: sequence, recordedAt: recordedAt, actor: actor, method: method, requestSHA256: requestSHA256,
+        recordSHA256: recordSHA256, previousHash: previous))
+    try await transaction.insertAuditEntry(entry)
+    return entry
   }
 
-  static func hash(
+  public static func hash(
     sequence: Int64, recordedAt: String, actor: String, method: String, requestSHA256: String, recordSHA256: String,
     previousHash: String
   ) -> String {
@@ -58,54 +70,40 @@ public enum AuditLog {
     public var entries: Int64
     /// The first entry whose stored hash or link does not match, and why; nil when intact.
     public var firstBroken: (sequence: Int64, problem: String)?
+    /// The newest entry's hash when intact: what a later verification must extend.
+    public var headHash: String
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
       lhs.entries == rhs.entries && lhs.firstBroken?.sequence == rhs.firstBroken?.sequence
-        && lhs.firstBroken?.problem == rhs.firstBroken?.problem
+        && lhs.firstBroken?.problem == rhs.firstBroken?.problem && lhs.headHash == rhs.headHash
     }
   }
 
-  /// Recomputes every hash and link, oldest first, and reports the first break.
-  public static func verify(_ db: Database) throws -> Verification {
+  /// Recomputes every hash and link, oldest first, a batch at a time, and reports the first break.
+  public static func verify(_ store: some AuditStore, batch: Int = 1000) async throws -> Verification {
     var previous = genesis
     var expected: Int64 = 1
     var count: Int64 = 0
-    let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY sequence")
-    while let row = try rows.next() {
-      let sequence: Int64 = row["sequence"]
-      count += 1
-      if sequence != expected {
-        return Verification(entries: count, firstBroken: (expected, "entry \(expected) is missing"))
+    while true {
+      let entries = try await store.auditEntries(after: expected - 1, limit: batch)
+      for entry in entries {
+        count += 1
+        if entry.sequence != expected {
+          return Verification(entries: count, firstBroken: (expected, "entry \(expected) is missing"), headHash: "")
+        }
+        if entry.previousHash != previous {
+          return Verification(entries: count, firstBroken: (entry.sequence, "its link to the previous entry does not match"), headHash: "")
+        }
+        let recomputed = hash(
+          sequence: entry.sequence, recordedAt: entry.recordedAt, actor: entry.actor, method: entry.method,
+          requestSHA256: entry.requestSHA256, recordSHA256: entry.recordSHA256, previousHash: entry.previousHash)
+        if recomputed != entry.hash {
+          return Verification(entries: count, firstBroken: (entry.sequence, "its content does not match its hash"), headHash: "")
+        }
+        previous = entry.hash
+        expected += 1
       }
-      let stored: String = row["previous_hash"]
-      if stored != previous {
-        return Verification(entries: count, firstBroken: (sequence, "its link to the previous entry does not match"))
-      }
-      let recomputed = hash(
-        sequence: sequence, recordedAt: row["recorded_at"], actor: row["actor"], method: row["method"],
-        requestSHA256: row["request_sha256"], recordSHA256: row["record_sha256"], previousHash: stored)
-      let hash: String = row["hash"]
-      if recomputed != hash {
-        return Verification(entries: count, firstBroken: (sequence, "its content does not match its hash"))
-      }
-      previous = hash
-      expected += 1
+      if entries.count < batch { return Verification(entries: count, firstBroken: nil, headHash: previous) }
     }
-    return Verification(entries: count, firstBroken: nil)
-  }
-}
-
-/// Instants as stored: RFC 3339 in UTC with milliseconds, which sorts as text.
-public enum Timestamps {
-  public static func format(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: date)
-  }
-
-  public static func parse(_ text: String) -> Date? {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.date(from: text)
   }
 }

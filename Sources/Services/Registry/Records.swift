@@ -152,6 +152,19 @@ public struct BanRecord: Sendable, Equatable {
   public var art16Case: Int
   public var repeatOffence: Bool
   public var removalID: String
+
+  public init(
+    subject: Subject, personName: String, startsOn: CalendarDate, endsOn: CalendarDate, art16Case: Int, repeatOffence: Bool,
+    removalID: String
+  ) {
+    self.subject = subject
+    self.personName = personName
+    self.startsOn = startsOn
+    self.endsOn = endsOn
+    self.art16Case = art16Case
+    self.repeatOffence = repeatOffence
+    self.removalID = removalID
+  }
 }
 
 public struct RemovalRecord: Sendable {
@@ -164,36 +177,4 @@ public struct RemovalRecord: Sendable {
   public var bans: [BanRecord]
   public var removalCount: Int
   public var receipt: Receipt
-}
-
-/// A page of results and the token for the next.
-public struct Page<Item: Sendable>: Sendable {
-  public var items: [Item]
-  public var nextPageToken: String
-}
-
-/// `page_size` and `page_token` as the API defines them (0 → 50, at most 500; the token is an
-/// offset this server wrote).
-public struct PageRequest: Sendable {
-  public var size: Int
-  public var offset: Int
-
-  public init(size: Int32, token: String) throws(ServiceError) {
-    guard size >= 0 else {
-      throw .invalid([FieldViolation("page_size", "page_size cannot be negative", reason: "PAGE_SIZE")])
-    }
-    self.size = size == 0 ? 50 : min(Int(size), 500)
-    if token.isEmpty {
-      offset = 0
-    } else if token.hasPrefix("o"), let offset = Int(token.dropFirst()), offset >= 0 {
-      self.offset = offset
-    } else {
-      throw .invalid([FieldViolation("page_token", "this page_token was not given by this server", reason: "PAGE_TOKEN")])
-    }
-  }
-
-  func page<Item>(_ fetched: [Item]) -> Page<Item> {
-    // One more than the page size is fetched to know whether there is a next page.
-    Page(items: Array(fetched.prefix(size)), nextPageToken: fetched.count > size ? "o\(offset + size)" : "")
-  }
 }

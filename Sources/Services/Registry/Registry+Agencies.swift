@@ -1,53 +1,49 @@
 import Foundation
-import GRDB
 
 extension Registry {
   /// An agency as it is, or as it was at `asOf`.
   public func agency(creditCode code: CreditCode, asOf: Date?, viewer: Viewer) async throws -> AgencyRecord {
     guard viewer.mayRead(code) else { throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND") }
-    return try await writer.read { try self.agency($0, code: code, asOf: asOf) }
+    return try await agency(store, code: code, asOf: asOf)
   }
 
+  /// One page of agencies in credit-code order: one query, filtered on indexed columns.
   public func agencies(status: AgencyRecord.Status?, districtCode: String, nameContains: String, page: PageRequest) async throws -> Page<AgencyRecord> {
-    try await writer.read { db in
-      let codes = try String.fetchAll(
-        db, sql: "SELECT credit_code FROM agency WHERE (? IS NULL OR status = ?) AND (? = '' OR instr(name, ?) > 0) ORDER BY credit_code",
-        arguments: [status?.rawValue, status?.rawValue, nameContains, nameContains])
-      var matching = try codes.map { try self.agency(db, code: CreditCode(validating: $0), asOf: nil) }
-      if !districtCode.isEmpty { matching = matching.filter { $0.record?.address?.districtCode == districtCode } }
-      return page.page(Array(matching.dropFirst(page.offset).prefix(page.size + 1)))
-    }
+    let filter = AgencyFilter(status: status, districtCode: districtCode, nameContains: nameContains)
+    let rows = try await store.agencies(filter, after: page.after, limit: page.limit)
+    let result = page.page(rows) { $0.agency.creditCode }
+    return Page(items: result.items.map { Self.agency($0.agency, version: $0.current, asOf: nil) }, nextPageToken: result.nextPageToken)
   }
 
-  func agency(_ db: Database, code: CreditCode, asOf: Date?) throws -> AgencyRecord {
-    guard let agency = try Row.fetchOne(db, sql: "SELECT * FROM agency WHERE credit_code = ?", arguments: [code.rawValue]) else {
+  func agency(_ reads: some RegistryReads, code: CreditCode, asOf: Date?) async throws -> AgencyRecord {
+    guard let agency = try await reads.agency(code.rawValue) else {
       throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND")
     }
-    let bound = asOf.map(Timestamps.format)
-    let version = try Row.fetchOne(
-      db, sql: "SELECT * FROM agency_version WHERE credit_code = ? AND (? IS NULL OR since <= ?) ORDER BY version DESC LIMIT 1",
-      arguments: [code.rawValue, bound, bound])
+    let version = try await reads.agencyVersion(code.rawValue, asOf: asOf)
     if asOf != nil, version == nil {
       throw ServiceError(.notFound, "agency \(code) was not listed yet at that time", reason: "AGENCY_NOT_LISTED_THEN")
     }
-    return AgencyRecord(
-      creditCode: code.rawValue, name: version?["name"] ?? agency["name"],
-      status: AgencyRecord.Status(rawValue: version?["status"] ?? agency["status"]) ?? .enrolled,
-      version: version?["version"] ?? 0,
-      record: (version?["record"] as String?).flatMap { Self.decode(ApplicationMaterials.self, $0) },
-      listedAt: (agency["listed_at"] as String?).flatMap(Timestamps.parse),
-      versionSince: Timestamps.parse(version?["since"] ?? agency["enrolled_at"]) ?? .distantPast,
-      removedAt: asOf == nil || (version?["status"] as String?) == "removed" ? (agency["removed_at"] as String?).flatMap(Timestamps.parse) : nil)
+    return Self.agency(agency, version: version, asOf: asOf)
   }
 
-  /// Appends the next registry version; earlier versions are never changed.
-  func appendVersion(_ db: Database, code: CreditCode, status: AgencyRecord.Status, name: String, record: ApplicationMaterials?, at instant: Date) throws {
-    let version = (try Int64.fetchOne(db, sql: "SELECT MAX(version) FROM agency_version WHERE credit_code = ?", arguments: [code.rawValue]) ?? 0) + 1
+  static func agency(_ agency: AgencyRow, version: AgencyVersionRow?, asOf: Date?) -> AgencyRecord {
+    AgencyRecord(
+      creditCode: agency.creditCode, name: version?.name ?? agency.name, status: version?.status ?? agency.status,
+      version: version?.version ?? 0, record: version.flatMap { decode(ApplicationMaterials.self, $0.record) },
+      listedAt: agency.listedAt, versionSince: version?.since ?? agency.enrolledAt,
+      removedAt: asOf == nil || version?.status == .removed ? agency.removedAt : nil)
+  }
+
+  /// Appends the agency's next registry version (earlier versions are never changed) and
+  /// saves the agency with it: its version number and the district its filters use.
+  func appendVersion(_ tx: some RegistryTransaction, agency: inout AgencyRow, record: ApplicationMaterials?, at instant: Date) async throws {
     let json = Self.json(record)
-    try db.execute(
-      sql: "INSERT INTO agency_version (credit_code, version, since, name, status, record, record_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      arguments: [code.rawValue, version, Timestamps.format(instant), name, status.rawValue, json, Digest.sha256Hex(json)])
-    try db.execute(sql: "UPDATE agency SET version = ? WHERE credit_code = ?", arguments: [version, code.rawValue])
+    agency.version += 1
+    agency.districtCode = record?.address?.districtCode ?? agency.districtCode
+    try await tx.insertAgencyVersion(AgencyVersionRow(
+      creditCode: agency.creditCode, version: agency.version, since: instant, name: agency.name, status: agency.status,
+      record: json, recordSHA256: Digest.sha256Hex(json)))
+    try await tx.updateAgency(agency)
   }
 
   // MARK: - Changes (Art. 5)
@@ -86,10 +82,10 @@ extension Registry {
     let effective = effectiveOn!
     let instant = now()
     let documentDigests = check.documents
-    return try await writer.write { db in
-      if let id = try self.replayed(db, context) { return try self.change(db, id: id) }
-      let agency = try self.agency(db, code: code, asOf: nil)
-      guard agency.status == .listed, var record = agency.record else {
+    return try await store.writeRegistry { tx in
+      if let id = try await Self.replayed(tx, context) { return try await self.change(tx, id: id) }
+      let agency = try await self.agency(tx, code: code, asOf: nil)
+      guard agency.status == .listed, var record = agency.record, var row = try await tx.agency(code.rawValue) else {
         throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(agency.status.rawValue)); only a listed agency files changes", reason: "AGENCY_NOT_LISTED")
       }
       let before = Self.current(value.kind, in: record, name: agency.name)
@@ -107,35 +103,26 @@ extension Registry {
       case .keyPersonnel, .staff: try self.recheckPeople(record)
       default: break
       }
-      try self.requireDocuments(db, documentDigests)
+      try await Self.requireDocuments(tx, documentDigests)
       let dueOn = ChangeDeadline.dueOn(effectiveOn: effective)
       let late = ChangeDeadline.isLate(effectiveOn: effective, filedOn: today)
-      let id = try Self.nextID(db, prefix: "chg", table: "change")
+      let id = IDSequence.change.id(try await tx.nextNumber(in: .change))
       let after = Self.json(value)
-      let receipt = try self.record(db, context, resultID: id, recordSHA256: Digest.sha256Hex(after), at: instant)
-      try self.appendVersion(db, code: code, status: .listed, name: name, record: record, at: instant)
-      try db.execute(sql: "UPDATE agency SET name = ? WHERE credit_code = ?", arguments: [name, code.rawValue])
-      let version = try Int64.fetchOne(db, sql: "SELECT version FROM agency WHERE credit_code = ?", arguments: [code.rawValue]) ?? 0
-      try db.execute(
-        sql: """
-          INSERT INTO change (id, credit_code, kind, effective_on, due_on, late, filed_at, filed_by, before, after, documents, note, version, audit_sequence)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          id, code.rawValue, value.kind.rawValue, effective.description, dueOn.description, late, Timestamps.format(instant),
-          context.actor, Self.json(before), after, Self.json(documents), note, version, receipt.auditSequence,
-        ])
+      let entry = try await Self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(after), at: instant)
+      row.name = name
+      try await self.appendVersion(tx, agency: &row, record: record, at: instant)
+      try await tx.insertChange(ChangeRow(
+        id: id, creditCode: code.rawValue, kind: value.kind, effectiveOn: effective, dueOn: dueOn, late: late, filedAt: instant,
+        filedBy: context.actor, before: Self.json(before), after: after, documents: Self.json(documents), note: note,
+        version: row.version, audit: entry))
       if late {
         // Art. 9(1)5: filing a change late is itself a finding; an off-site check raises it.
-        try db.execute(
-          sql: "INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified) VALUES (?, ?, 5, 3, ?, ?, ?, 1)",
-          arguments: [
-            try Self.nextID(db, prefix: "fnd", table: "finding"), code.rawValue, id,
-            "change \(id) (effective \(effective)) was filed on \(today), after the Art. 5 deadline of \(dueOn)",
-            Timestamps.format(instant),
-          ])
+        try await tx.insertFinding(FindingRow(
+          id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: 5, source: 3,
+          sourceID: id, description: "change \(id) (effective \(effective)) was filed on \(today), after the Art. 5 deadline of \(dueOn)",
+          raisedAt: instant, verified: true))
       }
-      return try self.change(db, id: id)
+      return try await self.change(tx, id: id)
     }
   }
 
@@ -161,33 +148,28 @@ extension Registry {
 
   public func changes(creditCode code: CreditCode, kind: ChangeKind?, lateOnly: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<ChangeRecord> {
     guard viewer.mayRead(code) else { throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND") }
-    return try await writer.read { db in
-      let ids = try String.fetchAll(
-        db, sql: "SELECT id FROM change WHERE credit_code = ? AND (? IS NULL OR kind = ?) AND (? = 0 OR late = 1) ORDER BY filed_at DESC, id DESC LIMIT ? OFFSET ?",
-        arguments: [code.rawValue, kind?.rawValue, kind?.rawValue, lateOnly, page.size + 1, page.offset])
-      return page.page(try ids.map { try self.change(db, id: $0) })
-    }
+    let rows = try await store.changes(ChangeFilter(creditCode: code.rawValue, kind: kind, lateOnly: lateOnly), before: try page.afterSequence(), limit: page.limit)
+    let result = page.page(rows) { String(IDSequence.change.number(of: $0.id) ?? 0) }
+    return Page(items: result.items.map(Self.change), nextPageToken: result.nextPageToken)
   }
 
-  func change(_ db: Database, id: String) throws -> ChangeRecord {
-    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM change WHERE id = ?", arguments: [id]) else {
+  func change(_ reads: some RegistryReads, id: String) async throws -> ChangeRecord {
+    guard let row = try await reads.change(id: id) else {
       throw ServiceError(.notFound, "no change \(id)", reason: "CHANGE_NOT_FOUND")
     }
-    return ChangeRecord(
-      id: id, creditCode: row["credit_code"], kind: ChangeKind(rawValue: row["kind"]) ?? .unspecified,
-      effectiveOn: CalendarDate(row["effective_on"] as String)!, dueOn: CalendarDate(row["due_on"] as String)!, late: row["late"],
-      filedAt: Timestamps.parse(row["filed_at"]) ?? .distantPast, filedBy: row["filed_by"],
-      before: Self.decode(ChangeValue.self, row["before"]) ?? .name(""), after: Self.decode(ChangeValue.self, row["after"]) ?? .name(""),
-      documents: Self.decode([DocumentRef].self, row["documents"]) ?? [], note: row["note"], version: row["version"],
-      receipt: try Self.receipt(db, sequence: row["audit_sequence"]))
+    return Self.change(row)
+  }
+
+  static func change(_ row: ChangeRow) -> ChangeRecord {
+    ChangeRecord(
+      id: row.id, creditCode: row.creditCode, kind: row.kind, effectiveOn: row.effectiveOn, dueOn: row.dueOn, late: row.late,
+      filedAt: row.filedAt, filedBy: row.filedBy, before: decode(ChangeValue.self, row.before) ?? .name(""),
+      after: decode(ChangeValue.self, row.after) ?? .name(""), documents: decode([DocumentRef].self, row.documents) ?? [],
+      note: row.note, version: row.version, receipt: receipt(row.audit))
   }
 
   /// Findings the registry raised (late changes), for inspectors.
   public func findings(creditCode code: CreditCode) async throws -> [(id: String, category: Int, description: String, raisedAt: Date)] {
-    try await writer.read { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM finding WHERE credit_code = ? ORDER BY raised_at", arguments: [code.rawValue]).map {
-        (id: $0["id"], category: $0["category"], description: $0["description"], raisedAt: Timestamps.parse($0["raised_at"]) ?? .distantPast)
-      }
-    }
+    try await store.findings(of: code.rawValue).map { (id: $0.id, category: $0.category, description: $0.description, raisedAt: $0.raisedAt) }
   }
 }

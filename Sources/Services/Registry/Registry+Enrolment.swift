@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension Registry {
   /// The city bureau enrols an agency's LIMS: the CSR is checked and signed by the CA, the
@@ -20,18 +19,16 @@ extension Registry {
       throw ServiceError(.failedPrecondition, "this server holds no CA key (start it with --ca-key)", reason: "ENROLMENT_UNAVAILABLE")
     }
     let instant = now()
-    return try await writer.write { db in
-      if let serial = try self.replayed(db, context) { return try self.enrolment(db, serial: serial) }
-      if let existing = try String.fetchOne(db, sql: "SELECT status FROM agency WHERE credit_code = ?", arguments: [code.rawValue]) {
-        throw ServiceError(.alreadyExists, "agency \(code) is enrolled already (\(existing)); it renews its own certificate", reason: "AGENCY_EXISTS")
+    return try await store.writeRegistry { tx in
+      if let serial = try await Self.replayed(tx, context) { return try await self.enrolment(tx, serial: serial) }
+      if let existing = try await tx.agency(code.rawValue) {
+        throw ServiceError(.alreadyExists, "agency \(code) is enrolled already (\(existing.status.rawValue)); it renews its own certificate", reason: "AGENCY_EXISTS")
       }
-      try self.refuseIfBanned(db, agency: code, field: "credit_code")
+      try await self.refuseIfBanned(tx, agency: code, field: "credit_code")
       let issued = try authority.issue(csrPEM: csrPEM, creditCode: code, name: name, now: instant)
-      try db.execute(
-        sql: "INSERT INTO agency (credit_code, name, status, enrolled_at) VALUES (?, ?, 'enrolled', ?)",
-        arguments: [code.rawValue, name, Timestamps.format(instant)])
-      try self.store(db, issued, creditCode: code, context: context, at: instant)
-      return try self.enrolment(db, serial: issued.serial, pem: issued.pem)
+      try await tx.insertAgency(AgencyRow(creditCode: code.rawValue, name: name, status: .enrolled, enrolledAt: instant))
+      try await self.store(tx, issued, creditCode: code, context: context, at: instant)
+      return try await self.enrolment(tx, serial: issued.serial, pem: issued.pem)
     }
   }
 
@@ -42,17 +39,17 @@ extension Registry {
       throw ServiceError(.failedPrecondition, "this server holds no CA key (start it with --ca-key)", reason: "ENROLMENT_UNAVAILABLE")
     }
     let instant = now()
-    return try await writer.write { db in
-      if let serial = try self.replayed(db, context) { return try self.enrolment(db, serial: serial) }
-      guard let row = try Row.fetchOne(db, sql: "SELECT name, status FROM agency WHERE credit_code = ?", arguments: [code.rawValue]) else {
+    return try await store.writeRegistry { tx in
+      if let serial = try await Self.replayed(tx, context) { return try await self.enrolment(tx, serial: serial) }
+      guard let agency = try await tx.agency(code.rawValue) else {
         throw ServiceError(.notFound, "agency \(code) is not enrolled", reason: "AGENCY_NOT_FOUND")
       }
-      guard (row["status"] as String) != "removed" else {
+      guard agency.status != .removed else {
         throw ServiceError(.failedPrecondition, "agency \(code) was removed from the registry (Art. 20)", reason: "AGENCY_REMOVED")
       }
-      let issued = try authority.issue(csrPEM: csrPEM, creditCode: code, name: row["name"], now: instant)
-      try self.store(db, issued, creditCode: code, context: context, at: instant)
-      return try self.enrolment(db, serial: issued.serial, pem: issued.pem)
+      let issued = try authority.issue(csrPEM: csrPEM, creditCode: code, name: agency.name, now: instant)
+      try await self.store(tx, issued, creditCode: code, context: context, at: instant)
+      return try await self.enrolment(tx, serial: issued.serial, pem: issued.pem)
     }
   }
 
@@ -64,16 +61,14 @@ extension Registry {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let serial = serial.lowercased()
     let instant = now()
-    let certificate = try await writer.write { db -> IssuedCertificate in
-      if let replayed = try self.replayed(db, context) { return try self.certificate(db, serial: replayed) }
-      guard try Bool.fetchOne(db, sql: "SELECT revoked_at IS NULL FROM certificate WHERE serial = ?", arguments: [serial]) != nil else {
+    let certificate = try await store.writeRegistry { tx -> IssuedCertificate in
+      if let replayed = try await Self.replayed(tx, context) { return try await self.certificate(tx, serial: replayed) }
+      guard try await tx.certificate(serial: serial) != nil else {
         throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
       }
-      try db.execute(
-        sql: "UPDATE certificate SET revoked_at = COALESCE(revoked_at, ?), revocation_reason = COALESCE(revocation_reason, ?) WHERE serial = ?",
-        arguments: [Timestamps.format(instant), reason, serial])
-      _ = try self.record(db, context, resultID: serial, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
-      return try self.certificate(db, serial: serial)
+      try await tx.revokeCertificate(serial: serial, at: instant, reason: reason)
+      _ = try await Self.record(tx, context, resultID: serial, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
+      return try await self.certificate(tx, serial: serial)
     }
     onRevoke(serial)
     return certificate
@@ -81,54 +76,49 @@ extension Registry {
 
   /// Serials of every revoked certificate, for the server's revocation check at start.
   public func revokedSerials() async throws -> Set<String> {
-    try await writer.read { db in Set(try String.fetchAll(db, sql: "SELECT serial FROM certificate WHERE revoked_at IS NOT NULL")) }
+    Set(try await store.revokedSerials())
   }
 
   public func certificates(of code: CreditCode, page: PageRequest) async throws -> Page<IssuedCertificate> {
-    try await writer.read { db in
-      let serials = try String.fetchAll(
-        db, sql: "SELECT serial FROM certificate WHERE credit_code = ? ORDER BY issued_at DESC, serial LIMIT ? OFFSET ?",
-        arguments: [code.rawValue, page.size + 1, page.offset])
-      return page.page(try serials.map { try self.certificate(db, serial: $0) })
-    }
+    let rows = try await store.certificates(of: code.rawValue, before: try page.afterSequence(), limit: page.limit)
+    let result = page.page(rows) { String($0.audit.sequence) }
+    return Page(items: result.items.map(Self.issued), nextPageToken: result.nextPageToken)
   }
 
   /// Records an issued certificate with its audit entry (the record digest is the
   /// certificate's own SHA-256 fingerprint).
   private func store(
-    _ db: Database, _ issued: CertificateAuthority.Issued, creditCode: CreditCode, context: WriteContext, at instant: Date
-  ) throws {
+    _ tx: some RegistryTransaction, _ issued: CertificateAuthority.Issued, creditCode: CreditCode, context: WriteContext, at instant: Date
+  ) async throws {
     let fingerprint = Digest.sha256Hex(Self.derBytes(pem: issued.pem))
-    let receipt = try record(db, context, resultID: issued.serial, recordSHA256: fingerprint, at: instant)
-    try db.execute(
-      sql: """
-        INSERT INTO certificate (serial, credit_code, subject, not_before, not_after, sha256_fingerprint, issued_at, audit_sequence)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [
-        issued.serial, creditCode.rawValue, "CN=\(creditCode.rawValue)", Timestamps.format(issued.notBefore),
-        Timestamps.format(issued.notAfter), fingerprint, Timestamps.format(instant), receipt.auditSequence,
-      ])
+    let entry = try await Self.record(tx, context, resultID: issued.serial, recordSHA256: fingerprint, at: instant)
+    try await tx.insertCertificate(CertificateRow(
+      serial: issued.serial, creditCode: creditCode.rawValue, subject: "CN=\(creditCode.rawValue)", notBefore: issued.notBefore,
+      notAfter: issued.notAfter, sha256Fingerprint: fingerprint, issuedAt: instant, audit: entry))
   }
 
   /// A replayed enrolment returns the certificate's record but not its PEM, which the server
   /// does not keep: the caller's first answer had it.
-  private func enrolment(_ db: Database, serial: String, pem: String? = nil) throws -> Enrolment {
-    let sequence = try Int64.fetchOne(db, sql: "SELECT audit_sequence FROM certificate WHERE serial = ?", arguments: [serial]) ?? 0
-    return Enrolment(
-      certificate: try certificate(db, serial: serial), certificatePEM: pem ?? "",
-      caCertificatePEM: authority?.certificatePEM ?? "", receipt: try Self.receipt(db, sequence: sequence))
-  }
-
-  func certificate(_ db: Database, serial: String) throws -> IssuedCertificate {
-    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM certificate WHERE serial = ?", arguments: [serial]) else {
+  private func enrolment(_ tx: some RegistryTransaction, serial: String, pem: String? = nil) async throws -> Enrolment {
+    guard let row = try await tx.certificate(serial: serial) else {
       throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
     }
-    return IssuedCertificate(
-      serial: row["serial"], creditCode: row["credit_code"], subject: row["subject"],
-      notBefore: Timestamps.parse(row["not_before"]) ?? .distantPast, notAfter: Timestamps.parse(row["not_after"]) ?? .distantPast,
-      revokedAt: (row["revoked_at"] as String?).flatMap(Timestamps.parse), revocationReason: row["revocation_reason"],
-      sha256Fingerprint: row["sha256_fingerprint"])
+    return Enrolment(
+      certificate: Self.issued(row), certificatePEM: pem ?? "", caCertificatePEM: authority?.certificatePEM ?? "",
+      receipt: Self.receipt(row.audit))
+  }
+
+  func certificate(_ reads: some RegistryReads, serial: String) async throws -> IssuedCertificate {
+    guard let row = try await reads.certificate(serial: serial) else {
+      throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
+    }
+    return Self.issued(row)
+  }
+
+  static func issued(_ row: CertificateRow) -> IssuedCertificate {
+    IssuedCertificate(
+      serial: row.serial, creditCode: row.creditCode, subject: row.subject, notBefore: row.notBefore, notAfter: row.notAfter,
+      revokedAt: row.revokedAt, revocationReason: row.revocationReason, sha256Fingerprint: row.sha256Fingerprint)
   }
 
   /// The DER bytes inside a PEM block.

@@ -4,7 +4,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
   /// An extensible set of outcomes, in the style of GRPCCore's `RPCError.Code`.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Wrapped: String {
-      case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, aborted, internalError
+      case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, aborted, unavailable, internalError
     }
     private let wrapped: Wrapped
 
@@ -20,6 +20,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     public static let permissionDenied = Code(wrapped: .permissionDenied)
     /// A concurrent change got there first.
     public static let aborted = Code(wrapped: .aborted)
+    /// The database cannot be reached; nothing was written. Retry later.
+    public static let unavailable = Code(wrapped: .unavailable)
     /// A fault of the server's own.
     public static let internalError = Code(wrapped: .internalError)
 

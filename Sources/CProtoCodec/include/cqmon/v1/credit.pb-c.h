@@ -918,11 +918,12 @@ struct  Cqmon__V1__ListRatingsRequest
    */
   Cqmon__V1__CreditLevel level;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };

@@ -685,11 +685,12 @@ struct  Cqmon__V1__ListInspectionsRequest
    */
   Cqmon__V1__DateRange *period;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };
@@ -895,11 +896,12 @@ struct  Cqmon__V1__ListComplaintsRequest
    */
   Cqmon__V1__ComplaintStatus status;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };
@@ -952,11 +954,12 @@ struct  Cqmon__V1__ListFindingsRequest
    */
   Cqmon__V1__DateRange *period;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };

@@ -450,11 +450,12 @@ struct  Cqmon__V1__ListCertificatesRequest
    */
   char *credit_code;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };
@@ -920,11 +921,12 @@ struct  Cqmon__V1__ListApplicationsRequest
    */
   Cqmon__V1__ApplicationStatus status;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };
@@ -1078,11 +1080,12 @@ struct  Cqmon__V1__ListAgenciesRequest
    */
   Cqmon__V1__CreditLevel credit_level;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };
@@ -1330,11 +1333,12 @@ struct  Cqmon__V1__ListChangesRequest
    */
   protobuf_c_boolean late_only;
   /*
-   * Page size, 0 for the default of 50, at most 500.
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
    */
   int32_t page_size;
   /*
-   * From the previous page's `next_page_token`; empty for the first page.
+   * From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
+   * while others are added); empty for the first page.
    */
   char *page_token;
 };

@@ -1,48 +1,6 @@
-public import GRDB
-import Foundation
+import GRDB
 
-/// The embedded SQLite database: one file under the data directory, in WAL mode, with
-/// append-only migrations (GRDB's `DatabaseMigrator`). Services reach it through their store
-/// protocols, never directly.
-public final class AppDatabase: Sendable {
-  /// The connection pool (a queue for in-memory databases).
-  public let writer: any DatabaseWriter
-
-  /// Opens (creating if needed) `directory/monitoring.sqlite` and migrates it.
-  public static func open(directory: String) throws -> AppDatabase {
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    var configuration = Configuration()
-    configuration.foreignKeysEnabled = true
-    configuration.busyMode = .timeout(5)
-    configuration.prepareDatabase { db in
-      // Every acknowledged write survives a crash or power loss: synchronous=FULL in WAL mode.
-      try db.execute(sql: "PRAGMA synchronous = FULL")
-    }
-    let pool = try DatabasePool(path: directory + "/monitoring.sqlite", configuration: configuration)
-    return try AppDatabase(pool)
-  }
-
-  /// An in-memory database, for tests.
-  public static func inMemory() throws -> AppDatabase {
-    var configuration = Configuration()
-    configuration.foreignKeysEnabled = true
-    return try AppDatabase(DatabaseQueue(configuration: configuration))
-  }
-
-  init(_ writer: any DatabaseWriter) throws {
-    self.writer = writer
-    try Self.migrator.migrate(writer)
-  }
-
-  /// Whether the database answers a trivial query; health reports NOT_SERVING when it does not.
-  public func isAvailable() async -> Bool {
-    do {
-      return try await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") == 1 }
-    } catch {
-      return false
-    }
-  }
-
+extension SQLiteStore {
   /// The schema's history. Append only: never edit or reorder a migration that has shipped, and
   /// never use application types inside one (they change; the migration must not).
   static var migrator: DatabaseMigrator {
@@ -185,6 +143,42 @@ public final class AppDatabase: Sendable {
         t.column("uploaded_by", .text).notNull()
         t.column("audit_sequence", .integer).notNull()
       }
+    }
+    migrator.registerMigration("v4 keyset pagination, sequences, indexed filters") { db in
+      // Ids come from named sequences, not from counting rows; existing ids carry on.
+      try db.create(table: "id_sequence") { t in
+        t.primaryKey("name", .text)
+        t.column("value", .integer).notNull()
+      }
+      for (name, table) in [("application", "application"), ("change", "change"), ("finding", "finding"), ("removal", "removal")] {
+        try db.execute(
+          sql: "INSERT INTO id_sequence (name, value) SELECT ?, COALESCE(MAX(CAST(substr(id, 5) AS INTEGER)), 0) FROM \(table)",
+          arguments: [name])
+      }
+      // Lists are ordered by the number inside the id (creation order) and filtered on indexes.
+      for table in ["application", "change"] {
+        try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN number INTEGER NOT NULL DEFAULT 0")
+        try db.execute(sql: "UPDATE \(table) SET number = CAST(substr(id, 5) AS INTEGER)")
+      }
+      try db.execute(sql: "CREATE UNIQUE INDEX application_number ON application(number)")
+      try db.execute(sql: "CREATE INDEX application_by_agency ON application(credit_code, number)")
+      try db.execute(sql: "CREATE INDEX application_by_status ON application(status, number)")
+      try db.execute(sql: "CREATE UNIQUE INDEX change_number ON change(number)")
+      try db.execute(sql: "CREATE INDEX change_by_agency ON change(credit_code, number)")
+      try db.execute(sql: "CREATE INDEX change_by_kind ON change(credit_code, kind, number)")
+      try db.execute(sql: "CREATE INDEX change_late ON change(credit_code, number) WHERE late")
+      // The district of an agency's current address, a column of its own for the filter.
+      try db.execute(sql: "ALTER TABLE agency ADD COLUMN district_code TEXT NOT NULL DEFAULT ''")
+      try db.execute(sql: """
+        UPDATE agency SET district_code = COALESCE((
+          SELECT json_extract(v.record, '$.address.districtCode') FROM agency_version v
+          WHERE v.credit_code = agency.credit_code AND v.version = agency.version), '')
+        """)
+      try db.execute(sql: "CREATE INDEX agency_by_district ON agency(district_code, credit_code)")
+      try db.execute(sql: "CREATE INDEX agency_by_status ON agency(status, credit_code)")
+      try db.execute(sql: "CREATE INDEX certificate_by_agency ON certificate(credit_code, audit_sequence)")
+      try db.execute(sql: "CREATE INDEX finding_by_agency ON finding(credit_code, raised_at)")
+      try db.execute(sql: "CREATE INDEX ban_by_removal ON ban(removal_id)")
     }
     return migrator
   }

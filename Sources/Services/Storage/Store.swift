@@ -1,0 +1,61 @@
+/// Everything the server keeps, behind one engine: the registry, the documents and the audit
+/// log, whose writes share a transaction. `SQLiteStore` (embedded) and `PostgresStore` (more
+/// than one server) implement it; `StoreContractTests` is the contract both pass.
+public protocol Store: RegistryStore, DocumentStore {
+  /// Whether the database answers now; health reports NOT_SERVING while it does not.
+  func isAvailable() async -> Bool
+}
+
+/// What every write transaction offers, whatever the service: the audit log, idempotency keys
+/// and id sequences, so that a write, its key and its audit entry commit together or not at all.
+///
+/// Write transactions are serialised: each sees every write committed before it began, and no
+/// two run at once (on PostgreSQL, across servers too). The audit chain needs that order anyway.
+public protocol WriteTransaction: AuditTransaction {
+  /// The result an earlier write with this key recorded, if any.
+  func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord?
+  func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws
+  /// The next number of the named sequence (1, 2, 3 …); a rolled-back transaction leaves no gap.
+  func nextNumber(in sequence: IDSequence) async throws -> Int64
+}
+
+/// A write's idempotency key and what it created.
+public struct IdempotencyRecord: Sendable, Equatable {
+  public var actor: String
+  public var method: String
+  public var requestID: String
+  public var requestSHA256: String
+  public var resultID: String
+
+  public init(actor: String, method: String, requestID: String, requestSHA256: String, resultID: String) {
+    self.actor = actor
+    self.method = method
+    self.requestID = requestID
+    self.requestSHA256 = requestSHA256
+    self.resultID = resultID
+  }
+}
+
+/// The named sequences ids are drawn from (`app-000042` is number 42 of `application`).
+public struct IDSequence: Hashable, Sendable {
+  public let name: String
+  public let prefix: String
+
+  public static let application = IDSequence(name: "application", prefix: "app")
+  public static let change = IDSequence(name: "change", prefix: "chg")
+  public static let finding = IDSequence(name: "finding", prefix: "fnd")
+  public static let removal = IDSequence(name: "removal", prefix: "rem")
+  public static let all: [IDSequence] = [.application, .change, .finding, .removal]
+
+  /// `app-000042`: at least six digits, more when needed.
+  public func id(_ number: Int64) -> String {
+    let digits = String(number)
+    return prefix + "-" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+  }
+
+  /// The number inside an id of this sequence, nil when it is not one.
+  public func number(of id: String) -> Int64? {
+    guard id.hasPrefix(prefix + "-") else { return nil }
+    return Int64(id.dropFirst(prefix.count + 1)).flatMap { $0 > 0 ? $0 : nil }
+  }
+}
