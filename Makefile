@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
+APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev postgresql
 PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
@@ -16,13 +16,16 @@ ALL_PROTOS := $(API_PROTOS) $(STD_PROTOS) $(WKT_PROTOS)
 FIXTURE_PROTOS := cqmon/testing/shapes.proto
 PROTO_INCLUDE := /usr/include
 
+# The in-process service tests that run a second time on PostgreSQL (the rest do not touch a store).
+POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuthorizationTests|StandardServicesTests
+
 GEN := .build/gen
 CODEC_C := Sources/CProtoCodec
 CODEC_SWIFT := Sources/ProtoCodec/Generated
 FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
-.PHONY: help deps pydeps build generate check-generated test run certs bench-codec bench-transport fuzz
+.PHONY: help deps pydeps build generate check-generated test test-suites run certs bench-codec bench-transport fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -79,12 +82,19 @@ check-generated: generate
 	  git status --short -- $(GENERATED); exit 1; \
 	fi
 
+# Every test, with a throwaway PostgreSQL (scripts/postgres.sh) running for the whole of it and
+# stopped however the tests end: the store contract runs on both engines, the service tests
+# once on each.
 test: deps pydeps
 	$(MAKE) check-generated
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS)
-	$(PYTHON) -m pytest -q Tests/interop
+	scripts/postgres.sh with $(MAKE) --no-print-directory test-suites
 	scripts/fuzz.sh short
+
+test-suites:
+	MONITORD_REQUIRE_POSTGRES=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	MONITORD_TEST_STORE=postgres swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(POSTGRES_SERVICE_TESTS)'
+	$(PYTHON) -m pytest -q Tests/interop
 
 # Development certificates in certs/dev, made once (certs/README.md explains production).
 certs: deps

@@ -53,6 +53,18 @@ let package = Package(
       name: "Services",
       dependencies: ["CCrypto"]
     ),
+    // The store protocols on PostgreSQL (PostgresNIO): more than one server.
+    .target(
+      name: "StoragePostgres",
+      dependencies: [
+        "Services",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        // For `ConnectionPoolError`, which the pool throws when it cannot reach the server.
+        .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+      ]
+    ),
     // The store protocols on SQLite (GRDB): the embedded default.
     .target(
       name: "StorageSQLite",
@@ -63,7 +75,7 @@ let package = Package(
     .target(
       name: "RPCServer",
       dependencies: [
-        "ProtoCodec", "Services", "StorageSQLite", "CProtoDescriptor",
+        "ProtoCodec", "Services", "StorageSQLite", "StoragePostgres", "CProtoDescriptor",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -77,7 +89,6 @@ let package = Package(
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Prometheus", package: "swift-prometheus"),
         .product(name: "Yams", package: "Yams"),
-        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]
     ),
     .executableTarget(
@@ -107,7 +118,7 @@ let package = Package(
     .testTarget(
       name: "ServiceTests",
       dependencies: [
-        "RPCServer", "Services", "StorageSQLite", "ProtoCodec", "monctl",
+        "RPCServer", "Services", "StorageSQLite", "StoragePostgres", "ProtoCodec", "monctl",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),

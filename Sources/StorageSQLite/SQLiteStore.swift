@@ -63,7 +63,11 @@ public final class SQLiteStore: Store, Sendable {
   func transaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
     await writeLock.lock()
     defer { writeLock.unlock() }
-    try await writer.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+    do {
+      try await writer.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+    } catch {
+      throw Self.translate(error)
+    }
     let result: T
     do {
       result = try await body(SQLiteTransaction(writer: writer, documentDirectory: documentDirectory))
@@ -75,7 +79,7 @@ public final class SQLiteStore: Store, Sendable {
       try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.commit() } }
     } catch {
       try? await uncancelled { try await self.writer.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }
-      throw error
+      throw Self.translate(error)
     }
     return result
   }
@@ -84,6 +88,18 @@ public final class SQLiteStore: Store, Sendable {
   /// be left open because its caller went away.
   private func uncancelled(_ work: @escaping @Sendable () async throws -> Void) async throws {
     try await Task { try await work() }.value
+  }
+
+  /// SQLite's error in the store's terms: a constraint is a `conflict`; a busy, full or
+  /// failing disk is `unavailable`; anything else is the server's own fault and passes through.
+  static func translate(_ error: any Error) -> any Error {
+    guard let error = error as? DatabaseError else { return error }
+    switch error.resultCode {
+    case .SQLITE_CONSTRAINT: return StoreError(.conflict, error.message ?? "constraint violated")
+    case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_NOMEM:
+      return StoreError(.unavailable, "\(error.resultCode): \(error.message ?? "")")
+    default: return error
+    }
   }
 
   /// A consistent copy of the database, taken while the server runs (SQLite's online backup).
@@ -101,7 +117,11 @@ protocol SQLiteAccess: Sendable {
 
 extension SQLiteStore: SQLiteAccess {
   func run<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    try await writer.read(work)
+    do {
+      return try await writer.read(work)
+    } catch {
+      throw SQLiteStore.translate(error)
+    }
   }
 }
 
@@ -111,6 +131,10 @@ struct SQLiteTransaction: SQLiteAccess {
   let documentDirectory: String
 
   func run<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-    try await writer.writeWithoutTransaction(work)
+    do {
+      return try await writer.writeWithoutTransaction(work)
+    } catch {
+      throw SQLiteStore.translate(error)
+    }
   }
 }

@@ -19,12 +19,11 @@ struct FixedIdentity: IdentityResolver {
 /// The server's services and interceptors over a temporary (or given) store, the test
 /// certificates' CA and a temporary directory for uploads.
 func makeComponents(
-  identity: any IdentityResolver, policy: AccessPolicy = .standard, store: (any Store)? = nil,
+  identity: any IdentityResolver, policy: AccessPolicy = .standard, store: any Store,
   now: @escaping @Sendable () -> Date = Date.init
 ) throws -> MonitorServer.Components {
   var logger = Logger(label: "test")
   logger.logLevel = .critical
-  let store = try store ?? SQLiteStore.temporary()
   let certs = ServerProcess.certificates.path
   let authority = CertificateAuthority(
     certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
@@ -39,10 +38,20 @@ func makeComponents(
 }
 
 /// The real server stack — services, interceptors, codec, router — over the in-process
-/// transport, with a temporary store.
+/// transport, with a fresh store on the engine the service tests run on.
 func withInProcessServer(
   as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
-  store: (any Store)? = nil, now: @escaping @Sendable () -> Date = Date.init,
+  now: @escaping @Sendable () -> Date = Date.init,
+  _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
+) async throws {
+  try await withStore(Engine.forServiceTests) { store in
+    try await withInProcessServer(as: uri, refusing: refusal, policy: policy, store: store.store, now: now, body)
+  }
+}
+
+func withInProcessServer(
+  as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
+  store: any Store, now: @escaping @Sendable () -> Date = Date.init,
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))

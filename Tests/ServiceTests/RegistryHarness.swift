@@ -29,11 +29,13 @@ struct RegistryHarness {
 
   func `as`(_ uri: String) { identity.uri.withLock { $0 = uri } }
 
-  static func run(
-    store: (any Store)? = nil, now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void
-  ) async throws {
+  /// Runs `body` against a fresh store on the engine the service tests run on.
+  static func run(now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
+    try await withStore(Engine.forServiceTests) { store in try await run(store: store.store, now: now, body) }
+  }
+
+  static func run(store: any Store, now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
     let identity = SwitchableIdentity()
-    let store = try store ?? SQLiteStore.temporary()
     let components = try makeComponents(identity: identity, store: store, now: now)
     let transport = InProcessTransport()
     let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)

@@ -1,0 +1,105 @@
+/// PostgreSQL's schema history: append only, like SQLite's, and with the same meaning (the
+/// contract suite holds both to it). Plain SQL that PostgreSQL-compatible distributed engines
+/// accept too; the one PostgreSQL-only feature is the advisory lock around migrating.
+///
+/// Instants are RFC 3339 text, exactly as written: audit hashes and receipt signatures cover
+/// that text, and `copy-database` moves it byte for byte.
+enum Migrations {
+  static let all: [(name: String, statements: [String])] = [
+    ("v1 registry, documents, audit", [
+      "CREATE TABLE server_metadata (key text PRIMARY KEY, value text NOT NULL)",
+      "INSERT INTO server_metadata (key, value) VALUES ('schema_created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+      // Every write transaction locks this row first: writes are serialised across servers,
+      // as the audit chain needs.
+      "CREATE TABLE write_lock (id bigint PRIMARY KEY, writes bigint NOT NULL)",
+      "INSERT INTO write_lock (id, writes) VALUES (1, 0)",
+      """
+      CREATE TABLE audit_log (
+        sequence bigint PRIMARY KEY, recorded_at text NOT NULL, actor text NOT NULL, method text NOT NULL,
+        request_sha256 text NOT NULL, record_sha256 text NOT NULL, previous_hash text NOT NULL, hash text NOT NULL UNIQUE)
+      """,
+      "CREATE TABLE id_sequence (name text PRIMARY KEY, value bigint NOT NULL)",
+      """
+      CREATE TABLE idempotency (
+        actor text NOT NULL, method text NOT NULL, request_id text NOT NULL, request_sha256 text NOT NULL,
+        result_id text NOT NULL, PRIMARY KEY (actor, method, request_id))
+      """,
+      """
+      CREATE TABLE agency (
+        credit_code text PRIMARY KEY, name text NOT NULL,
+        status text NOT NULL CHECK (status IN ('enrolled', 'listed', 'removed')),
+        district_code text NOT NULL DEFAULT '', enrolled_at text NOT NULL, listed_at text, removed_at text,
+        removal_count bigint NOT NULL DEFAULT 0, version bigint NOT NULL DEFAULT 0)
+      """,
+      "CREATE INDEX agency_by_district ON agency (district_code, credit_code)",
+      "CREATE INDEX agency_by_status ON agency (status, credit_code)",
+      """
+      CREATE TABLE agency_version (
+        credit_code text NOT NULL REFERENCES agency, version bigint NOT NULL, since text NOT NULL, name text NOT NULL,
+        status text NOT NULL, record text NOT NULL, record_sha256 text NOT NULL, PRIMARY KEY (credit_code, version))
+      """,
+      """
+      CREATE TABLE certificate (
+        serial text PRIMARY KEY, credit_code text NOT NULL REFERENCES agency, subject text NOT NULL,
+        not_before text NOT NULL, not_after text NOT NULL, sha256_fingerprint text NOT NULL, issued_at text NOT NULL,
+        revoked_at text, revocation_reason text, audit_sequence bigint NOT NULL)
+      """,
+      "CREATE INDEX certificate_by_agency ON certificate (credit_code, audit_sequence)",
+      """
+      CREATE TABLE application (
+        id text PRIMARY KEY, number bigint NOT NULL UNIQUE, credit_code text NOT NULL REFERENCES agency,
+        status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'returned')),
+        materials text NOT NULL, warnings text NOT NULL, submitted_at text NOT NULL, submitted_by text NOT NULL,
+        decision text, reasons text, reviewed_by text, reviewed_at text, audit_sequence bigint NOT NULL)
+      """,
+      // Art. 4: one pending application per agency, enforced by the schema.
+      "CREATE UNIQUE INDEX application_one_pending ON application (credit_code) WHERE status = 'pending'",
+      "CREATE INDEX application_by_agency ON application (credit_code, number)",
+      "CREATE INDEX application_by_status ON application (status, number)",
+      """
+      CREATE TABLE change (
+        id text PRIMARY KEY, number bigint NOT NULL UNIQUE, credit_code text NOT NULL REFERENCES agency,
+        kind bigint NOT NULL, effective_on text NOT NULL, due_on text NOT NULL, late boolean NOT NULL,
+        filed_at text NOT NULL, filed_by text NOT NULL, before text NOT NULL, after text NOT NULL,
+        documents text NOT NULL, note text NOT NULL, version bigint NOT NULL, audit_sequence bigint NOT NULL)
+      """,
+      "CREATE INDEX change_by_agency ON change (credit_code, number)",
+      "CREATE INDEX change_by_kind ON change (credit_code, kind, number)",
+      "CREATE INDEX change_late ON change (credit_code, number) WHERE late",
+      """
+      CREATE TABLE finding (
+        id text PRIMARY KEY, credit_code text NOT NULL REFERENCES agency, category bigint NOT NULL,
+        source bigint NOT NULL, source_id text NOT NULL, description text NOT NULL, raised_at text NOT NULL,
+        verified boolean NOT NULL)
+      """,
+      "CREATE INDEX finding_by_agency ON finding (credit_code, raised_at)",
+      """
+      CREATE TABLE removal (
+        id text PRIMARY KEY, credit_code text NOT NULL REFERENCES agency, art16_case bigint NOT NULL,
+        decided_on text NOT NULL, description text NOT NULL, evidence text NOT NULL, removal_count bigint NOT NULL,
+        removed_at text NOT NULL, audit_sequence bigint NOT NULL)
+      """,
+      """
+      CREATE TABLE ban (
+        id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        subject_kind text NOT NULL CHECK (subject_kind IN ('agency', 'person')), subject text NOT NULL,
+        person_name text NOT NULL, starts_on text NOT NULL, ends_on text NOT NULL, art16_case bigint NOT NULL,
+        repeat_offence boolean NOT NULL, removal_id text NOT NULL REFERENCES removal)
+      """,
+      "CREATE INDEX ban_by_subject ON ban (subject)",
+      "CREATE INDEX ban_by_removal ON ban (removal_id)",
+      """
+      CREATE TABLE document (
+        sha256 text PRIMARY KEY, size_bytes bigint NOT NULL, file_name text NOT NULL, media_type text NOT NULL,
+        owner_credit_code text NOT NULL, uploaded_at text NOT NULL, uploaded_by text NOT NULL,
+        audit_sequence bigint NOT NULL)
+      """,
+      // Documents' bytes live in the database, so that every server reads every upload.
+      """
+      CREATE TABLE document_part (
+        sha256 text NOT NULL REFERENCES document, part bigint NOT NULL, bytes bytea NOT NULL,
+        PRIMARY KEY (sha256, part))
+      """,
+    ]),
+  ]
+}
