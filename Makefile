@@ -16,8 +16,9 @@ ALL_PROTOS := $(API_PROTOS) $(STD_PROTOS) $(WKT_PROTOS)
 FIXTURE_PROTOS := cqmon/testing/shapes.proto
 PROTO_INCLUDE := /usr/include
 
-# The in-process service tests that run a second time on PostgreSQL (the rest do not touch a store).
-POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuthorizationTests|StandardServicesTests
+# The service tests that run a second time on PostgreSQL, in process and end to end (the rest
+# do not touch a store).
+POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen
 CODEC_C := Sources/CProtoCodec
@@ -95,6 +96,7 @@ test-suites:
 	MONITORD_REQUIRE_POSTGRES=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	MONITORD_TEST_STORE=postgres swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(POSTGRES_SERVICE_TESTS)'
 	$(PYTHON) -m pytest -q Tests/interop
+	MONITORD_DATABASE=$$(scripts/postgres.sh createdb) $(PYTHON) -m pytest -q Tests/interop/test_server_python_client.py
 
 # Development certificates in certs/dev, made once (certs/README.md explains production).
 certs: deps

@@ -6,6 +6,8 @@
 #   scripts/postgres.sh with CMD...      start one on a free port in a temporary directory, run
 #                                        CMD with MONITORD_TEST_POSTGRES set to its URL, and stop
 #                                        it and remove the directory however CMD ends
+#   scripts/postgres.sh createdb         create an empty database on the server of
+#                                        MONITORD_TEST_POSTGRES and print its URL
 #
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user the
 # package creates. Trust authentication, loopback only, fsync off: it holds test data only.
@@ -53,5 +55,11 @@ case "${1:-}" in
     echo "postgres.sh: a throwaway PostgreSQL on 127.0.0.1:$port ($dir)"
     "$@"
     ;;
-  *) echo "usage: $0 start DIR PORT | stop DIR | with CMD..." >&2; exit 2 ;;
+  createdb)
+    url=${MONITORD_TEST_POSTGRES:?run inside scripts/postgres.sh with}
+    name=t_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+    psql "$url" -v ON_ERROR_STOP=1 -Atqc "CREATE DATABASE $name" >/dev/null
+    echo "${url%/*}/$name"
+    ;;
+  *) echo "usage: $0 start DIR PORT | stop DIR | with CMD... | createdb" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ import Foundation
 import Prometheus
 public import Services
 import ServiceLifecycle
+import StoragePostgres
 import StorageSQLite
 import Synchronization
 import UnixSignals
@@ -49,21 +50,15 @@ public struct MonitorServer: Sendable {
   /// Runs until a shutdown signal; returns after draining.
   public func run() async throws {
     try config.validate()
-    let store: SQLiteStore
-    do {
-      store = try SQLiteStore(directory: config.dataDirectory)
-    } catch {
-      throw ConfigError("cannot open the database in \(config.dataDirectory): \(error)")
-    }
+    let (store, uploads) = try await openStore()
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
     let registry = Registry(store: store, authority: try authority(), onRevoke: { revocations.revoke(serial: $0) })
     for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
     let documents: Documents
     do {
-      documents = try Documents(
-        store: store, temporaryDirectory: store.documentDirectory + "/tmp", maxBytes: Int64(config.limits.maxDocumentBytes))
+      documents = try Documents(store: store, temporaryDirectory: uploads, maxBytes: Int64(config.limits.maxDocumentBytes))
     } catch {
-      throw ConfigError("cannot use \(store.documentDirectory)/tmp: \(error)")
+      throw ConfigError("cannot use \(uploads) for uploads: \(error)")
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
@@ -93,7 +88,39 @@ public struct MonitorServer: Sendable {
     }
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-    try await group.run()
+    do {
+      try await group.run()
+    } catch {
+      await (store as? PostgresStore)?.shutdown()
+      throw error
+    }
+    await (store as? PostgresStore)?.shutdown()
+  }
+
+  /// The configured store, and the directory for uploads in progress (beside SQLite's
+  /// documents, so they move into place; in the data directory with PostgreSQL).
+  private func openStore() async throws -> (any Store, String) {
+    if config.database.isEmpty {
+      do {
+        let store = try SQLiteStore(directory: config.dataDirectory)
+        return (store, store.documentDirectory + "/tmp")
+      } catch {
+        throw ConfigError("cannot open the database in \(config.dataDirectory): \(error)")
+      }
+    }
+    do {
+      let store = try await PostgresStore.connect(url: config.database, logger: logger)
+      return (store, config.dataDirectory + "/uploads")
+    } catch {
+      throw ConfigError("database: cannot use \(Self.redacted(config.database)): \(error)")
+    }
+  }
+
+  /// A database URL without its password, for messages.
+  static func redacted(_ url: String) -> String {
+    guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+    parts.password = "***"
+    return parts.string ?? url
   }
 
   /// The bureau's CA for enrolment, when the CA key is configured.

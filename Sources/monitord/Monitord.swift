@@ -26,6 +26,9 @@ struct Monitord: AsyncParsableCommand {
   @Option(name: .customLong("data-dir"), help: "The data directory: SQLite database and documents (default ./data).")
   var dataDir: String?
 
+  @Option(help: "The database: empty for SQLite in the data directory, or postgres://USER@HOST:PORT/DATABASE.")
+  var database: String?
+
   @Option(name: .customLong("tls-cert"), help: "The server certificate chain, PEM.")
   var tlsCert: String?
 
@@ -87,6 +90,7 @@ struct Monitord: AsyncParsableCommand {
     var flags: [String: String] = [:]
     flags["MONITORD_LISTEN"] = listen
     flags["MONITORD_DATA_DIR"] = dataDir
+    flags["MONITORD_DATABASE"] = database
     flags["MONITORD_TLS_CERTIFICATE"] = tlsCert
     flags["MONITORD_TLS_KEY"] = tlsKey
     flags["MONITORD_TLS_CLIENT_CA"] = clientCA

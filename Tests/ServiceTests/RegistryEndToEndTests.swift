@@ -82,8 +82,7 @@ struct RegistryEndToEndTests {
     server.keepsData = true
     server.signal(SIGTERM)
     #expect(await server.wait() == 0)
-    let store = try SQLiteStore(directory: server.directory.appendingPathComponent("data").path)
-    try await store.writer.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'spiffe://cq-monitoring/bureau/city/nobody' WHERE sequence = 5") }
+    try await server.tamper("UPDATE audit_log SET actor = 'spiffe://cq-monitoring/bureau/city/nobody' WHERE sequence = 5")
     let restarted = try ServerProcess(directory: server.directory)
     try await restarted.waitUntilServing()
     let broken = try monctl(restarted, as: "city", ["audit", "verify"])

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import ProtoCodec
+import StorageSQLite
 
 /// The real `monitord` binary, started on a free port with test-made certificates.
 final class ServerProcess: @unchecked Sendable {
@@ -9,6 +10,8 @@ final class ServerProcess: @unchecked Sendable {
   let port: Int
   let directory: URL
   let revocationList: URL
+  /// The PostgreSQL database it runs on, when the service tests run on PostgreSQL; nil on SQLite.
+  let database: String?
   private let output = Pipe()
 
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -42,6 +45,16 @@ final class ServerProcess: @unchecked Sendable {
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     revocationList = directory.appendingPathComponent("revoked.txt")
     if existing == nil { try "# revoked serials\n".write(to: revocationList, atomically: true, encoding: .utf8) }
+    // On PostgreSQL, a database of its own, kept with the directory for a restart.
+    let databaseFile = directory.appendingPathComponent("database.url")
+    if let existing = try? String(contentsOf: databaseFile, encoding: .utf8) {
+      database = existing
+    } else if Engine.forServiceTests == .postgres {
+      database = try PostgresTestDatabase.create()
+      try database!.write(to: databaseFile, atomically: true, encoding: .utf8)
+    } else {
+      database = nil
+    }
     let certs = Self.certificates.path
     process.executableURL = Self.products.appendingPathComponent("monitord")
     process.arguments = [
@@ -49,7 +62,7 @@ final class ServerProcess: @unchecked Sendable {
       "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem", "--client-ca", "\(certs)/ca.pem",
       "--ca-key", "\(certs)/ca-key.pem",
       "--revocation-list", revocationList.path, "--metrics-listen", "off", "--log-level", "warning",
-    ]
+    ] + (database.map { ["--database", $0] } ?? [])
     process.standardOutput = output
     process.standardError = FileHandle(forWritingAtPath: "/dev/null")
     try process.run()
@@ -141,6 +154,18 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 
+
+extension ServerProcess {
+  /// Runs SQL on the server's database behind its back (it should be stopped), on either engine.
+  func tamper(_ sql: String) async throws {
+    if let database {
+      try PostgresTestDatabase.psql(database, sql)
+    } else {
+      let store = try SQLiteStore(directory: directory.appendingPathComponent("data").path)
+      try await store.writer.write { try $0.execute(sql: sql) }
+    }
+  }
+}
 
 enum ServerProcessError: Error {
   case exited(Int32)

@@ -31,6 +31,12 @@ extension ServerConfig {
   static let settings: [Setting] = [
     Setting("listen", "MONITORD_LISTEN", { $0.listen = try Endpoint(parsing: $1) }),
     Setting("data_dir", "MONITORD_DATA_DIR", { $0.dataDirectory = $1 }),
+    Setting("database", "MONITORD_DATABASE", { config, value in
+      guard value.isEmpty || value == "sqlite" || value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+        throw ConfigError("database '\(value)' is neither empty (SQLite in the data directory) nor postgres://USER@HOST:PORT/DATABASE")
+      }
+      config.database = value == "sqlite" ? "" : value
+    }),
     Setting("tls.certificate", "MONITORD_TLS_CERTIFICATE", { $0.tls.certificate = $1 }),
     Setting("tls.key", "MONITORD_TLS_KEY", { $0.tls.key = $1 }),
     Setting("tls.client_ca", "MONITORD_TLS_CLIENT_CA", { $0.tls.clientCA = $1 }),

@@ -4,8 +4,11 @@
 public struct ServerConfig: Sendable, Equatable {
   /// The gRPC listener, `HOST:PORT`. Port 0 picks a free port (printed at start).
   public var listen: Endpoint
-  /// Where the SQLite database and the documents live.
+  /// Where the SQLite database and the documents live; with PostgreSQL, uploads in progress.
   public var dataDirectory: String
+  /// The database: empty for the embedded SQLite one in the data directory, or
+  /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` for PostgreSQL, which servers share.
+  public var database: String
   public var tls: TLS
   public var limits: Limits
   public var log: Log
@@ -81,6 +84,7 @@ public struct ServerConfig: Sendable, Equatable {
   public static let defaults = ServerConfig(
     listen: Endpoint(host: "127.0.0.1", port: 8443),
     dataDirectory: "./data",
+    database: "",
     tls: TLS(
       certificate: "certs/dev/server.pem", key: "certs/dev/server-key.pem", clientCA: "certs/dev/ca.pem",
       caKey: nil, revocationList: nil),
