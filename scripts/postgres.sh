@@ -28,9 +28,11 @@ start() {
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
   fi
+  # The server keeps no descriptor of the caller's: a caller reading this script's output to
+  # its end would otherwise wait for the server to stop.
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=200" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    start </dev/null >/dev/null 2>&1 || { cat "$dir/server.log" >&2; exit 1; }
 }
 
 stop() {

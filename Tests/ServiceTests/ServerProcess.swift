@@ -39,15 +39,18 @@ final class ServerProcess: @unchecked Sendable {
     return directory
   }()
 
-  /// Starts monitord; on `directory` when given (a restart on the same data), else a new one.
-  init(directory existing: URL? = nil) throws {
+  /// Starts monitord; on `directory` when given (a restart on the same data), else a new one;
+  /// on the PostgreSQL `database` when given.
+  init(directory existing: URL? = nil, database given: String? = nil) throws {
     directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     revocationList = directory.appendingPathComponent("revoked.txt")
     if existing == nil { try "# revoked serials\n".write(to: revocationList, atomically: true, encoding: .utf8) }
     // On PostgreSQL, a database of its own, kept with the directory for a restart.
     let databaseFile = directory.appendingPathComponent("database.url")
-    if let existing = try? String(contentsOf: databaseFile, encoding: .utf8) {
+    if let given {
+      database = given
+    } else if let existing = try? String(contentsOf: databaseFile, encoding: .utf8) {
       database = existing
     } else if Engine.forServiceTests == .postgres {
       database = try PostgresTestDatabase.create()
@@ -124,11 +127,16 @@ final class ServerProcess: @unchecked Sendable {
 
   /// Waits until health says SERVING (the readiness loop runs every 2 s).
   func waitUntilServing() async throws {
-    for _ in 0..<100 {
-      let status = try? await withClient(as: "city") { client in
+    try await waitUntil(.serving, seconds: 10)
+  }
+
+  /// Waits until health reports `status`, for at most `seconds`.
+  func waitUntil(_ status: Grpc_Health_V1_HealthCheckResponse.ServingStatus, seconds: Int) async throws {
+    for _ in 0..<(seconds * 10) {
+      let now = try? await withClient(as: "city") { client in
         try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init()).status
       }
-      if status == .serving { return }
+      if now == status { return }
       try await Task.sleep(for: .milliseconds(100))
     }
     throw ServerProcessError.notServing
