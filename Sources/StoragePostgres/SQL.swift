@@ -23,6 +23,12 @@ struct SQL {
     text += "$\(binds.count)"
   }
 
+  /// Appends a placeholder for NULL, of no particular type.
+  mutating func bindNull() {
+    binds.appendNull()
+    text += "$\(binds.count)"
+  }
+
   mutating func bind(_ value: (some PostgresDynamicTypeEncodable)?) {
     binds.append(value)
     text += "$\(binds.count)"

@@ -106,6 +106,23 @@ public final class SQLiteStore: Store, Sendable {
   public func backup(to path: String) throws {
     let destination = try DatabaseQueue(path: path)
     try writer.backup(to: destination)
+    try destination.close()
+  }
+
+  /// The audit log of a database file (a backup), read only.
+  public static func auditLog(ofFile path: String) throws -> some AuditStore {
+    var configuration = Configuration()
+    configuration.readonly = true
+    return AuditFile(queue: try DatabaseQueue(path: path, configuration: configuration))
+  }
+}
+
+/// A database file's audit log, for checking a backup.
+struct AuditFile: AuditStore, SQLiteAccess {
+  let queue: DatabaseQueue
+
+  func run<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try await queue.read(work)
   }
 }
 

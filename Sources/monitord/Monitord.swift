@@ -12,10 +12,34 @@ struct Monitord: AsyncParsableCommand {
     commandName: "monitord",
     abstract: "The Chongqing monitoring-agency management server (gRPC over mutual TLS).",
     discussion: """
-      Exit status: 0 after a clean shutdown (SIGTERM or SIGINT drain calls in flight), 1 on a \
-      runtime failure, 2 on bad usage, 78 on a configuration that cannot be used.
-      """
+      Without a subcommand, monitord serves. Exit status: 0 after a clean shutdown (SIGTERM or \
+      SIGINT drain calls in flight), 1 on a runtime failure, 2 on bad usage, 78 on a \
+      configuration that cannot be used.
+      """,
+    subcommands: [Serve.self, CopyDatabase.self, Backup.self],
+    defaultSubcommand: Serve.self
   )
+}
+
+/// Prints `error` and exits 78 for a configuration problem, 1 otherwise.
+func fail(_ error: any Error) -> ExitCode {
+  FileHandle.standardError.write(Data("monitord: \(error)\n".utf8))
+  return error is ConfigError ? ExitCode(78) : .failure
+}
+
+/// Plain log lines on standard error, for the maintenance commands.
+func bootstrapPlainLogging() -> Logger {
+  LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = .warning
+    return handler
+  }
+  return Logger(label: "monitord")
+}
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serve the API over mutual TLS until SIGTERM or SIGINT (the default; see 'monitord serve --help').")
 
   @Option(help: "A YAML configuration file (see README: Configuration).")
   var config: String?

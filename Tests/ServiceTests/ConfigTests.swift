@@ -83,8 +83,12 @@ struct ConfigTests {
     let result = try ServerProcess.run("monitord", ["--listen", "nowhere", "--metrics-listen", "off"])
     #expect(result.status == 78)
     #expect(result.error == "monitord: 'nowhere' is not HOST:PORT with a port from 0 to 65535\n")
-    let help = try ServerProcess.run("monitord", ["--help"])
-    for flag in ["--listen", "--data-dir", "--config", "--tls-cert", "--tls-key", "--client-ca", "--ca-key", "--revocation-list"] {
+    let overview = try ServerProcess.run("monitord", ["--help"])
+    for subcommand in ["serve (default)", "copy-database", "backup"] {
+      #expect(overview.output.contains(subcommand), "\(subcommand)")
+    }
+    let help = try ServerProcess.run("monitord", ["serve", "--help"])
+    for flag in ["--listen", "--data-dir", "--database", "--config", "--tls-cert", "--tls-key", "--client-ca", "--ca-key", "--revocation-list"] {
       #expect(help.output.contains(flag), "\(flag)")
     }
   }

@@ -40,7 +40,7 @@ final class ServerProcess: @unchecked Sendable {
   }()
 
   /// Starts monitord; on `directory` when given (a restart on the same data), else a new one;
-  /// on the PostgreSQL `database` when given.
+  /// on the PostgreSQL `database` when given, on SQLite when it is "".
   init(directory existing: URL? = nil, database given: String? = nil) throws {
     directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -49,7 +49,7 @@ final class ServerProcess: @unchecked Sendable {
     // On PostgreSQL, a database of its own, kept with the directory for a restart.
     let databaseFile = directory.appendingPathComponent("database.url")
     if let given {
-      database = given
+      database = given.isEmpty ? nil : given
     } else if let existing = try? String(contentsOf: databaseFile, encoding: .utf8) {
       database = existing
     } else if Engine.forServiceTests == .postgres {
@@ -164,6 +164,28 @@ final class ServerProcess: @unchecked Sendable {
 
 
 extension ServerProcess {
+  /// Runs monctl against this server as `identity`; its exit status (failures are printed).
+  @discardableResult
+  func monctl(as identity: String, _ arguments: [String]) throws -> Int32 {
+    let result = try Self.run("monctl", arguments + monctl(as: identity))
+    if result.status != 0 { print("monctl \(arguments.joined(separator: " ")): \(result.error)") }
+    return result.status
+  }
+
+  /// Enrols the test agency, uploads the example documents and lists it with the example
+  /// application, through monctl.
+  func listExampleAgency() throws {
+    let certs = Self.certificates.path
+    let csr = FileManager.default.temporaryDirectory.appendingPathComponent("lims-\(UUID()).csr").path
+    _ = try Self.run("/usr/bin/env", ["openssl", "req", "-new", "-key", "\(certs)/agency-key.pem", "-subj", "/CN=lims", "-out", csr])
+    try monctl(as: "city", ["agencies", "enroll", "--credit-code", "91500000MA5U7BCX7A", "--name", "x", "--csr", csr])
+    for name in ["commitment-letter", "business-licence", "cma-certificate"] {
+      try monctl(as: "agency", ["documents", "upload", "examples/documents/\(name).txt"])
+    }
+    try monctl(as: "agency", ["registry", "apply", "-f", "examples/application.yaml"])
+    try monctl(as: "city", ["applications", "review", "app-000001", "--decision", "approve"])
+  }
+
   /// Runs SQL on the server's database behind its back (it should be stopped), on either engine.
   func tamper(_ sql: String) async throws {
     if let database {
