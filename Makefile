@@ -26,13 +26,14 @@ CODEC_SWIFT := Sources/ProtoCodec/Generated
 FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
-.PHONY: help deps pydeps build generate check-generated test test-suites run certs bench-codec bench-transport fuzz
+.PHONY: help deps pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
 	@echo "make test             install what is missing, build, run every test"
 	@echo "make generate         regenerate ProtoCodec from proto/ (committed; CI checks it is current)"
 	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
+	@echo "make bench-store      the store on SQLite and PostgreSQL with a million rows, release mode"
 	@echo "make fuzz             a long libFuzzer run over the decoder"
 
 # apt packages, installed only when missing.
@@ -115,6 +116,11 @@ run: deps certs
 
 bench-codec: deps
 	swift run -c release CodecBenchmark
+
+# The store on SQLite and on a throwaway PostgreSQL, a million rows each (about 15 minutes).
+bench-store: deps
+	swift build -c release --product StoreBenchmark
+	scripts/postgres.sh with .build/release/StoreBenchmark --rows $(or $(ROWS),1000000)
 
 bench-transport: deps
 	scripts/bench-transport.sh

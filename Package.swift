@@ -169,6 +169,13 @@ let package = Package(
       path: "Fuzz/CodecFuzz"
     ),
 
+    // `make bench-store`: the store layer on both engines with a million rows (release only).
+    .executableTarget(
+      name: "StoreBenchmark",
+      dependencies: ["Services", "StorageSQLite", "StoragePostgres", .product(name: "Logging", package: "swift-log")],
+      path: "Benchmarks/StoreBenchmark"
+    ),
+
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",

@@ -49,11 +49,12 @@ extension PostgresAccess {
   }
 
   public func certificates(of creditCode: String, before: Int64?, limit: Int) async throws -> [CertificateRow] {
-    var sql = SQL("SELECT c.*, \(Rows.joinedAudit) FROM certificate c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.credit_code = ")
+    var sql = SQL("SELECT * FROM certificate WHERE credit_code = ")
     sql.bind(creditCode)
-    if let before { sql.add(" AND c.audit_sequence < "); sql.bind(before) }
-    sql.add(" ORDER BY c.audit_sequence DESC LIMIT ")
+    if let before { sql.add(" AND audit_sequence < "); sql.bind(before) }
+    sql.add(" ORDER BY audit_sequence DESC LIMIT ")
     sql.bind(limit)
+    sql = Rows.withReceipts(sql, order: "audit_sequence DESC")
     let query = sql
     return try await run { try await $0.all(query, Rows.certificate) }
   }
@@ -77,12 +78,13 @@ extension PostgresAccess {
   }
 
   public func applications(_ filter: ApplicationFilter, before: Int64?, limit: Int) async throws -> [ApplicationRow] {
-    var sql = SQL("SELECT p.*, \(Rows.joinedAudit) FROM application p JOIN audit_log a ON a.sequence = p.audit_sequence WHERE TRUE")
-    if let before { sql.add(" AND p.number < "); sql.bind(before) }
-    if !filter.creditCode.isEmpty { sql.add(" AND p.credit_code = "); sql.bind(filter.creditCode) }
-    if let status = filter.status { sql.add(" AND p.status = "); sql.bind(status.rawValue) }
-    sql.add(" ORDER BY p.number DESC LIMIT ")
+    var sql = SQL("SELECT * FROM application WHERE TRUE")
+    if let before { sql.add(" AND number < "); sql.bind(before) }
+    if !filter.creditCode.isEmpty { sql.add(" AND credit_code = "); sql.bind(filter.creditCode) }
+    if let status = filter.status { sql.add(" AND status = "); sql.bind(status.rawValue) }
+    sql.add(" ORDER BY number DESC LIMIT ")
     sql.bind(limit)
+    sql = Rows.withReceipts(sql, order: "number DESC")
     let query = sql
     return try await run { try await $0.all(query, Rows.application) }
   }
@@ -96,13 +98,14 @@ extension PostgresAccess {
   }
 
   public func changes(_ filter: ChangeFilter, before: Int64?, limit: Int) async throws -> [ChangeRow] {
-    var sql = SQL("SELECT c.*, \(Rows.joinedAudit) FROM change c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.credit_code = ")
+    var sql = SQL("SELECT * FROM change WHERE credit_code = ")
     sql.bind(filter.creditCode)
-    if let before { sql.add(" AND c.number < "); sql.bind(before) }
-    if let kind = filter.kind { sql.add(" AND c.kind = "); sql.bind(kind.rawValue) }
-    if filter.lateOnly { sql.add(" AND c.late") }
-    sql.add(" ORDER BY c.number DESC LIMIT ")
+    if let before { sql.add(" AND number < "); sql.bind(before) }
+    if let kind = filter.kind { sql.add(" AND kind = "); sql.bind(kind.rawValue) }
+    if filter.lateOnly { sql.add(" AND late") }
+    sql.add(" ORDER BY number DESC LIMIT ")
     sql.bind(limit)
+    sql = Rows.withReceipts(sql, order: "number DESC")
     let query = sql
     return try await run { try await $0.all(query, Rows.change) }
   }

@@ -11,6 +11,14 @@ enum Rows {
     a.request_sha256 AS a_request_sha256, a.record_sha256 AS a_record_sha256, a.previous_hash AS a_previous_hash, a.hash AS a_hash
     """
 
+  /// A page query with each row's receipt joined: the page is cut first and only its rows are
+  /// joined, so the plan never depends on the size of the audit log.
+  static func withReceipts(_ page: SQL, order: String) -> SQL {
+    var sql = page
+    sql.wrap(prefix: "SELECT p.*, \(joinedAudit) FROM (", suffix: ") p JOIN audit_log a ON a.sequence = p.audit_sequence ORDER BY p.\(order)")
+    return sql
+  }
+
   static func audit(_ c: Columns, prefix: String = "a_") throws -> AuditLog.Entry {
     AuditLog.Entry(
       sequence: try c.int64(prefix + "sequence"), recordedAt: try c.string(prefix + "recorded_at"), actor: try c.string(prefix + "actor"),

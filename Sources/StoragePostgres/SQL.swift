@@ -17,6 +17,11 @@ struct SQL {
     self.text += text
   }
 
+  /// Puts the statement inside others (its placeholders keep their numbers).
+  mutating func wrap(prefix: String, suffix: String) {
+    text = prefix + text + suffix
+  }
+
   /// Appends a placeholder for `value`.
   mutating func bind(_ value: some PostgresDynamicTypeEncodable) {
     binds.append(value)

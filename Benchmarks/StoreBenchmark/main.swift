@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+import Services
+import StoragePostgres
+import StorageSQLite
+
+// `make bench-store`: the store layer on both engines with a million rows, release mode.
+//
+// The rows go into `application`, the table the coming activity table will copy: an id from a
+// sequence, an audit entry per row in the same transaction, a JSON record of about 400 bytes,
+// filtered and paged newest first on indexed columns. Each row is written the way a real
+// write is (sequence number, audit append, insert), 1000 rows to a transaction while loading.
+//
+// What it reports, as ratios measured in the same run:
+// - insert cost flat: the last 1000 rows of the load against the first 1000, and single-row
+//   write transactions (what one RPC does) at 1000 rows against at the end;
+// - paging flat: a filtered page of 100 deep in the table against the first page;
+// - ListAgencies over 9,125 agencies with records of real size (the issue's measurement, at
+//   the domain's call: the store's query and decoding each record): a page of 100, and a
+//   district filter that matches nothing.
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: String) -> String {
+  arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil } ?? fallback
+}
+let rows = Int(option("--rows", "1000000"))!
+let postgresURL = option("--postgres", ProcessInfo.processInfo.environment["MONITORD_TEST_POSTGRES"] ?? "")
+let agencyCount = 9125
+let batch = 1000
+
+let base = Date(timeIntervalSince1970: 1_790_000_000)
+let record = "{" + (0..<12).map { "\"field\($0)\":\"\(String(repeating: "x", count: 20))\"" }.joined(separator: ",") + "}"
+let districts = ["500101", "500102", "500103", "500104", "500105", "500106", "500107", "500108"]
+
+func code(_ index: Int) -> String { String(format: "91500000BNCH%06d", index) }
+
+/// A listed agency's record as big as a real one: 20 staff, 15 instruments, an address.
+let agencyRecord: String = {
+  var materials = ApplicationMaterials()
+  materials.address = Address(districtCode: "500103", street: "解放碑街道民族路 188 号")
+  materials.legalNature = .enterprise
+  materials.staff = (0..<20).map { index in
+    var member = StaffMember()
+    member.person = PersonRef(name: "员工 \(index)", idNumber: "11010519491231002X")
+    member.roles = [.sampler, .analyst]
+    member.qualifications = ["上岗证 \(index)"]
+    return member
+  }
+  materials.equipment = (0..<15).map { index in
+    var equipment = Equipment()
+    equipment.equipmentId = "EQ-\(index)"
+    equipment.name = "气相色谱仪"
+    equipment.model = "Agilent 8890"
+    equipment.serialNumber = "CN2024\(index)"
+    return equipment
+  }
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.sortedKeys]
+  return String(decoding: try! encoder.encode(materials), as: UTF8.self)
+}()
+
+/// One write as a real one: the next number, an audit entry, the row.
+func write(_ tx: some RegistryTransaction, index: Int) async throws {
+  let number = try await tx.nextNumber(in: .application)
+  let entry = try await AuditLog.append(
+    tx, actor: "spiffe://cq-monitoring/agency/\(code(index % agencyCount))", method: "bench/Write",
+    requestSHA256: Digest.sha256Hex("request \(number)"), recordSHA256: Digest.sha256Hex(record), at: base.addingTimeInterval(Double(number)))
+  try await tx.insertApplication(ApplicationRow(
+    id: IDSequence.application.id(number), creditCode: code(index % agencyCount), status: number % 4 == 0 ? .approved : .rejected,
+    materials: record, warnings: "[]", submittedAt: base.addingTimeInterval(Double(number)), submittedBy: "bench", audit: entry))
+}
+
+func seconds(_ duration: Duration) -> Double {
+  Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Double {
+  var times: [Double] = []
+  for _ in 0..<runs { times.append(seconds(try await ContinuousClock().measure { try await body() })) }
+  return times.sorted()[runs / 2]
+}
+
+struct Result {
+  var engine: String
+  var firstBatch = 0.0, lastBatch = 0.0
+  var singleEarly = 0.0, singleLate = 0.0
+  var firstPage = 0.0, deepPage = 0.0
+  var agenciesPage = 0.0, agenciesNoMatch = 0.0
+  var loadSeconds = 0.0
+}
+
+func bench(_ engine: String, _ store: any Store) async throws -> Result {
+  var result = Result(engine: engine)
+  let registry = Registry(store: store, authority: nil, now: { base })
+  // 9,125 agencies, listed across eight districts.
+  try await store.writeRegistry { tx in
+    for index in 0..<agencyCount {
+      try await tx.insertAgency(AgencyRow(
+        creditCode: code(index), name: "机构 \(index)", status: .listed, districtCode: districts[index % districts.count], enrolledAt: base,
+        listedAt: base, version: 1))
+      try await tx.insertAgencyVersion(AgencyVersionRow(
+        creditCode: code(index), version: 1, since: base, name: "机构 \(index)", status: .listed, record: agencyRecord,
+        recordSHA256: Digest.sha256Hex(agencyRecord)))
+    }
+  }
+  result.agenciesPage = try await median(21) {
+    _ = try await registry.agencies(status: nil, districtCode: "", nameContains: "", page: PageRequest(size: 100))
+  }
+  result.agenciesNoMatch = try await median(21) {
+    _ = try await registry.agencies(status: nil, districtCode: "500199", nameContains: "", page: PageRequest(size: 100))
+  }
+
+  func single() async throws -> Double {
+    try await median(101) { try await store.writeRegistry { try await write($0, index: 0) } }
+  }
+
+  let started = ContinuousClock.now
+  var written = 0
+  while written < rows {
+    let from = written
+    let elapsed = try await ContinuousClock().measure {
+      try await store.writeRegistry { tx in
+        for index in from..<min(from + batch, rows) { try await write(tx, index: index) }
+      }
+    }
+    written = min(from + batch, rows)
+    if from == 0 {
+      result.firstBatch = seconds(elapsed) / Double(batch)
+      result.singleEarly = try await single()
+    }
+    if written >= rows { result.lastBatch = seconds(elapsed) / Double(written - from) }
+    if written % 100_000 == 0 { FileHandle.standardError.write(Data("\(engine): \(written) rows\n".utf8)) }
+  }
+  result.loadSeconds = seconds(ContinuousClock.now - started)
+  result.singleLate = try await single()
+
+  // Newest first, approved only: the first page, and the page that starts 990,000 rows in.
+  let filter = ApplicationFilter(status: .approved)
+  let total = Int64(rows + 202)
+  result.firstPage = try await median(51) { _ = try await store.applications(filter, before: nil, limit: 101) }
+  result.deepPage = try await median(51) { _ = try await store.applications(filter, before: total - 990_000, limit: 101) }
+  return result
+}
+
+var logger = Logger(label: "bench")
+logger.logLevel = .warning
+var results: [Result] = []
+results.append(try await bench("SQLite", try SQLiteStore.temporary()))
+if !postgresURL.isEmpty {
+  let store = try await PostgresStore.connect(url: postgresURL, logger: logger)
+  results.append(try await bench("PostgreSQL", store))
+  await store.shutdown()
+} else {
+  FileHandle.standardError.write(Data("no PostgreSQL (--postgres URL or MONITORD_TEST_POSTGRES): SQLite only\n".utf8))
+}
+
+func ms(_ value: Double) -> String { String(format: "%.3f ms", value * 1000) }
+func ratio(_ a: Double, _ b: Double) -> String { String(format: "%.2f×", a / b) }
+print("rows: \(rows), batches of \(batch); medians; ratios are later ÷ earlier (target ≤ 2×)\n")
+print("| measure | " + results.map(\.engine).joined(separator: " | ") + " |")
+print("|---|" + results.map { _ in "---:|" }.joined())
+let table: [(String, (Result) -> String)] = [
+  ("insert, rows 1–1000 (per row, in a batch)", { ms($0.firstBatch) }),
+  ("insert, last 1000 rows (per row, in a batch)", { ms($0.lastBatch) }),
+  ("  ratio last ÷ first", { ratio($0.lastBatch, $0.firstBatch) }),
+  ("one-row write transaction at 1000 rows", { ms($0.singleEarly) }),
+  ("one-row write transaction at the end", { ms($0.singleLate) }),
+  ("  ratio end ÷ 1000", { ratio($0.singleLate, $0.singleEarly) }),
+  ("filtered page of 100, first", { ms($0.firstPage) }),
+  ("filtered page of 100, after 990,000 rows", { ms($0.deepPage) }),
+  ("  ratio deep ÷ first", { ratio($0.deepPage, $0.firstPage) }),
+  ("ListAgencies, 9,125 agencies, page of 100", { ms($0.agenciesPage) }),
+  ("ListAgencies, district matching nothing", { ms($0.agenciesNoMatch) }),
+  ("inserts per second while loading", { String(format: "%.0f", Double(rows) / $0.loadSeconds) }),
+]
+for (name, value) in table {
+  print("| \(name) | " + results.map(value).joined(separator: " | ") + " |")
+}
