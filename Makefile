@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev postgresql
+APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
+# What the tests and benchmarks need besides: a PostgreSQL server to start and stop.
+TEST_APT_PACKAGES := postgresql
 PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
@@ -26,7 +28,8 @@ CODEC_SWIFT := Sources/ProtoCodec/Generated
 FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
-.PHONY: help deps pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport fuzz
+
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -38,7 +41,13 @@ help:
 
 # apt packages, installed only when missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -87,7 +96,7 @@ check-generated: generate
 # Every test, with a throwaway PostgreSQL (scripts/postgres.sh) running for the whole of it and
 # stopped however the tests end: the store contract runs on both engines, the service tests
 # once on each.
-test: deps pydeps
+test: test-deps pydeps
 	$(MAKE) check-generated
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	scripts/postgres.sh with $(MAKE) --no-print-directory test-suites
@@ -118,7 +127,7 @@ bench-codec: deps
 	swift run -c release CodecBenchmark
 
 # The store on SQLite and on a throwaway PostgreSQL, a million rows each (about 15 minutes).
-bench-store: deps
+bench-store: test-deps
 	swift build -c release --product StoreBenchmark
 	scripts/postgres.sh with .build/release/StoreBenchmark --rows $(or $(ROWS),1000000)
 

@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// Write transactions are serialised across servers by locking the single `write_lock` row
 /// first (`SELECT … FOR UPDATE`), so each sees every write committed before it; reads see
-/// what is committed. When the database stops answering, operations fail at once with
-/// `StoreError.unavailable` until a probe (`isAvailable`) reaches it again.
+/// what is committed. When the database stops answering, operations fail within seconds with
+/// `StoreError.unavailable`, until a probe (`isAvailable`) reaches it again.
 public final class PostgresStore: Store, Sendable {
   let client: PostgresClient
   private let runner: Task<Void, Never>
@@ -78,8 +78,10 @@ public final class PostgresStore: Store, Sendable {
 
   /// Runs `work` on a pooled connection, translating the engine's failures.
   func withConnection<T>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
-    guard reachable.withLock({ $0 }) else {
-      throw StoreError(.unavailable, "the database did not answer the last probe")
+    // Once the database has failed, each call probes it (for 2 s at most) instead of waiting
+    // on the pool, which would retry for much longer.
+    if !reachable.withLock({ $0 }), await !isAvailable() {
+      throw StoreError(.unavailable, "the database does not answer")
     }
     do {
       return try await client.withConnection { try await work($0) }

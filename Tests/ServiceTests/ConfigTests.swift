@@ -16,6 +16,7 @@ struct ConfigTests {
     try config.apply(yamlFile: try file("""
       listen: 0.0.0.0:9443
       data_dir: /var/lib/cqmon
+      database: postgres://cqmon@db.internal:5432/cqmon
       tls:
         client_ca: /etc/cqmon/ca.pem
         revocation_list: /etc/cqmon/revoked.txt
@@ -29,6 +30,8 @@ struct ConfigTests {
       """))
     #expect(config.listen == .init(host: "0.0.0.0", port: 9443))
     #expect(config.dataDirectory == "/var/lib/cqmon")
+    #expect(config.database == "postgres://cqmon@db.internal:5432/cqmon")
+    #expect(ServerConfig.defaults.database == "", "SQLite in the data directory unless told otherwise")
     #expect(config.tls.clientCA == "/etc/cqmon/ca.pem")
     #expect(config.tls.certificate == ServerConfig.defaults.tls.certificate)
     #expect(config.tls.revocationList == "/etc/cqmon/revoked.txt")
@@ -57,6 +60,7 @@ struct ConfigTests {
       ("listen: 1.2.3.4:70000\n", "is not HOST:PORT"),
       ("limits:\n  max_message_bytes: -5\n", "limits.max_message_bytes must be a positive whole number"),
       ("log:\n  level: loud\n", "log.level 'loud' is not one of"),
+      ("database: mysql://x@y/z\n", "database 'mysql://x@y/z' is neither empty"),
       ("log:\n  format: xml\n", "log.format 'xml' is not text or json"),
       ("listen: [1, 2]\n", "'listen' must be a single value"),
       (": : :\n", "is not valid YAML"),

@@ -75,8 +75,11 @@ struct TwoServersTests {
   @Test("writes through both at once, retries across them, one audit chain; both follow the database down and up")
   func twoServers() async throws {
     let postgres = try PrivatePostgres()
-    let a = try ServerProcess(database: postgres.url)
-    let b = try ServerProcess(database: postgres.url)
+    // Both start at once on the empty database: the migration lock makes them take turns.
+    let url = postgres.url
+    async let startingA = Task.detached { try ServerProcess(database: url) }.value
+    async let startingB = Task.detached { try ServerProcess(database: url) }.value
+    let (a, b) = try await (startingA, startingB)
     try await a.waitUntilServing()
     try await b.waitUntilServing()
 

@@ -53,7 +53,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
     }
   }
 
-  func reply(_ record: DocumentRecord) -> Cqmon_V1_Document {
+  func reply(_ record: DocumentRow) -> Cqmon_V1_Document {
     .with {
       $0.sha256 = record.sha256
       $0.sizeBytes = record.sizeBytes

@@ -27,6 +27,11 @@ public struct DocumentRow: Sendable, Equatable {
   }
 }
 
+extension DocumentRow {
+  /// Proof of the upload: its audit entry as a receipt.
+  public var receipt: Receipt { Registry.receipt(audit) }
+}
+
 /// A document write.
 public protocol DocumentTransaction: WriteTransaction {
   func document(sha256: String) async throws -> DocumentRow?

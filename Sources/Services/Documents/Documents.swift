@@ -1,20 +1,5 @@
 import Foundation
 
-/// A stored document's facts.
-public struct DocumentRecord: Sendable, Equatable {
-  public var sha256: String
-  public var sizeBytes: Int64
-  public var fileName: String
-  public var mediaType: String
-  /// The owning agency's credit code; empty for the bureau's own.
-  public var owner: String
-  public var uploadedAt: Date
-  public var uploadedBy: String
-  public var receipt: Receipt
-
-  public static func == (lhs: Self, rhs: Self) -> Bool { lhs.sha256 == rhs.sha256 && lhs.uploadedAt == rhs.uploadedAt }
-}
-
 /// Documents, stored once by SHA-256: written to a temporary file while they arrive, checked,
 /// flushed, and handed to the store with the row that records them.
 public final class Documents: Sendable {
@@ -71,7 +56,6 @@ public final class Documents: Sendable {
     let handle: FileHandle
     let digest = StreamingDigest()
     var size: Int64 = 0
-    var finished = false
 
     init(metadata: Metadata, owner: String, temporary: String, handle: FileHandle) {
       self.metadata = metadata
@@ -108,7 +92,7 @@ public final class Documents: Sendable {
 
   /// Checks what was declared and records the document, with its bytes and audit entry.
   /// Bytes stored before are not stored again.
-  public func finish(_ upload: Upload, context: WriteContext) async throws -> DocumentRecord {
+  public func finish(_ upload: Upload, context: WriteContext) async throws -> DocumentRow {
     let digest = upload.digest.finalize()
     if upload.metadata.declaredSize > 0, upload.metadata.declaredSize != upload.size {
       throw ServiceError.invalid([FieldViolation("metadata.size_bytes", "\(upload.size) bytes arrived, \(upload.metadata.declaredSize) were declared", reason: "SIZE_MISMATCH")])
@@ -118,13 +102,12 @@ public final class Documents: Sendable {
     }
     try upload.handle.synchronize()
     try upload.handle.close()
-    upload.finished = true
     let instant = now()
     let size = upload.size
     let metadata = upload.metadata
     let owner = upload.owner
     let file = upload.temporary
-    let row = try await store.writeDocuments { tx in
+    return try await store.writeDocuments { tx in
       if let existing = try await tx.document(sha256: digest) { return existing }
       let entry = try await AuditLog.append(
         tx, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256, recordSHA256: digest, at: instant)
@@ -134,27 +117,20 @@ public final class Documents: Sendable {
       try await tx.insertDocument(row, contentsOf: file)
       return row
     }
-    return Self.record(row)
   }
 
   /// A document's record, if the viewer may read it: its owner agency, or any officer.
-  public func find(sha256: String, viewer: Viewer) async throws -> DocumentRecord {
+  public func find(sha256: String, viewer: Viewer) async throws -> DocumentRow {
     let row = try await store.document(sha256: sha256)
     guard let row, viewer.isOfficer || viewer == .agency((try? CreditCode(validating: row.owner)) ?? CreditCode.placeholder) else {
       throw ServiceError(.notFound, "no document \(sha256) visible to you", reason: "DOCUMENT_NOT_FOUND")
     }
-    return Self.record(row)
+    return row
   }
 
   /// Part `index` (from 0) of a found document's bytes; nil past the end.
-  public func part(_ index: Int, of record: DocumentRecord) async throws -> [UInt8]? {
-    try await store.documentPart(sha256: record.sha256, index: index)
-  }
-
-  static func record(_ row: DocumentRow) -> DocumentRecord {
-    DocumentRecord(
-      sha256: row.sha256, sizeBytes: row.sizeBytes, fileName: row.fileName, mediaType: row.mediaType, owner: row.owner,
-      uploadedAt: row.uploadedAt, uploadedBy: row.uploadedBy, receipt: Registry.receipt(row.audit))
+  public func part(_ index: Int, of document: DocumentRow) async throws -> [UInt8]? {
+    try await store.documentPart(sha256: document.sha256, index: index)
   }
 }
 
