@@ -172,7 +172,12 @@ let package = Package(
     // `make bench-store`: the store layer on both engines with a million rows (release only).
     .executableTarget(
       name: "StoreBenchmark",
-      dependencies: ["Services", "StorageSQLite", "StoragePostgres", .product(name: "Logging", package: "swift-log")],
+      dependencies: [
+        "Services", "StorageSQLite", "StoragePostgres", "RPCServer", "ProtoCodec",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      ],
       path: "Benchmarks/StoreBenchmark"
     ),
 

@@ -12,7 +12,7 @@ extension Registry {
     let filter = AgencyFilter(status: status, districtCode: districtCode, nameContains: nameContains)
     let rows = try await store.agencies(filter, after: page.after, limit: page.limit)
     let result = page.page(rows) { $0.agency.creditCode }
-    return Page(items: result.items.map { Self.agency($0.agency, version: $0.current, asOf: nil) }, nextPageToken: result.nextPageToken)
+    return Page(items: result.items.map { agency($0.agency, version: $0.current, asOf: nil) }, nextPageToken: result.nextPageToken)
   }
 
   func agency(_ reads: some RegistryReads, code: CreditCode, asOf: Date?) async throws -> AgencyRecord {
@@ -23,13 +23,13 @@ extension Registry {
     if asOf != nil, version == nil {
       throw ServiceError(.notFound, "agency \(code) was not listed yet at that time", reason: "AGENCY_NOT_LISTED_THEN")
     }
-    return Self.agency(agency, version: version, asOf: asOf)
+    return self.agency(agency, version: version, asOf: asOf)
   }
 
-  static func agency(_ agency: AgencyRow, version: AgencyVersionRow?, asOf: Date?) -> AgencyRecord {
+  func agency(_ agency: AgencyRow, version: AgencyVersionRow?, asOf: Date?) -> AgencyRecord {
     AgencyRecord(
       creditCode: agency.creditCode, name: version?.name ?? agency.name, status: version?.status ?? agency.status,
-      version: version?.version ?? 0, record: version.flatMap { decode(ApplicationMaterials.self, $0.record) },
+      version: version?.version ?? 0, record: version.flatMap { records.materials(json: $0.record, sha256: $0.recordSHA256) },
       listedAt: agency.listedAt, versionSince: version?.since ?? agency.enrolledAt,
       removedAt: asOf == nil || version?.status == .removed ? agency.removedAt : nil)
   }

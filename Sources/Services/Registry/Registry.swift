@@ -12,6 +12,8 @@ public final class Registry: Sendable {
   let now: @Sendable () -> Date
   /// Told of every certificate revoked, so the server refuses it at once.
   let onRevoke: @Sendable (String) -> Void
+  /// Listed agencies' records, decoded once per version.
+  let records = RecordCache()
 
   public init(
     store: any RegistryStore, authority: CertificateAuthority?, now: @escaping @Sendable () -> Date = Date.init,
