@@ -2,6 +2,14 @@ import ProtoCodec
 import ProtoFixtures
 import Testing
 
+/// The API's own field-less request (it crashed the server once: an empty descriptor has no
+/// field array).
+enum VerifyAuditLogSample {
+  static func decode(_ bytes: [UInt8]) throws -> Bool {
+    try Cqmon_V1_VerifyAuditLogRequest(serializedBytes: bytes) == Cqmon_V1_VerifyAuditLogRequest()
+  }
+}
+
 /// Untrusted bytes never crash the decoder and never yield a half-filled value: each bad input
 /// is a `ProtoDecodingError` with a stable reason and, where it can, the field's path.
 @Suite("Hostile input")
@@ -23,6 +31,15 @@ struct HostileInputTests {
       if failure(Cqmon_Testing_Tree.self, Array(bytes[..<end])) != nil { failures += 1 }
     }
     #expect(failures > bytes.count / 2, "most prefixes end inside a field")
+  }
+
+  @Test("a message with no fields takes unknown fields of every wire type, and drops them")
+  func emptyMessage() throws {
+    // varint 1, fixed64 2, length-delimited 3, fixed32 4: all unknown to an empty message.
+    let bytes: [UInt8] = [0x08, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1A, 0x02, 0x61, 0x62, 0x25, 1, 2, 3, 4]
+    #expect(try Cqmon_Testing_Empty(serializedBytes: bytes) == Cqmon_Testing_Empty())
+    #expect(try VerifyAuditLogSample.decode(bytes))
+    #expect(failure(Cqmon_Testing_Empty.self, [0x0A, 0x05, 0x61])?.reason == .truncated)
   }
 
   @Test("a string cut short names the field")

@@ -146,10 +146,11 @@ struct WireValidator {
   }
 
   /// The field with this number. protoc-c sorts fields by number, so in the common case of
-  /// numbers 1…n the field is found by indexing; otherwise protobuf-c's binary search.
+  /// numbers 1…n the field is found by indexing; otherwise protobuf-c's binary search. A
+  /// message without fields has no field array at all: every field is unknown to it.
   @inline(__always)
   private static func field(_ descriptor: Descriptor, _ number: UInt32) -> UnsafePointer<ProtobufCFieldDescriptor>? {
-    let fields = descriptor.pointee.fields!
+    guard let fields = descriptor.pointee.fields, descriptor.pointee.n_fields > 0 else { return nil }
     if number <= descriptor.pointee.n_fields, fields[Int(number) - 1].id == number {
       return fields + (Int(number) - 1)
     }
