@@ -209,3 +209,41 @@ def enum_value(enum_type, name):
         if value.name == name or value.name.endswith("_" + name):
             return value.number
     raise KeyError(name)
+
+
+def signed_text(receipt):
+    """The signed bytes, rebuilt from the reply alone as common.proto's Receipt comment says."""
+    import datetime
+    instant = datetime.datetime.fromtimestamp(receipt.received_at.seconds, tz=datetime.timezone.utc)
+    received = instant.strftime("%Y-%m-%dT%H:%M:%S") + f".{receipt.received_at.nanos // 1_000_000:03d}Z"
+    return "|".join([receipt.receipt_id, received, receipt.request_sha256, receipt.record_sha256,
+                     str(receipt.audit_sequence), receipt.audit_hash]).encode()
+
+
+def test_every_receipt_verifies_with_openssl(certs, server, stubs):
+    """Every receipt a client gets, checked with openssl and the server's certificate only:
+    uploads as they are acknowledged, and the same receipts read back again."""
+    from cqmon.v1 import document_pb2, document_pb2_grpc
+
+    key = Path(tempfile.mkdtemp(prefix="cqmon-py-key-")) / "server-public.pem"
+    key.write_text(subprocess.run(["openssl", "x509", "-in", str(certs / "server.pem"), "-pubkey", "-noout"],
+                                  check=True, capture_output=True, text=True).stdout)
+    receipts = []
+    with channel(certs, server, "agency") as ch:
+        documents = document_pb2_grpc.DocumentServiceStub(ch)
+        for index in range(40):
+            data = f"receipt test document {index}".encode()
+            uploaded = documents.Upload(iter([
+                document_pb2.UploadRequest(metadata=document_pb2.UploadMetadata(
+                    request_id=f"py-receipt-{index}", file_name=f"{index}.txt", media_type="text/plain")),
+                document_pb2.UploadRequest(chunk=data)]))
+            receipts.append(uploaded.receipt)
+            receipts.append(documents.GetDocument(document_pb2.GetDocumentRequest(sha256=uploaded.sha256)).receipt)
+    for receipt in receipts:
+        signature = key.parent / "signature.bin"
+        signature.write_bytes(receipt.signature)
+        text = key.parent / "signed.txt"
+        text.write_bytes(signed_text(receipt))
+        checked = subprocess.run(["openssl", "dgst", "-sha256", "-verify", str(key), "-signature", str(signature), str(text)],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, (receipt.receipt_id, text.read_text(), checked.stdout, checked.stderr)

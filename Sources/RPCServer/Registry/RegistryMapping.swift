@@ -141,11 +141,15 @@ struct RequestReader {
 
 /// Domain values as API messages.
 enum Reply {
+  /// To the millisecond, as instants are stored: a client that prints the timestamp in RFC 3339
+  /// with milliseconds gets the stored text back (receipt signatures cover it). Converting the
+  /// `Date`'s fraction directly would give e.g. `.712999880` for a stored `.713`.
   static func timestamp(_ date: Date) -> Google_Protobuf_Timestamp {
-    let seconds = date.timeIntervalSince1970.rounded(.down)
+    let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+    let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
     return .with {
-      $0.seconds = Int64(seconds)
-      $0.nanos = Int32(((date.timeIntervalSince1970 - seconds) * 1_000_000_000).rounded())
+      $0.seconds = seconds
+      $0.nanos = Int32(milliseconds - seconds * 1000) * 1_000_000
     }
   }
 
