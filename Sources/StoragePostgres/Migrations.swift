@@ -101,5 +101,25 @@ enum Migrations {
         PRIMARY KEY (sha256, part))
       """,
     ]),
+    ("v2 a document record per owner", [
+      // The bytes once (by digest); a record for each agency or bureau office that uploaded them.
+      "CREATE TABLE document_content (sha256 text PRIMARY KEY, size_bytes bigint NOT NULL)",
+      """
+      CREATE TABLE document_record (
+        sha256 text NOT NULL REFERENCES document_content, owner text NOT NULL, file_name text NOT NULL,
+        media_type text NOT NULL, uploaded_at text NOT NULL, uploaded_by text NOT NULL, audit_sequence bigint NOT NULL,
+        PRIMARY KEY (sha256, owner))
+      """,
+      "INSERT INTO document_content (sha256, size_bytes) SELECT sha256, size_bytes FROM document",
+      // Before, the bureau's uploads had no owner; they become the city office's.
+      """
+      INSERT INTO document_record (sha256, owner, file_name, media_type, uploaded_at, uploaded_by, audit_sequence)
+      SELECT sha256, CASE owner_credit_code WHEN '' THEN 'bureau:city' ELSE owner_credit_code END, file_name, media_type,
+             uploaded_at, uploaded_by, audit_sequence FROM document
+      """,
+      "ALTER TABLE document_part DROP CONSTRAINT document_part_sha256_fkey",
+      "ALTER TABLE document_part ADD CONSTRAINT document_part_sha256_fkey FOREIGN KEY (sha256) REFERENCES document_content",
+      "DROP TABLE document",
+    ]),
   ]
 }

@@ -18,13 +18,16 @@ extension PostgresStore: DocumentStore {
 }
 
 extension PostgresTransaction: DocumentTransaction {
-  func insertDocument(_ d: DocumentRow, contentsOf file: String) async throws {
-    try await connection.run(.with(
-      """
-      INSERT INTO document (sha256, size_bytes, file_name, media_type, owner_credit_code, uploaded_at, uploaded_by, audit_sequence)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-      """,
-      [d.sha256, d.sizeBytes, d.fileName, d.mediaType, d.owner, Timestamps.format(d.uploadedAt), d.uploadedBy, d.audit.sequence]))
+  func document(sha256: String, owner: String) async throws -> DocumentRow? {
+    try await document(sha256: sha256, owner: Optional(owner))
+  }
+
+  func hasDocumentContents(sha256: String) async throws -> Bool {
+    try await connection.one(.with("SELECT 1 AS present FROM document_content WHERE sha256 = ?", [sha256])) { _ in true } ?? false
+  }
+
+  func insertDocumentContents(sha256: String, sizeBytes: Int64, contentsOf file: String) async throws {
+    try await connection.run(.with("INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", [sha256, sizeBytes]))
     guard let handle = FileHandle(forReadingAtPath: file) else {
       throw StoreError(.unavailable, "the upload's temporary file \(file) is gone")
     }
@@ -32,8 +35,17 @@ extension PostgresTransaction: DocumentTransaction {
     var part = 0
     while let data = try handle.read(upToCount: PostgresStore.documentPartSize), !data.isEmpty {
       try await connection.run(.with(
-        "INSERT INTO document_part (sha256, part, bytes) VALUES (?, ?, ?)", [d.sha256, part, ByteBuffer(bytes: data)]))
+        "INSERT INTO document_part (sha256, part, bytes) VALUES (?, ?, ?)", [sha256, part, ByteBuffer(bytes: data)]))
       part += 1
     }
+  }
+
+  func insertDocument(_ d: DocumentRow) async throws {
+    try await connection.run(.with(
+      """
+      INSERT INTO document_record (sha256, owner, file_name, media_type, uploaded_at, uploaded_by, audit_sequence)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      """,
+      [d.sha256, d.owner, d.fileName, d.mediaType, Timestamps.format(d.uploadedAt), d.uploadedBy, d.audit.sequence]))
   }
 }

@@ -136,20 +136,25 @@ extension PostgresAccess {
     try await run { try await $0.all(.with("SELECT * FROM ban WHERE removal_id = ? ORDER BY ends_on DESC, id", [removalID]), Rows.ban) }
   }
 
-  public func missingDocuments(_ digests: [String]) async throws -> Set<String> {
+  public func missingDocuments(_ digests: [String], owner: String) async throws -> Set<String> {
     guard !digests.isEmpty else { return [] }
     let placeholders = Array(repeating: "?", count: digests.count).joined(separator: ", ")
-    let query = SQL.with("SELECT sha256 FROM document WHERE sha256 IN (\(placeholders))", digests)
+    let query = SQL.with("SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(placeholders))", [owner] + digests)
     let present = try await run { try await $0.all(query) { try $0.string("sha256") } }
     return Set(digests).subtracting(present)
   }
 
-  public func document(sha256: String) async throws -> DocumentRow? {
-    try await run {
-      try await $0.one(.with(
-        "SELECT d.*, \(Rows.joinedAudit) FROM document d JOIN audit_log a ON a.sequence = d.audit_sequence WHERE d.sha256 = ?", [sha256]),
-        Rows.document)
-    }
+  public func document(sha256: String, owner: String?) async throws -> DocumentRow? {
+    var sql = SQL("""
+      SELECT d.*, c.size_bytes, \(Rows.joinedAudit) FROM document_record d
+      JOIN document_content c ON c.sha256 = d.sha256 JOIN audit_log a ON a.sequence = d.audit_sequence
+      """)
+    sql.add(" WHERE d.sha256 = ")
+    sql.bind(sha256)
+    if let owner { sql.add(" AND d.owner = "); sql.bind(owner) }
+    sql.add(" ORDER BY d.audit_sequence LIMIT 1")
+    let query = sql
+    return try await run { try await $0.one(query, Rows.document) }
   }
 
   public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry] {

@@ -93,7 +93,7 @@ enum Rows {
   static func document(_ c: Columns) throws -> DocumentRow {
     DocumentRow(
       sha256: try c.string("sha256"), sizeBytes: try c.int64("size_bytes"), fileName: try c.string("file_name"),
-      mediaType: try c.string("media_type"), owner: try c.string("owner_credit_code"), uploadedAt: try c.instant("uploaded_at"),
+      mediaType: try c.string("media_type"), owner: try c.string("owner"), uploadedAt: try c.instant("uploaded_at"),
       uploadedBy: try c.string("uploaded_by"), audit: try audit(c))
   }
 }

@@ -180,6 +180,31 @@ extension SQLiteStore {
       try db.execute(sql: "CREATE INDEX finding_by_agency ON finding(credit_code, raised_at)")
       try db.execute(sql: "CREATE INDEX ban_by_removal ON ban(removal_id)")
     }
+    migrator.registerMigration("v5 a document record per owner") { db in
+      // The bytes once (by digest); a record for each agency or bureau office that uploaded them.
+      try db.create(table: "document_content") { t in
+        t.primaryKey("sha256", .text)
+        t.column("size_bytes", .integer).notNull()
+      }
+      try db.create(table: "document_record") { t in
+        t.column("sha256", .text).notNull().references("document_content")
+        t.column("owner", .text).notNull()
+        t.column("file_name", .text).notNull()
+        t.column("media_type", .text).notNull()
+        t.column("uploaded_at", .text).notNull()
+        t.column("uploaded_by", .text).notNull()
+        t.column("audit_sequence", .integer).notNull()
+        t.primaryKey(["sha256", "owner"])
+      }
+      try db.execute(sql: "INSERT INTO document_content (sha256, size_bytes) SELECT sha256, size_bytes FROM document")
+      // Before, the bureau's uploads had no owner; they become the city office's.
+      try db.execute(sql: """
+        INSERT INTO document_record (sha256, owner, file_name, media_type, uploaded_at, uploaded_by, audit_sequence)
+        SELECT sha256, CASE owner_credit_code WHEN '' THEN 'bureau:city' ELSE owner_credit_code END, file_name, media_type,
+               uploaded_at, uploaded_by, audit_sequence FROM document
+        """)
+      try db.execute(sql: "DROP TABLE document")
+    }
     return migrator
   }
 }

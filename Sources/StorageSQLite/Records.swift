@@ -291,20 +291,20 @@ extension BanRecord: FetchableRecord, PersistableRecord {
 }
 
 extension DocumentRow: FetchableRecord, PersistableRecord {
-  public static let databaseTableName = "document"
+  /// The owner's record; `size_bytes` comes joined from `document_content`.
+  public static let databaseTableName = "document_record"
 
   public init(row: Row) {
     self.init(
       sha256: row["sha256"], sizeBytes: row["size_bytes"], fileName: row["file_name"], mediaType: row["media_type"],
-      owner: row["owner_credit_code"], uploadedAt: row.instant("uploaded_at"), uploadedBy: row["uploaded_by"], audit: row.joinedAudit)
+      owner: row["owner"], uploadedAt: row.instant("uploaded_at"), uploadedBy: row["uploaded_by"], audit: row.joinedAudit)
   }
 
   public func encode(to container: inout PersistenceContainer) {
     container["sha256"] = sha256
-    container["size_bytes"] = sizeBytes
+    container["owner"] = owner
     container["file_name"] = fileName
     container["media_type"] = mediaType
-    container["owner_credit_code"] = owner
     container["uploaded_at"] = Timestamps.format(uploadedAt)
     container["uploaded_by"] = uploadedBy
     container["audit_sequence"] = audit.sequence

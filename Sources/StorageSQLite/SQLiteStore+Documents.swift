@@ -24,12 +24,26 @@ extension SQLiteStore: DocumentStore {
 }
 
 extension SQLiteTransaction: DocumentTransaction {
+  func document(sha256: String, owner: String) async throws -> DocumentRow? {
+    try await document(sha256: sha256, owner: Optional(owner))
+  }
+
+  func hasDocumentContents(sha256: String) async throws -> Bool {
+    try await run { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM document_content WHERE sha256 = ?", arguments: [sha256]) != nil }
+  }
+
   /// Moves the bytes into place before the row is written: a row never names a missing file,
   /// and a file whose row was rolled back is only stored again by the next upload of it.
-  func insertDocument(_ row: DocumentRow, contentsOf file: String) async throws {
-    let path = SQLiteStore.path(of: row.sha256, in: documentDirectory)
+  func insertDocumentContents(sha256: String, sizeBytes: Int64, contentsOf file: String) async throws {
+    let path = SQLiteStore.path(of: sha256, in: documentDirectory)
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     if !FileManager.default.fileExists(atPath: path) { try FileManager.default.moveItem(atPath: file, toPath: path) }
+    try await run { db in
+      try db.execute(sql: "INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", arguments: [sha256, sizeBytes])
+    }
+  }
+
+  func insertDocument(_ row: DocumentRow) async throws {
     try await run { db in try row.insert(db) }
   }
 }

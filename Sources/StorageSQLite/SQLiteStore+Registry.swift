@@ -147,21 +147,26 @@ extension SQLiteAccess {
     }
   }
 
-  public func missingDocuments(_ digests: [String]) async throws -> Set<String> {
+  public func missingDocuments(_ digests: [String], owner: String) async throws -> Set<String> {
     guard !digests.isEmpty else { return [] }
     return try await run { db in
       let placeholders = Array(repeating: "?", count: digests.count).joined(separator: ", ")
       let present = try String.fetchSet(
-        db, sql: "SELECT sha256 FROM document WHERE sha256 IN (\(placeholders))", arguments: StatementArguments(digests))
+        db, sql: "SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(placeholders))",
+        arguments: StatementArguments([owner] + digests))
       return Set(digests).subtracting(present)
     }
   }
 
-  public func document(sha256: String) async throws -> DocumentRow? {
+  public func document(sha256: String, owner: String?) async throws -> DocumentRow? {
     try await run { db in
       try DocumentRow.fetchOne(
-        db, sql: "SELECT d.*, \(AuditLog.Entry.joined) FROM document d JOIN audit_log a ON a.sequence = d.audit_sequence WHERE d.sha256 = ?",
-        arguments: [sha256])
+        db, sql: """
+          SELECT d.*, c.size_bytes, \(AuditLog.Entry.joined) FROM document_record d
+          JOIN document_content c ON c.sha256 = d.sha256 JOIN audit_log a ON a.sequence = d.audit_sequence
+          WHERE d.sha256 = ? AND (? IS NULL OR d.owner = ?) ORDER BY d.audit_sequence LIMIT 1
+          """,
+        arguments: [sha256, owner, owner])
     }
   }
 

@@ -107,6 +107,53 @@ struct RegistryMoreTests {
   }
 }
 
+extension RegistryMoreTests {
+  static let otherAgency = "91110000600037341L"
+
+  @Test("documents: each owner its own record and receipt; others see nothing; a filing cites only its filer's")
+  func documentOwners() async throws {
+    try await RegistryHarness.run { h in
+      try await h.enrol()
+      _ = try await h.registry.enrollAgency(.with {
+        $0.requestId = "enrol-other"; $0.creditCode = Self.otherAgency; $0.name = "y"; $0.csrPem = try RegistryHarness.csr()
+      })
+      let bytes = Array("the same scan".utf8)
+      h.as(Identities.agency)
+      let digest = try await h.upload(bytes, name: "mine.pdf", requestID: "a")
+      let mine = try await h.documents.getDocument(.with { $0.sha256 = digest })
+      #expect(mine.ownerCreditCode == Materials.applicant && mine.fileName == "mine.pdf")
+
+      // Another agency uploading the same bytes gets a record, receipt and audit entry of its own.
+      h.as("spiffe://cq-monitoring/agency/\(Self.otherAgency)")
+      let again = try await h.upload(bytes, name: "theirs.pdf", requestID: "b")
+      let theirs = try await h.documents.getDocument(.with { $0.sha256 = again })
+      #expect(theirs.ownerCreditCode == Self.otherAgency && theirs.fileName == "theirs.pdf")
+      #expect(theirs.receipt?.auditSequence != mine.receipt?.auditSequence)
+      // …and cannot cite a document only the first agency uploaded.
+      h.as(Identities.agency)
+      let only = try await h.upload(Array("only mine".utf8), requestID: "c")
+      h.as("spiffe://cq-monitoring/agency/\(Self.otherAgency)")
+      #expect(await failure { _ = try await h.documents.getDocument(.with { $0.sha256 = only }) }?.code == .notFound)
+      var materials = Materials.valid(digest: digest)
+      materials.licence?.creditCode = Self.otherAgency
+      materials.otherDocuments = [.with { $0.sha256 = only }]
+      let refused = await failure {
+        _ = try await h.registry.submitApplication(.with { $0.requestId = "apply"; $0.creditCode = Self.otherAgency; $0.materials = materials })
+      }
+      #expect(refused?.code == .failedPrecondition && refused?.reason == "DOCUMENT_NOT_FOUND")
+      #expect(refused?.fields == ["materials.other_documents[0].sha256"])
+
+      // The city office's own uploads have no agency owner; officers read every document.
+      h.as(Identities.city)
+      let memo = try await h.upload(Array("a bureau memo".utf8), requestID: "d")
+      let bureau = try await h.documents.getDocument(.with { $0.sha256 = memo })
+      #expect(bureau.ownerCreditCode == "")
+      #expect(try await h.documents.getDocument(.with { $0.sha256 = only }).ownerCreditCode == Materials.applicant)
+      #expect(try await h.audit.verifyAuditLog(.init()).intact)
+    }
+  }
+}
+
 @Suite("Receipts")
 struct ReceiptTests {
   @Test("every receipt is signed by the server; the signature verifies with its certificate, also with openssl, and not once altered")

@@ -227,7 +227,7 @@ struct StoreContractTests {
 
   // MARK: - Documents
 
-  @Test("documents: bytes come back in parts, whole; missing digests are named", arguments: Engine.all)
+  @Test("documents: bytes once, in parts, whole; a record per owner; missing digests by owner", arguments: Engine.all)
   func documents(engine: Engine) async throws {
     try await withStore(engine) { s in
       let store = s.store
@@ -237,12 +237,24 @@ struct StoreContractTests {
       let file = FileManager.default.temporaryDirectory.appendingPathComponent("doc-\(UUID())").path
       FileManager.default.createFile(atPath: file, contents: Data(bytes))
       defer { try? FileManager.default.removeItem(atPath: file) }
-      try await store.writeDocuments { tx in
-        let row = DocumentRow(
-          sha256: digest, sizeBytes: Int64(bytes.count), fileName: "scan.pdf", mediaType: "application/pdf", owner: Self.code(0),
-          uploadedAt: Self.base, uploadedBy: "x", audit: try await Self.entry(tx, "upload"))
-        try await tx.insertDocument(row, contentsOf: file)
-        #expect(try await tx.document(sha256: digest) == row)
+      func record(_ tx: some DocumentTransaction, owner: String, name: String) async throws -> DocumentRow {
+        DocumentRow(
+          sha256: digest, sizeBytes: Int64(bytes.count), fileName: name, mediaType: "application/pdf", owner: owner,
+          uploadedAt: Self.base, uploadedBy: "x", audit: try await Self.entry(tx, "upload \(owner)"))
+      }
+      let first = try await store.writeDocuments { tx in
+        #expect(try await tx.hasDocumentContents(sha256: digest) == false)
+        try await tx.insertDocumentContents(sha256: digest, sizeBytes: Int64(bytes.count), contentsOf: file)
+        let row = try await record(tx, owner: Self.code(0), name: "scan.pdf")
+        try await tx.insertDocument(row)
+        #expect(try await tx.document(sha256: digest, owner: Self.code(0)) == row)
+        #expect(try await tx.hasDocumentContents(sha256: digest))
+        return row
+      }
+      let second = try await store.writeDocuments { tx in
+        let row = try await record(tx, owner: "bureau:city", name: "copy.pdf")
+        try await tx.insertDocument(row)
+        return row
       }
       var read: [UInt8] = []
       var index = 0
@@ -252,10 +264,14 @@ struct StoreContractTests {
         index += 1
       }
       #expect(index == 3 && read == bytes)
-      #expect(try await store.document(sha256: digest)?.fileName == "scan.pdf")
+      #expect(try await store.document(sha256: digest, owner: "bureau:city") == second)
+      #expect(try await store.document(sha256: digest, owner: nil) == first, "the first record, for officers")
+      #expect(try await store.document(sha256: digest, owner: Self.code(1)) == nil)
       let absent = String(repeating: "0", count: 64)
-      #expect(try await store.missingDocuments([digest, absent]) == [absent])
-      #expect(try await store.missingDocuments([]) == [])
+      #expect(try await store.missingDocuments([digest, absent], owner: Self.code(0)) == [absent])
+      #expect(try await store.missingDocuments([digest], owner: Self.code(1)) == [digest])
+      #expect(try await store.missingDocuments([], owner: Self.code(0)) == [])
+      await #expect(throws: StoreError.self) { try await store.writeDocuments { tx in try await tx.insertDocument(first) } }
     }
   }
 

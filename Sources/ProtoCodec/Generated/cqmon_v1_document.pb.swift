@@ -52,7 +52,10 @@ public struct Cqmon_V1_UploadMetadata: Sendable, Equatable {
   public init() {}
 }
 
-/// A stored document.
+/// A stored document, as one owner uploaded it. Each agency (or bureau office) that uploads the
+/// same bytes gets a record, receipt and audit entry of its own and sees only its own; an agency
+/// can read, and cite in its filings, only documents it uploaded itself. Officers read every
+/// document (their own record, or else the first one made).
 public struct Cqmon_V1_Document: Sendable, Equatable {
   /// SHA-256 of the bytes, 64 lower-case hexadecimal characters: the document's identity.
   public var sha256: String = ""
@@ -60,22 +63,22 @@ public struct Cqmon_V1_Document: Sendable, Equatable {
   /// Size in bytes.
   public var sizeBytes: Int64 = 0
 
-  /// The name given at the first upload.
+  /// The name this owner gave it.
   public var fileName: String = ""
 
-  /// IANA media type given at the first upload.
+  /// IANA media type this owner gave it.
   public var mediaType: String = ""
 
-  /// The owning agency's credit code; empty for the bureau's own documents.
+  /// The owning agency's credit code; empty when a bureau office uploaded it.
   public var ownerCreditCode: String = ""
 
-  /// When it was first uploaded.
+  /// When this owner uploaded it.
   public var uploadedAt: Google_Protobuf_Timestamp? = nil
 
-  /// Who first uploaded it.
+  /// Who uploaded it for this owner.
   public var uploadedBy: Cqmon_V1_Actor? = nil
 
-  /// Receipt of the first upload.
+  /// Receipt of this owner's upload.
   public var receipt: Cqmon_V1_Receipt? = nil
 
   public init() {}

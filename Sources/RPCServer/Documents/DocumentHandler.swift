@@ -21,7 +21,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
           first = metadata
           upload = try documents.begin(
             .init(fileName: metadata.fileName, mediaType: metadata.mediaType, declaredSize: metadata.sizeBytes, declaredSHA256: metadata.sha256),
-            owner: call.principal.creditCode?.rawValue ?? "")
+            owner: call.viewer.documentOwner)
         case .chunk(let bytes)?:
           guard let upload else { throw ServiceError.field("metadata", "the first message carries the metadata", reason: "METADATA_FIRST") }
           try documents.append(upload, bytes)
@@ -59,7 +59,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
       $0.sizeBytes = record.sizeBytes
       $0.fileName = record.fileName
       $0.mediaType = record.mediaType
-      $0.ownerCreditCode = record.owner
+      $0.ownerCreditCode = (try? CreditCode(validating: record.owner)) == nil ? "" : record.owner
       $0.uploadedAt = Reply.timestamp(record.uploadedAt)
       $0.uploadedBy = Reply.actor(record.uploadedBy)
       $0.receipt = Reply.receipt(record.receipt, signer)

@@ -79,7 +79,7 @@ public struct DatabaseCopy: Sendable {
       }
       var after: Int64 = 0
       while true {
-        let (rows, last) = try await source.exportRows(of: "document", after: after, limit: 100)
+        let (rows, last) = try await source.exportRows(of: "document_content", after: after, limit: 100)
         if rows.isEmpty { break }
         for row in rows {
           guard case .text(let sha256)? = row.columns.firstIndex(of: "sha256").map({ row.values[$0] }) else { continue }

@@ -37,6 +37,16 @@ public enum Viewer: Sendable, Equatable {
     }
   }
 
+  /// Whose documents the viewer's uploads are: an agency's credit code, or a bureau office.
+  public var documentOwner: String {
+    switch self {
+    case .agency(let code): code.rawValue
+    case .cityOfficer: "bureau:city"
+    case .districtOfficer(let district): "bureau:district:\(district)"
+    case .partner: "partner"
+    }
+  }
+
   /// Whether the viewer may see the records of `agency`.
   func mayRead(_ agency: CreditCode) -> Bool {
     switch self {

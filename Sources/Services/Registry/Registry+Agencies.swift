@@ -103,7 +103,7 @@ extension Registry {
       case .keyPersonnel, .staff: try self.recheckPeople(record)
       default: break
       }
-      try await Self.requireDocuments(tx, documentDigests)
+      try await Self.requireDocuments(tx, documentDigests, owner: code)
       let dueOn = ChangeDeadline.dueOn(effectiveOn: effective)
       let late = ChangeDeadline.isLate(effectiveOn: effective, filedOn: today)
       let id = IDSequence.change.id(try await tx.nextNumber(in: .change))

@@ -18,7 +18,7 @@ extension Registry {
       }
       try await self.refuseIfBanned(tx, agency: code, field: "credit_code")
       try await self.refuseBannedPersons(tx, check.persons)
-      try await Self.requireDocuments(tx, check.documents)
+      try await Self.requireDocuments(tx, check.documents, owner: code)
       if let pending = try await tx.pendingApplication(of: code.rawValue) {
         throw ServiceError(.alreadyExists, "application \(pending) of agency \(code) is still pending", reason: "APPLICATION_PENDING", info: ["application_id": pending])
       }
@@ -32,12 +32,13 @@ extension Registry {
     }
   }
 
-  /// Every referenced document must exist in the store.
-  static func requireDocuments(_ reads: some RegistryReads, _ documents: [(field: String, sha256: String)]) async throws {
+  /// Every referenced document must have been uploaded by the agency itself: a filing cites
+  /// only its filer's documents.
+  static func requireDocuments(_ reads: some RegistryReads, _ documents: [(field: String, sha256: String)], owner: CreditCode) async throws {
     guard !documents.isEmpty else { return }
-    let absent = try await reads.missingDocuments(Array(Set(documents.map(\.sha256))))
+    let absent = try await reads.missingDocuments(Array(Set(documents.map(\.sha256))), owner: owner.rawValue)
     let missing = documents.filter { absent.contains($0.sha256) }.map {
-      FieldViolation($0.field, "no document with this digest was uploaded (DocumentService.Upload)", reason: "DOCUMENT_NOT_FOUND")
+      FieldViolation($0.field, "agency \(owner) uploaded no document with this digest (DocumentService.Upload)", reason: "DOCUMENT_NOT_FOUND")
     }
     if !missing.isEmpty {
       throw ServiceError(.failedPrecondition, "\(missing.count) referenced document(s) were never uploaded", reason: "DOCUMENT_NOT_FOUND", violations: missing)

@@ -30,8 +30,8 @@ public protocol RegistryReads {
   func bans(on subject: BanRecord.Subject) async throws -> [BanRecord]
   func bans(ofRemoval removalID: String) async throws -> [BanRecord]
 
-  /// Which of these document digests were never uploaded.
-  func missingDocuments(_ digests: [String]) async throws -> Set<String>
+  /// Which of these document digests `owner` never uploaded (a filing cites only its filer's).
+  func missingDocuments(_ digests: [String], owner: String) async throws -> Set<String>
 }
 
 /// A registry write: the reads, and the rows it adds or changes.

@@ -93,7 +93,10 @@ struct  Cqmon__V1__UploadMetadata
 
 
 /*
- * A stored document.
+ * A stored document, as one owner uploaded it. Each agency (or bureau office) that uploads the
+ * same bytes gets a record, receipt and audit entry of its own and sees only its own; an agency
+ * can read, and cite in its filings, only documents it uploaded itself. Officers read every
+ * document (their own record, or else the first one made).
  */
 struct  Cqmon__V1__Document
 {
@@ -107,27 +110,27 @@ struct  Cqmon__V1__Document
    */
   int64_t size_bytes;
   /*
-   * The name given at the first upload.
+   * The name this owner gave it.
    */
   char *file_name;
   /*
-   * IANA media type given at the first upload.
+   * IANA media type this owner gave it.
    */
   char *media_type;
   /*
-   * The owning agency's credit code; empty for the bureau's own documents.
+   * The owning agency's credit code; empty when a bureau office uploaded it.
    */
   char *owner_credit_code;
   /*
-   * When it was first uploaded.
+   * When this owner uploaded it.
    */
   Google__Protobuf__Timestamp *uploaded_at;
   /*
-   * Who first uploaded it.
+   * Who uploaded it for this owner.
    */
   Cqmon__V1__Actor *uploaded_by;
   /*
-   * Receipt of the first upload.
+   * Receipt of this owner's upload.
    */
   Cqmon__V1__Receipt *receipt;
 };
