@@ -33,6 +33,7 @@ public struct CallInterceptor: ServerInterceptor {
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     let method = context.descriptor.fullyQualifiedMethod
+    let type = CallMetrics.type(context.descriptor.type)
     let start = ContinuousClock.now
     metrics?.started()
     let principal: Principal
@@ -57,7 +58,7 @@ public struct CallInterceptor: ServerInterceptor {
     do {
       response = try await Principal.$current.withValue(principal) { try await next(request, context) }
     } catch {
-      finish(method: method, principal: principal, code: Self.code(of: error), start: start)
+      finish(method: method, type: type, principal: principal, code: Self.code(of: error), start: start)
       throw error
     }
     switch response.accepted {
@@ -66,16 +67,16 @@ public struct CallInterceptor: ServerInterceptor {
       contents.producer = { writer in
         do {
           let trailers = try await Principal.$current.withValue(principal) { try await producer(writer) }
-          finish(method: method, principal: principal, code: .ok, start: start)
+          finish(method: method, type: type, principal: principal, code: .ok, start: start)
           return trailers
         } catch {
-          finish(method: method, principal: principal, code: Self.code(of: error), start: start)
+          finish(method: method, type: type, principal: principal, code: Self.code(of: error), start: start)
           throw error
         }
       }
       response.accepted = .success(contents)
     case .failure(let error):
-      finish(method: method, principal: principal, code: Status.Code(error.code), start: start)
+      finish(method: method, type: type, principal: principal, code: Status.Code(error.code), start: start)
     }
     return response
   }
@@ -88,9 +89,9 @@ public struct CallInterceptor: ServerInterceptor {
     finish(method: method, principal: principal, code: principal == nil ? .unauthenticated : .permissionDenied, start: start)
   }
 
-  private func finish(method: String, principal: Principal?, code: Status.Code, start: ContinuousClock.Instant) {
+  private func finish(method: String, type: String = "unary", principal: Principal?, code: Status.Code, start: ContinuousClock.Instant) {
     let duration = ContinuousClock.now - start
-    metrics?.finished(method: method, code: "\(code)", duration: duration)
+    metrics?.finished(method: method, type: type, code: code, duration: duration)
     if logger.logLevel <= .info {
       logger.info("call", metadata: [
         "method": "\(method)", "principal": "\(principal?.uri ?? "-")", "status": "\(code)",

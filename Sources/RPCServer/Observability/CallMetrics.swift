@@ -1,9 +1,12 @@
+import GRPCCore
 import Prometheus
 import Synchronization
 
 /// Prometheus metrics of the gRPC calls: calls by method and code, a latency histogram by
-/// method, and calls in flight. Handles are cached so that recording a call is a dictionary
-/// lookup and an atomic add.
+/// method, and calls in flight. The names and labels are those of grpc-go's Prometheus
+/// middleware (`grpc_type`, `grpc_service`, `grpc_method`, `grpc_code="OK"`…), so that stock
+/// dashboards work. Handles are cached so that recording a call is a dictionary lookup and an
+/// atomic add.
 public final class CallMetrics: Sendable {
   public let registry: PrometheusCollectorRegistry
   private let inFlight: Gauge
@@ -24,14 +27,20 @@ public final class CallMetrics: Sendable {
 
   func started() { inFlight.increment() }
 
-  func finished(method: String, code: String, duration: Duration) {
+  /// A call ended: `method` is `package.Service/Method`, `code` its status.
+  func finished(method: String, type: String, code: Status.Code, duration: Duration) {
     inFlight.decrement()
+    let parts = method.split(separator: "/", maxSplits: 1)
+    let labels = [
+      ("grpc_type", type), ("grpc_service", parts.count == 2 ? String(parts[0]) : ""), ("grpc_method", String(parts.last ?? "")),
+    ]
+    let name = Self.names[code] ?? "Unknown"
     let counter = counters.withLock { cache in
-      let key = method + " " + code
+      let key = method + " " + name
       if let counter = cache[key] { return counter }
       let counter = registry.makeCounter(
         descriptor: .init(metricName: "grpc_server_handled", unitName: "total", helpText: "gRPC calls completed, by method and status code."),
-        labels: [("grpc_method", method), ("grpc_code", code)])
+        labels: labels + [("grpc_code", name)])
       cache[key] = counter
       return counter
     }
@@ -40,10 +49,29 @@ public final class CallMetrics: Sendable {
       if let histogram = cache[method] { return histogram }
       let histogram = registry.makeDurationHistogram(
         descriptor: .init(metricName: "grpc_server_handling", unitName: "seconds", helpText: "Time to complete a gRPC call."),
-        labels: [("grpc_method", method)], buckets: Self.buckets)
+        labels: labels, buckets: Self.buckets)
       cache[method] = histogram
       return histogram
     }
     histogram.record(duration)
+  }
+
+  /// Status codes as grpc-go spells them (`codes.Code.String()`).
+  static let names: [Status.Code: String] = [
+    .ok: "OK", .cancelled: "Canceled", .unknown: "Unknown", .invalidArgument: "InvalidArgument",
+    .deadlineExceeded: "DeadlineExceeded", .notFound: "NotFound", .alreadyExists: "AlreadyExists",
+    .permissionDenied: "PermissionDenied", .resourceExhausted: "ResourceExhausted", .failedPrecondition: "FailedPrecondition",
+    .aborted: "Aborted", .outOfRange: "OutOfRange", .unimplemented: "Unimplemented", .internalError: "Internal",
+    .unavailable: "Unavailable", .dataLoss: "DataLoss", .unauthenticated: "Unauthenticated",
+  ]
+
+  /// The kind of call as grpc-go names it.
+  static func type(_ type: MethodDescriptor.RPCType?) -> String {
+    switch type {
+    case .clientStreaming: "client_stream"
+    case .serverStreaming: "server_stream"
+    case .bidirectionalStreaming: "bidi_stream"
+    case .unary, nil: "unary"
+    }
   }
 }
