@@ -218,8 +218,13 @@ struct RegistryServiceTests {
         $0.creditCode = Materials.applicant; $0.on = .with { $0.year = 2028; $0.month = 11; $0.day = 30 }
       })
       #expect(later.eligible)
-      // Banned persons cannot be named in a new application.
+      // An agency may check the persons its own records name, and no one else.
       h.as(Identities.agency)
+      #expect(!(try await h.registry.checkEligibility(.with { $0.idNumber = "120103198806018241" })).eligible)
+      let stranger = await failure { _ = try await h.registry.checkEligibility(.with { $0.idNumber = "110105199003070017" }) }
+      #expect(stranger?.code == .permissionDenied && stranger?.reason == "PERSON_NOT_NAMED")
+      #expect(stranger?.fields == ["id_number"])
+      // Banned persons cannot be named in a new application.
       let banned = await failure {
         _ = try await h.registry.submitApplication(.with {
           $0.requestId = "again"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest)

@@ -2299,7 +2299,8 @@ extension Cqmon_V1_RegistryService {
     /// is removed (rated E) a second time. City officers only. FAILED_PRECONDITION: not listed.
     func removeAgency(request: GRPCCore.StreamingServerRequest<Cqmon_V1_RemoveAgencyRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Removal>
     /// Whether an agency or a person may apply now (Art. 20): banned until when, and why. Officers;
-    /// an agency for itself and for persons it names.
+    /// an agency for itself and for persons named in its registry record or its applications
+    /// (anyone else: PERMISSION_DENIED, reason PERSON_NOT_NAMED).
     func checkEligibility(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CheckEligibilityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Eligibility>
   }
 
@@ -2353,7 +2354,8 @@ extension Cqmon_V1_RegistryService {
     /// is removed (rated E) a second time. City officers only. FAILED_PRECONDITION: not listed.
     func removeAgency(request: GRPCCore.ServerRequest<Cqmon_V1_RemoveAgencyRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Removal>
     /// Whether an agency or a person may apply now (Art. 20): banned until when, and why. Officers;
-    /// an agency for itself and for persons it names.
+    /// an agency for itself and for persons named in its registry record or its applications
+    /// (anyone else: PERMISSION_DENIED, reason PERSON_NOT_NAMED).
     func checkEligibility(request: GRPCCore.ServerRequest<Cqmon_V1_CheckEligibilityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Eligibility>
   }
 
@@ -2407,7 +2409,8 @@ extension Cqmon_V1_RegistryService {
     /// is removed (rated E) a second time. City officers only. FAILED_PRECONDITION: not listed.
     func removeAgency(request: Cqmon_V1_RemoveAgencyRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Removal
     /// Whether an agency or a person may apply now (Art. 20): banned until when, and why. Officers;
-    /// an agency for itself and for persons it names.
+    /// an agency for itself and for persons named in its registry record or its applications
+    /// (anyone else: PERMISSION_DENIED, reason PERSON_NOT_NAMED).
     func checkEligibility(request: Cqmon_V1_CheckEligibilityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Eligibility
   }
 }
@@ -2841,7 +2844,8 @@ extension Cqmon_V1_RegistryService {
     }
 
     /// Whether an agency or a person may apply now (Art. 20): banned until when, and why. Officers;
-    /// an agency for itself and for persons it names.
+    /// an agency for itself and for persons named in its registry record or its applications
+    /// (anyone else: PERMISSION_DENIED, reason PERSON_NOT_NAMED).
     public func checkEligibility<Result: Sendable>(
       _ message: Cqmon_V1_CheckEligibilityRequest,
       metadata: GRPCCore.Metadata = [:],

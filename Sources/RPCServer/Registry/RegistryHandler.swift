@@ -212,7 +212,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       case .creditCode(let text)?:
         let code = try creditCode(text)
         if call.principal.kind == .agency { _ = try call.ownAgency(text) }
-        bans = try await registry.eligibility(agency: code, person: nil, on: day)
+        bans = try await registry.eligibility(agency: code, person: nil, on: day, viewer: call.viewer)
       case .idNumber(let text)?:
         let id: ResidentID
         do {
@@ -220,7 +220,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         } catch let error as ResidentIDError {
           throw ServiceError.field("id_number", "\(error)", reason: error.reason)
         }
-        bans = try await registry.eligibility(agency: nil, person: id, on: day)
+        bans = try await registry.eligibility(agency: nil, person: id, on: day, viewer: call.viewer)
       case nil:
         throw ServiceError.field("subject", "name an agency (credit_code) or a person (id_number)", reason: "REQUIRED")
       }

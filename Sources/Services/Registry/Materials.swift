@@ -13,6 +13,15 @@ public struct ApplicationMaterials: Codable, Sendable, Equatable {
   public var legalNature: LegalNature = .unspecified
 
   public init() {}
+
+  /// The ID numbers of everyone the materials name: the signer, the key personnel, the staff.
+  public var namedPersons: Set<String> {
+    var people = [commitmentLetter?.signer, keyPersonnel?.legalRepresentative, keyPersonnel?.topManager,
+                  keyPersonnel?.technicalLead, keyPersonnel?.qualityLead].compactMap { $0 }
+    people += keyPersonnel?.authorisedSignatories ?? []
+    people += staff.compactMap(\.person)
+    return Set(people.map(\.idNumber))
+  }
 }
 
 public struct PersonRef: Codable, Sendable, Equatable {

@@ -78,12 +78,33 @@ extension Registry {
     try await reads.bans(on: subject).filter { ($0.startsOn...$0.endsOn).contains(day) }
   }
 
-  /// The bans in force on `day` (today when nil) for an agency or a person (Art. 20).
-  public func eligibility(agency: CreditCode?, person: ResidentID?, on day: CalendarDate?) async throws -> [BanRecord] {
+  /// The bans in force on `day` (today when nil) for an agency or a person (Art. 20). An agency
+  /// may ask about persons named in its own records only (its registry record or its
+  /// applications): the ban list is not a directory of other agencies' staff.
+  public func eligibility(agency: CreditCode?, person: ResidentID?, on day: CalendarDate?, viewer: Viewer) async throws -> [BanRecord] {
+    if case .agency(let own) = viewer, let person, try await !names(own, person) {
+      throw ServiceError(
+        .permissionDenied, "agency \(own) may check only persons named in its own records", reason: "PERSON_NOT_NAMED",
+        violations: [FieldViolation("id_number", "not a person named in your registry record or applications", reason: "PERSON_NOT_NAMED")])
+    }
     let day = day ?? today()
     if let agency { return try await Self.bans(store, on: .agency(agency.rawValue), inForceOn: day) }
     if let person { return try await Self.bans(store, on: .person(idNumber: person.rawValue), inForceOn: day) }
     return []
+  }
+
+  /// Whether `person` is named in the agency's current registry record or in one of its
+  /// latest applications.
+  private func names(_ agency: CreditCode, _ person: ResidentID) async throws -> Bool {
+    var records: [ApplicationMaterials] = []
+    if let current = try await store.agencyVersion(agency.rawValue, asOf: nil),
+      let materials = self.records.materials(json: current.record, sha256: current.recordSHA256)
+    {
+      records.append(materials)
+    }
+    records += try await store.applications(ApplicationFilter(creditCode: agency.rawValue), before: nil, limit: PageRequest.maximumSize)
+      .compactMap { Self.decode(ApplicationMaterials.self, $0.materials) }
+    return records.contains { $0.namedPersons.contains(person.rawValue) }
   }
 
   /// Refuses an agency under a ban (Art. 20), saying until when.
