@@ -153,6 +153,14 @@ struct TwoServersTests {
       }
     }
 
+    // monctl follows the page tokens to the end, seven at a time, or stops at --limit.
+    for (arguments, expected) in [(["--page-size", "7"], 42), (["--page-size", "7", "--limit", "10"], 10), (["--limit", "5"], 5)] {
+      let listed = try ServerProcess.run("monctl", ["changes", "list", Self.agency, "-o", "json"] + arguments + b.monctl(as: "city"))
+      let rows = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]]
+      #expect(rows?.count == expected, "\(arguments)")
+      #expect(Set(rows?.compactMap { $0["id"] as? String } ?? []).count == expected, "\(arguments): no row twice")
+    }
+
     // The database goes away: both say NOT_SERVING, and writes fail with UNAVAILABLE.
     try postgres.stop()
     try await a.waitUntil(.notServing, seconds: 15)

@@ -51,6 +51,7 @@ struct AgenciesCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(help: "Only in this status: enrolled, listed or removed.") var status: String?
     @Option(help: "Only in this district code.") var district: String = ""
+    @OptionGroup var paging: PagingOptions
 
     func run() async throws {
       try await reporting {
@@ -60,11 +61,15 @@ struct AgenciesCommand: AsyncParsableCommand {
           return value
         }
         let agencies = try await Client.with(connection) { client in
-          try await Cqmon_V1_RegistryService.Client(wrapping: client).listAgencies(.with {
-            $0.status = status ?? .unspecified
-            $0.districtCode = district
-            $0.pageSize = 500
-          }, options: Client.options(connection)).agencies
+          try await paging.all { size, token in
+            let page = try await Cqmon_V1_RegistryService.Client(wrapping: client).listAgencies(.with {
+              $0.status = status ?? .unspecified
+              $0.districtCode = district
+              $0.pageSize = size
+              $0.pageToken = token
+            }, options: Client.options(connection))
+            return (page.agencies, page.nextPageToken)
+          }
         }
         print(AgenciesCommand.render(agencies, format: output.output), terminator: "")
       }
@@ -148,16 +153,21 @@ struct ApplicationsCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(name: .customLong("credit-code"), help: "Only this agency's.") var creditCode: String = ""
     @Flag(help: "Only pending ones.") var pending = false
+    @OptionGroup var paging: PagingOptions
 
     func run() async throws {
       try await reporting {
         let connection = try connection.resolve()
         let applications = try await Client.with(connection) { client in
-          try await Cqmon_V1_RegistryService.Client(wrapping: client).listApplications(.with {
-            $0.creditCode = creditCode
-            $0.status = pending ? .pending : .unspecified
-            $0.pageSize = 500
-          }, options: Client.options(connection)).applications
+          try await paging.all { size, token in
+            let page = try await Cqmon_V1_RegistryService.Client(wrapping: client).listApplications(.with {
+              $0.creditCode = creditCode
+              $0.status = pending ? .pending : .unspecified
+              $0.pageSize = size
+              $0.pageToken = token
+            }, options: Client.options(connection))
+            return (page.applications, page.nextPageToken)
+          }
         }
         print(ApplicationsCommand.render(applications, format: output.output), terminator: "")
       }
@@ -251,16 +261,21 @@ struct ChangesCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "The agency's credit code.") var creditCode: String
     @Flag(help: "Only late ones (Art. 9(1)5).") var late = false
+    @OptionGroup var paging: PagingOptions
 
     func run() async throws {
       try await reporting {
         let connection = try connection.resolve()
         let changes = try await Client.with(connection) { client in
-          try await Cqmon_V1_RegistryService.Client(wrapping: client).listChanges(.with {
-            $0.creditCode = creditCode
-            $0.lateOnly = late
-            $0.pageSize = 500
-          }, options: Client.options(connection)).changes
+          try await paging.all { size, token in
+            let page = try await Cqmon_V1_RegistryService.Client(wrapping: client).listChanges(.with {
+              $0.creditCode = creditCode
+              $0.lateOnly = late
+              $0.pageSize = size
+              $0.pageToken = token
+            }, options: Client.options(connection))
+            return (page.changes, page.nextPageToken)
+          }
         }
         print(ChangesCommand.render(changes, format: output.output), terminator: "")
       }
@@ -417,15 +432,20 @@ struct CertificatesCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "The agency's credit code.") var creditCode: String
+    @OptionGroup var paging: PagingOptions
 
     func run() async throws {
       try await reporting {
         let connection = try connection.resolve()
         let certificates = try await Client.with(connection) { client in
-          try await Cqmon_V1_RegistryService.Client(wrapping: client).listCertificates(.with {
-            $0.creditCode = creditCode
-            $0.pageSize = 500
-          }, options: Client.options(connection)).certificates
+          try await paging.all { size, token in
+            let page = try await Cqmon_V1_RegistryService.Client(wrapping: client).listCertificates(.with {
+              $0.creditCode = creditCode
+              $0.pageSize = size
+              $0.pageToken = token
+            }, options: Client.options(connection))
+            return (page.certificates, page.nextPageToken)
+          }
         }
         print(CertificatesCommand.render(certificates, format: output.output), terminator: "")
       }
