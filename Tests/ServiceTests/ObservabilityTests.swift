@@ -48,6 +48,8 @@ struct ObservabilityTests {
     #expect(health.status == 0 || health.status == 8)
     let denied = try ServerProcess.run("monctl", ["agencies", "list", "--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/agency.pem", "--key", "\(certs)/agency-key.pem"])
     #expect(denied.status == 4)
+    let notYours = try ServerProcess.run("monctl", ["certificates", "list", "91110000600037341L", "--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/agency.pem", "--key", "\(certs)/agency-key.pem"])
+    #expect(notYours.status == 4)
 
     let (body, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(metricsPort)/metrics")!)
     let metrics = String(decoding: body, as: UTF8.self)
@@ -62,8 +64,10 @@ struct ObservabilityTests {
     let lines = log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
     let calls = lines.filter { $0["msg"] == "call" }
     #expect(calls.contains { $0["method"] == "grpc.health.v1.Health/Check" && $0["status"] == "ok" && $0["principal"] == "spiffe://cq-monitoring/bureau/city/dev-officer" && $0["duration_ms"] != nil })
-    let refusal = lines.first { $0["msg"] == "call refused" }
-    #expect(refusal?["reason"] == "METHOD_NOT_ALLOWED")
-    #expect(refusal?["principal"] == "spiffe://cq-monitoring/agency/91500000MA5U7BCX7A")
+    let refusals = lines.filter { $0["msg"] == "call refused" }
+    #expect(refusals.first?["reason"] == "METHOD_NOT_ALLOWED")
+    #expect(refusals.first?["principal"] == "spiffe://cq-monitoring/agency/91500000MA5U7BCX7A")
+    // The services' own refusals are logged with their reason too.
+    #expect(refusals.contains { $0["method"] == "cqmon.v1.RegistryService/ListCertificates" && $0["reason"] == "NOT_YOUR_AGENCY" })
   }
 }

@@ -58,6 +58,12 @@ public struct CallInterceptor: ServerInterceptor {
     do {
       response = try await Principal.$current.withValue(principal) { try await next(request, context) }
     } catch {
+      if let refusal = error as? RPCError, refusal.code == .permissionDenied {
+        // A service's own refusal (another agency's records, another district's): logged like
+        // the policy's, with its reason and no personal data.
+        let reason = RichStatus.status(in: refusal.metadata).flatMap(RichStatus.reason) ?? "PERMISSION_DENIED"
+        logger.warning("call refused", metadata: ["method": "\(method)", "principal": "\(principal.uri)", "reason": "\(reason)"])
+      }
       finish(method: method, type: type, principal: principal, code: Self.code(of: error), start: start)
       throw error
     }
