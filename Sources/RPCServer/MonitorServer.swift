@@ -78,14 +78,17 @@ public struct MonitorServer: Sendable {
     let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: transportConfig())
     let server = GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors)
 
+    // A service group shuts its services down last first, one after the other: the server
+    // goes last in the list so that, on SIGTERM, health turns NOT_SERVING and draining begins
+    // at once, before anything else stops.
     var services: [any Service] = [
-      GRPCServerService(server: server, health: components.health),
       ReadinessService(transport: transport, store: store, health: components.health, revocations: revocations, logger: logger),
       RevocationReloadService(revocations: revocations),
     ]
     if let endpoint = config.metrics.listen {
       services.append(MetricsServer(endpoint: endpoint, registry: prometheus, logger: logger))
     }
+    services.append(GRPCServerService(server: server, health: components.health))
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     do {
@@ -190,7 +193,7 @@ struct ReadinessService: Service {
       let available = await store.isAvailable()
       if !Task.isShuttingDownGracefully { health.setAll(available ? .serving : .notServing) }
       revocations.reloadIfChanged()
-      try? await Task.sleep(for: .seconds(2))
+      try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
     }
   }
 }

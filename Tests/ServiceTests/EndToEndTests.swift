@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import ProtoCodec
 import RPCServer
+import Synchronization
 import Testing
 
 /// The real `monitord` over mutual TLS with certificates the test made.
@@ -79,16 +80,29 @@ struct EndToEndTests {
     #expect(try await healthCheck(server, as: "city") == .serving)
   }
 
-  @Test("SIGTERM with a call in flight: the call completes, then the server exits 0")
+  @Test("SIGTERM with a call in flight: health turns NOT_SERVING at once, the call completes, then the server exits 0")
   func gracefulShutdown() async throws {
     let server = try ServerProcess()
     try await server.waitUntilServing()
+    // A load balancer watching health sees NOT_SERVING as soon as the signal arrives.
+    let signalled = Mutex<ContinuousClock.Instant?>(nil)
+    let watcher = Task {
+      try await server.withClient(as: "city") { client in
+        try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.init()) { response in
+          var seen: [(Grpc_Health_V1_HealthCheckResponse.ServingStatus, ContinuousClock.Instant)] = []
+          for try await message in response.messages { seen.append((message.status, .now)) }
+          return seen
+        }
+      }
+    }
+    try await Task.sleep(for: .milliseconds(200))
     let (firstAnswer, firstAnswerSeen) = AsyncStream<Void>.makeStream()
     let answers = try await server.withClient(as: "city") { client in
       try await Grpc_Reflection_V1_ServerReflection.Client(wrapping: client).serverReflectionInfo(
         requestProducer: { writer in
           try await writer.write(.with { $0.listServices = "" })
           for await _ in firstAnswer { break }
+          signalled.withLock { $0 = .now }
           server.signal(SIGTERM)
           try await Task.sleep(for: .milliseconds(300))  // the server is draining now
           try await writer.write(.with { $0.fileContainingSymbol = "grpc.health.v1.Health" })
@@ -104,6 +118,11 @@ struct EndToEndTests {
     }
     #expect(answers == 2)
     #expect(await server.wait() == 0)
+    let seen = try await watcher.value
+    #expect(seen.first?.0 == .serving)
+    let notServing = try #require(seen.last { $0.0 == .notServing }?.1)
+    let since = try #require(signalled.withLock { $0 })
+    #expect(notServing - since < .milliseconds(300), "NOT_SERVING before the 300 ms the drained call still took")
   }
 
   @Test("monctl against the real server: exact output, and exit codes")
