@@ -1,3 +1,4 @@
+import Foundation
 public import GRPCCore
 import NIOCore
 import Services
@@ -11,8 +12,8 @@ public protocol IdentityResolver: Sendable {
 }
 
 /// The principal of each open connection, worked out once from the client certificate that TLS
-/// verified (chain to the bureau's CA, validity), and checked against the revocation list on
-/// every call.
+/// verified (chain to the bureau's CA, validity), and checked on every call against the
+/// revocation list and the certificate's expiry: a connection outlives neither.
 ///
 /// Working out a principal (parsing the certificate, reading the SAN, checking the credit code)
 /// is also cached by certificate serial, which the CA never reuses, so reconnecting clients cost
@@ -20,21 +21,25 @@ public protocol IdentityResolver: Sendable {
 public final class ConnectionIdentities: IdentityResolver {
   struct Entry: Sendable {
     let serial: String
+    let notValidAfter: Date
     let principal: Result<Principal, IdentityError>
   }
 
   private let revocations: RevocationList
+  private let now: @Sendable () -> Date
   private let connections = Mutex<[String: Entry]>([:])
   private let bySerial = Mutex<[[UInt8]: Entry]>([:])
   private static let cacheLimit = 10_000
 
-  public init(revocations: RevocationList) {
+  public init(revocations: RevocationList, now: @escaping @Sendable () -> Date = Date.init) {
     self.revocations = revocations
+    self.now = now
   }
 
   public func principal(of context: ServerContext) throws(IdentityError) -> Principal {
     guard let entry = connections.withLock({ $0[context.remotePeer] }) else { throw .noCertificate }
     if revocations.isRevoked(serial: entry.serial) { throw .revoked(serial: entry.serial) }
+    if now() > entry.notValidAfter { throw .expired(serial: entry.serial) }
     return try entry.principal.get()
   }
 
@@ -49,12 +54,12 @@ public final class ConnectionIdentities: IdentityResolver {
 
   private func entry(for der: [UInt8]?) -> Entry {
     guard let der, let certificate = try? Certificate(derEncoded: der) else {
-      return Entry(serial: "", principal: .failure(.noCertificate))
+      return Entry(serial: "", notValidAfter: .distantFuture, principal: .failure(.noCertificate))
     }
     let serial = Array(certificate.serialNumber.bytes)
     if let known = bySerial.withLock({ $0[serial] }) { return known }
     let entry = Entry(
-      serial: RevocationList.serial(Substring(Digest.hex(serial))) ?? "0",
+      serial: RevocationList.serial(Substring(Digest.hex(serial))) ?? "0", notValidAfter: certificate.notValidAfter,
       principal: Result { () throws(IdentityError) in try Self.principal(of: certificate) })
     bySerial.withLock {
       if $0.count >= Self.cacheLimit { $0.removeAll(keepingCapacity: true) }

@@ -76,6 +76,8 @@ public enum IdentityError: Error, Hashable, Sendable, CustomStringConvertible {
   case invalidCreditCode(String, CreditCodeError)
   case unknownDistrict(String)
   case revoked(serial: String)
+  /// The certificate expired while its connection stayed open.
+  case expired(serial: String)
 
   public var description: String {
     switch self {
@@ -85,6 +87,7 @@ public enum IdentityError: Error, Hashable, Sendable, CustomStringConvertible {
     case .invalidCreditCode(let uri, let error): "the certificate's URI SAN \(uri) holds no valid credit code: \(error)"
     case .unknownDistrict(let uri): "the certificate's URI SAN \(uri) names no Chongqing district"
     case .revoked(let serial): "the client certificate (serial \(serial)) is revoked"
+    case .expired(let serial): "the client certificate (serial \(serial)) has expired; reconnect with a valid one"
     }
   }
 
@@ -97,6 +100,7 @@ public enum IdentityError: Error, Hashable, Sendable, CustomStringConvertible {
     case .invalidCreditCode: "IDENTITY_CREDIT_CODE"
     case .unknownDistrict: "IDENTITY_DISTRICT"
     case .revoked: "CERTIFICATE_REVOKED"
+    case .expired: "CERTIFICATE_EXPIRED"
     }
   }
 }
