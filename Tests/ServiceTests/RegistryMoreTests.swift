@@ -66,6 +66,7 @@ struct RegistryMoreTests {
         })
       }
       #expect(tooLarge?.reason == "DOCUMENT_TOO_LARGE")
+      #expect(tooLarge?.code == .resourceExhausted, "as the proto promises")
       let noMetadata = await failure {
         _ = try await h.documents.upload(requestProducer: { writer in try await writer.write(.with { $0.chunk = [1] }) })
       }

@@ -67,7 +67,7 @@ extension Cqmon_V1_AuditVerification: ProtoMessage {
   }
 }
 
-/// The audit log. City officers only.
+/// The audit log. City officers only (anyone else: PERMISSION_DENIED).
 public enum Cqmon_V1_AuditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.AuditService")
 
@@ -85,21 +85,24 @@ extension Cqmon_V1_AuditService {
   /// Every method with streaming requests and responses; what the router calls.
   public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
     /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back.
+    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
+    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: GRPCCore.StreamingServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_AuditVerification>
   }
 
   /// Every method with request and response objects (metadata included).
   public protocol ServiceProtocol: Cqmon_V1_AuditService.StreamingServiceProtocol {
     /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back.
+    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
+    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: GRPCCore.ServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_AuditVerification>
   }
 
   /// Every method with plain messages; implement this one unless metadata is needed.
   public protocol SimpleServiceProtocol: Cqmon_V1_AuditService.ServiceProtocol {
     /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back.
+    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
+    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: Cqmon_V1_VerifyAuditLogRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_AuditVerification
   }
 }
@@ -135,7 +138,8 @@ extension Cqmon_V1_AuditService {
     public init(wrapping client: GRPCCore.GRPCClient<Transport>) { self.client = client }
 
     /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back.
+    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
+    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
     public func verifyAuditLog<Result: Sendable>(
       _ message: Cqmon_V1_VerifyAuditLogRequest,
       metadata: GRPCCore.Metadata = [:],

@@ -264,7 +264,11 @@ extension Cqmon_V1_GetDocumentRequest: ProtoMessage {
   }
 }
 
-/// Documents, streamed in chunks, stored once by digest.
+/// Documents, streamed in chunks, stored once by digest, with a record for each owner.
+///
+/// Status codes every method may return besides those below: UNAUTHENTICATED (a revoked or
+/// expired client certificate), PERMISSION_DENIED (a partner), UNAVAILABLE (the server drains,
+/// or its database does not answer: nothing was written), DEADLINE_EXCEEDED, CANCELLED.
 public enum Cqmon_V1_DocumentService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.DocumentService")
 
@@ -292,48 +296,54 @@ extension Cqmon_V1_DocumentService {
   /// Every method with streaming requests and responses; what the router calls.
   public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
     /// Uploads a document: first a message with `metadata`, then messages with `chunk`s of at most
-    /// 1 MiB each, in order. Returns the digest and size. Agencies (the document is theirs) and
-    /// officers (the document belongs to the bureau). Uploading bytes that are already stored
-    /// returns the same document. INVALID_ARGUMENT: no metadata first, metadata twice, an empty
-    /// chunk, or the bytes do not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED:
-    /// larger than the server's document limit (64 MiB by default).
+    /// 1 MiB each, in order. Returns the caller's record of it. Agencies (the document is theirs)
+    /// and officers (it is their office's). Uploading bytes you uploaded before returns your first
+    /// record; another owner's upload of the same bytes gets a record, receipt and audit entry of
+    /// its own. INVALID_ARGUMENT: no metadata first, metadata twice, an empty chunk, or the bytes do
+    /// not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED (DOCUMENT_TOO_LARGE): a
+    /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.StreamingServerRequest<Cqmon_V1_UploadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Document>
-    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. The owner
-    /// agency and officers. NOT_FOUND: no such digest, or not visible to the caller.
+    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
+    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
+    /// the caller.
     func download(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DownloadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DownloadResponse>
-    /// A document's metadata without its bytes. As Download.
+    /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetDocumentRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Document>
   }
 
   /// Every method with request and response objects (metadata included).
   public protocol ServiceProtocol: Cqmon_V1_DocumentService.StreamingServiceProtocol {
     /// Uploads a document: first a message with `metadata`, then messages with `chunk`s of at most
-    /// 1 MiB each, in order. Returns the digest and size. Agencies (the document is theirs) and
-    /// officers (the document belongs to the bureau). Uploading bytes that are already stored
-    /// returns the same document. INVALID_ARGUMENT: no metadata first, metadata twice, an empty
-    /// chunk, or the bytes do not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED:
-    /// larger than the server's document limit (64 MiB by default).
+    /// 1 MiB each, in order. Returns the caller's record of it. Agencies (the document is theirs)
+    /// and officers (it is their office's). Uploading bytes you uploaded before returns your first
+    /// record; another owner's upload of the same bytes gets a record, receipt and audit entry of
+    /// its own. INVALID_ARGUMENT: no metadata first, metadata twice, an empty chunk, or the bytes do
+    /// not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED (DOCUMENT_TOO_LARGE): a
+    /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.StreamingServerRequest<Cqmon_V1_UploadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Document>
-    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. The owner
-    /// agency and officers. NOT_FOUND: no such digest, or not visible to the caller.
+    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
+    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
+    /// the caller.
     func download(request: GRPCCore.ServerRequest<Cqmon_V1_DownloadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DownloadResponse>
-    /// A document's metadata without its bytes. As Download.
+    /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: GRPCCore.ServerRequest<Cqmon_V1_GetDocumentRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Document>
   }
 
   /// Every method with plain messages; implement this one unless metadata is needed.
   public protocol SimpleServiceProtocol: Cqmon_V1_DocumentService.ServiceProtocol {
     /// Uploads a document: first a message with `metadata`, then messages with `chunk`s of at most
-    /// 1 MiB each, in order. Returns the digest and size. Agencies (the document is theirs) and
-    /// officers (the document belongs to the bureau). Uploading bytes that are already stored
-    /// returns the same document. INVALID_ARGUMENT: no metadata first, metadata twice, an empty
-    /// chunk, or the bytes do not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED:
-    /// larger than the server's document limit (64 MiB by default).
+    /// 1 MiB each, in order. Returns the caller's record of it. Agencies (the document is theirs)
+    /// and officers (it is their office's). Uploading bytes you uploaded before returns your first
+    /// record; another owner's upload of the same bytes gets a record, receipt and audit entry of
+    /// its own. INVALID_ARGUMENT: no metadata first, metadata twice, an empty chunk, or the bytes do
+    /// not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED (DOCUMENT_TOO_LARGE): a
+    /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.RPCAsyncSequence<Cqmon_V1_UploadRequest, any Error>, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Document
-    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. The owner
-    /// agency and officers. NOT_FOUND: no such digest, or not visible to the caller.
+    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
+    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
+    /// the caller.
     func download(request: Cqmon_V1_DownloadRequest, response: GRPCCore.RPCWriter<Cqmon_V1_DownloadResponse>, context: GRPCCore.ServerContext) async throws
-    /// A document's metadata without its bytes. As Download.
+    /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: Cqmon_V1_GetDocumentRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Document
   }
 }
@@ -396,11 +406,12 @@ extension Cqmon_V1_DocumentService {
     public init(wrapping client: GRPCCore.GRPCClient<Transport>) { self.client = client }
 
     /// Uploads a document: first a message with `metadata`, then messages with `chunk`s of at most
-    /// 1 MiB each, in order. Returns the digest and size. Agencies (the document is theirs) and
-    /// officers (the document belongs to the bureau). Uploading bytes that are already stored
-    /// returns the same document. INVALID_ARGUMENT: no metadata first, metadata twice, an empty
-    /// chunk, or the bytes do not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED:
-    /// larger than the server's document limit (64 MiB by default).
+    /// 1 MiB each, in order. Returns the caller's record of it. Agencies (the document is theirs)
+    /// and officers (it is their office's). Uploading bytes you uploaded before returns your first
+    /// record; another owner's upload of the same bytes gets a record, receipt and audit entry of
+    /// its own. INVALID_ARGUMENT: no metadata first, metadata twice, an empty chunk, or the bytes do
+    /// not match a declared `sha256` or `size_bytes`; RESOURCE_EXHAUSTED (DOCUMENT_TOO_LARGE): a
+    /// declared or actual size over the server's document limit (64 MiB by default).
     public func upload<Result: Sendable>(
       requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Cqmon_V1_UploadRequest>) async throws -> Void,
       metadata: GRPCCore.Metadata = [:],
@@ -417,8 +428,9 @@ extension Cqmon_V1_DocumentService {
       )
     }
 
-    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. The owner
-    /// agency and officers. NOT_FOUND: no such digest, or not visible to the caller.
+    /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
+    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
+    /// the caller.
     public func download<Result: Sendable>(
       _ message: Cqmon_V1_DownloadRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -435,7 +447,7 @@ extension Cqmon_V1_DocumentService {
       )
     }
 
-    /// A document's metadata without its bytes. As Download.
+    /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     public func getDocument<Result: Sendable>(
       _ message: Cqmon_V1_GetDocumentRequest,
       metadata: GRPCCore.Metadata = [:],

@@ -2166,10 +2166,13 @@ extension Cqmon_V1_Eligibility: ProtoMessage {
 
 /// The registry of monitoring agencies.
 ///
-/// Status codes every method may return: UNAUTHENTICATED never (a caller without a valid client
-/// certificate is refused in the TLS handshake); PERMISSION_DENIED when the caller's kind may not
-/// call the method or the record is not the caller's; INVALID_ARGUMENT with BadRequest field
-/// violations; DEADLINE_EXCEEDED, CANCELLED as usual; UNAVAILABLE while the server drains.
+/// Status codes every method may return: UNAUTHENTICATED when the client certificate is revoked
+/// (CERTIFICATE_REVOKED) or expired while its connection stayed open (CERTIFICATE_EXPIRED); a
+/// caller without a valid certificate is refused in the TLS handshake. PERMISSION_DENIED when
+/// the caller's kind may not call the method or the record is not the caller's; INVALID_ARGUMENT
+/// with BadRequest field violations; UNAVAILABLE while the server drains or its database does not
+/// answer (DATABASE_UNAVAILABLE: nothing was written, retry later); ABORTED when a concurrent write
+/// got there first (nothing was written, retry); DEADLINE_EXCEEDED, CANCELLED as usual.
 public enum Cqmon_V1_RegistryService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.RegistryService")
 

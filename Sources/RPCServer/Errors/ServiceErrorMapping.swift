@@ -11,6 +11,7 @@ public enum ServiceErrorMapping {
     .alreadyExists: .alreadyExists,
     .failedPrecondition: .failedPrecondition,
     .permissionDenied: .permissionDenied,
+    .resourceExhausted: .resourceExhausted,
     .aborted: .aborted,
     .unavailable: .unavailable,
     .internalError: .internalError,

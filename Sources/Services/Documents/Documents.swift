@@ -40,7 +40,11 @@ public final class Documents: Sendable {
       violations.required("metadata.media_type", mediaType, what: "the media type")
       if !mediaType.isEmpty, !mediaType.contains("/") { violations.add("metadata.media_type", "'\(mediaType)' is not a media type such as application/pdf", reason: "MEDIA_TYPE") }
       if declaredSize < 0 { violations.add("metadata.size_bytes", "a size cannot be negative", reason: "SIZE") }
-      if declaredSize > maxBytes { violations.add("metadata.size_bytes", "documents are at most \(maxBytes) bytes", reason: "DOCUMENT_TOO_LARGE") }
+      if declaredSize > maxBytes {
+        throw ServiceError(
+          .resourceExhausted, "documents are at most \(maxBytes) bytes", reason: "DOCUMENT_TOO_LARGE",
+          violations: [FieldViolation("metadata.size_bytes", "documents are at most \(maxBytes) bytes", reason: "DOCUMENT_TOO_LARGE")])
+      }
       if !declaredSHA256.isEmpty, declaredSHA256.count != 64 || !declaredSHA256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) {
         violations.add("metadata.sha256", "a SHA-256 is 64 lower-case hexadecimal characters", reason: "DOCUMENT_DIGEST")
       }
@@ -84,7 +88,7 @@ public final class Documents: Sendable {
     guard !chunk.isEmpty else { throw ServiceError.invalid([FieldViolation("chunk", "a chunk is 1 byte to 1 MiB, not empty", reason: "CHUNK_EMPTY")]) }
     upload.size += Int64(chunk.count)
     guard upload.size <= maxBytes else {
-      throw ServiceError(.failedPrecondition, "documents are at most \(maxBytes) bytes", reason: "DOCUMENT_TOO_LARGE")
+      throw ServiceError(.resourceExhausted, "documents are at most \(maxBytes) bytes", reason: "DOCUMENT_TOO_LARGE")
     }
     upload.digest.update(chunk)
     try upload.handle.write(contentsOf: chunk)

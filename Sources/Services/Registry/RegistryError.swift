@@ -4,7 +4,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
   /// An extensible set of outcomes, in the style of GRPCCore's `RPCError.Code`.
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Wrapped: String {
-      case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, aborted, unavailable, internalError
+      case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, resourceExhausted, aborted, unavailable
+      case internalError
     }
     private let wrapped: Wrapped
 
@@ -18,6 +19,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     public static let failedPrecondition = Code(wrapped: .failedPrecondition)
     /// The caller may not act on this record (another agency's, another district's).
     public static let permissionDenied = Code(wrapped: .permissionDenied)
+    /// The request is over a limit of the server's (a document too large).
+    public static let resourceExhausted = Code(wrapped: .resourceExhausted)
     /// A concurrent change got there first.
     public static let aborted = Code(wrapped: .aborted)
     /// The database cannot be reached; nothing was written. Retry later.
