@@ -29,7 +29,7 @@ FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
 
-.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport fuzz
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport soak fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
 	@echo "make bench-store      the store on SQLite and PostgreSQL with a million rows, release mode"
 	@echo "make fuzz             a long libFuzzer run over the decoder"
+	@echo "make soak             the SIGKILL crash test, 100 cycles on each engine"
 
 # apt packages, installed only when missing.
 deps:
@@ -130,6 +131,12 @@ bench-codec: deps
 bench-store: test-deps
 	swift build -c release --product StoreBenchmark
 	scripts/postgres.sh with .build/release/StoreBenchmark --rows $(or $(ROWS),1000000)
+
+# The crash test with many more SIGKILL cycles than make test runs (on SQLite, then PostgreSQL).
+soak: test-deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	scripts/postgres.sh with bash -c 'MONITORD_CRASH_CYCLES=$(or $(CYCLES),100) swift test --skip-build --filter CrashEndToEndTests && \
+	  MONITORD_TEST_STORE=postgres MONITORD_CRASH_CYCLES=$(or $(CYCLES),100) swift test --skip-build --filter CrashEndToEndTests'
 
 bench-transport: deps
 	scripts/bench-transport.sh
