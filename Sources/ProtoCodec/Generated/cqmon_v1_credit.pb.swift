@@ -1422,6 +1422,10 @@ extension Cqmon_V1_Bulletin: ProtoMessage {
 }
 
 /// Credit ratings. Writes are for city officers only unless said otherwise.
+///
+/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
+/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
+/// contract the implementation will keep; the status codes of each method come with it.
 public enum Cqmon_V1_CreditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.CreditService")
 

@@ -1285,6 +1285,10 @@ extension Cqmon_V1_ListFindingsResponse: ProtoMessage {
 }
 
 /// Inspections, findings, measures and complaints.
+///
+/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
+/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
+/// contract the implementation will keep; the status codes of each method come with it.
 public enum Cqmon_V1_InspectionService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.InspectionService")
 

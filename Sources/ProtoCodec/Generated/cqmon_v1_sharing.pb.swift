@@ -194,6 +194,10 @@ extension Cqmon_V1_GetBulletinRequest: ProtoMessage {
 }
 
 /// Read-only access to published results. Partners and officers.
+///
+/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
+/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
+/// contract the implementation will keep; the status codes of each method come with it.
 public enum Cqmon_V1_SharingService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.SharingService")
 
