@@ -96,15 +96,15 @@ extension Registry {
   /// Whether `person` is named in the agency's current registry record or in one of its
   /// latest applications.
   private func names(_ agency: CreditCode, _ person: ResidentID) async throws -> Bool {
-    var records: [ApplicationMaterials] = []
+    var named: [ApplicationMaterials] = []
     if let current = try await store.agencyVersion(agency.rawValue, asOf: nil),
-      let materials = self.records.materials(json: current.record, sha256: current.recordSHA256)
+      let record = records.materials(json: current.record, sha256: current.recordSHA256)
     {
-      records.append(materials)
+      named.append(record)
     }
-    records += try await store.applications(ApplicationFilter(creditCode: agency.rawValue), before: nil, limit: PageRequest.maximumSize)
+    named += try await store.applications(ApplicationFilter(creditCode: agency.rawValue), before: nil, limit: PageRequest.maximumSize)
       .compactMap { Self.decode(ApplicationMaterials.self, $0.materials) }
-    return records.contains { $0.namedPersons.contains(person.rawValue) }
+    return named.contains { $0.namedPersons.contains(person.rawValue) }
   }
 
   /// Refuses an agency under a ban (Art. 20), saying until when.
