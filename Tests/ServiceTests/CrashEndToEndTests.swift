@@ -40,15 +40,17 @@ struct CrashEndToEndTests {
       let server = try ServerProcess(directory: first.directory)
       server.keepsData = true
       try await server.waitUntilServing()
-      // Killed at a random instant once the writers are going: after at least 24 acknowledged
-      // writes this cycle, and up to 150 ms more.
-      let before = acknowledged.state.withLock { $0.changes.count + $0.documents.count }
+      // Killed at a random instant once the writers are going: after at least 16 acknowledged
+      // changes and 2 uploads this cycle, and up to 150 ms more.
+      let before = acknowledged.state.withLock { (changes: $0.changes.count, documents: $0.documents.count) }
       let killAfter = Duration.milliseconds(Int.random(in: 0...150, using: &random))
       try await withThrowingTaskGroup(of: Void.self) { group in
         for client in 0..<Self.clients {
           group.addTask { try await Self.write(to: server, client: client, cycle: cycle, into: acknowledged) }
         }
-        for _ in 0..<500 where acknowledged.state.withLock({ $0.changes.count + $0.documents.count }) < before + 24 {
+        for _ in 0..<500 where acknowledged.state.withLock({
+          $0.changes.count < before.changes + 16 || $0.documents.count < before.documents + 2
+        }) {
           try await Task.sleep(for: .milliseconds(20))
         }
         try await Task.sleep(for: killAfter)
@@ -71,7 +73,8 @@ struct CrashEndToEndTests {
       let documents = Cqmon_V1_DocumentService.Client(wrapping: connection)
       for index in 0..<10_000 {
         let key = "c\(cycle)-\(client)-\(index)"
-        if index % 3 == 2 {
+        // A third of the writes are uploads, and a third of the clients begin with one.
+        if (index + client) % 3 == 2 {
           let document = try await documents.upload(requestProducer: { writer in
             try await writer.write(.with { $0.metadata = .with { $0.requestId = key; $0.fileName = "\(key).txt"; $0.mediaType = "text/plain" } })
             try await writer.write(.with { $0.chunk = Array("crash test \(key)".utf8) })
