@@ -11,8 +11,7 @@ extension Registry {
   public func agencies(status: AgencyRecord.Status?, districtCode: String, nameContains: String, page: PageRequest) async throws -> Page<AgencyRecord> {
     let filter = AgencyFilter(status: status, districtCode: districtCode, nameContains: nameContains)
     let rows = try await store.agencies(filter, after: page.after, limit: page.limit)
-    let result = page.page(rows) { $0.agency.creditCode }
-    return Page(items: result.items.map { agency($0.agency, version: $0.current, asOf: nil) }, nextPageToken: result.nextPageToken)
+    return page.page(rows) { $0.agency.creditCode }.map { agency($0.agency, version: $0.current, asOf: nil) }
   }
 
   func agency(_ reads: some RegistryReads, code: CreditCode, asOf: Date?) async throws -> AgencyRecord {
@@ -32,6 +31,12 @@ extension Registry {
       version: version?.version ?? 0, record: version.flatMap { records.materials(json: $0.record, sha256: $0.recordSHA256) },
       listedAt: agency.listedAt, versionSince: version?.since ?? agency.enrolledAt,
       removedAt: asOf == nil || version?.status == .removed ? agency.removedAt : nil)
+  }
+
+  /// The agency's current record: its newest version's materials, decoded once per version.
+  func currentRecord(_ reads: some RegistryReads, of code: CreditCode) async throws -> ApplicationMaterials? {
+    guard let version = try await reads.agencyVersion(code.rawValue, asOf: nil) else { return nil }
+    return records.materials(json: version.record, sha256: version.recordSHA256)
   }
 
   /// Appends the agency's next registry version (earlier versions are never changed) and
@@ -84,12 +89,14 @@ extension Registry {
     let documentDigests = check.documents
     return try await store.writeRegistry { tx in
       if let id = try await Self.replayed(tx, context) { return try await self.change(tx, id: id) }
-      let agency = try await self.agency(tx, code: code, asOf: nil)
-      guard agency.status == .listed, var record = agency.record, var row = try await tx.agency(code.rawValue) else {
-        throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(agency.status.rawValue)); only a listed agency files changes", reason: "AGENCY_NOT_LISTED")
+      guard var row = try await tx.agency(code.rawValue) else {
+        throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND")
       }
-      let before = Self.current(value.kind, in: record, name: agency.name)
-      var name = agency.name
+      guard row.status == .listed, var record = try await self.currentRecord(tx, of: code) else {
+        throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(row.status.rawValue)); only a listed agency files changes", reason: "AGENCY_NOT_LISTED")
+      }
+      let before = Self.current(value.kind, in: record, name: row.name)
+      var name = row.name
       switch value {
       case .name(let new): name = new; record.licence?.name = new
       case .address(let address): record.address = address
@@ -149,8 +156,7 @@ extension Registry {
   public func changes(creditCode code: CreditCode, kind: ChangeKind?, lateOnly: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<ChangeRecord> {
     guard viewer.mayRead(code) else { throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND") }
     let rows = try await store.changes(ChangeFilter(creditCode: code.rawValue, kind: kind, lateOnly: lateOnly), before: try page.afterSequence(), limit: page.limit)
-    let result = page.page(rows) { String(IDSequence.change.number(of: $0.id) ?? 0) }
-    return Page(items: result.items.map(Self.change), nextPageToken: result.nextPageToken)
+    return page.page(rows) { String(IDSequence.change.number(of: $0.id) ?? 0) }.map(Self.change)
   }
 
   func change(_ reads: some RegistryReads, id: String) async throws -> ChangeRecord {

@@ -102,8 +102,7 @@ extension Registry {
     if case .agency(let own) = viewer { filter.creditCode = own.rawValue }
     let before = try page.afterSequence()
     let rows = try await store.applications(filter, before: before, limit: page.limit)
-    let result = page.page(rows) { String(IDSequence.application.number(of: $0.id) ?? 0) }
-    return Page(items: result.items.map(Self.application), nextPageToken: result.nextPageToken)
+    return page.page(rows) { String(IDSequence.application.number(of: $0.id) ?? 0) }.map(Self.application)
   }
 
   func application(_ reads: some RegistryReads, id: String) async throws -> ApplicationRecord {

@@ -32,11 +32,11 @@ extension Registry {
     let involved = ids
     return try await store.writeRegistry { tx in
       if let id = try await Self.replayed(tx, context) { return try await self.removal(tx, id: id) }
-      guard var agency = try await tx.agency(code.rawValue), agency.status == .listed else {
-        let status = try await tx.agency(code.rawValue)?.status.rawValue ?? "not enrolled"
-        throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(status))", reason: "AGENCY_NOT_LISTED")
+      let found = try await tx.agency(code.rawValue)
+      guard var agency = found, agency.status == .listed else {
+        throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(found?.status.rawValue ?? "not enrolled"))", reason: "AGENCY_NOT_LISTED")
       }
-      let record = try await self.agency(tx, code: code, asOf: nil).record
+      let record = try await self.currentRecord(tx, of: code)
       let count = agency.removalCount + 1
       let years = BanTerm.years(removalCount: count)
       let endsOn = BanTerm.endsOn(startsOn: decided, years: years)
@@ -96,12 +96,7 @@ extension Registry {
   /// Whether `person` is named in the agency's current registry record or in one of its
   /// latest applications.
   private func names(_ agency: CreditCode, _ person: ResidentID) async throws -> Bool {
-    var named: [ApplicationMaterials] = []
-    if let current = try await store.agencyVersion(agency.rawValue, asOf: nil),
-      let record = records.materials(json: current.record, sha256: current.recordSHA256)
-    {
-      named.append(record)
-    }
+    var named = try await currentRecord(store, of: agency).map { [$0] } ?? []
     named += try await store.applications(ApplicationFilter(creditCode: agency.rawValue), before: nil, limit: PageRequest.maximumSize)
       .compactMap { Self.decode(ApplicationMaterials.self, $0.materials) }
     return named.contains { $0.namedPersons.contains(person.rawValue) }

@@ -81,8 +81,7 @@ extension Registry {
 
   public func certificates(of code: CreditCode, page: PageRequest) async throws -> Page<IssuedCertificate> {
     let rows = try await store.certificates(of: code.rawValue, before: try page.afterSequence(), limit: page.limit)
-    let result = page.page(rows) { String($0.audit.sequence) }
-    return Page(items: result.items.map(Self.issued), nextPageToken: result.nextPageToken)
+    return page.page(rows) { String($0.audit.sequence) }.map(Self.issued)
   }
 
   /// Records an issued certificate with its audit entry (the record digest is the

@@ -9,6 +9,11 @@ public struct Page<Item: Sendable>: Sendable {
     self.items = items
     self.nextPageToken = nextPageToken
   }
+
+  /// The same page, each item transformed (rows into the domain's records).
+  public func map<Other>(_ transform: (Item) throws -> Other) rethrows -> Page<Other> {
+    Page<Other>(items: try items.map(transform), nextPageToken: nextPageToken)
+  }
 }
 
 /// `page_size` and `page_token` as the API defines them: 0 asks for the default of 100, more
