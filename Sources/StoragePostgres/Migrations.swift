@@ -10,7 +10,7 @@ enum Migrations {
       "CREATE TABLE server_metadata (key text PRIMARY KEY, value text NOT NULL)",
       "INSERT INTO server_metadata (key, value) VALUES ('schema_created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
       // Every write transaction locks this row first: writes are serialised across servers,
-      // as the audit chain needs.
+      // as the audit chain needs. The lock is what counts; `writes` is not kept up.
       "CREATE TABLE write_lock (id bigint PRIMARY KEY, writes bigint NOT NULL)",
       "INSERT INTO write_lock (id, writes) VALUES (1, 0)",
       """

@@ -97,7 +97,6 @@ public final class PostgresStore: Store, Sendable {
       do {
         try await connection.run(SQL("SELECT writes FROM write_lock WHERE id = 1 FOR UPDATE"))
         let result = try await body(PostgresTransaction(connection: connection))
-        try await connection.run(SQL("UPDATE write_lock SET writes = writes + 1 WHERE id = 1"))
         try await connection.run(SQL("COMMIT"))
         return result
       } catch {
