@@ -18,10 +18,6 @@ extension PostgresStore: DocumentStore {
 }
 
 extension PostgresTransaction: DocumentTransaction {
-  func document(sha256: String, owner: String) async throws -> DocumentRow? {
-    try await document(sha256: sha256, owner: Optional(owner))
-  }
-
   func hasDocumentContents(sha256: String) async throws -> Bool {
     try await connection.one(.with("SELECT 1 AS present FROM document_content WHERE sha256 = ?", [sha256])) { _ in true } ?? false
   }

@@ -24,10 +24,6 @@ extension SQLiteStore: DocumentStore {
 }
 
 extension SQLiteTransaction: DocumentTransaction {
-  func document(sha256: String, owner: String) async throws -> DocumentRow? {
-    try await document(sha256: sha256, owner: Optional(owner))
-  }
-
   func hasDocumentContents(sha256: String) async throws -> Bool {
     try await run { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM document_content WHERE sha256 = ?", arguments: [sha256]) != nil }
   }

@@ -35,7 +35,8 @@ extension DocumentRow {
 
 /// A document write.
 public protocol DocumentTransaction: WriteTransaction {
-  func document(sha256: String, owner: String) async throws -> DocumentRow?
+  /// As `DocumentStore.document(sha256:owner:)`, inside the transaction.
+  func document(sha256: String, owner: String?) async throws -> DocumentRow?
   /// Whether the bytes are kept already (from anyone's upload).
   func hasDocumentContents(sha256: String) async throws -> Bool
   /// Keeps the bytes, taken from `file`: a complete temporary file, flushed, whose SHA-256 is
