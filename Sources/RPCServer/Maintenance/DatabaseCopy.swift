@@ -71,26 +71,16 @@ public struct DatabaseCopy: Sendable {
           let (rows, last) = try await source.exportRows(of: table, after: after, limit: 500)
           if rows.isEmpty { break }
           try await into.insert(rows, into: table)
+          if table == "document_content" {
+            // Each engine keeps the bytes its own way: they travel with their content rows.
+            for row in rows { try await copyContents(of: row, from: source, into: into) }
+            summary.documents += rows.count
+          }
           count += rows.count
           after = last
         }
         summary.rows[table] = count
         logger.info("copied", metadata: ["table": "\(table)", "rows": "\(count)"])
-      }
-      var after: Int64 = 0
-      while true {
-        let (rows, last) = try await source.exportRows(of: "document_content", after: after, limit: 100)
-        if rows.isEmpty { break }
-        for row in rows {
-          guard case .text(let sha256)? = row.columns.firstIndex(of: "sha256").map({ row.values[$0] }) else { continue }
-          var index = 0
-          while let part = try await source.documentPart(sha256: sha256, index: index) {
-            try await into.insertDocumentPart(sha256: sha256, index: index, bytes: part)
-            index += 1
-          }
-          summary.documents += 1
-        }
-        after = last
       }
       try await into.finish()
       return summary
@@ -102,6 +92,18 @@ public struct DatabaseCopy: Sendable {
     summary.auditEntries = after.entries
     summary.auditHead = after.headHash
     return summary
+  }
+
+  /// A document's bytes, part by part, for its `document_content` row.
+  private func copyContents(of row: StoredRow, from source: SQLiteStore, into: any DatabaseImport) async throws {
+    guard case .text(let sha256)? = row.columns.firstIndex(of: "sha256").map({ row.values[$0] }) else {
+      throw ConfigError("a document_content row has no sha256")
+    }
+    var index = 0
+    while let part = try await source.documentPart(sha256: sha256, index: index) {
+      try await into.insertDocumentPart(sha256: sha256, index: index, bytes: part)
+      index += 1
+    }
   }
 }
 
