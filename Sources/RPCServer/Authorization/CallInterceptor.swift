@@ -43,12 +43,12 @@ public struct CallInterceptor: ServerInterceptor {
       let refusal = RPCError(
         code: .unauthenticated, message: "refused: \(error)",
         metadata: RichStatus.metadata(code: .unauthenticated, message: "\(error)", reason: error.reason))
-      refuse(method: method, principal: nil, reason: error.reason, start: start)
+      refuse(method: method, type: type, principal: nil, reason: error.reason, start: start)
       throw refusal
     }
     guard policy.allows(principal.kind, method) else {
       let message = "a \(principal.kind.rawValue) may not call \(method)"
-      refuse(method: method, principal: principal, reason: "METHOD_NOT_ALLOWED", start: start)
+      refuse(method: method, type: type, principal: principal, reason: "METHOD_NOT_ALLOWED", start: start)
       throw RPCError(
         code: .permissionDenied, message: message,
         metadata: RichStatus.metadata(code: .permissionDenied, message: message, reason: "METHOD_NOT_ALLOWED"))
@@ -87,15 +87,15 @@ public struct CallInterceptor: ServerInterceptor {
     return response
   }
 
-  private func refuse(method: String, principal: Principal?, reason: String, start: ContinuousClock.Instant) {
+  private func refuse(method: String, type: String, principal: Principal?, reason: String, start: ContinuousClock.Instant) {
     // Never personal data: the principal URI holds a credit code or a user name, not an ID number.
     logger.warning("call refused", metadata: [
       "method": "\(method)", "principal": "\(principal?.uri ?? "-")", "reason": "\(reason)",
     ])
-    finish(method: method, principal: principal, code: principal == nil ? .unauthenticated : .permissionDenied, start: start)
+    finish(method: method, type: type, principal: principal, code: principal == nil ? .unauthenticated : .permissionDenied, start: start)
   }
 
-  private func finish(method: String, type: String = "unary", principal: Principal?, code: Status.Code, start: ContinuousClock.Instant) {
+  private func finish(method: String, type: String, principal: Principal?, code: Status.Code, start: ContinuousClock.Instant) {
     let duration = ContinuousClock.now - start
     metrics?.finished(method: method, type: type, code: code, duration: duration)
     if logger.logLevel <= .info {
