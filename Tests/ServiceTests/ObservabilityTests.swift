@@ -9,23 +9,9 @@ import FoundationNetworking
 
 @Suite("Observability: JSON log lines and Prometheus metrics of the real server", .serialized)
 struct ObservabilityTests {
-  /// A port nothing listens on now.
-  private func freePort() throws -> Int {
-    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-  }
-
   @Test("one JSON log line per call, and /metrics counts calls by method and code")
   func logsAndMetrics() async throws {
-    let metricsPort = try freePort()
+    let metricsPort = ServerProcess.freePort()
     let certs = ServerProcess.certificates.path
     let data = FileManager.default.temporaryDirectory.appendingPathComponent("obs-\(UUID())").path
     let process = Process()

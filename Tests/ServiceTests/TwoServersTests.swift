@@ -18,9 +18,7 @@ struct TwoServersTests {
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
     init() throws {
-      let free = try ServerProcess.run(
-        "/usr/bin/env", ["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
-      port = try #require(Int(free.output.trimmingCharacters(in: .whitespacesAndNewlines)))
+      port = ServerProcess.freePort()
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       _ = try ServerProcess.run("/bin/chmod", ["755", directory.path])
       try start()
@@ -56,12 +54,6 @@ struct TwoServersTests {
 
   struct StoreFailure: Error { let message: String }
 
-  private func monctl(_ server: ServerProcess, as identity: String, _ arguments: [String]) throws -> Int32 {
-    let result = try ServerProcess.run("monctl", arguments + server.monctl(as: identity))
-    if result.status != 0 { print("monctl \(arguments.joined(separator: " ")): \(result.error)") }
-    return result.status
-  }
-
   private func change(_ index: Int) -> Cqmon_V1_FileChangeRequest {
     .with {
       $0.requestId = "rename-\(index)"
@@ -87,12 +79,12 @@ struct TwoServersTests {
     let certs = ServerProcess.certificates.path
     let csr = FileManager.default.temporaryDirectory.appendingPathComponent("lims-\(UUID()).csr").path
     _ = try ServerProcess.run("/usr/bin/env", ["openssl", "req", "-new", "-key", "\(certs)/agency-key.pem", "-subj", "/CN=lims", "-out", csr])
-    #expect(try monctl(a, as: "city", ["agencies", "enroll", "--credit-code", Self.agency, "--name", "x", "--csr", csr]) == 0)
+    #expect(try a.monctl(as: "city", ["agencies", "enroll", "--credit-code", Self.agency, "--name", "x", "--csr", csr]) == 0)
     for name in ["commitment-letter", "business-licence", "cma-certificate"] {
-      #expect(try monctl(b, as: "agency", ["documents", "upload", "examples/documents/\(name).txt"]) == 0)
+      #expect(try b.monctl(as: "agency", ["documents", "upload", "examples/documents/\(name).txt"]) == 0)
     }
-    #expect(try monctl(a, as: "agency", ["registry", "apply", "-f", "examples/application.yaml"]) == 0)
-    #expect(try monctl(b, as: "city", ["applications", "review", "app-000001", "--decision", "approve"]) == 0)
+    #expect(try a.monctl(as: "agency", ["registry", "apply", "-f", "examples/application.yaml"]) == 0)
+    #expect(try b.monctl(as: "city", ["applications", "review", "app-000001", "--decision", "approve"]) == 0)
 
     // Forty changes at once, alternating between the servers, plus uploads on both.
     let acknowledged = try await withThrowingTaskGroup(of: String.self) { group in
