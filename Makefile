@@ -3,8 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
-# What the tests and benchmarks need besides: a PostgreSQL server to start and stop.
-TEST_APT_PACKAGES := postgresql
+# What the tests and benchmarks need besides: a PostgreSQL server to start and stop, and Go
+# with golang.org/x/mod/sumdb to check the transparency log with code we did not write.
+TEST_APT_PACKAGES := postgresql golang-go golang-golang-x-mod-dev
 PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
@@ -112,6 +113,7 @@ test-suites:
 # Development certificates in certs/dev, made once (certs/README.md explains production).
 certs: deps
 	@[ -f certs/dev/ca.pem ] || certs/dev-certs.sh certs/dev
+	@[ -f certs/dev/signing-key.pem ] || certs/dev-certs.sh --signing-key-only certs/dev
 
 run: deps certs
 	swift build -c release --product monitord
@@ -122,7 +124,8 @@ run: deps certs
 	@echo "  .build/release/monctl services"
 	@echo
 	.build/release/monitord --listen 127.0.0.1:8443 --data-dir ./data --tls-cert certs/dev/server.pem \
-	  --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem
+	  --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem \
+	  --signing-key certs/dev/signing-key.pem
 
 bench-codec: deps
 	swift run -c release CodecBenchmark

@@ -17,10 +17,11 @@ cp -r "$shared/." "$kit/"
 SKIP_CPP=1 "$kit/build.sh" >/dev/null
 swift build -c release --product monitord >/dev/null
 data=$(mktemp -d)
+openssl genpkey -algorithm ed25519 -out "$data/signing-key.pem" 2>/dev/null
 for run in $(seq "${RUNS:-1}"); do
   "$kit/compare.sh" -p -l "${LEVELS:-1 16 64}" -d "${DUR:-8s}" go
   "$kit/compare.sh" -p -l "${LEVELS:-1 16 64}" -d "${DUR:-8s}" -n monitord -- "$root/.build/release/monitord" \
     --listen {addr} --data-dir "$data" --tls-cert {certs}/server.crt --tls-key {certs}/server.key \
-    --client-ca {certs}/ca.crt --metrics-listen off --log-level "${LOG_LEVEL:-info}" | tail -n +3
+    --client-ca {certs}/ca.crt --signing-key "$data/signing-key.pem" --metrics-listen off --log-level "${LOG_LEVEL:-info}" | tail -n +3
 done
 rm -rf "$data"

@@ -65,10 +65,12 @@ let agencyRecord: String = {
 }()
 
 /// One write as a real one: the next number, an audit entry, the row.
+let signingKey = SigningKey.generate(name: "bench.cq-monitoring.local/audit")
+
 func write(_ tx: some RegistryTransaction, index: Int) async throws {
   let number = try await tx.nextNumber(in: .application)
   let entry = try await AuditLog.append(
-    tx, actor: "spiffe://cq-monitoring/agency/\(code(index % agencyCount))", method: "bench/Write",
+    tx, key: signingKey, actor: "spiffe://cq-monitoring/agency/\(code(index % agencyCount))", method: "bench/Write",
     requestSHA256: Digest.sha256Hex("request \(number)"), recordSHA256: Digest.sha256Hex(record), at: base.addingTimeInterval(Double(number)))
   try await tx.insertApplication(ApplicationRow(
     id: IDSequence.application.id(number), creditCode: code(index % agencyCount), status: number % 4 == 0 ? .approved : .rejected,
@@ -96,7 +98,7 @@ struct Result {
 
 func bench(_ engine: String, _ store: any Store) async throws -> Result {
   var result = Result(engine: engine)
-  let registry = Registry(store: store, authority: nil, now: { base })
+  let registry = Registry(store: store, authority: nil, signingKey: signingKey, now: { base })
   // 9,125 agencies, listed across eight districts.
   try await store.writeRegistry { tx in
     for index in 0..<agencyCount {
@@ -169,8 +171,8 @@ func withInProcessServer(registry: Registry, store: any Store, _ body: (GRPCClie
   quiet.logLevel = .critical
   let uploads = FileManager.default.temporaryDirectory.appendingPathComponent("bench-uploads-\(UUID())").path
   let components = MonitorServer.Components(
-    registry: registry, documents: try Documents(store: store, temporaryDirectory: uploads, maxBytes: 1 << 20),
-    identity: CityOfficer(), logger: quiet, metrics: nil)
+    registry: registry, documents: try Documents(store: store, temporaryDirectory: uploads, maxBytes: 1 << 20, signingKey: signingKey),
+    log: TransparencyLog(store: store, keys: SigningKeys(current: signingKey)), store: store, identity: CityOfficer(), logger: quiet, metrics: nil)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
   try await withThrowingDiscardingTaskGroup { group in

@@ -275,3 +275,67 @@ done:
 	BIO_free(bio);
 	return ok;
 }
+
+cq_key *cq_ed25519_load_private(const char *pem)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	ERR_clear_error();
+	if (key != NULL && EVP_PKEY_get_base_id(key) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
+}
+
+cq_key *cq_ed25519_generate(void)
+{
+	EVP_PKEY *key = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &key) != 1)
+		key = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return key;
+}
+
+int cq_ed25519_public(const cq_key *key, uint8_t out[32])
+{
+	size_t len = 32;
+	return EVP_PKEY_get_raw_public_key(key, out, &len) == 1 && len == 32;
+}
+
+int cq_ed25519_private(const cq_key *key, uint8_t out[32])
+{
+	size_t len = 32;
+	return EVP_PKEY_get_raw_private_key(key, out, &len) == 1 && len == 32;
+}
+
+int cq_ed25519_sign(cq_key *key, const void *data, size_t len, uint8_t out[64])
+{
+	size_t signature_len = 64;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+	         EVP_DigestSign(md, out, &signature_len, data, len) == 1 && signature_len == 64;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	return ok;
+}
+
+int cq_ed25519_verify(const uint8_t public_key[32], const void *data, size_t len, const uint8_t signature[64])
+{
+	EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, public_key, 32);
+	EVP_MD_CTX *md = key ? EVP_MD_CTX_new() : NULL;
+	int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
+	         EVP_DigestVerify(md, signature, 64, data, len) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+	return ok;
+}
+
+void cq_key_free(cq_key *key)
+{
+	EVP_PKEY_free(key);
+}

@@ -26,22 +26,25 @@ public struct MonitorServer: Sendable {
     public let services: [any RegistrableRPCService]
     public let interceptors: [any ServerInterceptor]
     public let health: HealthState
+    /// The audit log's checkpoints and proofs; the server runs `CheckpointService` over it.
+    public let log: TransparencyLog
     /// Fully qualified names of the services offered.
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: Documents, signer: ReceiptSigner? = nil, identity: any IdentityResolver,
-      policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?
+      registry: Registry, documents: Documents, log: TransparencyLog, store: any AuditStore, identity: any IdentityResolver,
+      policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, now: @escaping @Sendable () -> Date = Date.init
     ) {
       serviceNames = [
         "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.RegistryService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
+      self.log = log
       let reflection = ReflectionService(services: serviceNames)
       services = [
-        PlannedAPIService(), RegistryHandler(registry: registry, signer: signer), DocumentHandler(documents: documents, signer: signer),
-        AuditHandler(registry: registry), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
+        PlannedAPIService(), RegistryHandler(registry: registry), DocumentHandler(documents: documents),
+        AuditHandler(log: log, store: store, now: now), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }
@@ -51,26 +54,26 @@ public struct MonitorServer: Sendable {
   public func run() async throws {
     try config.validate()
     let (store, uploads) = try await openStore()
+    let keys = try config.signing.load()
+    // Entries written before the tree and the signing key existed get their leaves and
+    // signatures now, once.
+    try await AuditLog.catchUp(store, key: keys.current)
+    let log = TransparencyLog(store: store, keys: keys)
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
-    let registry = Registry(store: store, authority: try authority(), onRevoke: { revocations.revoke(serial: $0) })
+    let registry = Registry(
+      store: store, authority: try authority(), signingKey: keys.current, onRevoke: { revocations.revoke(serial: $0) })
     for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
     let documents: Documents
     do {
-      documents = try Documents(store: store, temporaryDirectory: uploads, maxBytes: Int64(config.limits.maxDocumentBytes))
+      documents = try Documents(
+        store: store, temporaryDirectory: uploads, maxBytes: Int64(config.limits.maxDocumentBytes), signingKey: keys.current)
     } catch {
       throw ConfigError("cannot use \(uploads) for uploads: \(error)")
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
-    // Receipts are signed with the server's own key (its certificate verifies them).
-    let signer: ReceiptSigner
-    do {
-      signer = ReceiptSigner(keyPEM: try String(contentsOfFile: config.tls.key, encoding: .utf8))
-    } catch {
-      throw ConfigError("tls.key: cannot read \(config.tls.key)")
-    }
     let components = Components(
-      registry: registry, documents: documents, signer: signer, identity: identities, logger: logger,
+      registry: registry, documents: documents, log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus))
     let listener = try MutualTLSListener(
       host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
@@ -84,6 +87,7 @@ public struct MonitorServer: Sendable {
     var services: [any Service] = [
       ReadinessService(transport: transport, store: store, health: components.health, revocations: revocations, logger: logger),
       RevocationReloadService(revocations: revocations),
+      CheckpointService(log: log, logger: logger),
     ]
     if let endpoint = config.metrics.listen {
       services.append(MetricsServer(endpoint: endpoint, registry: prometheus, logger: logger))
@@ -194,6 +198,24 @@ struct ReadinessService: Service {
       if !Task.isShuttingDownGracefully { health.setAll(available ? .serving : .notServing) }
       revocations.reloadIfChanged()
       try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+    }
+  }
+}
+
+/// Signs a checkpoint of the audit log twice a second while it grows (a signature only when
+/// there is something new), so that a receipt can be proved within a second of its write.
+struct CheckpointService: Service {
+  let log: TransparencyLog
+  let logger: Logger
+
+  func run() async throws {
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+      do {
+        try await log.issueIfGrown()
+      } catch {
+        logger.debug("no checkpoint this time", metadata: ["error": "\(error)"])
+      }
+      try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
     }
   }
 }

@@ -121,5 +121,14 @@ enum Migrations {
       "ALTER TABLE document_part ADD CONSTRAINT document_part_sha256_fkey FOREIGN KEY (sha256) REFERENCES document_content",
       "DROP TABLE document",
     ]),
+    ("v3 transparency log", [
+      // Each entry's receipt signature, made once as it is written (base64; empty for entries
+      // written before, until the server signs them at start).
+      "ALTER TABLE audit_log ADD COLUMN receipt_signature text NOT NULL DEFAULT ''",
+      "ALTER TABLE audit_log ADD COLUMN key_id text NOT NULL DEFAULT ''",
+      // The hash (hex) of every complete subtree of the log's Merkle tree: node (level, idx)
+      // covers leaves idx·2^level ..< (idx+1)·2^level. Filled at start for entries before.
+      "CREATE TABLE merkle_node (level bigint NOT NULL, idx bigint NOT NULL, hash text NOT NULL, PRIMARY KEY (level, idx))",
+    ]),
   ]
 }

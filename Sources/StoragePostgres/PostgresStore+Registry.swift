@@ -156,14 +156,6 @@ extension PostgresAccess {
     let query = sql
     return try await run { try await $0.one(query, Rows.document) }
   }
-
-  public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry] {
-    try await run {
-      try await $0.all(.with("SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", [sequence, limit])) {
-        try Rows.audit($0, prefix: "")
-      }
-    }
-  }
 }
 
 extension PostgresStore: RegistryStore {
@@ -173,16 +165,6 @@ extension PostgresStore: RegistryStore {
 }
 
 extension PostgresTransaction: RegistryTransaction {
-  func lastAuditEntry() async throws -> AuditLog.Entry? {
-    try await connection.one(SQL("SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1")) { try Rows.audit($0, prefix: "") }
-  }
-
-  func insertAuditEntry(_ e: AuditLog.Entry) async throws {
-    try await connection.run(.with(
-      "INSERT INTO audit_log (sequence, recorded_at, actor, method, request_sha256, record_sha256, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      [e.sequence, e.recordedAt, e.actor, e.method, e.requestSHA256, e.recordSHA256, e.previousHash, e.hash]))
-  }
-
   func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
     try await connection.one(.with(
       "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", [actor, method, requestID])) { c in

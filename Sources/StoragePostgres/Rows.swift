@@ -8,7 +8,8 @@ import Services
 enum Rows {
   static let joinedAudit = """
     a.sequence AS a_sequence, a.recorded_at AS a_recorded_at, a.actor AS a_actor, a.method AS a_method,
-    a.request_sha256 AS a_request_sha256, a.record_sha256 AS a_record_sha256, a.previous_hash AS a_previous_hash, a.hash AS a_hash
+    a.request_sha256 AS a_request_sha256, a.record_sha256 AS a_record_sha256, a.previous_hash AS a_previous_hash, a.hash AS a_hash,
+    a.receipt_signature AS a_receipt_signature, a.key_id AS a_key_id
     """
 
   /// A page query with each row's receipt joined: the page is cut first and only its rows are
@@ -24,7 +25,9 @@ enum Rows {
       sequence: try c.int64(prefix + "sequence"), recordedAt: try c.string(prefix + "recorded_at"), actor: try c.string(prefix + "actor"),
       method: try c.string(prefix + "method"), requestSHA256: try c.string(prefix + "request_sha256"),
       recordSHA256: try c.string(prefix + "record_sha256"), previousHash: try c.string(prefix + "previous_hash"),
-      hash: try c.string(prefix + "hash"))
+      hash: try c.string(prefix + "hash"),
+      signature: Data(base64Encoded: try c.string(prefix + "receipt_signature")).map(Array.init) ?? [],
+      keyID: try c.string(prefix + "key_id"))
   }
 
   static func agency(_ c: Columns) throws -> AgencyRow {

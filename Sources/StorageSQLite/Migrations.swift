@@ -205,6 +205,20 @@ extension SQLiteStore {
         """)
       try db.execute(sql: "DROP TABLE document")
     }
+    migrator.registerMigration("v6 transparency log") { db in
+      // Each entry's receipt signature, made once as it is written (base64; empty for entries
+      // written before, until the server signs them at start).
+      try db.execute(sql: "ALTER TABLE audit_log ADD COLUMN receipt_signature TEXT NOT NULL DEFAULT ''")
+      try db.execute(sql: "ALTER TABLE audit_log ADD COLUMN key_id TEXT NOT NULL DEFAULT ''")
+      // The hash (hex) of every complete subtree of the log's Merkle tree: node (level, idx)
+      // covers leaves idx·2^level ..< (idx+1)·2^level. Filled at start for entries before.
+      try db.create(table: "merkle_node") { t in
+        t.column("level", .integer).notNull()
+        t.column("idx", .integer).notNull()
+        t.column("hash", .text).notNull()
+        t.primaryKey(["level", "idx"])
+      }
+    }
     return migrator
   }
 }

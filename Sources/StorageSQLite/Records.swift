@@ -24,7 +24,11 @@ extension Row {
     AuditLog.Entry(
       sequence: self["a_sequence"], recordedAt: self["a_recorded_at"], actor: self["a_actor"], method: self["a_method"],
       requestSHA256: self["a_request_sha256"], recordSHA256: self["a_record_sha256"], previousHash: self["a_previous_hash"],
-      hash: self["a_hash"])
+      hash: self["a_hash"], signature: Self.bytes(base64: self["a_receipt_signature"]), keyID: self["a_key_id"])
+  }
+
+  static func bytes(base64: String?) -> [UInt8] {
+    base64.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? []
   }
 }
 
@@ -34,7 +38,8 @@ extension AuditLog.Entry: FetchableRecord, PersistableRecord {
   /// The columns to select with a row whose receipt it is, joined as `a`.
   static let joined = """
     a.sequence AS a_sequence, a.recorded_at AS a_recorded_at, a.actor AS a_actor, a.method AS a_method,
-    a.request_sha256 AS a_request_sha256, a.record_sha256 AS a_record_sha256, a.previous_hash AS a_previous_hash, a.hash AS a_hash
+    a.request_sha256 AS a_request_sha256, a.record_sha256 AS a_record_sha256, a.previous_hash AS a_previous_hash, a.hash AS a_hash,
+    a.receipt_signature AS a_receipt_signature, a.key_id AS a_key_id
     """
 
   public enum Columns {
@@ -44,7 +49,8 @@ extension AuditLog.Entry: FetchableRecord, PersistableRecord {
   public init(row: Row) {
     self.init(
       sequence: row["sequence"], recordedAt: row["recorded_at"], actor: row["actor"], method: row["method"],
-      requestSHA256: row["request_sha256"], recordSHA256: row["record_sha256"], previousHash: row["previous_hash"], hash: row["hash"])
+      requestSHA256: row["request_sha256"], recordSHA256: row["record_sha256"], previousHash: row["previous_hash"], hash: row["hash"],
+      signature: Row.bytes(base64: row["receipt_signature"]), keyID: row["key_id"])
   }
 
   public func encode(to container: inout PersistenceContainer) {
@@ -56,6 +62,8 @@ extension AuditLog.Entry: FetchableRecord, PersistableRecord {
     container["record_sha256"] = recordSHA256
     container["previous_hash"] = previousHash
     container["hash"] = hash
+    container["receipt_signature"] = Data(signature).base64EncodedString()
+    container["key_id"] = keyID
   }
 }
 

@@ -169,12 +169,6 @@ extension SQLiteAccess {
         arguments: [sha256, owner, owner])
     }
   }
-
-  public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry] {
-    try await run { db in
-      try AuditLog.Entry.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit])
-    }
-  }
 }
 
 extension SQLiteStore: RegistryStore {
@@ -184,12 +178,6 @@ extension SQLiteStore: RegistryStore {
 }
 
 extension SQLiteTransaction: RegistryTransaction {
-  func lastAuditEntry() async throws -> AuditLog.Entry? {
-    try await run { db in try AuditLog.Entry.fetchOne(db, sql: "SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1") }
-  }
-
-  func insertAuditEntry(_ entry: AuditLog.Entry) async throws { try await insert(entry) }
-
   func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
     try await run { db in
       try IdempotencyRecord.fetchOne(

@@ -52,7 +52,7 @@ struct Backup: AsyncParsableCommand {
     _ = bootstrapPlainLogging()
     do {
       let entries = try await EmbeddedBackup(dataDirectory: dataDir, destination: to).run()
-      print("backed up to \(to) and \(to).documents/; audit chain intact: \(entries) entries")
+      print("backed up to \(to) and \(to).documents/; audit log intact: \(entries) entries")
     } catch {
       throw fail(error)
     }

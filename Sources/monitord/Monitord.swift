@@ -65,6 +65,12 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .customLong("ca-key"), help: "The CA's private key, PEM, for signing agencies' certificates at enrolment.")
   var caKey: String?
 
+  @Option(name: .customLong("signing-key"), help: "The bureau's Ed25519 signing key, PEM (default certs/dev/signing-key.pem).")
+  var signingKey: String?
+
+  @Option(name: .customLong("signing-name"), help: "The signing key's name and the audit log's origin.")
+  var signingName: String?
+
   @Option(name: .customLong("revocation-list"), help: "A file of revoked certificate serials (hex, one per line); reloaded on SIGHUP and on change.")
   var revocationList: String?
 
@@ -120,6 +126,8 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_TLS_CLIENT_CA"] = clientCA
     flags["MONITORD_TLS_CA_KEY"] = caKey
     flags["MONITORD_TLS_REVOCATION_LIST"] = revocationList
+    flags["MONITORD_SIGNING_KEY"] = signingKey
+    flags["MONITORD_SIGNING_NAME"] = signingName
     flags["MONITORD_MAX_MESSAGE_BYTES"] = maxMessageBytes.map(String.init)
     flags["MONITORD_METRICS_LISTEN"] = metricsListen
     flags["MONITORD_LOG_LEVEL"] = logLevel

@@ -2,11 +2,12 @@ import ProtoCodec
 import ProtoFixtures
 import Testing
 
-/// The API's own field-less request (it crashed the server once: an empty descriptor has no
+/// The API's own field-less requests (one crashed the server once: an empty descriptor has no
 /// field array).
-enum VerifyAuditLogSample {
+enum EmptyRequestSample {
   static func decode(_ bytes: [UInt8]) throws -> Bool {
-    try Cqmon_V1_VerifyAuditLogRequest(serializedBytes: bytes) == Cqmon_V1_VerifyAuditLogRequest()
+    try Cqmon_V1_GetCheckpointRequest(serializedBytes: bytes) == Cqmon_V1_GetCheckpointRequest()
+      && Cqmon_V1_GetSigningKeysRequest(serializedBytes: bytes) == Cqmon_V1_GetSigningKeysRequest()
   }
 }
 
@@ -38,7 +39,7 @@ struct HostileInputTests {
     // varint 1, fixed64 2, length-delimited 3, fixed32 4: all unknown to an empty message.
     let bytes: [UInt8] = [0x08, 0x01, 0x11, 1, 2, 3, 4, 5, 6, 7, 8, 0x1A, 0x02, 0x61, 0x62, 0x25, 1, 2, 3, 4]
     #expect(try Cqmon_Testing_Empty(serializedBytes: bytes) == Cqmon_Testing_Empty())
-    #expect(try VerifyAuditLogSample.decode(bytes))
+    #expect(try EmptyRequestSample.decode(bytes))
     #expect(failure(Cqmon_Testing_Empty.self, [0x0A, 0x05, 0x61])?.reason == .truncated)
   }
 

@@ -145,7 +145,7 @@ struct EndToEndTests {
     let services = try ServerProcess.run("monctl", ["services"] + city)
     #expect(services.output == """
       SERVICE                                   METHODS
-      cqmon.v1.AuditService                     VerifyAuditLog
+      cqmon.v1.AuditService                     GetCheckpoint,GetInclusionProof,GetConsistencyProof,GetSigningKeys,VerifyAuditLog
       cqmon.v1.DocumentService                  Upload,Download,GetDocument
       cqmon.v1.RegistryService                  EnrollAgency,RenewCertificate,RevokeCertificate,ListCertificates,SubmitApplication,GetApplication,ListApplications,ReviewApplication,GetAgency,ListAgencies,FileChange,ListChanges,RemoveAgency,CheckEligibility
       grpc.health.v1.Health                     Check,List,Watch

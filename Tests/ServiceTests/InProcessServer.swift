@@ -19,7 +19,7 @@ struct FixedIdentity: IdentityResolver {
 /// The server's services and interceptors over a temporary (or given) store, the test
 /// certificates' CA and a temporary directory for uploads.
 func makeComponents(
-  identity: any IdentityResolver, policy: AccessPolicy = .standard, store: any Store,
+  identity: any IdentityResolver, policy: AccessPolicy = .standard, store: any Store, keys: SigningKeys = TestKeys.keys,
   now: @escaping @Sendable () -> Date = Date.init
 ) throws -> MonitorServer.Components {
   var logger = Logger(label: "test")
@@ -29,12 +29,20 @@ func makeComponents(
     certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
     keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
   return MonitorServer.Components(
-    registry: Registry(store: store, authority: authority, now: now),
+    registry: Registry(store: store, authority: authority, signingKey: keys.current, now: now),
     documents: try Documents(
       store: store, temporaryDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID())").path,
-      maxBytes: 1 << 20, now: now),
-    signer: ReceiptSigner(keyPEM: try String(contentsOfFile: certs + "/server-key.pem", encoding: .utf8)),
-    identity: identity, policy: policy, logger: logger, metrics: CallMetrics())
+      maxBytes: 1 << 20, signingKey: keys.current, now: now),
+    log: TransparencyLog(store: store, keys: keys), store: store,
+    identity: identity, policy: policy, logger: logger, metrics: CallMetrics(), now: now)
+}
+
+/// The bureau signing keys of the in-process servers: one current key, made for this test run,
+/// and a retired one, so that key rotation is always in play.
+enum TestKeys {
+  static let signing = SigningKey.generate(name: "test.cq-monitoring.local/audit")
+  static let retired = SigningKey.generate(name: "test.cq-monitoring.local/audit")
+  static let keys = SigningKeys(current: signing, retired: [retired.publicKey])
 }
 
 /// The real server stack — services, interceptors, codec, router — over the in-process

@@ -60,7 +60,7 @@ struct MaintenanceTests {
     let data = embedded.directory.appendingPathComponent("data").path
     let copy = try ServerProcess.run("monitord", ["copy-database", "--from", data, "--to", url])
     #expect(copy.status == 0, "\(copy.error)")
-    #expect(copy.output.contains("audit chain intact on both: 7 entries"))
+    #expect(copy.output.contains("audit log intact on both: 7 entries"), "\(copy.output)")
     #expect(copy.output.contains("3 document(s)"))
 
     let moved = try ServerProcess(database: url)
@@ -115,7 +115,7 @@ struct MaintenanceTests {
     stop.withLock { $0 = true }
     let written = try await writer.value
     #expect(result.status == 0, "\(result.error)")
-    #expect(result.output.contains("audit chain intact"))
+    #expect(result.output.contains("audit log intact"), "\(result.output)")
     #expect(written > 0)
 
     // Restore into a new data directory and start a server on it.

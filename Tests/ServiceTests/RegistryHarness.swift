@@ -34,14 +34,27 @@ struct RegistryHarness {
     try await withStore(Engine.forServiceTests) { store in try await run(store: store.store, now: now, body) }
   }
 
-  static func run(store: any Store, now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
+  static func run(
+    store: any Store, keys: SigningKeys = TestKeys.keys, now: @escaping @Sendable () -> Date = Date.init,
+    _ body: (RegistryHarness) async throws -> Void
+  ) async throws {
     let identity = SwitchableIdentity()
-    let components = try makeComponents(identity: identity, store: store, now: now)
+    let components = try makeComponents(identity: identity, store: store, keys: keys, now: now)
     let transport = InProcessTransport()
     let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
-      defer { server.beginGracefulShutdown() }
+      // Checkpoints as the server signs them, only more often.
+      group.addTask {
+        while !Task.isCancelled {
+          _ = try? await components.log.issueIfGrown()
+          try? await Task.sleep(for: .milliseconds(50))
+        }
+      }
+      defer {
+        server.beginGracefulShutdown()
+        group.cancelAll()
+      }
       try await withGRPCClient(transport: transport.client) { client in
         try await body(RegistryHarness(client: client, identity: identity, store: store))
       }
@@ -140,4 +153,13 @@ func failure(_ body: () async throws -> Void) async -> RPCError? {
 extension RPCError {
   var reason: String? { RichStatus.status(in: metadata).flatMap(RichStatus.reason) }
   var fields: [String] { RichStatus.status(in: metadata).map(RichStatus.violations)?.map(\.field) ?? [] }
+}
+
+/// Fixture dates, relative to the clock the test runs on (never a fixed day).
+enum Days {
+  /// The day in China `days` after `now` (negative: before).
+  static func china(_ days: Int, from now: Date = Date()) -> Cqmon_V1_Date {
+    let date = CalendarDate(chinaTimeOf: Int64(now.timeIntervalSince1970.rounded(.down))).adding(days: days)
+    return .with { $0.year = Int32(date.year); $0.month = Int32(date.month); $0.day = Int32(date.day) }
+  }
 }

@@ -63,7 +63,7 @@ final class ServerProcess: @unchecked Sendable {
     process.arguments = [
       "--listen", "127.0.0.1:0", "--data-dir", directory.appendingPathComponent("data").path,
       "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem", "--client-ca", "\(certs)/ca.pem",
-      "--ca-key", "\(certs)/ca-key.pem",
+      "--ca-key", "\(certs)/ca-key.pem", "--signing-key", "\(certs)/signing-key.pem",
       "--revocation-list", revocationList.path, "--metrics-listen", "off", "--log-level", "warning",
     ] + (database.map { ["--database", $0] } ?? [])
     process.standardOutput = output

@@ -14,7 +14,7 @@ struct StoreContractTests {
   /// Appends an audit entry and returns it, the way every write does.
   static func entry(_ tx: some WriteTransaction, _ label: String, at offset: Double = 0) async throws -> AuditLog.Entry {
     try await AuditLog.append(
-      tx, actor: "spiffe://cq-monitoring/bureau/city/tester", method: "test/\(label)", requestSHA256: Digest.sha256Hex(label),
+      tx, key: TestKeys.signing, actor: "spiffe://cq-monitoring/bureau/city/tester", method: "test/\(label)", requestSHA256: Digest.sha256Hex(label),
       recordSHA256: Digest.sha256Hex(label + " record"), at: base.addingTimeInterval(offset))
   }
 

@@ -89,3 +89,14 @@ struct TestEngineTests {
     }
   }
 }
+
+extension TestStore {
+  /// Runs SQL behind the server's back, as someone with the database's password would.
+  func tamper(_ sql: String) async throws {
+    if let url {
+      try PostgresTestDatabase.psql(url, sql)
+    } else {
+      try await (store as! SQLiteStore).writer.write { try $0.execute(sql: sql) }
+    }
+  }
+}

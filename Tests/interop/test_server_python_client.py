@@ -32,7 +32,7 @@ def server(certs):
     process = subprocess.Popen(
         [str(swift_bin_dir() / "monitord"), "--listen", "127.0.0.1:0", "--data-dir", data,
          "--tls-cert", str(certs / "server.pem"), "--tls-key", str(certs / "server-key.pem"),
-         "--client-ca", str(certs / "ca.pem"), "--ca-key", str(certs / "ca-key.pem"),
+         "--client-ca", str(certs / "ca.pem"), "--ca-key", str(certs / "ca-key.pem"), "--signing-key", str(certs / "signing-key.pem"),
          "--metrics-listen", "off", "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = process.stdout.readline()
@@ -217,33 +217,154 @@ def signed_text(receipt):
     instant = datetime.datetime.fromtimestamp(receipt.received_at.seconds, tz=datetime.timezone.utc)
     received = instant.strftime("%Y-%m-%dT%H:%M:%S") + f".{receipt.received_at.nanos // 1_000_000:03d}Z"
     return "|".join([receipt.receipt_id, received, receipt.request_sha256, receipt.record_sha256,
-                     str(receipt.audit_sequence), receipt.audit_hash]).encode()
+                     str(receipt.audit_sequence), receipt.audit_hash, str(receipt.leaf_index)]).encode()
 
 
 def test_every_receipt_verifies_with_openssl(certs, server, stubs):
-    """Every receipt a client gets, checked with openssl and the server's certificate only:
-    uploads as they are acknowledged, and the same receipts read back again."""
-    from cqmon.v1 import document_pb2, document_pb2_grpc
+    verified_receipts(certs, server, "py-receipt")
 
-    key = Path(tempfile.mkdtemp(prefix="cqmon-py-key-")) / "server-public.pem"
-    key.write_text(subprocess.run(["openssl", "x509", "-in", str(certs / "server.pem"), "-pubkey", "-noout"],
-                                  check=True, capture_output=True, text=True).stdout)
+
+def verified_receipts(certs, server, prefix):
+    """Every receipt a client gets, checked with openssl and the bureau key published by
+    GetSigningKeys only: uploads as they are acknowledged, and the same receipts read back again."""
+    from cqmon.v1 import audit_pb2, audit_pb2_grpc, document_pb2, document_pb2_grpc
+
+    directory = Path(tempfile.mkdtemp(prefix="cqmon-py-key-"))
+    with channel(certs, server, "partner") as ch:
+        published = audit_pb2_grpc.AuditServiceStub(ch).GetSigningKeys(audit_pb2.GetSigningKeysRequest()).keys
+    keys = {}
+    for index, published_key in enumerate(published):
+        keys[published_key.key_id] = directory / f"key-{index}.pem"
+        keys[published_key.key_id].write_text(published_key.public_key_pem)
     receipts = []
     with channel(certs, server, "agency") as ch:
         documents = document_pb2_grpc.DocumentServiceStub(ch)
         for index in range(40):
-            data = f"receipt test document {index}".encode()
+            data = f"{prefix} test document {index}".encode()
             uploaded = documents.Upload(iter([
                 document_pb2.UploadRequest(metadata=document_pb2.UploadMetadata(
-                    request_id=f"py-receipt-{index}", file_name=f"{index}.txt", media_type="text/plain")),
+                    request_id=f"{prefix}-{index}", file_name=f"{index}.txt", media_type="text/plain")),
                 document_pb2.UploadRequest(chunk=data)]))
             receipts.append(uploaded.receipt)
             receipts.append(documents.GetDocument(document_pb2.GetDocumentRequest(sha256=uploaded.sha256)).receipt)
     for receipt in receipts:
-        signature = key.parent / "signature.bin"
+        assert receipt.signature_algorithm == "ed25519"
+        assert receipt.leaf_index == receipt.audit_sequence - 1
+        signature = directory / "signature.bin"
         signature.write_bytes(receipt.signature)
-        text = key.parent / "signed.txt"
+        text = directory / "signed.txt"
         text.write_bytes(signed_text(receipt))
-        checked = subprocess.run(["openssl", "dgst", "-sha256", "-verify", str(key), "-signature", str(signature), str(text)],
-                                 capture_output=True, text=True)
+        checked = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(keys[receipt.key_id]), "-rawin",
+                                  "-in", str(text), "-sigfile", str(signature)], capture_output=True, text=True)
         assert checked.returncode == 0, (receipt.receipt_id, text.read_text(), checked.stdout, checked.stderr)
+    return receipts
+
+
+def rfc9162_root_from_inclusion(leaf_hash, index, size, path):
+    """RFC 9162 §2.1.3.2, written here from the RFC: the root an inclusion proof leads to."""
+    import hashlib
+    fn, sn, r = index, size - 1, leaf_hash
+    for p in path:
+        assert sn != 0
+        if fn & 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn >>= 1
+        sn >>= 1
+    assert sn == 0
+    return r
+
+
+def test_receipts_are_in_the_log_by_a_verifier_of_our_own_in_python(certs, server, stubs):
+    """An agency proves its receipts against a signed checkpoint, with hashlib and openssl."""
+    import base64
+    import hashlib
+    from cqmon.v1 import audit_pb2, audit_pb2_grpc
+
+    receipts = verified_receipts(certs, server, "py-proof")
+    with channel(certs, server, "agency") as ch:
+        audit = audit_pb2_grpc.AuditServiceStub(ch)
+        newest = max(r.leaf_index for r in receipts)
+        for _ in range(50):
+            checkpoint = audit.GetCheckpoint(audit_pb2.GetCheckpointRequest())
+            if checkpoint.tree_size > newest:
+                break
+            time.sleep(0.1)
+        body, signatures = checkpoint.note.split("\n\n", 1)
+        origin, size, root = body.split("\n")
+        assert int(size) == checkpoint.tree_size and base64.b64decode(root) == checkpoint.root_hash
+        keys = audit.GetSigningKeys(audit_pb2.GetSigningKeysRequest()).keys
+        signature = base64.b64decode(signatures.split(" ")[2])
+        directory = Path(tempfile.mkdtemp(prefix="cqmon-py-note-"))
+        (directory / "key.pem").write_text(keys[0].public_key_pem)
+        (directory / "body").write_bytes((body + "\n").encode())
+        (directory / "sig").write_bytes(signature[4:])
+        checked = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(directory / "key.pem"), "-rawin",
+                                  "-in", str(directory / "body"), "-sigfile", str(directory / "sig")], capture_output=True)
+        assert checked.returncode == 0, checked
+        for receipt in receipts[::7]:
+            proof = audit.GetInclusionProof(audit_pb2.GetInclusionProofRequest(
+                leaf_index=receipt.leaf_index, tree_size=checkpoint.tree_size, audit_hash=receipt.audit_hash))
+            assert hashlib.sha256(proof.entry).hexdigest() == receipt.audit_hash
+            leaf = hashlib.sha256(b"\x00" + proof.entry).digest()
+            assert rfc9162_root_from_inclusion(leaf, receipt.leaf_index, checkpoint.tree_size, list(proof.hashes)) == checkpoint.root_hash
+
+
+def wait_checkpoint(audit, size):
+    from cqmon.v1 import audit_pb2
+    for _ in range(50):
+        checkpoint = audit.GetCheckpoint(audit_pb2.GetCheckpointRequest())
+        if checkpoint.tree_size >= size:
+            return checkpoint
+        time.sleep(0.1)
+    raise AssertionError(f"no checkpoint covers {size} leaves")
+
+
+def go_tlogcheck(document):
+    """Runs Tests/interop/tlogcheck (Go's sumdb/note and sumdb/tlog) on the JSON document."""
+    import json
+    cache = Path(tempfile.gettempdir()) / "cqmon-gocache"
+    environment = dict(os.environ, GO111MODULE="off", GOPATH="/usr/share/gocode", GOCACHE=str(cache), GOFLAGS="")
+    return subprocess.run(["go", "run", str(ROOT / "Tests/interop/tlogcheck/tlogcheck.go")], input=json.dumps(document),
+                          capture_output=True, text=True, env=environment)
+
+
+def test_proofs_verify_with_go_sumdb(certs, server, stubs):
+    """Checkpoints, inclusion and consistency proofs, checked by Go's golang.org/x/mod/sumdb:
+    an implementation neither we nor the server's authors wrote."""
+    import base64
+    from cqmon.v1 import audit_pb2, audit_pb2_grpc
+
+    early = verified_receipts(certs, server, "py-go-early")
+    with channel(certs, server, "partner") as ch:
+        audit = audit_pb2_grpc.AuditServiceStub(ch)
+        old = wait_checkpoint(audit, max(r.leaf_index for r in early) + 1)
+        key = audit.GetSigningKeys(audit_pb2.GetSigningKeysRequest()).keys[0]
+    late = verified_receipts(certs, server, "py-go-late")
+    with channel(certs, server, "agency") as ch:
+        audit = audit_pb2_grpc.AuditServiceStub(ch)
+        new = wait_checkpoint(audit, max(r.leaf_index for r in late) + 1)
+        leaves = []
+        for receipt in (early + late)[::5]:
+            proof = audit.GetInclusionProof(audit_pb2.GetInclusionProofRequest(
+                leaf_index=receipt.leaf_index, tree_size=new.tree_size, audit_hash=receipt.audit_hash))
+            leaves.append({"index": receipt.leaf_index, "entry": base64.b64encode(proof.entry).decode(),
+                           "proof": [base64.b64encode(h).decode() for h in proof.hashes]})
+        consistency = audit.GetConsistencyProof(audit_pb2.GetConsistencyProofRequest(
+            first_tree_size=old.tree_size, second_tree_size=new.tree_size))
+    assert old.tree_size < new.tree_size
+    document = {"verifier_key": key.verifier_key, "checkpoint": new.note, "old_checkpoint": old.note,
+                "consistency": [base64.b64encode(h).decode() for h in consistency.hashes], "leaves": leaves}
+    checked = go_tlogcheck(document)
+    assert checked.returncode == 0 and checked.stdout.strip() == "ok", (checked.stdout, checked.stderr)
+
+    # And Go refuses what is wrong: a proof hash altered, a checkpoint altered.
+    forged = dict(document, leaves=[dict(leaves[0], proof=[base64.b64encode(bytes(32)).decode()] + leaves[0]["proof"][1:])])
+    assert go_tlogcheck(forged).returncode == 1
+    altered = dict(document, old_checkpoint=old.note.replace(f"\n{old.tree_size}\n", f"\n{old.tree_size - 1}\n"))
+    assert go_tlogcheck(altered).returncode == 1

@@ -54,6 +54,25 @@ int cq_sign(const char *key_pem, const void *data, size_t len, uint8_t **signatu
 /* Whether `signature` over `data` verifies with the public key of the PEM certificate. */
 int cq_verify(const char *cert_pem, const void *data, size_t len, const uint8_t *signature, size_t signature_len);
 
+/*
+ * Ed25519, for the bureau signing key (receipts, checkpoints, bulletins). A key is an opaque
+ * EVP_PKEY loaded once and shared: signing with it from several threads at once is safe.
+ */
+typedef struct evp_pkey_st cq_key;
+/* The Ed25519 private key in `pem` (PKCS#8), or NULL when it is not one. */
+cq_key *cq_ed25519_load_private(const char *pem);
+/* A new random Ed25519 key (for tests and key generation). */
+cq_key *cq_ed25519_generate(void);
+/* The raw 32-byte public key. */
+int cq_ed25519_public(const cq_key *key, uint8_t out[32]);
+/* The raw 32-byte private key seed (to write a key out); 1 on success. */
+int cq_ed25519_private(const cq_key *key, uint8_t out[32]);
+/* A 64-byte signature over data. */
+int cq_ed25519_sign(cq_key *key, const void *data, size_t len, uint8_t out[64]);
+/* Whether the 64-byte signature over data verifies with the raw public key. */
+int cq_ed25519_verify(const uint8_t public_key[32], const void *data, size_t len, const uint8_t signature[64]);
+void cq_key_free(cq_key *key);
+
 void cq_free(void *pointer);
 
 #endif

@@ -4,8 +4,136 @@
 public import CProtoCodec
 public import GRPCCore
 
-/// Asks for a verification of the whole chain.
+/// Asks for the newest checkpoint.
+public struct Cqmon_V1_GetCheckpointRequest: Sendable, Equatable {
+
+  public init() {}
+}
+
+/// A signed checkpoint: the log's size and root hash at one moment.
+public struct Cqmon_V1_Checkpoint: Sendable, Equatable {
+  /// The whole signed note, exactly as signed: keep this to check consistency later.
+  public var note: String = ""
+
+  /// The log's origin (the first line of the note), also the signing key's name.
+  public var origin: String = ""
+
+  /// Leaves (entries) in the tree.
+  public var treeSize: Int64 = 0
+
+  /// The tree's RFC 9162 root hash (32 bytes).
+  public var rootHash: [UInt8] = []
+
+  /// The key that signed it, `NAME+HASH` (see `SigningKey.key_id`).
+  public var keyId: String = ""
+
+  public init() {}
+}
+
+/// Asks for an inclusion proof.
+public struct Cqmon_V1_GetInclusionProofRequest: Sendable, Equatable {
+  /// The leaf: a receipt's `leaf_index`.
+  public var leafIndex: Int64 = 0
+
+  /// The tree to prove it in: a checkpoint's `tree_size`.
+  public var treeSize: Int64 = 0
+
+  /// The entry's hash, a receipt's `audit_hash` (hex): required of all but officers.
+  public var auditHash: String = ""
+
+  public init() {}
+}
+
+/// An inclusion proof (RFC 9162 §2.1.3).
+public struct Cqmon_V1_InclusionProof: Sendable, Equatable {
+  /// The leaf proved.
+  public var leafIndex: Int64 = 0
+
+  /// The tree it is proved in.
+  public var treeSize: Int64 = 0
+
+  /// The leaf's entry text (see the file comment): its SHA-256 is the receipt's `audit_hash`,
+  /// and `SHA-256(0x00 ‖ entry)` the leaf hash.
+  public var entry: [UInt8] = []
+
+  /// The audit path, nearest the leaf first (32 bytes each).
+  public var hashes: [[UInt8]] = []
+
+  public init() {}
+}
+
+/// Asks for a consistency proof.
+public struct Cqmon_V1_GetConsistencyProofRequest: Sendable, Equatable {
+  /// The size of the older tree (a checkpoint kept).
+  public var firstTreeSize: Int64 = 0
+
+  /// The size of the newer tree (a newer checkpoint).
+  public var secondTreeSize: Int64 = 0
+
+  public init() {}
+}
+
+/// A consistency proof (RFC 9162 §2.1.4).
+public struct Cqmon_V1_ConsistencyProof: Sendable, Equatable {
+  /// The older tree's size.
+  public var firstTreeSize: Int64 = 0
+
+  /// The newer tree's size.
+  public var secondTreeSize: Int64 = 0
+
+  /// The proof's hashes (32 bytes each), in RFC 9162 order.
+  public var hashes: [[UInt8]] = []
+
+  public init() {}
+}
+
+/// Asks for the public signing keys.
+public struct Cqmon_V1_GetSigningKeysRequest: Sendable, Equatable {
+
+  public init() {}
+}
+
+/// The bureau's public signing keys.
+public struct Cqmon_V1_SigningKeys: Sendable, Equatable {
+  /// The current key first.
+  public var keys: [Cqmon_V1_SigningKey] = []
+
+  public init() {}
+}
+
+/// One Ed25519 public key of the bureau.
+public struct Cqmon_V1_SigningKey: Sendable, Equatable {
+  /// `NAME+HASH`: the key name, `+`, and the 8 hex digits of the C2SP key hash (the first four
+  /// bytes of `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public_key)`).
+  public var keyId: String = ""
+
+  /// The key name, which is also the log's origin.
+  public var name: String = ""
+
+  /// Always `ed25519`.
+  public var algorithm: String = ""
+
+  /// The raw 32-byte public key.
+  public var publicKey: [UInt8] = []
+
+  /// The key as PEM `PUBLIC KEY`, for `openssl pkeyutl -verify -pubin -rawin`.
+  public var publicKeyPem: String = ""
+
+  /// The signed-note verifier key `NAME+HASH+BASE64(0x01 ‖ public_key)`, for Go's
+  /// `note.NewVerifier`.
+  public var verifierKey: String = ""
+
+  /// True for the key that signs now; false for retired keys.
+  public var current: Bool = false
+
+  public init() {}
+}
+
+/// Asks for a verification of the whole log.
 public struct Cqmon_V1_VerifyAuditLogRequest: Sendable, Equatable {
+  /// Optional: a checkpoint note saved earlier. The log must still contain that tree: a log cut
+  /// back below its size, or rewritten within it, is reported broken.
+  public var checkpoint: String = ""
 
   public init() {}
 }
@@ -15,19 +143,228 @@ public struct Cqmon_V1_AuditVerification: Sendable, Equatable {
   /// Entries read.
   public var entries: Int64 = 0
 
-  /// True when every hash and link matches.
+  /// True when every hash, link, leaf and covered record matches, and the checkpoint (if given)
+  /// is a tree of this log.
   public var intact: Bool = false
 
-  /// The first entry whose hash or link does not match (or that is missing); 0 when intact.
+  /// The first entry whose hash or link does not match (or that is missing); 0 when there is none.
   public var firstBrokenSequence: Int64 = 0
 
-  /// What is wrong with that entry; empty when intact.
+  /// What is wrong with the log; empty when intact.
   public var problem: String = ""
 
   /// When the verification ran.
   public var verifiedAt: Google_Protobuf_Timestamp? = nil
 
+  /// The records that differ from the entry of the write that made them, or that no entry
+  /// covers. At most 100 are listed; `mismatched_records` counts them all.
+  public var records: [Cqmon_V1_RecordMismatch] = []
+
+  /// How many records differ in all.
+  public var mismatchedRecords: Int64 = 0
+
+  /// The size of the tree rebuilt from the entries.
+  public var treeSize: Int64 = 0
+
+  /// The root hash of that tree: equal to a checkpoint's for the same size when nothing changed.
+  public var rootHash: [UInt8] = []
+
   public init() {}
+}
+
+/// A data row that does not match its audit entry.
+public struct Cqmon_V1_RecordMismatch: Sendable, Equatable {
+  /// The table, e.g. `application`.
+  public var table: String = ""
+
+  /// The row's key, e.g. `app-000042`.
+  public var key: String = ""
+
+  /// The entry that should cover it; 0 when the row names none that exists.
+  public var auditSequence: Int64 = 0
+
+  /// What differs, e.g. `its SHA-256 is not the entry's record_sha256`.
+  public var problem: String = ""
+
+  public init() {}
+}
+
+extension Cqmon_V1_GetCheckpointRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetCheckpointRequest
+  public static let protoMessageName = "cqmon.v1.GetCheckpointRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetCheckpointRequest(); cqmon__v1__get_checkpoint_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetCheckpointRequest>) {
+    self.init()
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetCheckpointRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    _ = (c, arena)
+  }
+}
+
+extension Cqmon_V1_Checkpoint: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__Checkpoint
+  public static let protoMessageName = "cqmon.v1.Checkpoint"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__Checkpoint(); cqmon__v1__checkpoint__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__Checkpoint>) {
+    self.init()
+    self.note = _pcString(c.pointee.note)
+    self.origin = _pcString(c.pointee.origin)
+    self.treeSize = c.pointee.tree_size
+    self.rootHash = _pcBytes(c.pointee.root_hash)
+    self.keyId = _pcString(c.pointee.key_id)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Checkpoint>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.note.isEmpty { c.pointee.note = try arena.string(self.note, field: "note") }
+    if !self.origin.isEmpty { c.pointee.origin = try arena.string(self.origin, field: "origin") }
+    c.pointee.tree_size = self.treeSize
+    if !self.rootHash.isEmpty { c.pointee.root_hash = arena.bytes(self.rootHash) }
+    if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "key_id") }
+  }
+}
+
+extension Cqmon_V1_GetInclusionProofRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetInclusionProofRequest
+  public static let protoMessageName = "cqmon.v1.GetInclusionProofRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetInclusionProofRequest(); cqmon__v1__get_inclusion_proof_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetInclusionProofRequest>) {
+    self.init()
+    self.leafIndex = c.pointee.leaf_index
+    self.treeSize = c.pointee.tree_size
+    self.auditHash = _pcString(c.pointee.audit_hash)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetInclusionProofRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.leaf_index = self.leafIndex
+    c.pointee.tree_size = self.treeSize
+    if !self.auditHash.isEmpty { c.pointee.audit_hash = try arena.string(self.auditHash, field: "audit_hash") }
+  }
+}
+
+extension Cqmon_V1_InclusionProof: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__InclusionProof
+  public static let protoMessageName = "cqmon.v1.InclusionProof"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__InclusionProof(); cqmon__v1__inclusion_proof__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__InclusionProof>) {
+    self.init()
+    self.leafIndex = c.pointee.leaf_index
+    self.treeSize = c.pointee.tree_size
+    self.entry = _pcBytes(c.pointee.entry)
+    self.hashes = _pcMap(c.pointee.hashes, c.pointee.n_hashes) { _pcBytes($0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__InclusionProof>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.leaf_index = self.leafIndex
+    c.pointee.tree_size = self.treeSize
+    if !self.entry.isEmpty { c.pointee.entry = arena.bytes(self.entry) }
+    if !self.hashes.isEmpty {
+      c.pointee.n_hashes = self.hashes.count
+      c.pointee.hashes = arena.mapped(self.hashes) { arena.bytes($0) }
+    }
+  }
+}
+
+extension Cqmon_V1_GetConsistencyProofRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetConsistencyProofRequest
+  public static let protoMessageName = "cqmon.v1.GetConsistencyProofRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetConsistencyProofRequest(); cqmon__v1__get_consistency_proof_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetConsistencyProofRequest>) {
+    self.init()
+    self.firstTreeSize = c.pointee.first_tree_size
+    self.secondTreeSize = c.pointee.second_tree_size
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetConsistencyProofRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.first_tree_size = self.firstTreeSize
+    c.pointee.second_tree_size = self.secondTreeSize
+  }
+}
+
+extension Cqmon_V1_ConsistencyProof: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ConsistencyProof
+  public static let protoMessageName = "cqmon.v1.ConsistencyProof"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ConsistencyProof(); cqmon__v1__consistency_proof__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ConsistencyProof>) {
+    self.init()
+    self.firstTreeSize = c.pointee.first_tree_size
+    self.secondTreeSize = c.pointee.second_tree_size
+    self.hashes = _pcMap(c.pointee.hashes, c.pointee.n_hashes) { _pcBytes($0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ConsistencyProof>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.first_tree_size = self.firstTreeSize
+    c.pointee.second_tree_size = self.secondTreeSize
+    if !self.hashes.isEmpty {
+      c.pointee.n_hashes = self.hashes.count
+      c.pointee.hashes = arena.mapped(self.hashes) { arena.bytes($0) }
+    }
+  }
+}
+
+extension Cqmon_V1_GetSigningKeysRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetSigningKeysRequest
+  public static let protoMessageName = "cqmon.v1.GetSigningKeysRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetSigningKeysRequest(); cqmon__v1__get_signing_keys_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetSigningKeysRequest>) {
+    self.init()
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetSigningKeysRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    _ = (c, arena)
+  }
+}
+
+extension Cqmon_V1_SigningKeys: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__SigningKeys
+  public static let protoMessageName = "cqmon.v1.SigningKeys"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__SigningKeys(); cqmon__v1__signing_keys__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__SigningKeys>) {
+    self.init()
+    self.keys = _pcMessages(c.pointee.keys, c.pointee.n_keys)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__SigningKeys>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.keys.isEmpty {
+      c.pointee.n_keys = self.keys.count
+      c.pointee.keys = try arena.messages(self.keys, field: "keys")
+    }
+  }
+}
+
+extension Cqmon_V1_SigningKey: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__SigningKey
+  public static let protoMessageName = "cqmon.v1.SigningKey"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__SigningKey(); cqmon__v1__signing_key__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__SigningKey>) {
+    self.init()
+    self.keyId = _pcString(c.pointee.key_id)
+    self.name = _pcString(c.pointee.name)
+    self.algorithm = _pcString(c.pointee.algorithm)
+    self.publicKey = _pcBytes(c.pointee.public_key)
+    self.publicKeyPem = _pcString(c.pointee.public_key_pem)
+    self.verifierKey = _pcString(c.pointee.verifier_key)
+    self.current = c.pointee.current != 0
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__SigningKey>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "key_id") }
+    if !self.name.isEmpty { c.pointee.name = try arena.string(self.name, field: "name") }
+    if !self.algorithm.isEmpty { c.pointee.algorithm = try arena.string(self.algorithm, field: "algorithm") }
+    if !self.publicKey.isEmpty { c.pointee.public_key = arena.bytes(self.publicKey) }
+    if !self.publicKeyPem.isEmpty { c.pointee.public_key_pem = try arena.string(self.publicKeyPem, field: "public_key_pem") }
+    if !self.verifierKey.isEmpty { c.pointee.verifier_key = try arena.string(self.verifierKey, field: "verifier_key") }
+    c.pointee.current = self.current ? 1 : 0
+  }
 }
 
 extension Cqmon_V1_VerifyAuditLogRequest: ProtoMessage {
@@ -37,10 +374,11 @@ extension Cqmon_V1_VerifyAuditLogRequest: ProtoMessage {
 
   public init(c: UnsafePointer<Cqmon__V1__VerifyAuditLogRequest>) {
     self.init()
+    self.checkpoint = _pcString(c.pointee.checkpoint)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__VerifyAuditLogRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
-    _ = (c, arena)
+    if !self.checkpoint.isEmpty { c.pointee.checkpoint = try arena.string(self.checkpoint, field: "checkpoint") }
   }
 }
 
@@ -56,6 +394,10 @@ extension Cqmon_V1_AuditVerification: ProtoMessage {
     self.firstBrokenSequence = c.pointee.first_broken_sequence
     self.problem = _pcString(c.pointee.problem)
     self.verifiedAt = c.pointee.verified_at.map { .init(c: $0) }
+    self.records = _pcMessages(c.pointee.records, c.pointee.n_records)
+    self.mismatchedRecords = c.pointee.mismatched_records
+    self.treeSize = c.pointee.tree_size
+    self.rootHash = _pcBytes(c.pointee.root_hash)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__AuditVerification>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -64,51 +406,178 @@ extension Cqmon_V1_AuditVerification: ProtoMessage {
     c.pointee.first_broken_sequence = self.firstBrokenSequence
     if !self.problem.isEmpty { c.pointee.problem = try arena.string(self.problem, field: "problem") }
     if let value = self.verifiedAt { c.pointee.verified_at = try arena.message(value, field: "verified_at") }
+    if !self.records.isEmpty {
+      c.pointee.n_records = self.records.count
+      c.pointee.records = try arena.messages(self.records, field: "records")
+    }
+    c.pointee.mismatched_records = self.mismatchedRecords
+    c.pointee.tree_size = self.treeSize
+    if !self.rootHash.isEmpty { c.pointee.root_hash = arena.bytes(self.rootHash) }
   }
 }
 
-/// The audit log. City officers only (anyone else: PERMISSION_DENIED).
+extension Cqmon_V1_RecordMismatch: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__RecordMismatch
+  public static let protoMessageName = "cqmon.v1.RecordMismatch"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__RecordMismatch(); cqmon__v1__record_mismatch__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__RecordMismatch>) {
+    self.init()
+    self.table = _pcString(c.pointee.table)
+    self.key = _pcString(c.pointee.key)
+    self.auditSequence = c.pointee.audit_sequence
+    self.problem = _pcString(c.pointee.problem)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__RecordMismatch>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.table.isEmpty { c.pointee.table = try arena.string(self.table, field: "table") }
+    if !self.key.isEmpty { c.pointee.key = try arena.string(self.key, field: "key") }
+    c.pointee.audit_sequence = self.auditSequence
+    if !self.problem.isEmpty { c.pointee.problem = try arena.string(self.problem, field: "problem") }
+  }
+}
+
+/// The audit log. Checkpoints, proofs and keys: any authenticated caller. VerifyAuditLog: city
+/// officers only (anyone else: PERMISSION_DENIED).
 public enum Cqmon_V1_AuditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.AuditService")
 
   public enum Method: Sendable {
+    public enum GetCheckpoint: Sendable {
+      public typealias Input = Cqmon_V1_GetCheckpointRequest
+      public typealias Output = Cqmon_V1_Checkpoint
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_AuditService.descriptor, method: "GetCheckpoint", type: .unary)
+    }
+    public enum GetInclusionProof: Sendable {
+      public typealias Input = Cqmon_V1_GetInclusionProofRequest
+      public typealias Output = Cqmon_V1_InclusionProof
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_AuditService.descriptor, method: "GetInclusionProof", type: .unary)
+    }
+    public enum GetConsistencyProof: Sendable {
+      public typealias Input = Cqmon_V1_GetConsistencyProofRequest
+      public typealias Output = Cqmon_V1_ConsistencyProof
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_AuditService.descriptor, method: "GetConsistencyProof", type: .unary)
+    }
+    public enum GetSigningKeys: Sendable {
+      public typealias Input = Cqmon_V1_GetSigningKeysRequest
+      public typealias Output = Cqmon_V1_SigningKeys
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_AuditService.descriptor, method: "GetSigningKeys", type: .unary)
+    }
     public enum VerifyAuditLog: Sendable {
       public typealias Input = Cqmon_V1_VerifyAuditLogRequest
       public typealias Output = Cqmon_V1_AuditVerification
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_AuditService.descriptor, method: "VerifyAuditLog", type: .unary)
     }
-    public static let descriptors: [GRPCCore.MethodDescriptor] = [VerifyAuditLog.descriptor]
+    public static let descriptors: [GRPCCore.MethodDescriptor] = [GetCheckpoint.descriptor, GetInclusionProof.descriptor, GetConsistencyProof.descriptor, GetSigningKeys.descriptor, VerifyAuditLog.descriptor]
   }
 }
 
 extension Cqmon_V1_AuditService {
   /// Every method with streaming requests and responses; what the router calls.
   public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
-    /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
-    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
+    /// The newest signed checkpoint. UNAVAILABLE: the database does not answer.
+    func getCheckpoint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetCheckpointRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Checkpoint>
+    /// The proof that one entry is in the tree of `tree_size` leaves. An officer may ask for any
+    /// leaf; anyone else must also give the entry's `audit_hash` (from a receipt they hold).
+    /// INVALID_ARGUMENT: `leaf_index` negative or not below `tree_size`. OUT_OF_RANGE:
+    /// `tree_size` beyond the newest checkpoint. PERMISSION_DENIED: `audit_hash` missing or not
+    /// that entry's (the same answer whether or not the leaf exists). UNAVAILABLE: the database
+    /// does not answer.
+    func getInclusionProof(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInclusionProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InclusionProof>
+    /// The proof that the tree of `second_tree_size` leaves extends the tree of
+    /// `first_tree_size`. INVALID_ARGUMENT: not 0 < first ≤ second. OUT_OF_RANGE:
+    /// `second_tree_size` beyond the newest checkpoint. UNAVAILABLE: the database does not answer.
+    func getConsistencyProof(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetConsistencyProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ConsistencyProof>
+    /// The bureau's public signing keys: the current one and every retired one, so that old
+    /// receipts, checkpoints and bulletins still verify.
+    func getSigningKeys(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetSigningKeysRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_SigningKeys>
+    /// Recomputes every entry's hash, link and leaf, oldest first; every record a write covered,
+    /// from the data tables; and, given a checkpoint saved earlier, the tree at its size. Reports
+    /// the first broken entry and every record that differs from its entry or has none. A broken
+    /// log is an answer (`intact` false), not an error. INVALID_ARGUMENT: `checkpoint` is not one
+    /// signed by a key of `GetSigningKeys` for this log. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: GRPCCore.StreamingServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_AuditVerification>
   }
 
   /// Every method with request and response objects (metadata included).
   public protocol ServiceProtocol: Cqmon_V1_AuditService.StreamingServiceProtocol {
-    /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
-    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
+    /// The newest signed checkpoint. UNAVAILABLE: the database does not answer.
+    func getCheckpoint(request: GRPCCore.ServerRequest<Cqmon_V1_GetCheckpointRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Checkpoint>
+    /// The proof that one entry is in the tree of `tree_size` leaves. An officer may ask for any
+    /// leaf; anyone else must also give the entry's `audit_hash` (from a receipt they hold).
+    /// INVALID_ARGUMENT: `leaf_index` negative or not below `tree_size`. OUT_OF_RANGE:
+    /// `tree_size` beyond the newest checkpoint. PERMISSION_DENIED: `audit_hash` missing or not
+    /// that entry's (the same answer whether or not the leaf exists). UNAVAILABLE: the database
+    /// does not answer.
+    func getInclusionProof(request: GRPCCore.ServerRequest<Cqmon_V1_GetInclusionProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InclusionProof>
+    /// The proof that the tree of `second_tree_size` leaves extends the tree of
+    /// `first_tree_size`. INVALID_ARGUMENT: not 0 < first ≤ second. OUT_OF_RANGE:
+    /// `second_tree_size` beyond the newest checkpoint. UNAVAILABLE: the database does not answer.
+    func getConsistencyProof(request: GRPCCore.ServerRequest<Cqmon_V1_GetConsistencyProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ConsistencyProof>
+    /// The bureau's public signing keys: the current one and every retired one, so that old
+    /// receipts, checkpoints and bulletins still verify.
+    func getSigningKeys(request: GRPCCore.ServerRequest<Cqmon_V1_GetSigningKeysRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_SigningKeys>
+    /// Recomputes every entry's hash, link and leaf, oldest first; every record a write covered,
+    /// from the data tables; and, given a checkpoint saved earlier, the tree at its size. Reports
+    /// the first broken entry and every record that differs from its entry or has none. A broken
+    /// log is an answer (`intact` false), not an error. INVALID_ARGUMENT: `checkpoint` is not one
+    /// signed by a key of `GetSigningKeys` for this log. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: GRPCCore.ServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_AuditVerification>
   }
 
   /// Every method with plain messages; implement this one unless metadata is needed.
   public protocol SimpleServiceProtocol: Cqmon_V1_AuditService.ServiceProtocol {
-    /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
-    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
+    /// The newest signed checkpoint. UNAVAILABLE: the database does not answer.
+    func getCheckpoint(request: Cqmon_V1_GetCheckpointRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Checkpoint
+    /// The proof that one entry is in the tree of `tree_size` leaves. An officer may ask for any
+    /// leaf; anyone else must also give the entry's `audit_hash` (from a receipt they hold).
+    /// INVALID_ARGUMENT: `leaf_index` negative or not below `tree_size`. OUT_OF_RANGE:
+    /// `tree_size` beyond the newest checkpoint. PERMISSION_DENIED: `audit_hash` missing or not
+    /// that entry's (the same answer whether or not the leaf exists). UNAVAILABLE: the database
+    /// does not answer.
+    func getInclusionProof(request: Cqmon_V1_GetInclusionProofRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_InclusionProof
+    /// The proof that the tree of `second_tree_size` leaves extends the tree of
+    /// `first_tree_size`. INVALID_ARGUMENT: not 0 < first ≤ second. OUT_OF_RANGE:
+    /// `second_tree_size` beyond the newest checkpoint. UNAVAILABLE: the database does not answer.
+    func getConsistencyProof(request: Cqmon_V1_GetConsistencyProofRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ConsistencyProof
+    /// The bureau's public signing keys: the current one and every retired one, so that old
+    /// receipts, checkpoints and bulletins still verify.
+    func getSigningKeys(request: Cqmon_V1_GetSigningKeysRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_SigningKeys
+    /// Recomputes every entry's hash, link and leaf, oldest first; every record a write covered,
+    /// from the data tables; and, given a checkpoint saved earlier, the tree at its size. Reports
+    /// the first broken entry and every record that differs from its entry or has none. A broken
+    /// log is an answer (`intact` false), not an error. INVALID_ARGUMENT: `checkpoint` is not one
+    /// signed by a key of `GetSigningKeys` for this log. UNAVAILABLE: the database does not answer.
     func verifyAuditLog(request: Cqmon_V1_VerifyAuditLogRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_AuditVerification
   }
 }
 
 extension Cqmon_V1_AuditService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
+    router.registerHandler(
+      forMethod: Cqmon_V1_AuditService.Method.GetCheckpoint.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetCheckpointRequest>(),
+      serializer: ProtoSerializer<Cqmon_V1_Checkpoint>(),
+      handler: { request, context in try await self.getCheckpoint(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_AuditService.Method.GetInclusionProof.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetInclusionProofRequest>(),
+      serializer: ProtoSerializer<Cqmon_V1_InclusionProof>(),
+      handler: { request, context in try await self.getInclusionProof(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_AuditService.Method.GetConsistencyProof.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetConsistencyProofRequest>(),
+      serializer: ProtoSerializer<Cqmon_V1_ConsistencyProof>(),
+      handler: { request, context in try await self.getConsistencyProof(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_AuditService.Method.GetSigningKeys.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetSigningKeysRequest>(),
+      serializer: ProtoSerializer<Cqmon_V1_SigningKeys>(),
+      handler: { request, context in try await self.getSigningKeys(request: request, context: context) }
+    )
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.VerifyAuditLog.descriptor,
       deserializer: ProtoDeserializer<Cqmon_V1_VerifyAuditLogRequest>(),
@@ -119,12 +588,36 @@ extension Cqmon_V1_AuditService.StreamingServiceProtocol {
 }
 
 extension Cqmon_V1_AuditService.ServiceProtocol {
+  public func getCheckpoint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetCheckpointRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Checkpoint> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getCheckpoint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func getInclusionProof(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInclusionProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InclusionProof> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getInclusionProof(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func getConsistencyProof(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetConsistencyProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ConsistencyProof> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getConsistencyProof(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func getSigningKeys(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetSigningKeysRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_SigningKeys> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getSigningKeys(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func verifyAuditLog(request: GRPCCore.StreamingServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_AuditVerification> {
     return GRPCCore.StreamingServerResponse(single: try await self.verifyAuditLog(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
 }
 
 extension Cqmon_V1_AuditService.SimpleServiceProtocol {
+  public func getCheckpoint(request: GRPCCore.ServerRequest<Cqmon_V1_GetCheckpointRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Checkpoint> {
+    return GRPCCore.ServerResponse(message: try await self.getCheckpoint(request: request.message, context: context), metadata: [:])
+  }
+  public func getInclusionProof(request: GRPCCore.ServerRequest<Cqmon_V1_GetInclusionProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InclusionProof> {
+    return GRPCCore.ServerResponse(message: try await self.getInclusionProof(request: request.message, context: context), metadata: [:])
+  }
+  public func getConsistencyProof(request: GRPCCore.ServerRequest<Cqmon_V1_GetConsistencyProofRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ConsistencyProof> {
+    return GRPCCore.ServerResponse(message: try await self.getConsistencyProof(request: request.message, context: context), metadata: [:])
+  }
+  public func getSigningKeys(request: GRPCCore.ServerRequest<Cqmon_V1_GetSigningKeysRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_SigningKeys> {
+    return GRPCCore.ServerResponse(message: try await self.getSigningKeys(request: request.message, context: context), metadata: [:])
+  }
   public func verifyAuditLog(request: GRPCCore.ServerRequest<Cqmon_V1_VerifyAuditLogRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_AuditVerification> {
     return GRPCCore.ServerResponse(message: try await self.verifyAuditLog(request: request.message, context: context), metadata: [:])
   }
@@ -137,9 +630,87 @@ extension Cqmon_V1_AuditService {
 
     public init(wrapping client: GRPCCore.GRPCClient<Transport>) { self.client = client }
 
-    /// Recomputes every entry's hash and link to the previous entry, oldest first, and reports
-    /// the first break: an entry altered, deleted or re-hashed behind the server's back. A broken
-    /// chain is an answer (`intact` false), not an error. UNAVAILABLE: the database does not answer.
+    /// The newest signed checkpoint. UNAVAILABLE: the database does not answer.
+    public func getCheckpoint<Result: Sendable>(
+      _ message: Cqmon_V1_GetCheckpointRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Checkpoint>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetCheckpointRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_AuditService.Method.GetCheckpoint.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetCheckpointRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Checkpoint>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// The proof that one entry is in the tree of `tree_size` leaves. An officer may ask for any
+    /// leaf; anyone else must also give the entry's `audit_hash` (from a receipt they hold).
+    /// INVALID_ARGUMENT: `leaf_index` negative or not below `tree_size`. OUT_OF_RANGE:
+    /// `tree_size` beyond the newest checkpoint. PERMISSION_DENIED: `audit_hash` missing or not
+    /// that entry's (the same answer whether or not the leaf exists). UNAVAILABLE: the database
+    /// does not answer.
+    public func getInclusionProof<Result: Sendable>(
+      _ message: Cqmon_V1_GetInclusionProofRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_InclusionProof>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetInclusionProofRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_AuditService.Method.GetInclusionProof.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetInclusionProofRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_InclusionProof>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// The proof that the tree of `second_tree_size` leaves extends the tree of
+    /// `first_tree_size`. INVALID_ARGUMENT: not 0 < first ≤ second. OUT_OF_RANGE:
+    /// `second_tree_size` beyond the newest checkpoint. UNAVAILABLE: the database does not answer.
+    public func getConsistencyProof<Result: Sendable>(
+      _ message: Cqmon_V1_GetConsistencyProofRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_ConsistencyProof>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetConsistencyProofRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_AuditService.Method.GetConsistencyProof.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetConsistencyProofRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_ConsistencyProof>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// The bureau's public signing keys: the current one and every retired one, so that old
+    /// receipts, checkpoints and bulletins still verify.
+    public func getSigningKeys<Result: Sendable>(
+      _ message: Cqmon_V1_GetSigningKeysRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_SigningKeys>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetSigningKeysRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_AuditService.Method.GetSigningKeys.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetSigningKeysRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_SigningKeys>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Recomputes every entry's hash, link and leaf, oldest first; every record a write covered,
+    /// from the data tables; and, given a checkpoint saved earlier, the tree at its size. Reports
+    /// the first broken entry and every record that differs from its entry or has none. A broken
+    /// log is an answer (`intact` false), not an error. INVALID_ARGUMENT: `checkpoint` is not one
+    /// signed by a key of `GetSigningKeys` for this log. UNAVAILABLE: the database does not answer.
     public func verifyAuditLog<Result: Sendable>(
       _ message: Cqmon_V1_VerifyAuditLogRequest,
       metadata: GRPCCore.Metadata = [:],

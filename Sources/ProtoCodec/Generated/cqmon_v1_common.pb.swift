@@ -238,15 +238,23 @@ public struct Cqmon_V1_Receipt: Sendable, Equatable {
   /// Hash (hex) of that audit entry, which covers the previous entry's hash.
   public var auditHash: String = ""
 
-  /// The server's signature, made with the key of its TLS certificate (which the bureau's CA
-  /// issued; verify with that certificate), over the UTF-8 bytes
-  /// `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash`, where
-  /// `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`) and
-  /// `audit_sequence` is in decimal.
+  /// The bureau's Ed25519 signature (64 bytes), made once when the write was committed, with
+  /// the key named by `key_id` (published by AuditService.GetSigningKeys), over the UTF-8 bytes
+  /// `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash|leaf_index`,
+  /// where `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`)
+  /// and the numbers are in decimal. Verify with
+  /// `openssl pkeyutl -verify -pubin -inkey KEY.pem -rawin -in SIGNED_BYTES -sigfile SIGNATURE`.
   public var signature: [UInt8] = []
 
-  /// The algorithm of `signature`: `ecdsa-with-SHA256` or `sha256WithRSAEncryption`.
+  /// The algorithm of `signature`: `ed25519`.
   public var signatureAlgorithm: String = ""
+
+  /// The write's leaf in the audit log's Merkle tree (`audit_sequence - 1`): prove it is in
+  /// the log with AuditService.GetInclusionProof.
+  public var leafIndex: Int64 = 0
+
+  /// The signing key, `NAME+HASH` (see AuditService.SigningKey).
+  public var keyId: String = ""
 
   public init() {}
 }
@@ -370,6 +378,8 @@ extension Cqmon_V1_Receipt: ProtoMessage {
     self.auditHash = _pcString(c.pointee.audit_hash)
     self.signature = _pcBytes(c.pointee.signature)
     self.signatureAlgorithm = _pcString(c.pointee.signature_algorithm)
+    self.leafIndex = c.pointee.leaf_index
+    self.keyId = _pcString(c.pointee.key_id)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Receipt>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -381,5 +391,7 @@ extension Cqmon_V1_Receipt: ProtoMessage {
     if !self.auditHash.isEmpty { c.pointee.audit_hash = try arena.string(self.auditHash, field: "audit_hash") }
     if !self.signature.isEmpty { c.pointee.signature = arena.bytes(self.signature) }
     if !self.signatureAlgorithm.isEmpty { c.pointee.signature_algorithm = try arena.string(self.signatureAlgorithm, field: "signature_algorithm") }
+    c.pointee.leaf_index = self.leafIndex
+    if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "key_id") }
   }
 }

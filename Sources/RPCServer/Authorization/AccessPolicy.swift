@@ -61,6 +61,7 @@ public struct AccessPolicy: Sendable {
     allow(everyone, credit, ["GetHolidayCalendar"])
 
     allow(city, "cqmon.v1.AuditService", ["VerifyAuditLog"])
+    allow(everyone, "cqmon.v1.AuditService", ["GetCheckpoint", "GetInclusionProof", "GetConsistencyProof", "GetSigningKeys"])
 
     allow(readers, "cqmon.v1.SharingService", ["ListPublishedRatings", "WatchRatings", "GetBulletin"])
 

@@ -1,4 +1,5 @@
 import Foundation
+import Services
 import Logging
 import Yams
 
@@ -42,6 +43,16 @@ extension ServerConfig {
     Setting("tls.client_ca", "MONITORD_TLS_CLIENT_CA", { $0.tls.clientCA = $1 }),
     Setting("tls.ca_key", "MONITORD_TLS_CA_KEY", { $0.tls.caKey = $1.isEmpty ? nil : $1 }),
     Setting("tls.revocation_list", "MONITORD_TLS_REVOCATION_LIST", { $0.tls.revocationList = $1.isEmpty ? nil : $1 }),
+    Setting("signing.key", "MONITORD_SIGNING_KEY", { $0.signing.key = $1 }),
+    Setting("signing.name", "MONITORD_SIGNING_NAME", { config, value in
+      guard !value.isEmpty, !value.contains(where: { $0.isWhitespace || $0 == "+" }) else {
+        throw ConfigError("signing.name '\(value)' must be non-empty, without spaces or '+' (it names the key and the log)")
+      }
+      config.signing.name = value
+    }),
+    Setting("signing.retired_keys", "MONITORD_SIGNING_RETIRED_KEYS", { config, value in
+      config.signing.retiredKeys = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }),
     Setting("limits.max_message_bytes", "MONITORD_MAX_MESSAGE_BYTES", { $0.limits.maxMessageBytes = try positive($1, "limits.max_message_bytes") }),
     Setting("limits.max_concurrent_streams", "MONITORD_MAX_CONCURRENT_STREAMS", { $0.limits.maxConcurrentStreams = try positive($1, "limits.max_concurrent_streams") }),
     Setting("limits.keepalive_time_seconds", "MONITORD_KEEPALIVE_TIME_SECONDS", { $0.limits.keepaliveTimeSeconds = try positive($1, "limits.keepalive_time_seconds") }),
@@ -94,7 +105,8 @@ extension ServerConfig {
 
   /// Checks that the files exist, before anything starts.
   public func validate() throws(ConfigError) {
-    let files = [("tls.certificate", tls.certificate), ("tls.key", tls.key), ("tls.client_ca", tls.clientCA)]
+    let files = [("tls.certificate", tls.certificate), ("tls.key", tls.key), ("tls.client_ca", tls.clientCA), ("signing.key", signing.key)]
+      + signing.retiredKeys.map { ("signing.retired_keys", $0) }
       + (tls.caKey.map { [("tls.ca_key", $0)] } ?? [])
     for (key, path) in files where !FileManager.default.isReadableFile(atPath: path) {
       throw ConfigError("\(key): cannot read \(path) (make run creates development certificates in certs/dev)")
@@ -118,5 +130,35 @@ extension ServerConfig {
   private static func positive(_ text: String, _ key: String) throws -> Int {
     guard let value = Int(text), value > 0 else { throw ConfigError("\(key) must be a positive whole number, not '\(text)'") }
     return value
+  }
+}
+
+extension ServerConfig.Signing {
+  /// Reads the key files.
+  func load() throws(ConfigError) -> SigningKeys {
+    let current: SigningKey
+    do {
+      current = try SigningKey(name: name, pem: try Self.read(key, "signing.key"))
+    } catch let error as ConfigError {
+      throw error
+    } catch {
+      throw ConfigError("signing.key: \(key): \(error)")
+    }
+    var retired: [PublicSigningKey] = []
+    for path in retiredKeys {
+      do {
+        retired.append(try PublicSigningKey(name: name, pem: try Self.read(path, "signing.retired_keys")))
+      } catch let error as ConfigError {
+        throw error
+      } catch {
+        throw ConfigError("signing.retired_keys: \(path): \(error)")
+      }
+    }
+    return SigningKeys(current: current, retired: retired)
+  }
+
+  private static func read(_ path: String, _ key: String) throws(ConfigError) -> String {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ConfigError("\(key): cannot read \(path)") }
+    return text
   }
 }

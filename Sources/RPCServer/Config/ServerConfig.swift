@@ -10,6 +10,7 @@ public struct ServerConfig: Sendable, Equatable {
   /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` for PostgreSQL, which servers share.
   public var database: String
   public var tls: TLS
+  public var signing: Signing
   public var limits: Limits
   public var log: Log
   public var metrics: Metrics
@@ -28,6 +29,17 @@ public struct ServerConfig: Sendable, Equatable {
     /// A file of revoked certificate serials (hex, one per line), reloaded on SIGHUP and when it
     /// changes. Optional.
     public var revocationList: String?
+  }
+
+  /// The bureau's Ed25519 signing key: receipts, checkpoints, bulletins.
+  public struct Signing: Sendable, Equatable {
+    /// The private key, PEM (`openssl genpkey -algorithm ed25519`).
+    public var key: String
+    /// The key's name, which is also the audit log's origin: e.g. `sthjj.cq.gov.cn/monitoring`.
+    public var name: String
+    /// Retired public keys, PEM files, comma-separated: published so that what they signed
+    /// still verifies after a rotation.
+    public var retiredKeys: [String]
   }
 
   public struct Limits: Sendable, Equatable {
@@ -88,6 +100,7 @@ public struct ServerConfig: Sendable, Equatable {
     tls: TLS(
       certificate: "certs/dev/server.pem", key: "certs/dev/server-key.pem", clientCA: "certs/dev/ca.pem",
       caKey: nil, revocationList: nil),
+    signing: Signing(key: "certs/dev/signing-key.pem", name: "dev.cq-monitoring.local/audit", retiredKeys: []),
     limits: Limits(
       maxMessageBytes: 4 << 20, maxConcurrentStreams: 100, keepaliveTimeSeconds: 7200,
       keepaliveTimeoutSeconds: 20, maxDocumentBytes: 64 << 20),

@@ -7,7 +7,6 @@ import Services
 struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_DocumentService.Method
   let documents: Documents
-  let signer: ReceiptSigner?
 
   func upload(request: RPCAsyncSequence<Cqmon_V1_UploadRequest, any Error>, context: ServerContext) async throws -> Cqmon_V1_Document {
     try await ServiceErrorMapping.run {
@@ -62,7 +61,7 @@ struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
       $0.ownerCreditCode = (try? CreditCode(validating: record.owner)) == nil ? "" : record.owner
       $0.uploadedAt = Reply.timestamp(record.uploadedAt)
       $0.uploadedBy = Reply.actor(record.uploadedBy)
-      $0.receipt = Reply.receipt(record.receipt, signer)
+      $0.receipt = Reply.receipt(record.receipt)
     }
   }
 }

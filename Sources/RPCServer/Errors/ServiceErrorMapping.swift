@@ -13,6 +13,7 @@ public enum ServiceErrorMapping {
     .permissionDenied: .permissionDenied,
     .resourceExhausted: .resourceExhausted,
     .aborted: .aborted,
+    .outOfRange: .outOfRange,
     .unavailable: .unavailable,
     .internalError: .internalError,
   ]

@@ -24,12 +24,12 @@ public struct DatabaseCopy: Sendable {
     public var rows: [String: Int] = [:]
     public var documents = 0
     public var auditEntries: Int64 = 0
-    public var auditHead = ""
+    public var auditRoot = ""
 
     public var description: String {
       let tables = CopiedTables.all.map { "\($0) \(rows[$0] ?? 0)" }.joined(separator: ", ")
       return "copied \(tables); \(documents) document(s) with their bytes\n"
-        + "audit chain intact on both: \(auditEntries) entries, newest hash \(auditHead)"
+        + "audit log intact on both: \(auditEntries) entries, tree root \(auditRoot)"
     }
   }
 
@@ -39,8 +39,8 @@ public struct DatabaseCopy: Sendable {
     }
     let source = try SQLiteStore(directory: dataDirectory)
     let before = try await AuditLog.verify(source)
-    if let broken = before.firstBroken {
-      throw ConfigError("the embedded audit chain is broken at entry \(broken.sequence) (\(broken.problem)); nothing was copied")
+    if before.firstBroken != nil || before.mismatchCount > 0 {
+      throw ConfigError("the embedded audit log does not verify (\(Self.describe(before))); nothing was copied")
     }
     let target: PostgresStore
     do {
@@ -86,12 +86,22 @@ public struct DatabaseCopy: Sendable {
       return summary
     }
     let after = try await AuditLog.verify(target)
-    guard after.firstBroken == nil, after.entries == before.entries, after.headHash == before.headHash else {
-      throw ConfigError("the copied audit chain does not match the embedded one (\(after.entries) entries, head \(after.headHash))")
+    guard after.firstBroken == nil, after.mismatchCount == 0, after.entries == before.entries, after.root == before.root else {
+      throw ConfigError("the copied audit log does not match the embedded one (\(after.entries) entries, root \(Hex.string(after.root)); \(Self.describe(after)))")
     }
     summary.auditEntries = after.entries
-    summary.auditHead = after.headHash
+    summary.auditRoot = Hex.string(after.root)
     return summary
+  }
+
+  /// What a verification found, in a line.
+  static func describe(_ verification: AuditLog.Verification) -> String {
+    var parts: [String] = []
+    if let problem = verification.problem { parts.append(problem) }
+    if let first = verification.mismatches.first {
+      parts.append("\(verification.mismatchCount) record(s) differ, first \(first.table) \(first.key): \(first.problem)")
+    }
+    return parts.isEmpty ? "intact" : parts.joined(separator: "; ")
   }
 
   /// A document's bytes, part by part, for its `document_content` row.
@@ -135,8 +145,8 @@ public struct EmbeddedBackup: Sendable {
     try store.backup(to: destination)
     try copyDocuments(from: store.documentDirectory, to: documentsDestination)
     let verification = try await AuditLog.verify(try SQLiteStore.auditLog(ofFile: destination))
-    if let broken = verification.firstBroken {
-      throw ConfigError("the backup's audit chain is broken at entry \(broken.sequence): \(broken.problem)")
+    if !verification.intact {
+      throw ConfigError("the backup's audit log does not verify: \(DatabaseCopy.describe(verification))")
     }
     return verification.entries
   }

@@ -8,7 +8,6 @@ import Services
 struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_RegistryService.Method
   let registry: Registry
-  let signer: ReceiptSigner?
 
   /// ID numbers are shown in full to officers and to the agency itself, masked otherwise.
   private func reveal(_ call: CallContext, agency: String) -> Bool {
@@ -24,7 +23,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.certificate = Reply.certificate(enrolment.certificate)
         $0.certificatePem = enrolment.certificatePEM
         $0.caCertificatePem = enrolment.caCertificatePEM
-        $0.receipt = Reply.receipt(enrolment.receipt, signer)
+        $0.receipt = Reply.receipt(enrolment.receipt)
       }
     }
   }
@@ -38,7 +37,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.certificate = Reply.certificate(enrolment.certificate)
         $0.certificatePem = enrolment.certificatePEM
         $0.caCertificatePem = enrolment.caCertificatePEM
-        $0.receipt = Reply.receipt(enrolment.receipt, signer)
+        $0.receipt = Reply.receipt(enrolment.receipt)
       }
     }
   }
@@ -71,7 +70,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       guard request.materials != nil else { throw ServiceError.field("materials", "the Art. 4(1) materials are required", reason: "REQUIRED") }
       let materials = reader.materials(request.materials, "materials")
       try reader.check()
-      return Reply.application(try await registry.submit(creditCode: code, materials: materials, context: write), reveal: true, signer: signer)
+      return Reply.application(try await registry.submit(creditCode: code, materials: materials, context: write), reveal: true)
     }
   }
 
@@ -79,7 +78,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
     try await ServiceErrorMapping.run {
       let call = try CallContext.current()
       let record = try await registry.application(id: request.applicationId, viewer: call.viewer)
-      return Reply.application(record, reveal: reveal(call, agency: record.creditCode), signer: signer)
+      return Reply.application(record, reveal: reveal(call, agency: record.creditCode))
     }
   }
 
@@ -96,7 +95,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       let page = try await registry.applications(
         creditCode: request.creditCode, status: status, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {
-        $0.applications = page.items.map { Reply.application($0, reveal: reveal(call, agency: $0.creditCode), signer: signer) }
+        $0.applications = page.items.map { Reply.application($0, reveal: reveal(call, agency: $0.creditCode)) }
         $0.nextPageToken = page.nextPageToken
       }
     }
@@ -112,7 +111,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       default: nil
       }
       let record = try await registry.review(applicationID: request.applicationId, decision: decision, reasons: request.reasons, context: write)
-      return Reply.application(record, reveal: true, signer: signer)
+      return Reply.application(record, reveal: true)
     }
   }
 
@@ -158,7 +157,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
       let record = try await registry.fileChange(
         creditCode: code, effectiveOn: effective, value: value, documents: request.documents.compactMap(reader.document),
         note: request.note, context: write)
-      return Reply.change(record, reveal: true, signer: signer)
+      return Reply.change(record, reveal: true)
     }
   }
 
@@ -170,7 +169,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         creditCode: code, kind: ChangeKind(rawValue: Int(request.kind.rawValue)).flatMap { $0 == .unspecified ? nil : $0 },
         lateOnly: request.lateOnly, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {
-        $0.changes = page.items.map { Reply.change($0, reveal: reveal(call, agency: $0.creditCode), signer: signer) }
+        $0.changes = page.items.map { Reply.change($0, reveal: reveal(call, agency: $0.creditCode)) }
         $0.nextPageToken = page.nextPageToken
       }
     }
@@ -196,7 +195,7 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.evidence = removal.evidence.compactMap(Reply.document)
         $0.bans = removal.bans.map { Reply.ban($0, reveal: true) }
         $0.removalCount = Int32(removal.removalCount)
-        $0.receipt = Reply.receipt(removal.receipt, signer)
+        $0.receipt = Reply.receipt(removal.receipt)
       }
     }
   }
@@ -228,24 +227,6 @@ struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
         $0.eligible = bans.isEmpty
         $0.bans = bans.map { Reply.ban($0, reveal: call.principal.isOfficer) }
         $0.bannedUntil = Reply.date(bans.map(\.endsOn).max())
-      }
-    }
-  }
-}
-
-/// `cqmon.v1.AuditService`.
-struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
-  let registry: Registry
-
-  func verifyAuditLog(request: Cqmon_V1_VerifyAuditLogRequest, context: ServerContext) async throws -> Cqmon_V1_AuditVerification {
-    try await ServiceErrorMapping.run {
-      let result = try await registry.verifyAuditLog()
-      return .with {
-        $0.entries = result.entries
-        $0.intact = result.firstBroken == nil
-        $0.firstBrokenSequence = result.firstBroken?.sequence ?? 0
-        $0.problem = result.firstBroken?.problem ?? ""
-        $0.verifiedAt = Reply.timestamp(Date())
       }
     }
   }

@@ -157,10 +157,9 @@ enum Reply {
     date.map { value in .with { $0.year = Int32(value.year); $0.month = Int32(value.month); $0.day = Int32(value.day) } }
   }
 
-  /// The receipt, signed by `signer` when the server signs receipts.
-  static func receipt(_ receipt: Receipt, _ signer: ReceiptSigner?) -> Cqmon_V1_Receipt {
-    let receipt = signer?.sign(receipt) ?? receipt
-    return .with {
+  /// The receipt as stored, with the signature made when it was written.
+  static func receipt(_ receipt: Receipt) -> Cqmon_V1_Receipt {
+    .with {
       $0.receiptId = receipt.id
       $0.receivedAt = timestamp(receipt.receivedAt)
       $0.requestSha256 = receipt.requestSHA256
@@ -168,7 +167,9 @@ enum Reply {
       $0.auditSequence = receipt.auditSequence
       $0.auditHash = receipt.auditHash
       $0.signature = receipt.signature
-      $0.signatureAlgorithm = receipt.signatureAlgorithm
+      $0.signatureAlgorithm = receipt.signature.isEmpty ? "" : "ed25519"
+      $0.leafIndex = receipt.leafIndex
+      $0.keyId = receipt.keyID
     }
   }
 
@@ -293,7 +294,7 @@ enum Reply {
     }
   }
 
-  static func application(_ record: ApplicationRecord, reveal: Bool, signer: ReceiptSigner?) -> Cqmon_V1_Application {
+  static func application(_ record: ApplicationRecord, reveal: Bool) -> Cqmon_V1_Application {
     .with { proto in
       proto.applicationId = record.id
       proto.creditCode = record.creditCode
@@ -318,7 +319,7 @@ enum Reply {
           $0.reviewedAt = record.reviewedAt.map(timestamp)
         }
       }
-      proto.receipt = receipt(record.receipt, signer)
+      proto.receipt = receipt(record.receipt)
       proto.warnings = record.warnings
     }
   }
@@ -340,7 +341,7 @@ enum Reply {
     }
   }
 
-  static func change(_ record: ChangeRecord, reveal: Bool, signer: ReceiptSigner?) -> Cqmon_V1_Change {
+  static func change(_ record: ChangeRecord, reveal: Bool) -> Cqmon_V1_Change {
     .with {
       $0.changeId = record.id
       $0.creditCode = record.creditCode
@@ -355,7 +356,7 @@ enum Reply {
       $0.filedBy = actor(record.filedBy)
       $0.documents = record.documents.compactMap(document)
       $0.note = record.note
-      $0.receipt = receipt(record.receipt, signer)
+      $0.receipt = receipt(record.receipt)
     }
   }
 

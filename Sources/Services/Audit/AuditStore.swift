@@ -4,10 +4,62 @@ public protocol AuditTransaction {
   func lastAuditEntry() async throws -> AuditLog.Entry?
   /// Appends an entry; its sequence is the last one's plus one.
   func insertAuditEntry(_ entry: AuditLog.Entry) async throws
+  /// Entries in sequence order, starting after `sequence`, at most `limit`.
+  func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry]
+  /// Sets the receipt signature of an entry written before entries were signed.
+  func setReceiptSignature(sequence: Int64, signature: [UInt8], keyID: String) async throws
+  /// The stored Merkle nodes among `ids` (absent ones are left out).
+  func merkleNodes(_ ids: Set<MerkleTree.NodeID>) async throws -> [MerkleTree.NodeID: MerkleTree.Hash]
+  func insertMerkleNodes(_ nodes: [MerkleTree.NodeID: MerkleTree.Hash]) async throws
+  /// Leaves in the Merkle tree.
+  func merkleTreeSize() async throws -> Int64
 }
 
-/// Reading the audit log.
+/// Reading the audit log, its Merkle tree and the records its entries cover.
 public protocol AuditStore: Sendable {
   /// Entries in sequence order, starting after `sequence`, at most `limit`.
   func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry]
+  /// The stored Merkle nodes among `ids` (absent ones are left out).
+  func merkleNodes(_ ids: Set<MerkleTree.NodeID>) async throws -> [MerkleTree.NodeID: MerkleTree.Hash]
+  /// Leaves in the Merkle tree.
+  func merkleTreeSize() async throws -> Int64
+  /// Every row of a covered table, one at a time (memory stays flat however many there are).
+  func forEachCoveredRecord(_ table: CoveredTable, _ body: (CoveredRecord) throws -> Void) async throws
+  /// Runs `body` in one serialised write transaction (see `WriteTransaction`).
+  func writeAudit<T: Sendable>(_ body: (any AuditTransaction) async throws -> T) async throws -> T
+}
+
+/// A table whose rows an audit entry covers: the row's `audit_sequence` names the entry of the
+/// write that made it, and that entry's `record_sha256` is the SHA-256 of the row's record
+/// bytes (`AuditLog.recordSHA256(of:in:)` says which). Both engines read the same columns.
+public enum CoveredTable: String, Sendable, CaseIterable {
+  /// An application's materials as submitted: `[materials]`.
+  case application
+  /// An Art. 5 change's new value: `[after]`.
+  case change
+  /// A removal's Art. 16/20 particulars: `[credit_code, art16_case, decided_on, description]`.
+  case removal
+  /// A certificate issued at enrolment: `[sha256_fingerprint]`, the digest of its DER bytes.
+  case certificate
+  /// A document record of one owner: `[sha256]`, the digest of the bytes.
+  case documentRecord = "document_record"
+  /// An agency's registry version: `[record, record_sha256]`. No entry names a version row;
+  /// its record must match the digest stored with it.
+  case agencyVersion = "agency_version"
+}
+
+/// One covered row, as stored.
+public struct CoveredRecord: Sendable, Equatable {
+  /// The row's key: `app-000042`, `91500000MA5U7BCX7A/3` (agency and version), `SHA256/OWNER`.
+  public var key: String
+  /// The entry it names; nil when the table's rows name none.
+  public var auditSequence: Int64?
+  /// The table's covered columns, in the order `CoveredTable` lists them.
+  public var fields: [String]
+
+  public init(key: String, auditSequence: Int64?, fields: [String]) {
+    self.key = key
+    self.auditSequence = auditSequence
+    self.fields = fields
+  }
 }

@@ -60,3 +60,34 @@ public final class StreamingDigest {
     if let context { cq_sha256_free(context) }
   }
 }
+
+/// Lower-case hex, both ways.
+public enum Hex {
+  public static func string(_ bytes: [UInt8]) -> String {
+    Digest.hex(bytes)
+  }
+
+  /// The bytes of an even-length hex string; empty when it is not hex.
+  public static func bytes(_ text: String) -> [UInt8] {
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0 else { return [] }
+    var out = [UInt8]()
+    out.reserveCapacity(digits.count / 2)
+    var index = 0
+    while index < digits.count {
+      guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return [] }
+      out.append(high << 4 | low)
+      index += 2
+    }
+    return out
+  }
+
+  private static func value(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
+    }
+  }
+}

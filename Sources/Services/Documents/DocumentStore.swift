@@ -30,7 +30,7 @@ public struct DocumentRow: Sendable, Equatable {
 
 extension DocumentRow {
   /// Proof of the upload: its audit entry as a receipt.
-  public var receipt: Receipt { Registry.receipt(audit) }
+  public var receipt: Receipt { audit.receipt }
 }
 
 /// A document write.

@@ -6,12 +6,18 @@ public final class Documents: Sendable {
   let store: any DocumentStore
   let temporaryDirectory: String
   public let maxBytes: Int64
+  /// Signs every upload's receipt, once, as it commits.
+  let signingKey: SigningKey
   let now: @Sendable () -> Date
 
   /// `temporaryDirectory` holds uploads in progress; on the same file system as the store's
   /// documents, when it keeps them in files, so that they move into place at once.
-  public init(store: any DocumentStore, temporaryDirectory: String, maxBytes: Int64, now: @escaping @Sendable () -> Date = Date.init) throws {
+  public init(
+    store: any DocumentStore, temporaryDirectory: String, maxBytes: Int64, signingKey: SigningKey,
+    now: @escaping @Sendable () -> Date = Date.init
+  ) throws {
     self.store = store
+    self.signingKey = signingKey
     self.temporaryDirectory = temporaryDirectory
     self.maxBytes = maxBytes
     self.now = now
@@ -118,7 +124,7 @@ public final class Documents: Sendable {
         try await tx.insertDocumentContents(sha256: digest, sizeBytes: size, contentsOf: file)
       }
       let entry = try await AuditLog.append(
-        tx, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256, recordSHA256: digest, at: instant)
+        tx, key: signingKey, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256, recordSHA256: digest, at: instant)
       let row = DocumentRow(
         sha256: digest, sizeBytes: size, fileName: metadata.fileName, mediaType: metadata.mediaType, owner: owner,
         uploadedAt: instant, uploadedBy: context.actor, audit: entry)

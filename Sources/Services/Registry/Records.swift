@@ -9,17 +9,34 @@ public struct Receipt: Sendable, Equatable {
   public var recordSHA256: String
   public var auditSequence: Int64
   public var auditHash: String
-  /// The server's signature (see `ReceiptSigner`); empty when the server signs none.
-  public var signature: [UInt8] = []
-  public var signatureAlgorithm = ""
+  /// The bureau key's Ed25519 signature over `signedBytes`, made when the write was committed.
+  public var signature: [UInt8]
+  /// The signing key, `NAME+HASH`.
+  public var keyID: String
 
-  public init(id: String, receivedAt: Date, requestSHA256: String, recordSHA256: String, auditSequence: Int64, auditHash: String) {
+  public init(
+    id: String, receivedAt: Date, requestSHA256: String, recordSHA256: String, auditSequence: Int64, auditHash: String,
+    signature: [UInt8] = [], keyID: String = ""
+  ) {
     self.id = id
     self.receivedAt = receivedAt
     self.requestSHA256 = requestSHA256
     self.recordSHA256 = recordSHA256
     self.auditSequence = auditSequence
     self.auditHash = auditHash
+    self.signature = signature
+    self.keyID = keyID
+  }
+
+  /// The write's leaf in the audit log's Merkle tree.
+  public var leafIndex: Int64 { auditSequence - 1 }
+
+  /// What is signed: `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash|leaf_index`,
+  /// `received_at` in RFC 3339 (UTC, milliseconds) exactly as stored.
+  public var signedBytes: [UInt8] {
+    Array([
+      id, Timestamps.format(receivedAt), requestSHA256, recordSHA256, String(auditSequence), auditHash, String(leafIndex),
+    ].joined(separator: "|").utf8)
   }
 }
 

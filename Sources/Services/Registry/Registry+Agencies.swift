@@ -115,7 +115,7 @@ extension Registry {
       let late = ChangeDeadline.isLate(effectiveOn: effective, filedOn: today)
       let id = IDSequence.change.id(try await tx.nextNumber(in: .change))
       let after = Self.json(value)
-      let entry = try await Self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(after), at: instant)
+      let entry = try await self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(after), at: instant)
       row.name = name
       try await self.appendVersion(tx, agency: &row, record: record, at: instant)
       try await tx.insertChange(ChangeRow(
@@ -171,7 +171,7 @@ extension Registry {
       id: row.id, creditCode: row.creditCode, kind: row.kind, effectiveOn: row.effectiveOn, dueOn: row.dueOn, late: row.late,
       filedAt: row.filedAt, filedBy: row.filedBy, before: decode(ChangeValue.self, row.before) ?? .name(""),
       after: decode(ChangeValue.self, row.after) ?? .name(""), documents: decode([DocumentRef].self, row.documents) ?? [],
-      note: row.note, version: row.version, receipt: receipt(row.audit))
+      note: row.note, version: row.version, receipt: row.audit.receipt)
   }
 
   /// Findings the registry raised (late changes), for inspectors.

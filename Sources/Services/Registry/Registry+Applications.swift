@@ -24,7 +24,7 @@ extension Registry {
       }
       let id = IDSequence.application.id(try await tx.nextNumber(in: .application))
       let json = Self.json(materials)
-      let entry = try await Self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant)
+      let entry = try await self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant)
       try await tx.insertApplication(ApplicationRow(
         id: id, creditCode: code.rawValue, status: .pending, materials: json, warnings: Self.json(check.warnings),
         submittedAt: instant, submittedBy: context.actor, audit: entry))
@@ -76,7 +76,7 @@ extension Registry {
       row.reviewedBy = context.actor
       row.reviewedAt = instant
       let digest = Digest.sha256Hex(Self.json([id, decision.rawValue] + reasons))
-      _ = try await Self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
+      _ = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
       try await tx.updateApplication(row)
       if row.status == .approved, var agency = try await tx.agency(row.creditCode) {
         let materials = Self.decode(ApplicationMaterials.self, row.materials) ?? ApplicationMaterials()
@@ -118,6 +118,6 @@ extension Registry {
       materials: decode(ApplicationMaterials.self, row.materials) ?? ApplicationMaterials(),
       warnings: decode([String].self, row.warnings) ?? [], submittedAt: row.submittedAt, submittedBy: row.submittedBy,
       decision: row.decision, reasons: row.reasons.flatMap { decode([String].self, $0) } ?? [], reviewedBy: row.reviewedBy,
-      reviewedAt: row.reviewedAt, receipt: receipt(row.audit))
+      reviewedAt: row.reviewedAt, receipt: row.audit.receipt)
   }
 }

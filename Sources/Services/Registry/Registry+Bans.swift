@@ -42,7 +42,7 @@ extension Registry {
       let endsOn = BanTerm.endsOn(startsOn: decided, years: years)
       let id = IDSequence.removal.id(try await tx.nextNumber(in: .removal))
       let digest = Digest.sha256Hex(Self.json([code.rawValue, String(art16Case), decided.description, description]))
-      let entry = try await Self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
+      let entry = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
       try await tx.insertRemoval(RemovalRow(
         id: id, creditCode: code.rawValue, art16Case: art16Case, decidedOn: decided, description: description,
         evidence: Self.json(evidence), removalCount: count, removedAt: instant, audit: entry))
@@ -70,7 +70,7 @@ extension Registry {
     return RemovalRecord(
       id: id, agency: try await agency(reads, code: code, asOf: nil), art16Case: row.art16Case, decidedOn: row.decidedOn,
       description: row.description, evidence: Self.decode([DocumentRef].self, row.evidence) ?? [],
-      bans: try await reads.bans(ofRemoval: id), removalCount: row.removalCount, receipt: Self.receipt(row.audit))
+      bans: try await reads.bans(ofRemoval: id), removalCount: row.removalCount, receipt: row.audit.receipt)
   }
 
   /// The bans on `subject` in force on `day`.

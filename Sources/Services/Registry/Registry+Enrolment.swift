@@ -67,7 +67,7 @@ extension Registry {
         throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
       }
       try await tx.revokeCertificate(serial: serial, at: instant, reason: reason)
-      _ = try await Self.record(tx, context, resultID: serial, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
+      _ = try await self.record(tx, context, resultID: serial, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
       return try await self.certificate(tx, serial: serial)
     }
     onRevoke(serial)
@@ -90,7 +90,7 @@ extension Registry {
     _ tx: some RegistryTransaction, _ issued: CertificateAuthority.Issued, creditCode: CreditCode, context: WriteContext, at instant: Date
   ) async throws {
     let fingerprint = Digest.sha256Hex(Self.derBytes(pem: issued.pem))
-    let entry = try await Self.record(tx, context, resultID: issued.serial, recordSHA256: fingerprint, at: instant)
+    let entry = try await self.record(tx, context, resultID: issued.serial, recordSHA256: fingerprint, at: instant)
     try await tx.insertCertificate(CertificateRow(
       serial: issued.serial, creditCode: creditCode.rawValue, subject: "CN=\(creditCode.rawValue)", notBefore: issued.notBefore,
       notAfter: issued.notAfter, sha256Fingerprint: fingerprint, issuedAt: instant, audit: entry))
@@ -104,7 +104,7 @@ extension Registry {
     }
     return Enrolment(
       certificate: Self.issued(row), certificatePEM: pem ?? "", caCertificatePEM: authority?.certificatePEM ?? "",
-      receipt: Self.receipt(row.audit))
+      receipt: row.audit.receipt)
   }
 
   func certificate(_ reads: some RegistryReads, serial: String) async throws -> IssuedCertificate {

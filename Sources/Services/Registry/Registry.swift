@@ -9,6 +9,8 @@ import Foundation
 public final class Registry: Sendable {
   let store: any RegistryStore
   let authority: CertificateAuthority?
+  /// Signs every write's receipt, once, as the write commits.
+  let signingKey: SigningKey
   let now: @Sendable () -> Date
   /// Told of every certificate revoked, so the server refuses it at once.
   let onRevoke: @Sendable (String) -> Void
@@ -16,11 +18,12 @@ public final class Registry: Sendable {
   let records = RecordCache()
 
   public init(
-    store: any RegistryStore, authority: CertificateAuthority?, now: @escaping @Sendable () -> Date = Date.init,
-    onRevoke: @escaping @Sendable (String) -> Void = { _ in }
+    store: any RegistryStore, authority: CertificateAuthority?, signingKey: SigningKey,
+    now: @escaping @Sendable () -> Date = Date.init, onRevoke: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     self.store = store
     self.authority = authority
+    self.signingKey = signingKey
     self.now = now
     self.onRevoke = onRevoke
   }
@@ -60,30 +63,17 @@ public final class Registry: Sendable {
   }
 
   /// Records the write's idempotency key and audit entry; returns the audit entry.
-  static func record(
+  func record(
     _ transaction: some WriteTransaction, _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date
   ) async throws -> AuditLog.Entry {
     try await transaction.insertIdempotencyRecord(IdempotencyRecord(
       actor: context.actor, method: context.method, requestID: context.requestID, requestSHA256: context.requestSHA256,
       resultID: resultID))
     return try await AuditLog.append(
-      transaction, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256,
+      transaction, key: signingKey, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256,
       recordSHA256: recordSHA256, at: instant)
   }
 
-  static func receipt(_ entry: AuditLog.Entry) -> Receipt {
-    Receipt(
-      id: "rcpt-\(entry.sequence)", receivedAt: Timestamps.parse(entry.recordedAt) ?? Date(timeIntervalSince1970: 0),
-      requestSHA256: entry.requestSHA256, recordSHA256: entry.recordSHA256, auditSequence: entry.sequence,
-      auditHash: entry.hash)
-  }
-
-  // MARK: - Audit
-
-  /// Recomputes the audit chain (Art. 13's evidence is only as good as this).
-  public func verifyAuditLog() async throws -> AuditLog.Verification {
-    try await AuditLog.verify(store)
-  }
 }
 
 extension ServiceError {

@@ -5,6 +5,7 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
   public struct Code: Hashable, Sendable, CustomStringConvertible {
     private enum Wrapped: String {
       case invalidArgument, notFound, alreadyExists, failedPrecondition, permissionDenied, resourceExhausted, aborted, unavailable
+      case outOfRange
       case internalError
     }
     private let wrapped: Wrapped
@@ -21,6 +22,8 @@ public struct ServiceError: Error, Sendable, CustomStringConvertible {
     public static let permissionDenied = Code(wrapped: .permissionDenied)
     /// The request is over a limit of the server's (a document too large).
     public static let resourceExhausted = Code(wrapped: .resourceExhausted)
+    /// A position past the end of what exists (a tree size the log has not reached).
+    public static let outOfRange = Code(wrapped: .outOfRange)
     /// A concurrent change got there first.
     public static let aborted = Code(wrapped: .aborted)
     /// The database cannot be reached; nothing was written. Retry later.

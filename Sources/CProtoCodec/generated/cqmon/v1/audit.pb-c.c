@@ -7,6 +7,411 @@
 #endif
 
 #include "cqmon/v1/audit.pb-c.h"
+void   cqmon__v1__get_checkpoint_request__init
+                     (Cqmon__V1__GetCheckpointRequest         *message)
+{
+  static const Cqmon__V1__GetCheckpointRequest init_value = CQMON__V1__GET_CHECKPOINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_checkpoint_request__get_packed_size
+                     (const Cqmon__V1__GetCheckpointRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_checkpoint_request__pack
+                     (const Cqmon__V1__GetCheckpointRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_checkpoint_request__pack_to_buffer
+                     (const Cqmon__V1__GetCheckpointRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_checkpoint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetCheckpointRequest *
+       cqmon__v1__get_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetCheckpointRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_checkpoint_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_checkpoint_request__free_unpacked
+                     (Cqmon__V1__GetCheckpointRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_checkpoint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__checkpoint__init
+                     (Cqmon__V1__Checkpoint         *message)
+{
+  static const Cqmon__V1__Checkpoint init_value = CQMON__V1__CHECKPOINT__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__checkpoint__get_packed_size
+                     (const Cqmon__V1__Checkpoint *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__checkpoint__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__checkpoint__pack
+                     (const Cqmon__V1__Checkpoint *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__checkpoint__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__checkpoint__pack_to_buffer
+                     (const Cqmon__V1__Checkpoint *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__checkpoint__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__Checkpoint *
+       cqmon__v1__checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__Checkpoint *)
+     protobuf_c_message_unpack (&cqmon__v1__checkpoint__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__checkpoint__free_unpacked
+                     (Cqmon__V1__Checkpoint *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__checkpoint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__get_inclusion_proof_request__init
+                     (Cqmon__V1__GetInclusionProofRequest         *message)
+{
+  static const Cqmon__V1__GetInclusionProofRequest init_value = CQMON__V1__GET_INCLUSION_PROOF_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_inclusion_proof_request__get_packed_size
+                     (const Cqmon__V1__GetInclusionProofRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_inclusion_proof_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_inclusion_proof_request__pack
+                     (const Cqmon__V1__GetInclusionProofRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_inclusion_proof_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_inclusion_proof_request__pack_to_buffer
+                     (const Cqmon__V1__GetInclusionProofRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_inclusion_proof_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetInclusionProofRequest *
+       cqmon__v1__get_inclusion_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetInclusionProofRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_inclusion_proof_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_inclusion_proof_request__free_unpacked
+                     (Cqmon__V1__GetInclusionProofRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_inclusion_proof_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__inclusion_proof__init
+                     (Cqmon__V1__InclusionProof         *message)
+{
+  static const Cqmon__V1__InclusionProof init_value = CQMON__V1__INCLUSION_PROOF__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__inclusion_proof__get_packed_size
+                     (const Cqmon__V1__InclusionProof *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__inclusion_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__inclusion_proof__pack
+                     (const Cqmon__V1__InclusionProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__inclusion_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__inclusion_proof__pack_to_buffer
+                     (const Cqmon__V1__InclusionProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__inclusion_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__InclusionProof *
+       cqmon__v1__inclusion_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__InclusionProof *)
+     protobuf_c_message_unpack (&cqmon__v1__inclusion_proof__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__inclusion_proof__free_unpacked
+                     (Cqmon__V1__InclusionProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__inclusion_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__get_consistency_proof_request__init
+                     (Cqmon__V1__GetConsistencyProofRequest         *message)
+{
+  static const Cqmon__V1__GetConsistencyProofRequest init_value = CQMON__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_consistency_proof_request__get_packed_size
+                     (const Cqmon__V1__GetConsistencyProofRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_consistency_proof_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_consistency_proof_request__pack
+                     (const Cqmon__V1__GetConsistencyProofRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_consistency_proof_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_consistency_proof_request__pack_to_buffer
+                     (const Cqmon__V1__GetConsistencyProofRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_consistency_proof_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetConsistencyProofRequest *
+       cqmon__v1__get_consistency_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetConsistencyProofRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_consistency_proof_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_consistency_proof_request__free_unpacked
+                     (Cqmon__V1__GetConsistencyProofRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_consistency_proof_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__consistency_proof__init
+                     (Cqmon__V1__ConsistencyProof         *message)
+{
+  static const Cqmon__V1__ConsistencyProof init_value = CQMON__V1__CONSISTENCY_PROOF__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__consistency_proof__get_packed_size
+                     (const Cqmon__V1__ConsistencyProof *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__consistency_proof__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__consistency_proof__pack
+                     (const Cqmon__V1__ConsistencyProof *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__consistency_proof__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__consistency_proof__pack_to_buffer
+                     (const Cqmon__V1__ConsistencyProof *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__consistency_proof__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ConsistencyProof *
+       cqmon__v1__consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ConsistencyProof *)
+     protobuf_c_message_unpack (&cqmon__v1__consistency_proof__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__consistency_proof__free_unpacked
+                     (Cqmon__V1__ConsistencyProof *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__consistency_proof__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__get_signing_keys_request__init
+                     (Cqmon__V1__GetSigningKeysRequest         *message)
+{
+  static const Cqmon__V1__GetSigningKeysRequest init_value = CQMON__V1__GET_SIGNING_KEYS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_signing_keys_request__get_packed_size
+                     (const Cqmon__V1__GetSigningKeysRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_signing_keys_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_signing_keys_request__pack
+                     (const Cqmon__V1__GetSigningKeysRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_signing_keys_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_signing_keys_request__pack_to_buffer
+                     (const Cqmon__V1__GetSigningKeysRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_signing_keys_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetSigningKeysRequest *
+       cqmon__v1__get_signing_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetSigningKeysRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_signing_keys_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_signing_keys_request__free_unpacked
+                     (Cqmon__V1__GetSigningKeysRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_signing_keys_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__signing_keys__init
+                     (Cqmon__V1__SigningKeys         *message)
+{
+  static const Cqmon__V1__SigningKeys init_value = CQMON__V1__SIGNING_KEYS__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__signing_keys__get_packed_size
+                     (const Cqmon__V1__SigningKeys *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_keys__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__signing_keys__pack
+                     (const Cqmon__V1__SigningKeys *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_keys__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__signing_keys__pack_to_buffer
+                     (const Cqmon__V1__SigningKeys *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_keys__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__SigningKeys *
+       cqmon__v1__signing_keys__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__SigningKeys *)
+     protobuf_c_message_unpack (&cqmon__v1__signing_keys__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__signing_keys__free_unpacked
+                     (Cqmon__V1__SigningKeys *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__signing_keys__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__signing_key__init
+                     (Cqmon__V1__SigningKey         *message)
+{
+  static const Cqmon__V1__SigningKey init_value = CQMON__V1__SIGNING_KEY__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__signing_key__get_packed_size
+                     (const Cqmon__V1__SigningKey *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_key__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__signing_key__pack
+                     (const Cqmon__V1__SigningKey *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_key__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__signing_key__pack_to_buffer
+                     (const Cqmon__V1__SigningKey *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__signing_key__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__SigningKey *
+       cqmon__v1__signing_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__SigningKey *)
+     protobuf_c_message_unpack (&cqmon__v1__signing_key__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__signing_key__free_unpacked
+                     (Cqmon__V1__SigningKey *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__signing_key__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__verify_audit_log_request__init
                      (Cqmon__V1__VerifyAuditLogRequest         *message)
 {
@@ -97,9 +502,610 @@ void   cqmon__v1__audit_verification__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__audit_verification__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-#define cqmon__v1__verify_audit_log_request__field_descriptors NULL
-#define cqmon__v1__verify_audit_log_request__field_indices_by_name NULL
-#define cqmon__v1__verify_audit_log_request__number_ranges NULL
+void   cqmon__v1__record_mismatch__init
+                     (Cqmon__V1__RecordMismatch         *message)
+{
+  static const Cqmon__V1__RecordMismatch init_value = CQMON__V1__RECORD_MISMATCH__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__record_mismatch__get_packed_size
+                     (const Cqmon__V1__RecordMismatch *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__record_mismatch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__record_mismatch__pack
+                     (const Cqmon__V1__RecordMismatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__record_mismatch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__record_mismatch__pack_to_buffer
+                     (const Cqmon__V1__RecordMismatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__record_mismatch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__RecordMismatch *
+       cqmon__v1__record_mismatch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__RecordMismatch *)
+     protobuf_c_message_unpack (&cqmon__v1__record_mismatch__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__record_mismatch__free_unpacked
+                     (Cqmon__V1__RecordMismatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__record_mismatch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+#define cqmon__v1__get_checkpoint_request__field_descriptors NULL
+#define cqmon__v1__get_checkpoint_request__field_indices_by_name NULL
+#define cqmon__v1__get_checkpoint_request__number_ranges NULL
+const ProtobufCMessageDescriptor cqmon__v1__get_checkpoint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetCheckpointRequest",
+  "GetCheckpointRequest",
+  "Cqmon__V1__GetCheckpointRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetCheckpointRequest),
+  0,
+  cqmon__v1__get_checkpoint_request__field_descriptors,
+  cqmon__v1__get_checkpoint_request__field_indices_by_name,
+  0,  cqmon__v1__get_checkpoint_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_checkpoint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__checkpoint__field_descriptors[5] =
+{
+  {
+    "note",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Checkpoint, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "origin",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Checkpoint, origin),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Checkpoint, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Checkpoint, root_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Checkpoint, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__checkpoint__field_indices_by_name[] = {
+  4,   /* field[4] = key_id */
+  0,   /* field[0] = note */
+  1,   /* field[1] = origin */
+  3,   /* field[3] = root_hash */
+  2,   /* field[2] = tree_size */
+};
+static const ProtobufCIntRange cqmon__v1__checkpoint__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__checkpoint__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.Checkpoint",
+  "Checkpoint",
+  "Cqmon__V1__Checkpoint",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__Checkpoint),
+  5,
+  cqmon__v1__checkpoint__field_descriptors,
+  cqmon__v1__checkpoint__field_indices_by_name,
+  1,  cqmon__v1__checkpoint__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__checkpoint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__get_inclusion_proof_request__field_descriptors[3] =
+{
+  {
+    "leaf_index",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetInclusionProofRequest, leaf_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetInclusionProofRequest, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_hash",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetInclusionProofRequest, audit_hash),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__get_inclusion_proof_request__field_indices_by_name[] = {
+  2,   /* field[2] = audit_hash */
+  0,   /* field[0] = leaf_index */
+  1,   /* field[1] = tree_size */
+};
+static const ProtobufCIntRange cqmon__v1__get_inclusion_proof_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__get_inclusion_proof_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetInclusionProofRequest",
+  "GetInclusionProofRequest",
+  "Cqmon__V1__GetInclusionProofRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetInclusionProofRequest),
+  3,
+  cqmon__v1__get_inclusion_proof_request__field_descriptors,
+  cqmon__v1__get_inclusion_proof_request__field_indices_by_name,
+  1,  cqmon__v1__get_inclusion_proof_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_inclusion_proof_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__inclusion_proof__field_descriptors[4] =
+{
+  {
+    "leaf_index",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InclusionProof, leaf_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InclusionProof, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "entry",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InclusionProof, entry),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hashes",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Cqmon__V1__InclusionProof, n_hashes),
+    offsetof(Cqmon__V1__InclusionProof, hashes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__inclusion_proof__field_indices_by_name[] = {
+  2,   /* field[2] = entry */
+  3,   /* field[3] = hashes */
+  0,   /* field[0] = leaf_index */
+  1,   /* field[1] = tree_size */
+};
+static const ProtobufCIntRange cqmon__v1__inclusion_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__inclusion_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.InclusionProof",
+  "InclusionProof",
+  "Cqmon__V1__InclusionProof",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__InclusionProof),
+  4,
+  cqmon__v1__inclusion_proof__field_descriptors,
+  cqmon__v1__inclusion_proof__field_indices_by_name,
+  1,  cqmon__v1__inclusion_proof__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__inclusion_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__get_consistency_proof_request__field_descriptors[2] =
+{
+  {
+    "first_tree_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetConsistencyProofRequest, first_tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "second_tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetConsistencyProofRequest, second_tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__get_consistency_proof_request__field_indices_by_name[] = {
+  0,   /* field[0] = first_tree_size */
+  1,   /* field[1] = second_tree_size */
+};
+static const ProtobufCIntRange cqmon__v1__get_consistency_proof_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__get_consistency_proof_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetConsistencyProofRequest",
+  "GetConsistencyProofRequest",
+  "Cqmon__V1__GetConsistencyProofRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetConsistencyProofRequest),
+  2,
+  cqmon__v1__get_consistency_proof_request__field_descriptors,
+  cqmon__v1__get_consistency_proof_request__field_indices_by_name,
+  1,  cqmon__v1__get_consistency_proof_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_consistency_proof_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__consistency_proof__field_descriptors[3] =
+{
+  {
+    "first_tree_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ConsistencyProof, first_tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "second_tree_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ConsistencyProof, second_tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hashes",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Cqmon__V1__ConsistencyProof, n_hashes),
+    offsetof(Cqmon__V1__ConsistencyProof, hashes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__consistency_proof__field_indices_by_name[] = {
+  0,   /* field[0] = first_tree_size */
+  2,   /* field[2] = hashes */
+  1,   /* field[1] = second_tree_size */
+};
+static const ProtobufCIntRange cqmon__v1__consistency_proof__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__consistency_proof__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ConsistencyProof",
+  "ConsistencyProof",
+  "Cqmon__V1__ConsistencyProof",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ConsistencyProof),
+  3,
+  cqmon__v1__consistency_proof__field_descriptors,
+  cqmon__v1__consistency_proof__field_indices_by_name,
+  1,  cqmon__v1__consistency_proof__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__consistency_proof__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+#define cqmon__v1__get_signing_keys_request__field_descriptors NULL
+#define cqmon__v1__get_signing_keys_request__field_indices_by_name NULL
+#define cqmon__v1__get_signing_keys_request__number_ranges NULL
+const ProtobufCMessageDescriptor cqmon__v1__get_signing_keys_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetSigningKeysRequest",
+  "GetSigningKeysRequest",
+  "Cqmon__V1__GetSigningKeysRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetSigningKeysRequest),
+  0,
+  cqmon__v1__get_signing_keys_request__field_descriptors,
+  cqmon__v1__get_signing_keys_request__field_indices_by_name,
+  0,  cqmon__v1__get_signing_keys_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_signing_keys_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__signing_keys__field_descriptors[1] =
+{
+  {
+    "keys",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__SigningKeys, n_keys),
+    offsetof(Cqmon__V1__SigningKeys, keys),
+    &cqmon__v1__signing_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__signing_keys__field_indices_by_name[] = {
+  0,   /* field[0] = keys */
+};
+static const ProtobufCIntRange cqmon__v1__signing_keys__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__signing_keys__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.SigningKeys",
+  "SigningKeys",
+  "Cqmon__V1__SigningKeys",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__SigningKeys),
+  1,
+  cqmon__v1__signing_keys__field_descriptors,
+  cqmon__v1__signing_keys__field_indices_by_name,
+  1,  cqmon__v1__signing_keys__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__signing_keys__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__signing_key__field_descriptors[7] =
+{
+  {
+    "key_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "algorithm",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, algorithm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "public_key",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, public_key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "public_key_pem",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, public_key_pem),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "verifier_key",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, verifier_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "current",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__SigningKey, current),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__signing_key__field_indices_by_name[] = {
+  2,   /* field[2] = algorithm */
+  6,   /* field[6] = current */
+  0,   /* field[0] = key_id */
+  1,   /* field[1] = name */
+  3,   /* field[3] = public_key */
+  4,   /* field[4] = public_key_pem */
+  5,   /* field[5] = verifier_key */
+};
+static const ProtobufCIntRange cqmon__v1__signing_key__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__signing_key__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.SigningKey",
+  "SigningKey",
+  "Cqmon__V1__SigningKey",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__SigningKey),
+  7,
+  cqmon__v1__signing_key__field_descriptors,
+  cqmon__v1__signing_key__field_indices_by_name,
+  1,  cqmon__v1__signing_key__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__signing_key__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__verify_audit_log_request__field_descriptors[1] =
+{
+  {
+    "checkpoint",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__VerifyAuditLogRequest, checkpoint),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__verify_audit_log_request__field_indices_by_name[] = {
+  0,   /* field[0] = checkpoint */
+};
+static const ProtobufCIntRange cqmon__v1__verify_audit_log_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
 const ProtobufCMessageDescriptor cqmon__v1__verify_audit_log_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
@@ -108,14 +1114,14 @@ const ProtobufCMessageDescriptor cqmon__v1__verify_audit_log_request__descriptor
   "Cqmon__V1__VerifyAuditLogRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__VerifyAuditLogRequest),
-  0,
+  1,
   cqmon__v1__verify_audit_log_request__field_descriptors,
   cqmon__v1__verify_audit_log_request__field_indices_by_name,
-  0,  cqmon__v1__verify_audit_log_request__number_ranges,
+  1,  cqmon__v1__verify_audit_log_request__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__verify_audit_log_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__audit_verification__field_descriptors[5] =
+static const ProtobufCFieldDescriptor cqmon__v1__audit_verification__field_descriptors[9] =
 {
   {
     "entries",
@@ -177,18 +1183,70 @@ static const ProtobufCFieldDescriptor cqmon__v1__audit_verification__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "records",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__AuditVerification, n_records),
+    offsetof(Cqmon__V1__AuditVerification, records),
+    &cqmon__v1__record_mismatch__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mismatched_records",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AuditVerification, mismatched_records),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tree_size",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AuditVerification, tree_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "root_hash",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AuditVerification, root_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__audit_verification__field_indices_by_name[] = {
   0,   /* field[0] = entries */
   2,   /* field[2] = first_broken_sequence */
   1,   /* field[1] = intact */
+  6,   /* field[6] = mismatched_records */
   3,   /* field[3] = problem */
+  5,   /* field[5] = records */
+  8,   /* field[8] = root_hash */
+  7,   /* field[7] = tree_size */
   4,   /* field[4] = verified_at */
 };
 static const ProtobufCIntRange cqmon__v1__audit_verification__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__audit_verification__descriptor =
 {
@@ -198,19 +1256,104 @@ const ProtobufCMessageDescriptor cqmon__v1__audit_verification__descriptor =
   "Cqmon__V1__AuditVerification",
   "cqmon.v1",
   sizeof(Cqmon__V1__AuditVerification),
-  5,
+  9,
   cqmon__v1__audit_verification__field_descriptors,
   cqmon__v1__audit_verification__field_indices_by_name,
   1,  cqmon__v1__audit_verification__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__audit_verification__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCMethodDescriptor cqmon__v1__audit_service__method_descriptors[1] =
+static const ProtobufCFieldDescriptor cqmon__v1__record_mismatch__field_descriptors[4] =
 {
+  {
+    "table",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__RecordMismatch, table),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__RecordMismatch, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "audit_sequence",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__RecordMismatch, audit_sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "problem",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__RecordMismatch, problem),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__record_mismatch__field_indices_by_name[] = {
+  2,   /* field[2] = audit_sequence */
+  1,   /* field[1] = key */
+  3,   /* field[3] = problem */
+  0,   /* field[0] = table */
+};
+static const ProtobufCIntRange cqmon__v1__record_mismatch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__record_mismatch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.RecordMismatch",
+  "RecordMismatch",
+  "Cqmon__V1__RecordMismatch",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__RecordMismatch),
+  4,
+  cqmon__v1__record_mismatch__field_descriptors,
+  cqmon__v1__record_mismatch__field_indices_by_name,
+  1,  cqmon__v1__record_mismatch__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__record_mismatch__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCMethodDescriptor cqmon__v1__audit_service__method_descriptors[5] =
+{
+  { "GetCheckpoint", &cqmon__v1__get_checkpoint_request__descriptor, &cqmon__v1__checkpoint__descriptor },
+  { "GetInclusionProof", &cqmon__v1__get_inclusion_proof_request__descriptor, &cqmon__v1__inclusion_proof__descriptor },
+  { "GetConsistencyProof", &cqmon__v1__get_consistency_proof_request__descriptor, &cqmon__v1__consistency_proof__descriptor },
+  { "GetSigningKeys", &cqmon__v1__get_signing_keys_request__descriptor, &cqmon__v1__signing_keys__descriptor },
   { "VerifyAuditLog", &cqmon__v1__verify_audit_log_request__descriptor, &cqmon__v1__audit_verification__descriptor },
 };
 const unsigned cqmon__v1__audit_service__method_indices_by_name[] = {
-  0         /* VerifyAuditLog */
+  0,        /* GetCheckpoint */
+  2,        /* GetConsistencyProof */
+  1,        /* GetInclusionProof */
+  3,        /* GetSigningKeys */
+  4         /* VerifyAuditLog */
 };
 const ProtobufCServiceDescriptor cqmon__v1__audit_service__descriptor =
 {
@@ -219,17 +1362,49 @@ const ProtobufCServiceDescriptor cqmon__v1__audit_service__descriptor =
   "AuditService",
   "Cqmon__V1__AuditService",
   "cqmon.v1",
-  1,
+  5,
   cqmon__v1__audit_service__method_descriptors,
   cqmon__v1__audit_service__method_indices_by_name
 };
+void cqmon__v1__audit_service__get_checkpoint(ProtobufCService *service,
+                                              const Cqmon__V1__GetCheckpointRequest *input,
+                                              Cqmon__V1__Checkpoint_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__audit_service__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__audit_service__get_inclusion_proof(ProtobufCService *service,
+                                                   const Cqmon__V1__GetInclusionProofRequest *input,
+                                                   Cqmon__V1__InclusionProof_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__audit_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__audit_service__get_consistency_proof(ProtobufCService *service,
+                                                     const Cqmon__V1__GetConsistencyProofRequest *input,
+                                                     Cqmon__V1__ConsistencyProof_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__audit_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__audit_service__get_signing_keys(ProtobufCService *service,
+                                                const Cqmon__V1__GetSigningKeysRequest *input,
+                                                Cqmon__V1__SigningKeys_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__audit_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void cqmon__v1__audit_service__verify_audit_log(ProtobufCService *service,
                                                 const Cqmon__V1__VerifyAuditLogRequest *input,
                                                 Cqmon__V1__AuditVerification_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__audit_service__descriptor);
-  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__audit_service__init (Cqmon__V1__AuditService_Service *service,
                                      Cqmon__V1__AuditService_ServiceDestroy destroy)

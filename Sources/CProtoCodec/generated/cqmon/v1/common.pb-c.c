@@ -641,7 +641,7 @@ const ProtobufCMessageDescriptor cqmon__v1__actor__descriptor =
   (ProtobufCMessageInit) cqmon__v1__actor__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__receipt__field_descriptors[8] =
+static const ProtobufCFieldDescriptor cqmon__v1__receipt__field_descriptors[10] =
 {
   {
     "receipt_id",
@@ -739,10 +739,36 @@ static const ProtobufCFieldDescriptor cqmon__v1__receipt__field_descriptors[8] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "leaf_index",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Receipt, leaf_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_id",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Receipt, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__receipt__field_indices_by_name[] = {
   5,   /* field[5] = audit_hash */
   4,   /* field[4] = audit_sequence */
+  9,   /* field[9] = key_id */
+  8,   /* field[8] = leaf_index */
   0,   /* field[0] = receipt_id */
   1,   /* field[1] = received_at */
   3,   /* field[3] = record_sha256 */
@@ -753,7 +779,7 @@ static const unsigned cqmon__v1__receipt__field_indices_by_name[] = {
 static const ProtobufCIntRange cqmon__v1__receipt__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__receipt__descriptor =
 {
@@ -763,7 +789,7 @@ const ProtobufCMessageDescriptor cqmon__v1__receipt__descriptor =
   "Cqmon__V1__Receipt",
   "cqmon.v1",
   sizeof(Cqmon__V1__Receipt),
-  8,
+  10,
   cqmon__v1__receipt__field_descriptors,
   cqmon__v1__receipt__field_indices_by_name,
   1,  cqmon__v1__receipt__number_ranges,

@@ -16,8 +16,18 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "google/protobuf/timestamp.pb-c.h"
 
+typedef struct Cqmon__V1__GetCheckpointRequest Cqmon__V1__GetCheckpointRequest;
+typedef struct Cqmon__V1__Checkpoint Cqmon__V1__Checkpoint;
+typedef struct Cqmon__V1__GetInclusionProofRequest Cqmon__V1__GetInclusionProofRequest;
+typedef struct Cqmon__V1__InclusionProof Cqmon__V1__InclusionProof;
+typedef struct Cqmon__V1__GetConsistencyProofRequest Cqmon__V1__GetConsistencyProofRequest;
+typedef struct Cqmon__V1__ConsistencyProof Cqmon__V1__ConsistencyProof;
+typedef struct Cqmon__V1__GetSigningKeysRequest Cqmon__V1__GetSigningKeysRequest;
+typedef struct Cqmon__V1__SigningKeys Cqmon__V1__SigningKeys;
+typedef struct Cqmon__V1__SigningKey Cqmon__V1__SigningKey;
 typedef struct Cqmon__V1__VerifyAuditLogRequest Cqmon__V1__VerifyAuditLogRequest;
 typedef struct Cqmon__V1__AuditVerification Cqmon__V1__AuditVerification;
+typedef struct Cqmon__V1__RecordMismatch Cqmon__V1__RecordMismatch;
 
 
 /* --- enums --- */
@@ -26,15 +36,234 @@ typedef struct Cqmon__V1__AuditVerification Cqmon__V1__AuditVerification;
 /* --- messages --- */
 
 /*
- * Asks for a verification of the whole chain.
+ * Asks for the newest checkpoint.
+ */
+struct  Cqmon__V1__GetCheckpointRequest
+{
+  ProtobufCMessage base;
+};
+#define CQMON__V1__GET_CHECKPOINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_checkpoint_request__descriptor) \
+     }
+
+
+/*
+ * A signed checkpoint: the log's size and root hash at one moment.
+ */
+struct  Cqmon__V1__Checkpoint
+{
+  ProtobufCMessage base;
+  /*
+   * The whole signed note, exactly as signed: keep this to check consistency later.
+   */
+  char *note;
+  /*
+   * The log's origin (the first line of the note), also the signing key's name.
+   */
+  char *origin;
+  /*
+   * Leaves (entries) in the tree.
+   */
+  int64_t tree_size;
+  /*
+   * The tree's RFC 9162 root hash (32 bytes).
+   */
+  ProtobufCBinaryData root_hash;
+  /*
+   * The key that signed it, `NAME+HASH` (see `SigningKey.key_id`).
+   */
+  char *key_id;
+};
+#define CQMON__V1__CHECKPOINT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__checkpoint__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, {0,NULL}, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Asks for an inclusion proof.
+ */
+struct  Cqmon__V1__GetInclusionProofRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The leaf: a receipt's `leaf_index`.
+   */
+  int64_t leaf_index;
+  /*
+   * The tree to prove it in: a checkpoint's `tree_size`.
+   */
+  int64_t tree_size;
+  /*
+   * The entry's hash, a receipt's `audit_hash` (hex): required of all but officers.
+   */
+  char *audit_hash;
+};
+#define CQMON__V1__GET_INCLUSION_PROOF_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_inclusion_proof_request__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * An inclusion proof (RFC 9162 §2.1.3).
+ */
+struct  Cqmon__V1__InclusionProof
+{
+  ProtobufCMessage base;
+  /*
+   * The leaf proved.
+   */
+  int64_t leaf_index;
+  /*
+   * The tree it is proved in.
+   */
+  int64_t tree_size;
+  /*
+   * The leaf's entry text (see the file comment): its SHA-256 is the receipt's `audit_hash`,
+   * and `SHA-256(0x00 ‖ entry)` the leaf hash.
+   */
+  ProtobufCBinaryData entry;
+  /*
+   * The audit path, nearest the leaf first (32 bytes each).
+   */
+  size_t n_hashes;
+  ProtobufCBinaryData *hashes;
+};
+#define CQMON__V1__INCLUSION_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__inclusion_proof__descriptor) \
+    , 0, 0, {0,NULL}, 0,NULL }
+
+
+/*
+ * Asks for a consistency proof.
+ */
+struct  Cqmon__V1__GetConsistencyProofRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The size of the older tree (a checkpoint kept).
+   */
+  int64_t first_tree_size;
+  /*
+   * The size of the newer tree (a newer checkpoint).
+   */
+  int64_t second_tree_size;
+};
+#define CQMON__V1__GET_CONSISTENCY_PROOF_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_consistency_proof_request__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * A consistency proof (RFC 9162 §2.1.4).
+ */
+struct  Cqmon__V1__ConsistencyProof
+{
+  ProtobufCMessage base;
+  /*
+   * The older tree's size.
+   */
+  int64_t first_tree_size;
+  /*
+   * The newer tree's size.
+   */
+  int64_t second_tree_size;
+  /*
+   * The proof's hashes (32 bytes each), in RFC 9162 order.
+   */
+  size_t n_hashes;
+  ProtobufCBinaryData *hashes;
+};
+#define CQMON__V1__CONSISTENCY_PROOF__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__consistency_proof__descriptor) \
+    , 0, 0, 0,NULL }
+
+
+/*
+ * Asks for the public signing keys.
+ */
+struct  Cqmon__V1__GetSigningKeysRequest
+{
+  ProtobufCMessage base;
+};
+#define CQMON__V1__GET_SIGNING_KEYS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_signing_keys_request__descriptor) \
+     }
+
+
+/*
+ * The bureau's public signing keys.
+ */
+struct  Cqmon__V1__SigningKeys
+{
+  ProtobufCMessage base;
+  /*
+   * The current key first.
+   */
+  size_t n_keys;
+  Cqmon__V1__SigningKey **keys;
+};
+#define CQMON__V1__SIGNING_KEYS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__signing_keys__descriptor) \
+    , 0,NULL }
+
+
+/*
+ * One Ed25519 public key of the bureau.
+ */
+struct  Cqmon__V1__SigningKey
+{
+  ProtobufCMessage base;
+  /*
+   * `NAME+HASH`: the key name, `+`, and the 8 hex digits of the C2SP key hash (the first four
+   * bytes of `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public_key)`).
+   */
+  char *key_id;
+  /*
+   * The key name, which is also the log's origin.
+   */
+  char *name;
+  /*
+   * Always `ed25519`.
+   */
+  char *algorithm;
+  /*
+   * The raw 32-byte public key.
+   */
+  ProtobufCBinaryData public_key;
+  /*
+   * The key as PEM `PUBLIC KEY`, for `openssl pkeyutl -verify -pubin -rawin`.
+   */
+  char *public_key_pem;
+  /*
+   * The signed-note verifier key `NAME+HASH+BASE64(0x01 ‖ public_key)`, for Go's
+   * `note.NewVerifier`.
+   */
+  char *verifier_key;
+  /*
+   * True for the key that signs now; false for retired keys.
+   */
+  protobuf_c_boolean current;
+};
+#define CQMON__V1__SIGNING_KEY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__signing_key__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * Asks for a verification of the whole log.
  */
 struct  Cqmon__V1__VerifyAuditLogRequest
 {
   ProtobufCMessage base;
+  /*
+   * Optional: a checkpoint note saved earlier. The log must still contain that tree: a log cut
+   * back below its size, or rewritten within it, is reported broken.
+   */
+  char *checkpoint;
 };
 #define CQMON__V1__VERIFY_AUDIT_LOG_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__verify_audit_log_request__descriptor) \
-     }
+    , (char *)protobuf_c_empty_string }
 
 
 /*
@@ -48,27 +277,245 @@ struct  Cqmon__V1__AuditVerification
    */
   int64_t entries;
   /*
-   * True when every hash and link matches.
+   * True when every hash, link, leaf and covered record matches, and the checkpoint (if given)
+   * is a tree of this log.
    */
   protobuf_c_boolean intact;
   /*
-   * The first entry whose hash or link does not match (or that is missing); 0 when intact.
+   * The first entry whose hash or link does not match (or that is missing); 0 when there is none.
    */
   int64_t first_broken_sequence;
   /*
-   * What is wrong with that entry; empty when intact.
+   * What is wrong with the log; empty when intact.
    */
   char *problem;
   /*
    * When the verification ran.
    */
   Google__Protobuf__Timestamp *verified_at;
+  /*
+   * The records that differ from the entry of the write that made them, or that no entry
+   * covers. At most 100 are listed; `mismatched_records` counts them all.
+   */
+  size_t n_records;
+  Cqmon__V1__RecordMismatch **records;
+  /*
+   * How many records differ in all.
+   */
+  int64_t mismatched_records;
+  /*
+   * The size of the tree rebuilt from the entries.
+   */
+  int64_t tree_size;
+  /*
+   * The root hash of that tree: equal to a checkpoint's for the same size when nothing changed.
+   */
+  ProtobufCBinaryData root_hash;
 };
 #define CQMON__V1__AUDIT_VERIFICATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__audit_verification__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, NULL }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0, 0, {0,NULL} }
 
 
+/*
+ * A data row that does not match its audit entry.
+ */
+struct  Cqmon__V1__RecordMismatch
+{
+  ProtobufCMessage base;
+  /*
+   * The table, e.g. `application`.
+   */
+  char *table;
+  /*
+   * The row's key, e.g. `app-000042`.
+   */
+  char *key;
+  /*
+   * The entry that should cover it; 0 when the row names none that exists.
+   */
+  int64_t audit_sequence;
+  /*
+   * What differs, e.g. `its SHA-256 is not the entry's record_sha256`.
+   */
+  char *problem;
+};
+#define CQMON__V1__RECORD_MISMATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__record_mismatch__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/* Cqmon__V1__GetCheckpointRequest methods */
+void   cqmon__v1__get_checkpoint_request__init
+                     (Cqmon__V1__GetCheckpointRequest         *message);
+size_t cqmon__v1__get_checkpoint_request__get_packed_size
+                     (const Cqmon__V1__GetCheckpointRequest   *message);
+size_t cqmon__v1__get_checkpoint_request__pack
+                     (const Cqmon__V1__GetCheckpointRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_checkpoint_request__pack_to_buffer
+                     (const Cqmon__V1__GetCheckpointRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetCheckpointRequest *
+       cqmon__v1__get_checkpoint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_checkpoint_request__free_unpacked
+                     (Cqmon__V1__GetCheckpointRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__Checkpoint methods */
+void   cqmon__v1__checkpoint__init
+                     (Cqmon__V1__Checkpoint         *message);
+size_t cqmon__v1__checkpoint__get_packed_size
+                     (const Cqmon__V1__Checkpoint   *message);
+size_t cqmon__v1__checkpoint__pack
+                     (const Cqmon__V1__Checkpoint   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__checkpoint__pack_to_buffer
+                     (const Cqmon__V1__Checkpoint   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__Checkpoint *
+       cqmon__v1__checkpoint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__checkpoint__free_unpacked
+                     (Cqmon__V1__Checkpoint *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__GetInclusionProofRequest methods */
+void   cqmon__v1__get_inclusion_proof_request__init
+                     (Cqmon__V1__GetInclusionProofRequest         *message);
+size_t cqmon__v1__get_inclusion_proof_request__get_packed_size
+                     (const Cqmon__V1__GetInclusionProofRequest   *message);
+size_t cqmon__v1__get_inclusion_proof_request__pack
+                     (const Cqmon__V1__GetInclusionProofRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_inclusion_proof_request__pack_to_buffer
+                     (const Cqmon__V1__GetInclusionProofRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetInclusionProofRequest *
+       cqmon__v1__get_inclusion_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_inclusion_proof_request__free_unpacked
+                     (Cqmon__V1__GetInclusionProofRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__InclusionProof methods */
+void   cqmon__v1__inclusion_proof__init
+                     (Cqmon__V1__InclusionProof         *message);
+size_t cqmon__v1__inclusion_proof__get_packed_size
+                     (const Cqmon__V1__InclusionProof   *message);
+size_t cqmon__v1__inclusion_proof__pack
+                     (const Cqmon__V1__InclusionProof   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__inclusion_proof__pack_to_buffer
+                     (const Cqmon__V1__InclusionProof   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__InclusionProof *
+       cqmon__v1__inclusion_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__inclusion_proof__free_unpacked
+                     (Cqmon__V1__InclusionProof *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__GetConsistencyProofRequest methods */
+void   cqmon__v1__get_consistency_proof_request__init
+                     (Cqmon__V1__GetConsistencyProofRequest         *message);
+size_t cqmon__v1__get_consistency_proof_request__get_packed_size
+                     (const Cqmon__V1__GetConsistencyProofRequest   *message);
+size_t cqmon__v1__get_consistency_proof_request__pack
+                     (const Cqmon__V1__GetConsistencyProofRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_consistency_proof_request__pack_to_buffer
+                     (const Cqmon__V1__GetConsistencyProofRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetConsistencyProofRequest *
+       cqmon__v1__get_consistency_proof_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_consistency_proof_request__free_unpacked
+                     (Cqmon__V1__GetConsistencyProofRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ConsistencyProof methods */
+void   cqmon__v1__consistency_proof__init
+                     (Cqmon__V1__ConsistencyProof         *message);
+size_t cqmon__v1__consistency_proof__get_packed_size
+                     (const Cqmon__V1__ConsistencyProof   *message);
+size_t cqmon__v1__consistency_proof__pack
+                     (const Cqmon__V1__ConsistencyProof   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__consistency_proof__pack_to_buffer
+                     (const Cqmon__V1__ConsistencyProof   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ConsistencyProof *
+       cqmon__v1__consistency_proof__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__consistency_proof__free_unpacked
+                     (Cqmon__V1__ConsistencyProof *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__GetSigningKeysRequest methods */
+void   cqmon__v1__get_signing_keys_request__init
+                     (Cqmon__V1__GetSigningKeysRequest         *message);
+size_t cqmon__v1__get_signing_keys_request__get_packed_size
+                     (const Cqmon__V1__GetSigningKeysRequest   *message);
+size_t cqmon__v1__get_signing_keys_request__pack
+                     (const Cqmon__V1__GetSigningKeysRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_signing_keys_request__pack_to_buffer
+                     (const Cqmon__V1__GetSigningKeysRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetSigningKeysRequest *
+       cqmon__v1__get_signing_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_signing_keys_request__free_unpacked
+                     (Cqmon__V1__GetSigningKeysRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__SigningKeys methods */
+void   cqmon__v1__signing_keys__init
+                     (Cqmon__V1__SigningKeys         *message);
+size_t cqmon__v1__signing_keys__get_packed_size
+                     (const Cqmon__V1__SigningKeys   *message);
+size_t cqmon__v1__signing_keys__pack
+                     (const Cqmon__V1__SigningKeys   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__signing_keys__pack_to_buffer
+                     (const Cqmon__V1__SigningKeys   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__SigningKeys *
+       cqmon__v1__signing_keys__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__signing_keys__free_unpacked
+                     (Cqmon__V1__SigningKeys *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__SigningKey methods */
+void   cqmon__v1__signing_key__init
+                     (Cqmon__V1__SigningKey         *message);
+size_t cqmon__v1__signing_key__get_packed_size
+                     (const Cqmon__V1__SigningKey   *message);
+size_t cqmon__v1__signing_key__pack
+                     (const Cqmon__V1__SigningKey   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__signing_key__pack_to_buffer
+                     (const Cqmon__V1__SigningKey   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__SigningKey *
+       cqmon__v1__signing_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__signing_key__free_unpacked
+                     (Cqmon__V1__SigningKey *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__VerifyAuditLogRequest methods */
 void   cqmon__v1__verify_audit_log_request__init
                      (Cqmon__V1__VerifyAuditLogRequest         *message);
@@ -107,13 +554,62 @@ Cqmon__V1__AuditVerification *
 void   cqmon__v1__audit_verification__free_unpacked
                      (Cqmon__V1__AuditVerification *message,
                       ProtobufCAllocator *allocator);
+/* Cqmon__V1__RecordMismatch methods */
+void   cqmon__v1__record_mismatch__init
+                     (Cqmon__V1__RecordMismatch         *message);
+size_t cqmon__v1__record_mismatch__get_packed_size
+                     (const Cqmon__V1__RecordMismatch   *message);
+size_t cqmon__v1__record_mismatch__pack
+                     (const Cqmon__V1__RecordMismatch   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__record_mismatch__pack_to_buffer
+                     (const Cqmon__V1__RecordMismatch   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__RecordMismatch *
+       cqmon__v1__record_mismatch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__record_mismatch__free_unpacked
+                     (Cqmon__V1__RecordMismatch *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Cqmon__V1__GetCheckpointRequest_Closure)
+                 (const Cqmon__V1__GetCheckpointRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__Checkpoint_Closure)
+                 (const Cqmon__V1__Checkpoint *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__GetInclusionProofRequest_Closure)
+                 (const Cqmon__V1__GetInclusionProofRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__InclusionProof_Closure)
+                 (const Cqmon__V1__InclusionProof *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__GetConsistencyProofRequest_Closure)
+                 (const Cqmon__V1__GetConsistencyProofRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ConsistencyProof_Closure)
+                 (const Cqmon__V1__ConsistencyProof *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__GetSigningKeysRequest_Closure)
+                 (const Cqmon__V1__GetSigningKeysRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__SigningKeys_Closure)
+                 (const Cqmon__V1__SigningKeys *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__SigningKey_Closure)
+                 (const Cqmon__V1__SigningKey *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__VerifyAuditLogRequest_Closure)
                  (const Cqmon__V1__VerifyAuditLogRequest *message,
                   void *closure_data);
 typedef void (*Cqmon__V1__AuditVerification_Closure)
                  (const Cqmon__V1__AuditVerification *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__RecordMismatch_Closure)
+                 (const Cqmon__V1__RecordMismatch *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -122,6 +618,22 @@ typedef struct Cqmon__V1__AuditService_Service Cqmon__V1__AuditService_Service;
 struct Cqmon__V1__AuditService_Service
 {
   ProtobufCService base;
+  void (*get_checkpoint)(Cqmon__V1__AuditService_Service *service,
+                         const Cqmon__V1__GetCheckpointRequest *input,
+                         Cqmon__V1__Checkpoint_Closure closure,
+                         void *closure_data);
+  void (*get_inclusion_proof)(Cqmon__V1__AuditService_Service *service,
+                              const Cqmon__V1__GetInclusionProofRequest *input,
+                              Cqmon__V1__InclusionProof_Closure closure,
+                              void *closure_data);
+  void (*get_consistency_proof)(Cqmon__V1__AuditService_Service *service,
+                                const Cqmon__V1__GetConsistencyProofRequest *input,
+                                Cqmon__V1__ConsistencyProof_Closure closure,
+                                void *closure_data);
+  void (*get_signing_keys)(Cqmon__V1__AuditService_Service *service,
+                           const Cqmon__V1__GetSigningKeysRequest *input,
+                           Cqmon__V1__SigningKeys_Closure closure,
+                           void *closure_data);
   void (*verify_audit_log)(Cqmon__V1__AuditService_Service *service,
                            const Cqmon__V1__VerifyAuditLogRequest *input,
                            Cqmon__V1__AuditVerification_Closure closure,
@@ -134,7 +646,27 @@ void cqmon__v1__audit_service__init (Cqmon__V1__AuditService_Service *service,
     { &cqmon__v1__audit_service__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define CQMON__V1__AUDIT_SERVICE__INIT(function_prefix__) \
     { CQMON__V1__AUDIT_SERVICE__BASE_INIT,\
+      function_prefix__ ## get_checkpoint,\
+      function_prefix__ ## get_inclusion_proof,\
+      function_prefix__ ## get_consistency_proof,\
+      function_prefix__ ## get_signing_keys,\
       function_prefix__ ## verify_audit_log  }
+void cqmon__v1__audit_service__get_checkpoint(ProtobufCService *service,
+                                              const Cqmon__V1__GetCheckpointRequest *input,
+                                              Cqmon__V1__Checkpoint_Closure closure,
+                                              void *closure_data);
+void cqmon__v1__audit_service__get_inclusion_proof(ProtobufCService *service,
+                                                   const Cqmon__V1__GetInclusionProofRequest *input,
+                                                   Cqmon__V1__InclusionProof_Closure closure,
+                                                   void *closure_data);
+void cqmon__v1__audit_service__get_consistency_proof(ProtobufCService *service,
+                                                     const Cqmon__V1__GetConsistencyProofRequest *input,
+                                                     Cqmon__V1__ConsistencyProof_Closure closure,
+                                                     void *closure_data);
+void cqmon__v1__audit_service__get_signing_keys(ProtobufCService *service,
+                                                const Cqmon__V1__GetSigningKeysRequest *input,
+                                                Cqmon__V1__SigningKeys_Closure closure,
+                                                void *closure_data);
 void cqmon__v1__audit_service__verify_audit_log(ProtobufCService *service,
                                                 const Cqmon__V1__VerifyAuditLogRequest *input,
                                                 Cqmon__V1__AuditVerification_Closure closure,
@@ -142,8 +674,18 @@ void cqmon__v1__audit_service__verify_audit_log(ProtobufCService *service,
 
 /* --- descriptors --- */
 
+extern const ProtobufCMessageDescriptor cqmon__v1__get_checkpoint_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__checkpoint__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_inclusion_proof_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__inclusion_proof__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_consistency_proof_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__consistency_proof__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_signing_keys_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__signing_keys__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__signing_key__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__verify_audit_log_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__audit_verification__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__record_mismatch__descriptor;
 extern const ProtobufCServiceDescriptor cqmon__v1__audit_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -295,21 +295,31 @@ struct  Cqmon__V1__Receipt
    */
   char *audit_hash;
   /*
-   * The server's signature, made with the key of its TLS certificate (which the bureau's CA
-   * issued; verify with that certificate), over the UTF-8 bytes
-   * `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash`, where
-   * `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`) and
-   * `audit_sequence` is in decimal.
+   * The bureau's Ed25519 signature (64 bytes), made once when the write was committed, with
+   * the key named by `key_id` (published by AuditService.GetSigningKeys), over the UTF-8 bytes
+   * `receipt_id|received_at|request_sha256|record_sha256|audit_sequence|audit_hash|leaf_index`,
+   * where `received_at` is RFC 3339 in UTC with milliseconds (e.g. `2026-11-29T02:49:02.123Z`)
+   * and the numbers are in decimal. Verify with
+   * `openssl pkeyutl -verify -pubin -inkey KEY.pem -rawin -in SIGNED_BYTES -sigfile SIGNATURE`.
    */
   ProtobufCBinaryData signature;
   /*
-   * The algorithm of `signature`: `ecdsa-with-SHA256` or `sha256WithRSAEncryption`.
+   * The algorithm of `signature`: `ed25519`.
    */
   char *signature_algorithm;
+  /*
+   * The write's leaf in the audit log's Merkle tree (`audit_sequence - 1`): prove it is in
+   * the log with AuditService.GetInclusionProof.
+   */
+  int64_t leaf_index;
+  /*
+   * The signing key, `NAME+HASH` (see AuditService.SigningKey).
+   */
+  char *key_id;
 };
 #define CQMON__V1__RECEIPT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__receipt__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 /* Cqmon__V1__Date methods */

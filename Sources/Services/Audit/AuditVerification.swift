@@ -1,0 +1,168 @@
+import Foundation
+
+extension AuditLog {
+  /// A data row that does not match the entry of the write that made it.
+  public struct RecordMismatch: Sendable, Equatable {
+    public var table: String
+    public var key: String
+    /// The entry that should cover it; 0 when it names none that exists.
+    public var auditSequence: Int64
+    public var problem: String
+  }
+
+  /// The outcome of checking the whole log.
+  public struct Verification: Sendable, Equatable {
+    /// Entries read.
+    public var entries: Int64
+    /// The first entry whose stored hash or link does not match, or that is missing.
+    public var firstBroken: Int64?
+    /// What is wrong with the log itself (entries, tree, checkpoint); nil when nothing.
+    public var problem: String?
+    /// Up to `mismatchLimit` records that differ from their entries.
+    public var mismatches: [RecordMismatch] = []
+    public var mismatchCount = 0
+    /// The tree rebuilt from the entries.
+    public var treeSize: Int64 = 0
+    public var root: MerkleTree.Hash = []
+
+    public var intact: Bool { problem == nil && mismatchCount == 0 }
+  }
+
+  /// The records listed at most in a verification (all are counted).
+  public static let mismatchLimit = 100
+
+  /// The methods whose every entry made one row of a covered table: such an entry without its
+  /// row means the row was deleted.
+  static let creatingMethods: [String: CoveredTable] = [
+    "cqmon.v1.RegistryService/SubmitApplication": .application,
+    "cqmon.v1.RegistryService/FileChange": .change,
+    "cqmon.v1.RegistryService/RemoveAgency": .removal,
+    "cqmon.v1.RegistryService/EnrollAgency": .certificate,
+    "cqmon.v1.RegistryService/RenewCertificate": .certificate,
+    "cqmon.v1.DocumentService/Upload": .documentRecord,
+  ]
+
+  /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.
+  public static func recordSHA256(of record: CoveredRecord, in table: CoveredTable) -> String {
+    switch table {
+    case .application, .change, .agencyVersion:
+      return Digest.sha256Hex(record.fields.first ?? "")
+    case .removal:
+      return Digest.sha256Hex(Registry.json(record.fields))
+    case .certificate, .documentRecord:
+      return record.fields.first ?? ""
+    }
+  }
+
+  /// Checks everything that can be checked without trusting the database:
+  /// - the chain: every entry's hash and link, oldest first (the first break is reported);
+  /// - the tree: rebuilt from the entries, compared with the stored nodes' root, and with
+  ///   `checkpoint` (a log cut back below it, or rewritten within it, no longer has its root);
+  /// - the records: every covered row recomputed from the data tables, compared with its entry,
+  ///   and every entry that made a row checked to still have it.
+  public static func verify(
+    _ store: some AuditStore, checkpoint: Checkpoint? = nil, batch: Int = 1000
+  ) async throws -> Verification {
+    var result = Verification(entries: 0)
+    var builder = MerkleTree.Builder()
+    var previous = genesis
+    var recordDigests: [String] = []
+    var made: [CoveredTable: Set<Int64>] = [:]
+    var checkpointRoot: MerkleTree.Hash? = checkpoint?.size == 0 ? MerkleTree.Builder().root : nil
+    var chainIntact = true
+    while true {
+      let entries = try await store.auditEntries(after: result.entries, limit: batch)
+      for entry in entries {
+        if chainIntact {
+          let expected = result.entries + 1
+          if entry.sequence != expected {
+            result.firstBroken = expected
+            result.problem = "entry \(expected) is missing"
+            chainIntact = false
+          } else if entry.previousHash != previous {
+            result.firstBroken = entry.sequence
+            result.problem = "entry \(entry.sequence): its link to the previous entry does not match"
+            chainIntact = false
+          } else if entry.text.sha256Hex != entry.hash {
+            result.firstBroken = entry.sequence
+            result.problem = "entry \(entry.sequence): its content does not match its hash"
+            chainIntact = false
+          }
+        }
+        result.entries += 1
+        previous = entry.hash
+        builder.append(leaf: MerkleTree.leafHash(Array(entry.text.utf8)))
+        if builder.size == checkpoint?.size { checkpointRoot = builder.root }
+        recordDigests.append(entry.recordSHA256)
+        if let table = creatingMethods[entry.method] { made[table, default: []].insert(entry.sequence) }
+      }
+      if entries.count < batch { break }
+    }
+    result.treeSize = builder.size
+    result.root = builder.root
+
+    if let checkpoint, result.problem == nil {
+      if checkpointRoot == nil {
+        result.problem = "the log has \(result.entries) entries, fewer than the \(checkpoint.size) of the checkpoint: entries were removed"
+      } else if checkpointRoot != checkpoint.root {
+        result.problem = "the tree of the checkpoint's \(checkpoint.size) entries no longer has its root: entries were rewritten"
+      }
+    }
+    if result.problem == nil {
+      let storedSize = try await store.merkleTreeSize()
+      let stored = try await TransparencyLog.storedRoot(store, size: storedSize)
+      if storedSize != builder.size || stored != builder.root {
+        result.problem = "the stored Merkle tree (\(storedSize) leaves) does not match the tree of the entries (\(builder.size))"
+      }
+    }
+
+    for table in CoveredTable.allCases {
+      var seen = Set<Int64>()
+      try await store.forEachCoveredRecord(table) { record in
+        let expected = recordSHA256(of: record, in: table)
+        guard let sequence = record.auditSequence else {
+          if record.fields.count > 1, expected != record.fields[1] {
+            result.note(RecordMismatch(table: table.rawValue, key: record.key, auditSequence: 0, problem: "its record does not match its stored SHA-256"))
+          }
+          return
+        }
+        seen.insert(sequence)
+        guard sequence >= 1, sequence <= recordDigests.count else {
+          result.note(RecordMismatch(table: table.rawValue, key: record.key, auditSequence: 0, problem: "it names audit entry \(sequence), which does not exist"))
+          return
+        }
+        if recordDigests[Int(sequence - 1)] != expected {
+          result.note(RecordMismatch(
+            table: table.rawValue, key: record.key, auditSequence: sequence,
+            problem: "its SHA-256 is not the record_sha256 of audit entry \(sequence): the row was altered"))
+        }
+      }
+      for sequence in (made[table] ?? []).subtracting(seen).sorted() {
+        result.note(RecordMismatch(
+          table: table.rawValue, key: "", auditSequence: sequence, problem: "audit entry \(sequence) made a row that is no longer there: it was deleted"))
+      }
+    }
+    return result
+  }
+}
+
+extension AuditLog.Verification {
+  mutating func note(_ mismatch: AuditLog.RecordMismatch) {
+    mismatchCount += 1
+    if mismatches.count < AuditLog.mismatchLimit { mismatches.append(mismatch) }
+  }
+}
+
+extension TransparencyLog {
+  /// The root of the stored nodes at `size`, read without a `TransparencyLog`.
+  static func storedRoot(_ store: some AuditStore, size: Int64) async throws -> MerkleTree.Hash? {
+    let needed = MerkleTree.nodes { _ = MerkleTree.root(size: size, $0) }
+    let nodes = try await store.merkleNodes(needed)
+    guard nodes.count == needed.count else { return nil }
+    return MerkleTree.root(size: size, FetchedNodes(nodes))
+  }
+}
+
+extension String {
+  var sha256Hex: String { Digest.sha256Hex(self) }
+}

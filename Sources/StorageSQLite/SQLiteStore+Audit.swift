@@ -1,0 +1,114 @@
+import Foundation
+import GRDB
+import Services
+
+// The audit log, its Merkle tree and the rows its entries cover: the same queries inside and
+// outside a write transaction.
+extension SQLiteAccess {
+  public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry] {
+    try await run { db in
+      try AuditLog.Entry.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit])
+    }
+  }
+
+  public func merkleNodes(_ ids: Set<MerkleTree.NodeID>) async throws -> [MerkleTree.NodeID: MerkleTree.Hash] {
+    guard !ids.isEmpty else { return [:] }
+    let sorted = ids.sorted()
+    return try await run { db in
+      var nodes: [MerkleTree.NodeID: MerkleTree.Hash] = [:]
+      // At most a few hundred ids (O(log² n)); row values keep it one statement.
+      let placeholders = Array(repeating: "(?, ?)", count: sorted.count).joined(separator: ", ")
+      var arguments = StatementArguments()
+      for id in sorted { arguments += [id.level, id.index] }
+      let rows = try Row.fetchCursor(
+        db, sql: "SELECT level, idx, hash FROM merkle_node WHERE (level, idx) IN (VALUES \(placeholders))", arguments: arguments)
+      while let row = try rows.next() {
+        nodes[MerkleTree.NodeID(level: row["level"], index: row["idx"])] = Hex.bytes(row["hash"])
+      }
+      return nodes
+    }
+  }
+
+  public func merkleTreeSize() async throws -> Int64 {
+    try await run { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_node WHERE level = 0") ?? 0 }
+  }
+
+  /// Pages of rows in rowid order, so that the whole table is read without holding it.
+  public func forEachCoveredRecord(_ table: CoveredTable, _ body: (CoveredRecord) throws -> Void) async throws {
+    let select = Self.coveredColumns(table)
+    var after: Int64 = 0
+    while true {
+      let position = after
+      let page = try await run { db in
+        try Row.fetchAll(
+          db, sql: "SELECT rowid AS position, \(select) FROM \(table.rawValue) WHERE rowid > ? ORDER BY rowid LIMIT 500",
+          arguments: [position]
+        ).map { row in
+          var fields: [String] = []
+          var index = 0
+          while row.hasColumn("f\(index)") {
+            fields.append(row["f\(index)"] ?? "")
+            index += 1
+          }
+          return (row["position"] as Int64, CoveredRecord(key: row["row_key"], auditSequence: row["audit_sequence"], fields: fields))
+        }
+      }
+      for (position, record) in page {
+        after = position
+        try body(record)
+      }
+      if page.count < 500 { return }
+    }
+  }
+
+  /// The key, entry and covered columns (`f0`, `f1`, …) of each covered table, as `CoveredTable` lists them.
+  static func coveredColumns(_ table: CoveredTable) -> String {
+    switch table {
+    case .application: "id AS row_key, audit_sequence, materials AS f0"
+    case .change: "id AS row_key, audit_sequence, after AS f0"
+    case .removal:
+      "id AS row_key, audit_sequence, credit_code AS f0, CAST(art16_case AS TEXT) AS f1, decided_on AS f2, description AS f3"
+    case .certificate: "serial AS row_key, audit_sequence, sha256_fingerprint AS f0"
+    case .documentRecord: "sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0"
+    case .agencyVersion: "credit_code || '/' || version AS row_key, NULL AS audit_sequence, record AS f0, record_sha256 AS f1"
+    }
+  }
+}
+
+extension SQLiteStore {
+  public func writeAudit<T: Sendable>(_ body: (any AuditTransaction) async throws -> T) async throws -> T {
+    try await transaction { try await body($0) }
+  }
+}
+
+extension AuditFile {
+  func writeAudit<T: Sendable>(_ body: (any AuditTransaction) async throws -> T) async throws -> T {
+    throw StoreError(.unavailable, "a backup file is read only")
+  }
+}
+
+extension SQLiteTransaction: AuditTransaction {
+  func lastAuditEntry() async throws -> AuditLog.Entry? {
+    try await run { db in try AuditLog.Entry.fetchOne(db, sql: "SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1") }
+  }
+
+  func insertAuditEntry(_ entry: AuditLog.Entry) async throws {
+    try await run { db in try entry.insert(db) }
+  }
+
+  func setReceiptSignature(sequence: Int64, signature: [UInt8], keyID: String) async throws {
+    try await run { db in
+      try db.execute(
+        sql: "UPDATE audit_log SET receipt_signature = ?, key_id = ? WHERE sequence = ?",
+        arguments: [Data(signature).base64EncodedString(), keyID, sequence])
+    }
+  }
+
+  func insertMerkleNodes(_ nodes: [MerkleTree.NodeID: MerkleTree.Hash]) async throws {
+    try await run { db in
+      for (id, hash) in nodes {
+        try db.execute(sql: "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)", arguments: [id.level, id.index, Hex.string(hash)])
+      }
+    }
+  }
+}
