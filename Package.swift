@@ -103,7 +103,7 @@ let package = Package(
     .executableTarget(
       name: "monctl",
       dependencies: [
-        "ProtoCodec", "CProtoDescriptor",
+        "ProtoCodec", "CProtoDescriptor", "Services",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -158,7 +158,7 @@ let package = Package(
     // The Swift side of Tests/interop/test_codec_interop.py.
     .executableTarget(
       name: "CodecInterop",
-      dependencies: ["ProtoCodec", "ProtoFixtures"],
+      dependencies: ["ProtoCodec", "ProtoFixtures", .product(name: "Yams", package: "Yams")],
       path: "Tests/interop/CodecInterop"
     ),
 

@@ -209,9 +209,14 @@ struct CheckpointService: Service {
   let logger: Logger
 
   func run() async throws {
+    var alarmed = false
     while !Task.isCancelled && !Task.isShuttingDownGracefully {
       do {
         try await log.issueIfGrown()
+        alarmed = false
+      } catch let error as ServiceError where error.reason == "AUDIT_LOG_SHRANK" {
+        if !alarmed { logger.critical("audit log tampered with", metadata: ["problem": "\(error.message)"]) }
+        alarmed = true
       } catch {
         logger.debug("no checkpoint this time", metadata: ["error": "\(error)"])
       }

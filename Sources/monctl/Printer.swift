@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import ProtoCodec
 
-/// How results are shown: `-o table` (aligned columns under a header) or `-o json`.
+/// How results are shown: `-o table` (aligned columns under a header) or `-o json`: the
+/// replies' messages in the proto3 JSON mapping (typed numbers, booleans, nested objects), one
+/// object for a single result, an array for a list.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json
 }
@@ -35,6 +38,21 @@ struct Printer {
       let data = (try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys])) ?? Data()
       return String(decoding: data, as: UTF8.self) + "\n"
     }
+  }
+
+  /// The messages as proto3 JSON when the format is JSON; otherwise the table.
+  func render<Message: ProtoMessage>(_ messages: [Message], single: Bool = false, table: () -> String) -> String {
+    guard format == .json else { return table() }
+    return Self.json(messages, single: single)
+  }
+
+  static func json<Message: ProtoMessage>(_ messages: [Message], single: Bool = false) -> String {
+    let objects = messages.map { (try? $0.jsonString()) ?? "{}\n" }
+    if single, objects.count == 1 { return objects[0] }
+    guard !objects.isEmpty else { return "[]\n" }
+    // Each object indented one level inside the array.
+    let items = objects.map { "  " + $0.dropLast().replacingOccurrences(of: "\n", with: "\n  ") }
+    return "[\n" + items.joined(separator: ",\n") + "\n]\n"
   }
 
   /// Display width: CJK characters take two columns in a terminal.

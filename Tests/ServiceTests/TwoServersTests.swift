@@ -150,7 +150,7 @@ struct TwoServersTests {
       let listed = try ServerProcess.run("monctl", ["changes", "list", Self.agency, "-o", "json"] + arguments + b.monctl(as: "city"))
       let rows = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]]
       #expect(rows?.count == expected, "\(arguments)")
-      #expect(Set(rows?.compactMap { $0["id"] as? String } ?? []).count == expected, "\(arguments): no row twice")
+      #expect(Set(rows?.compactMap { $0["changeId"] as? String } ?? []).count == expected, "\(arguments): no row twice")
     }
 
     // The database goes away: both say NOT_SERVING, and writes fail with UNAVAILABLE.

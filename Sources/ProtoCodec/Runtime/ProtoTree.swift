@@ -63,15 +63,27 @@ private struct TreeWriter {
     }
     for (key, value) in entries {
       let at = path.isEmpty ? key : path + "." + key
-      guard let field = protobuf_c_message_descriptor_get_field_by_name(descriptor, key) else {
+      // The .proto name, or the proto3 JSON name (`creditCode`) that `jsonString()` writes.
+      guard let field = protobuf_c_message_descriptor_get_field_by_name(descriptor, key) ?? Self.field(jsonName: key, descriptor) else {
         throw ProtoTreeError(path: at, problem: "\(name) has no field '\(key)'")
       }
-      if field.pointee.label == PROTOBUF_C_LABEL_REPEATED, case .list(let items) = value {
+      if JSONWriter.mapEntry(field) != nil, case .map(let pairs) = value {
+        // A map written as an object: each key and value an entry.
+        for (key, item) in pairs { try self.field(field, .map([("key", .scalar(key)), ("value", item)]), path: "\(at)[\(key)]") }
+      } else if field.pointee.label == PROTOBUF_C_LABEL_REPEATED, case .list(let items) = value {
         for (index, item) in items.enumerated() { try self.field(field, item, path: "\(at)[\(index)]") }
       } else {
         try self.field(field, value, path: at)
       }
     }
+  }
+
+  static func field(jsonName: String, _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>) -> UnsafePointer<ProtobufCFieldDescriptor>? {
+    for index in 0..<Int(descriptor.pointee.n_fields) {
+      let field = descriptor.pointee.fields + index
+      if JSONWriter.jsonName(String(cString: field.pointee.name)) == jsonName { return field }
+    }
+    return nil
   }
 
   /// Dates and timestamps written as one string.
@@ -82,11 +94,17 @@ private struct TreeWriter {
       guard parts.count == 3 else { throw ProtoTreeError(path: path, problem: "'\(text)' is not a date YYYY-MM-DD") }
       for (number, value) in zip(1..., parts) { tag(number, 0); varint(UInt64(value)) }
     case "google.protobuf.Timestamp":
-      guard let seconds = Self.rfc3339(text) else {
-        throw ProtoTreeError(path: path, problem: "'\(text)' is not an instant like 2026-11-20T08:30:00Z")
+      guard let (seconds, nanos) = Self.rfc3339(text) else {
+        throw ProtoTreeError(path: path, problem: "'\(text)' is not an instant like 2026-11-20T08:30:00Z (or …:00.123Z)")
       }
-      tag(1, 0)
-      varint(UInt64(bitPattern: seconds))
+      if seconds != 0 {
+        tag(1, 0)
+        varint(UInt64(bitPattern: seconds))
+      }
+      if nanos != 0 {
+        tag(2, 0)
+        varint(UInt64(nanos))
+      }
     default:
       throw ProtoTreeError(path: path, problem: "expected the fields of \(name), not a single value")
     }
@@ -181,7 +199,23 @@ private struct TreeWriter {
   }
 
   /// Seconds since 1970 of `YYYY-MM-DDTHH:MM:SSZ`.
-  static func rfc3339(_ text: String) -> Int64? {
+  /// Seconds and nanoseconds of `2026-11-20T08:30:00Z`, with up to nine fractional digits.
+  static func rfc3339(_ text: String) -> (Int64, Int32)? {
+    var whole = Substring(text)
+    var nanos: Int32 = 0
+    if let dot = text.firstIndex(of: ".") {
+      let fraction = text[text.index(after: dot)...].dropLast()
+      guard text.hasSuffix("Z"), (1...9).contains(fraction.count), fraction.allSatisfy(\.isASCII), let value = Int32(fraction) else { return nil }
+      nanos = value * Int32(pow10(9 - fraction.count))
+      whole = text[..<dot] + "Z"
+    }
+    guard let seconds = wholeSeconds(String(whole)) else { return nil }
+    return (seconds, nanos)
+  }
+
+  private static func pow10(_ exponent: Int) -> Int { (0..<exponent).reduce(1) { value, _ in value * 10 } }
+
+  private static func wholeSeconds(_ text: String) -> Int64? {
     let digits = text.split(whereSeparator: { "-T:Z".contains($0) }).compactMap { Int64($0) }
     guard text.hasSuffix("Z"), digits.count == 6 else { return nil }
     let (y, m, d) = (digits[0], digits[1], digits[2])
@@ -197,6 +231,23 @@ private struct TreeWriter {
 
 /// Base64 without Foundation.
 enum Base64 {
+  static func encode(_ bytes: [UInt8]) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var index = 0
+    while index < bytes.count {
+      let count = min(3, bytes.count - index)
+      var chunk: UInt32 = 0
+      for offset in 0..<3 { chunk = chunk << 8 | UInt32(offset < count ? bytes[index + offset] : 0) }
+      for position in 0..<4 {
+        out.append(position <= count ? alphabet[Int((chunk >> UInt32(18 - 6 * position)) & 0x3F)] : UInt8(ascii: "="))
+      }
+      index += 3
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
   static func decode(_ text: String) -> [UInt8]? {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     var values = [UInt8: UInt8]()

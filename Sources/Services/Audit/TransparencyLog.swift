@@ -100,7 +100,16 @@ public final class TransparencyLog: Sendable {
   @discardableResult
   public func issueIfGrown() async throws -> Checkpoint {
     let size = try await store.merkleTreeSize()
-    if let current = latest.withLock({ $0 }), current.size >= size { return current }
+    if let current = latest.withLock({ $0 }) {
+      // A log never shrinks: fewer leaves than already signed means entries were removed
+      // behind the server's back. Nothing smaller is ever signed.
+      if size < current.size {
+        throw ServiceError(
+          .internalError, "the audit log has \(size) entries, fewer than the \(current.size) of a checkpoint already signed",
+          reason: "AUDIT_LOG_SHRANK")
+      }
+      if current.size == size { return current }
+    }
     let root = try await self.root(size: size)
     let checkpoint = Checkpoint(origin: origin, size: size, root: root, key: keys.current)
     return latest.withLock { latest in

@@ -37,10 +37,11 @@ struct AgenciesCommand: AsyncParsableCommand {
           do { try response.certificatePem.write(toFile: out, atomically: true, encoding: .utf8) } catch { throw CLIError(.failure, "cannot write \(out)") }
         }
         let certificate = response.certificate ?? .init()
-        print(Printer(format: output.output).render(
-          columns: ["CREDIT CODE", "SERIAL", "NOT AFTER", "RECEIPT"],
-          rows: [[certificate.creditCode, certificate.serial, certificate.notAfter?.text ?? "", response.receipt?.receiptId ?? ""]],
-          single: true), terminator: "")
+        print(Printer(format: output.output).render([response], single: true) {
+          Printer(format: .table).render(
+            columns: ["CREDIT CODE", "SERIAL", "NOT AFTER", "RECEIPT"],
+            rows: [[certificate.creditCode, certificate.serial, certificate.notAfter?.text ?? "", response.receipt?.receiptId ?? ""]])
+        }, terminator: "")
       }
     }
   }
@@ -103,14 +104,18 @@ struct AgenciesCommand: AsyncParsableCommand {
   }
 
   static func render(_ agencies: [Cqmon_V1_Agency], format: OutputFormat, single: Bool = false) -> String {
-    Printer(format: format).render(
+    Printer(format: format).render(agencies, single: single) { table(agencies) }
+  }
+
+  static func table(_ agencies: [Cqmon_V1_Agency]) -> String {
+    Printer(format: .table).render(
       columns: ["CREDIT CODE", "NAME", "STATUS", "DISTRICT", "LEVEL", "VERSION"],
       rows: agencies.map { agency in
         [
           agency.creditCode, agency.name, agency.status.shortName, agency.record?.address?.districtCode ?? "",
           agency.creditLevel == .unspecified ? "-" : agency.creditLevel.shortName, String(agency.registryVersion),
         ]
-      }, single: single)
+      })
   }
 }
 
@@ -223,10 +228,14 @@ struct ApplicationsCommand: AsyncParsableCommand {
   }
 
   static func render(_ applications: [Cqmon_V1_Application], format: OutputFormat, single: Bool = false) -> String {
-    Printer(format: format).render(
+    Printer(format: format).render(applications, single: single) { table(applications) }
+  }
+
+  static func table(_ applications: [Cqmon_V1_Application]) -> String {
+    Printer(format: .table).render(
       columns: ["ID", "CREDIT CODE", "STATUS", "SUBMITTED", "RECEIPT"],
       rows: applications.map { [$0.applicationId, $0.creditCode, $0.status.shortName, $0.submittedAt?.text ?? "", $0.receipt?.receiptId ?? ""] },
-      single: single)
+      single: false)
   }
 }
 
@@ -283,11 +292,15 @@ struct ChangesCommand: AsyncParsableCommand {
   }
 
   static func render(_ changes: [Cqmon_V1_Change], format: OutputFormat, single: Bool = false) -> String {
-    Printer(format: format).render(
+    Printer(format: format).render(changes, single: single) { table(changes) }
+  }
+
+  static func table(_ changes: [Cqmon_V1_Change]) -> String {
+    Printer(format: .table).render(
       columns: ["ID", "KIND", "EFFECTIVE", "DUE", "LATE", "VERSION", "FILED BY"],
       rows: changes.map {
         [$0.changeId, $0.kind.shortName, $0.effectiveOn?.text ?? "", $0.dueOn?.text ?? "", $0.late ? "yes" : "no", String($0.registryVersion), $0.filedBy?.principal ?? ""]
-      }, single: single)
+      })
   }
 }
 
@@ -321,43 +334,13 @@ struct EligibilityCommand: AsyncParsableCommand {
             $0.on = day
           }, options: Client.options(connection))
         }
-        print(Printer(format: output.output).render(
-          columns: ["ELIGIBLE", "BANNED UNTIL", "BANS"],
-          rows: [[eligibility.eligible ? "yes" : "no", eligibility.bannedUntil?.text ?? "", String(eligibility.bans.count)]],
-          single: true), terminator: "")
+        print(Printer(format: output.output).render([eligibility], single: true) {
+          Printer(format: .table).render(
+            columns: ["ELIGIBLE", "BANNED UNTIL", "BANS"],
+            rows: [[eligibility.eligible ? "yes" : "no", eligibility.bannedUntil?.text ?? "", String(eligibility.bans.count)]])
+        }, terminator: "")
       }
     }
-  }
-}
-
-/// `monctl audit verify`.
-struct AuditCommand: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "audit", abstract: "The hash-chained audit log.", subcommands: [Verify.self])
-
-  struct Verify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-      abstract: "Recompute the chain and report the first broken link (exit 1 if broken; city officers).")
-    @OptionGroup var connection: ConnectionOptions
-    @OptionGroup var output: OutputOptions
-
-    func run() async throws {
-      try await reporting {
-        let connection = try connection.resolve()
-        let result = try await Client.with(connection) { client in
-          try await Cqmon_V1_AuditService.Client(wrapping: client).verifyAuditLog(.init(), options: Client.options(connection))
-        }
-        print(AuditCommand.render(result, format: output.output), terminator: "")
-        if !result.intact { throw CLIError(.failure, "the audit chain is broken at entry \(result.firstBrokenSequence): \(result.problem)") }
-      }
-    }
-  }
-
-  static func render(_ result: Cqmon_V1_AuditVerification, format: OutputFormat) -> String {
-    Printer(format: format).render(
-      columns: ["ENTRIES", "INTACT", "FIRST BROKEN", "PROBLEM"],
-      rows: [[String(result.entries), result.intact ? "yes" : "no", result.intact ? "-" : String(result.firstBrokenSequence), result.problem]],
-      single: true)
   }
 }
 
@@ -393,9 +376,10 @@ struct DocumentsCommand: AsyncParsableCommand {
             }
           }, options: Client.options(connection))
         }
-        print(Printer(format: output.output).render(
-          columns: ["SHA256", "SIZE", "NAME"], rows: [[document.sha256, String(document.sizeBytes), document.fileName]], single: true),
-          terminator: "")
+        print(Printer(format: output.output).render([document], single: true) {
+          Printer(format: .table).render(
+            columns: ["SHA256", "SIZE", "NAME"], rows: [[document.sha256, String(document.sizeBytes), document.fileName]])
+        }, terminator: "")
       }
     }
   }
@@ -476,8 +460,12 @@ struct CertificatesCommand: AsyncParsableCommand {
   }
 
   static func render(_ certificates: [Cqmon_V1_IssuedCertificate], format: OutputFormat, single: Bool = false) -> String {
-    Printer(format: format).render(
+    Printer(format: format).render(certificates, single: single) { table(certificates) }
+  }
+
+  static func table(_ certificates: [Cqmon_V1_IssuedCertificate]) -> String {
+    Printer(format: .table).render(
       columns: ["SERIAL", "CREDIT CODE", "NOT AFTER", "REVOKED"],
-      rows: certificates.map { [$0.serial, $0.creditCode, $0.notAfter?.text ?? "", $0.revokedAt?.text ?? "-"] }, single: single)
+      rows: certificates.map { [$0.serial, $0.creditCode, $0.notAfter?.text ?? "", $0.revokedAt?.text ?? "-"] })
   }
 }

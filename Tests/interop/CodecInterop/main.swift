@@ -3,25 +3,45 @@
 //   CodecInterop encode DIR   writes each case, encoded by ProtoCodec, to DIR/<case>.bin
 //   CodecInterop check DIR    decodes DIR/<case>.bin (made by Python protobuf) and compares it
 //                             with the case's expected value; prints one line per case
+//   CodecInterop json DIR     writes each case's proto3 JSON (`jsonString()`) to DIR/<case>.json
+//   CodecInterop read-json DIR  reads DIR/<case>.json (Python's json_format) through ProtoTree
+//                             and compares it with the case's expected value
 //
 // The Python test builds the same values with Google's protobuf, independently.
 
 import Foundation
 import ProtoCodec
 import ProtoFixtures
+import Yams
 
 struct Case {
   let name: String
   let encode: () throws -> [UInt8]
   let matches: ([UInt8]) throws -> Bool
+  let json: () throws -> String
+  let matchesJSON: (String) throws -> Bool
 }
 
 func makeCase<M: ProtoMessage>(_ name: String, _ value: M) -> Case {
   Case(
     name: name,
     encode: { try value.serializedBytes() },
-    matches: { try M(serializedBytes: $0) == value }
+    matches: { try M(serializedBytes: $0) == value },
+    json: { try value.jsonString() },
+    matchesJSON: { text in
+      guard let node = try Yams.compose(yaml: text) else { return false }
+      return try M(tree: tree(node)) == value
+    }
   )
+}
+
+func tree(_ node: Node) -> ProtoTree {
+  switch node {
+  case .scalar(let scalar): .scalar(scalar.string)
+  case .sequence(let sequence): .list(sequence.map(tree))
+  case .mapping(let mapping): .map(mapping.map { ($0.key.string ?? "", tree($0.value)) })
+  case .alias: .scalar("")
+  }
 }
 
 let cases: [Case] = [
@@ -36,17 +56,25 @@ let cases: [Case] = [
 ]
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["encode", "check"].contains(arguments[1]) else {
-  FileHandle.standardError.write(Data("usage: CodecInterop encode|check DIR\n".utf8))
+guard arguments.count == 3, ["encode", "check", "json", "read-json"].contains(arguments[1]) else {
+  FileHandle.standardError.write(Data("usage: CodecInterop encode|check|json|read-json DIR\n".utf8))
   exit(2)
 }
 let directory = URL(fileURLWithPath: arguments[2])
 var failed = false
 for item in cases {
   let file = directory.appendingPathComponent(item.name + ".bin")
+  let jsonFile = directory.appendingPathComponent(item.name + ".json")
   do {
     if arguments[1] == "encode" {
       try Data(try item.encode()).write(to: file)
+    } else if arguments[1] == "json" {
+      try Data(try item.json().utf8).write(to: jsonFile)
+    } else if arguments[1] == "read-json" {
+      guard FileManager.default.fileExists(atPath: jsonFile.path) else { continue }
+      let ok = try item.matchesJSON(String(contentsOf: jsonFile, encoding: .utf8))
+      print("\(item.name): \(ok ? "equal" : "DIFFERENT")")
+      failed = failed || !ok
     } else {
       let ok = try item.matches([UInt8](try Data(contentsOf: file)))
       print("\(item.name): \(ok ? "equal" : "DIFFERENT")")
