@@ -7,8 +7,9 @@ import Testing
 
 /// SIGKILL at random instants while sixteen clients write at once (changes and uploads), cycle
 /// after cycle on the same data: after every restart each acknowledged write is there exactly
-/// once with the receipt its client holds, nothing half-written is there, and the audit chain
-/// verifies. `make soak` runs more cycles (`MONITORD_CRASH_CYCLES`).
+/// once with the receipt its client holds, nothing half-written is there, and the audit log
+/// verifies against the newest checkpoint a partner watching the log saw before the kill.
+/// `make soak` runs more cycles (`MONITORD_CRASH_CYCLES`).
 @Suite("Crashes under concurrent writes", .serialized)
 struct CrashEndToEndTests {
   static let agency = "91500000MA5U7BCX7A"
@@ -19,6 +20,8 @@ struct CrashEndToEndTests {
   struct Acknowledged: Sendable {
     var changes: [String: Cqmon_V1_Receipt] = [:]
     var documents: [String: Cqmon_V1_Receipt] = [:]
+    /// The newest signed checkpoint a watching partner got.
+    var checkpoint = Cqmon_V1_Checkpoint()
   }
 
   final class Ledger: Sendable {
@@ -48,6 +51,7 @@ struct CrashEndToEndTests {
         for client in 0..<Self.clients {
           group.addTask { try await Self.write(to: server, client: client, cycle: cycle, into: acknowledged) }
         }
+        group.addTask { await Self.watchCheckpoints(of: server, into: acknowledged) }
         for _ in 0..<500 where acknowledged.state.withLock({
           $0.changes.count < before.changes + 16 || $0.documents.count < before.documents + 2
         }) {
@@ -94,6 +98,18 @@ struct CrashEndToEndTests {
     }
   }
 
+  /// A partner keeping the newest checkpoint, until the server goes away.
+  static func watchCheckpoints(of server: ServerProcess, into acknowledged: Ledger) async {
+    try? await server.withClient(as: "partner") { connection in
+      let audit = Cqmon_V1_AuditService.Client(wrapping: connection)
+      while true {
+        let checkpoint = try await audit.getCheckpoint(.init())
+        acknowledged.state.withLock { if checkpoint.treeSize >= $0.checkpoint.treeSize { $0.checkpoint = checkpoint } }
+        try await Task.sleep(for: .milliseconds(50))
+      }
+    }
+  }
+
   /// Restarts on the data and checks everything acknowledged so far.
   static func check(directory: URL, acknowledged: Acknowledged) async throws {
     let server = try ServerProcess(directory: directory)
@@ -120,8 +136,9 @@ struct CrashEndToEndTests {
       for (sha256, receipt) in acknowledged.documents {
         #expect(try await documents.getDocument(.with { $0.sha256 = sha256 }).receipt?.auditHash == receipt.auditHash)
       }
-      let audit = try await Cqmon_V1_AuditService.Client(wrapping: client).verifyAuditLog(.init())
-      #expect(audit.intact)
+      let audit = try await Cqmon_V1_AuditService.Client(wrapping: client).verifyAuditLog(.with { $0.checkpoint = acknowledged.checkpoint.note })
+      #expect(audit.intact, "\(audit.problem)")
+      #expect(acknowledged.checkpoint.treeSize > 0 && audit.entries >= acknowledged.checkpoint.treeSize)
     }
     server.signal(SIGTERM)
     _ = await server.wait()
