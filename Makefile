@@ -21,7 +21,9 @@ PROTO_INCLUDE := /usr/include
 
 # The service tests that run a second time on PostgreSQL, in process and end to end (the rest
 # do not touch a store).
-POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuthorizationTests|StandardServicesTests|EndToEndTests
+# The suites that run the server in process on the tests' one clock (TestNow), not the real binary.
+IN_PROCESS_TESTS := DomainTests|TenantMatrixTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
+POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen
 CODEC_C := Sources/CProtoCodec
@@ -107,6 +109,9 @@ test: test-deps pydeps
 test-suites:
 	MONITORD_REQUIRE_POSTGRES=1 swift test --skip-build $(SWIFT_BUILD_FLAGS)
 	MONITORD_TEST_STORE=postgres swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(POSTGRES_SERVICE_TESTS)'
+	@# No time bombs: the in-process suites again, their one clock set to 2031 and to 2024.
+	MONITORD_TEST_NOW=2031-06-15T04:00:00.000Z swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(IN_PROCESS_TESTS)'
+	MONITORD_TEST_NOW=2024-02-29T16:30:00.000Z swift test --skip-build $(SWIFT_BUILD_FLAGS) --filter '$(IN_PROCESS_TESTS)'
 	$(PYTHON) -m pytest -q Tests/interop
 	MONITORD_DATABASE=$$(scripts/postgres.sh createdb) $(PYTHON) -m pytest -q Tests/interop/test_server_python_client.py
 

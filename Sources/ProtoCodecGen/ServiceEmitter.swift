@@ -43,6 +43,7 @@ struct ServiceEmitter {
         let all = service.methods.map { "\($0.name).descriptor" }.joined(separator: ", ")
         out.line("public static let descriptors: [GRPCCore.MethodDescriptor] = [\(all)]")
       }
+
     }
   }
 
@@ -50,7 +51,7 @@ struct ServiceEmitter {
     out.line()
     out.block("extension \(namespace)") { out in
       out.line("/// Every method with streaming requests and responses; what the router calls.")
-      out.block("public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService") { out in
+      out.block("public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService") { out in
         for method in service.methods {
           out.doc(method.comment)
           out.line("func \(function(method))(request: GRPCCore.StreamingServerRequest<\(input(method))>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<\(output(method))>")
@@ -79,7 +80,7 @@ struct ServiceEmitter {
         for method in service.methods {
           out.line("router.registerHandler(")
           out.line("  forMethod: \(namespace).Method.\(method.name).descriptor,")
-          out.line("  deserializer: ProtoDeserializer<\(input(method))>(),")
+          out.line("  deserializer: ProtoDeserializer<\(input(method))>(limits: decodingLimits),")
           out.line("  serializer: ProtoSerializer<\(output(method))>(),")
           out.line("  handler: { request, context in try await self.\(function(method))(request: request, context: context) }")
           out.line(")")

@@ -1,6 +1,7 @@
 public import GRPCCore
 import GRPCNIOTransportHTTP2
 public import Logging
+public import ProtoCodec
 import Foundation
 import Prometheus
 public import Services
@@ -33,7 +34,8 @@ public struct MonitorServer: Sendable {
 
     public init(
       registry: Registry, documents: Documents, log: TransparencyLog, store: any AuditStore, identity: any IdentityResolver,
-      policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, now: @escaping @Sendable () -> Date = Date.init
+      policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, limits: ProtoDecodingLimits = .defaults,
+      now: @escaping @Sendable () -> Date = Date.init
     ) {
       serviceNames = [
         "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.RegistryService",
@@ -43,8 +45,9 @@ public struct MonitorServer: Sendable {
       self.log = log
       let reflection = ReflectionService(services: serviceNames)
       services = [
-        PlannedAPIService(), RegistryHandler(registry: registry), DocumentHandler(documents: documents),
-        AuditHandler(log: log, store: store, now: now), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
+        PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
+        DocumentHandler(documents: documents, decodingLimits: limits),
+        AuditHandler(log: log, store: store, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }
@@ -74,7 +77,8 @@ public struct MonitorServer: Sendable {
     let identities = ConnectionIdentities(revocations: revocations)
     let components = Components(
       registry: registry, documents: documents, log: log, store: store, identity: identities, logger: logger,
-      metrics: CallMetrics(registry: prometheus))
+      metrics: CallMetrics(registry: prometheus),
+      limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth))
     let listener = try MutualTLSListener(
       host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
       key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)
@@ -144,7 +148,11 @@ public struct MonitorServer: Sendable {
 
   private func transportConfig() -> HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
     var transport = HTTP2ServerTransport.Custom<MutualTLSListener>.Config.defaults
-    transport.rpc.maxRequestPayloadSize = config.limits.maxMessageBytes
+    // The codec enforces limits.max_message_bytes and answers RESOURCE_EXHAUSTED naming it.
+    // The transport's own limit only resets the stream (the client sees CANCELLED), so it
+    // sits at twice the configured one: a backstop for the grossly oversized.
+    let (doubled, overflow) = config.limits.maxMessageBytes.multipliedReportingOverflow(by: 2)
+    transport.rpc.maxRequestPayloadSize = overflow ? Int.max : doubled
     transport.http2.maxConcurrentStreams = config.limits.maxConcurrentStreams
     transport.connection.keepalive.time = .seconds(config.limits.keepaliveTimeSeconds)
     transport.connection.keepalive.timeout = .seconds(config.limits.keepaliveTimeoutSeconds)

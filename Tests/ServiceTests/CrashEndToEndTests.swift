@@ -89,7 +89,7 @@ struct CrashEndToEndTests {
             $0.requestId = key
             $0.creditCode = Self.agency
             $0.kind = .name
-            $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 20 }
+            $0.effectiveOn = Days.china(-10, from: Date())
             $0.value = .with { $0.name = "名称 \(key)" }
           })
           acknowledged.state.withLock { $0.changes[change.changeId] = change.receipt }

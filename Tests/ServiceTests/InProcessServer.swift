@@ -20,7 +20,7 @@ struct FixedIdentity: IdentityResolver {
 /// certificates' CA and a temporary directory for uploads.
 func makeComponents(
   identity: any IdentityResolver, policy: AccessPolicy = .standard, store: any Store, keys: SigningKeys = TestKeys.keys,
-  now: @escaping @Sendable () -> Date = Date.init
+  now: @escaping @Sendable () -> Date = TestNow.now
 ) throws -> MonitorServer.Components {
   var logger = Logger(label: "test")
   logger.logLevel = .critical
@@ -37,6 +37,20 @@ func makeComponents(
     identity: identity, policy: policy, logger: logger, metrics: CallMetrics(), now: now)
 }
 
+/// The one clock of the in-process tests: the wall clock, or — with `MONITORD_TEST_NOW` set to
+/// an RFC 3339 instant — a clock that starts at that instant and runs on. `make test` runs the
+/// in-process suites once more as of 2031 and as of 2024 this way: every fixture is dated
+/// relative to this clock, so no test depends on today's date.
+enum TestNow {
+  static let offset: TimeInterval = {
+    guard let text = ProcessInfo.processInfo.environment["MONITORD_TEST_NOW"], !text.isEmpty else { return 0 }
+    guard let start = Timestamps.parse(text) else { fatalError("MONITORD_TEST_NOW '\(text)' is not like 2031-06-15T04:00:00.000Z") }
+    return start.timeIntervalSinceNow
+  }()
+
+  @Sendable static func now() -> Date { Date().addingTimeInterval(offset) }
+}
+
 /// The bureau signing keys of the in-process servers: one current key, made for this test run,
 /// and a retired one, so that key rotation is always in play.
 enum TestKeys {
@@ -49,7 +63,7 @@ enum TestKeys {
 /// transport, with a fresh store on the engine the service tests run on.
 func withInProcessServer(
   as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
-  now: @escaping @Sendable () -> Date = Date.init,
+  now: @escaping @Sendable () -> Date = TestNow.now,
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   try await withStore(Engine.forServiceTests) { store in
@@ -59,7 +73,7 @@ func withInProcessServer(
 
 func withInProcessServer(
   as uri: String?, refusing refusal: IdentityError = .noCertificate, policy: AccessPolicy = .standard,
-  store: any Store, now: @escaping @Sendable () -> Date = Date.init,
+  store: any Store, now: @escaping @Sendable () -> Date = TestNow.now,
   _ body: (GRPCClient<InProcessTransport.Client>, MonitorServer.Components) async throws -> Void
 ) async throws {
   let identity = FixedIdentity(result: uri.map { uri in Result { () throws(IdentityError) in try Principal(uri: uri) } } ?? .failure(refusal))

@@ -51,7 +51,7 @@ struct MaintenanceTests {
     embedded.keepsData = true
     try await embedded.waitUntilServing()
     try embedded.listExampleAgency()
-    #expect(try embedded.monctl(as: "agency", ["changes", "file", "-f", "examples/change-address.yaml"]) == 0)
+    #expect(try embedded.monctl(as: "agency", ["changes", "file", "-f", try Examples.dated("change-address.yaml")]) == 0)
     let before = try await Self.snapshot(embedded)
     embedded.signal(SIGTERM)
     #expect(await embedded.wait() == 0)
@@ -68,7 +68,7 @@ struct MaintenanceTests {
     #expect(try await Self.snapshot(moved) == before)
     #expect(try moved.monctl(as: "city", ["audit", "verify"]) == 0)
     // The moved database takes new writes where the old one stopped.
-    let change = try ServerProcess.run("monctl", ["changes", "file", "-f", "examples/change-address.yaml", "--request-id", "after-move"] + moved.monctl(as: "agency"))
+    let change = try ServerProcess.run("monctl", ["changes", "file", "-f", try Examples.dated("change-address.yaml"), "--request-id", "after-move"] + moved.monctl(as: "agency"))
     #expect(change.status == 0, "\(change.error)")
     #expect(change.output.contains("chg-000002"))
 
@@ -101,7 +101,7 @@ struct MaintenanceTests {
             $0.requestId = "load-\(written)"
             $0.creditCode = Self.agency
             $0.kind = .name
-            $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 20 }
+            $0.effectiveOn = Days.china(-10, from: Date())
             $0.value = .with { $0.name = "名称 \(written)" }
           })
           written += 1

@@ -40,7 +40,7 @@ struct RegistryEndToEndTests {
       let digest = Digest.sha256Hex(FileManager.default.contents(atPath: ServerProcess.repository.path + "/examples/documents/\(name).txt")!)
       #expect(upload.output.contains(digest))
     }
-    let apply = try monctl(server, as: "agency", ["registry", "apply", "-f", "examples/application.yaml"])
+    let apply = try monctl(server, as: "agency", ["registry", "apply", "-f", try Examples.dated("application.yaml")])
     #expect(apply.status == 0)
     #expect(apply.output.contains("app-000001") && apply.output.contains("PENDING"))
 
@@ -56,13 +56,13 @@ struct RegistryEndToEndTests {
       91500000MA5U7BCX7A  重庆某某检测技术有限公司  LISTED  500103    -      1
 
       """)
-    let change = try monctl(server, as: "agency", ["changes", "file", "-f", "examples/change-address.yaml"])
+    let change = try monctl(server, as: "agency", ["changes", "file", "-f", try Examples.dated("change-address.yaml")])
     #expect(change.status == 0)
     #expect(change.output.contains("ADDRESS"))
     let list = try monctl(server, as: "district", ["agencies", "list"])
     #expect(list.output.contains("500112"))
 
-    let badFile = try monctl(server, as: "agency", ["registry", "apply", "-f", "examples/change-address.yaml"])
+    let badFile = try monctl(server, as: "agency", ["registry", "apply", "-f", try Examples.dated("change-address.yaml")])
     #expect(badFile.status == 5, "a change file is not an application: the unknown field is named")
     #expect(badFile.error.contains("has no field 'kind'"))
 
@@ -105,7 +105,7 @@ struct RegistryEndToEndTests {
     for name in ["commitment-letter", "business-licence", "cma-certificate"] {
       _ = try monctl(server, as: "agency", ["documents", "upload", "examples/documents/\(name).txt"])
     }
-    #expect(try monctl(server, as: "agency", ["registry", "apply", "-f", "examples/application.yaml"]).status == 0)
+    #expect(try monctl(server, as: "agency", ["registry", "apply", "-f", try Examples.dated("application.yaml")]).status == 0)
     #expect(try monctl(server, as: "city", ["applications", "review", "app-000001", "--decision", "approve"]).status == 0)
 
     // A stream of changes; the server is killed in the middle of it.
@@ -119,7 +119,7 @@ struct RegistryEndToEndTests {
             $0.requestId = "rename-\(index)"
             $0.creditCode = "91500000MA5U7BCX7A"
             $0.kind = .name
-            $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 28 }
+            $0.effectiveOn = Days.china(-2, from: Date())
             $0.value = .with { $0.name = "名称 \(index)" }
           })
           acknowledged.append(change.changeId)

@@ -30,12 +30,12 @@ struct RegistryHarness {
   func `as`(_ uri: String) { identity.uri.withLock { $0 = uri } }
 
   /// Runs `body` against a fresh store on the engine the service tests run on.
-  static func run(now: @escaping @Sendable () -> Date = Date.init, _ body: (RegistryHarness) async throws -> Void) async throws {
+  static func run(now: @escaping @Sendable () -> Date = TestNow.now, _ body: (RegistryHarness) async throws -> Void) async throws {
     try await withStore(Engine.forServiceTests) { store in try await run(store: store.store, now: now, body) }
   }
 
   static func run(
-    store: any Store, keys: SigningKeys = TestKeys.keys, now: @escaping @Sendable () -> Date = Date.init,
+    store: any Store, keys: SigningKeys = TestKeys.keys, now: @escaping @Sendable () -> Date = TestNow.now,
     _ body: (RegistryHarness) async throws -> Void
   ) async throws {
     let identity = SwitchableIdentity()
@@ -95,8 +95,10 @@ struct RegistryHarness {
 enum Materials {
   static let applicant = "91500000MA5U7BCX7A"
 
-  /// A complete, valid application whose documents all have `digest`.
-  static func valid(digest: String) -> Cqmon_V1_ApplicationMaterials {
+  /// A complete, valid application whose documents all have `digest`, dated relative to `now`:
+  /// signed 9 days before, a CMA certificate issued 2½ years before and valid 3½ more, an
+  /// instrument calibrated until 200 days after.
+  static func valid(digest: String, on now: Date = TestNow.now()) -> Cqmon_V1_ApplicationMaterials {
     let legal = Cqmon_V1_Person.with { $0.name = "王强"; $0.idNumber = "360426199101010071" }
     let technical = Cqmon_V1_Person.with { $0.name = "李娜"; $0.idNumber = "120103198806018241" }
     let quality = Cqmon_V1_Person.with { $0.name = "张伟"; $0.idNumber = "11010519491231002X" }
@@ -105,14 +107,14 @@ enum Materials {
       $0.commitmentLetter = .with {
         $0.signer = legal
         $0.capacity = .legalRepresentative
-        $0.signedOn = .with { $0.year = 2026; $0.month = 11; $0.day = 20 }
+        $0.signedOn = Days.china(-9, from: now)
         $0.document = document
       }
       $0.licence = .with { $0.kind = .businessLicence; $0.creditCode = applicant; $0.name = "重庆某某检测技术有限公司"; $0.document = document }
       $0.cmaCertificate = .with {
         $0.number = "222212340345"
-        $0.issuedOn = .with { $0.year = 2024; $0.month = 5; $0.day = 6 }
-        $0.validUntil = .with { $0.year = 2030; $0.month = 5; $0.day = 5 }
+        $0.issuedOn = Days.china(-913, from: now)
+        $0.validUntil = Days.china(1278, from: now)
         $0.issuer = "重庆市市场监督管理局"
         $0.scope = [.with { $0.category = "水和废水"; $0.parameter = "化学需氧量"; $0.methodStandard = "HJ 828—2017" }]
         $0.document = document
@@ -130,7 +132,7 @@ enum Materials {
         $0.name = "气相色谱仪"
         $0.model = "Agilent 8890"
         $0.serialNumber = "CN2024001"
-        $0.calibrationValidUntil = .with { $0.year = 2027; $0.month = 6; $0.day = 30 }
+        $0.calibrationValidUntil = Days.china(200, from: now)
       }]
       $0.address = .with { $0.districtCode = "500103"; $0.street = "解放碑街道民族路 188 号" }
       $0.legalNature = .enterprise
@@ -158,7 +160,7 @@ extension RPCError {
 /// Fixture dates, relative to the clock the test runs on (never a fixed day).
 enum Days {
   /// The day in China `days` after `now` (negative: before).
-  static func china(_ days: Int, from now: Date = Date()) -> Cqmon_V1_Date {
+  static func china(_ days: Int, from now: Date = TestNow.now()) -> Cqmon_V1_Date {
     let date = CalendarDate(chinaTimeOf: Int64(now.timeIntervalSince1970.rounded(.down))).adding(days: days)
     return .with { $0.year = Int32(date.year); $0.month = Int32(date.month); $0.day = Int32(date.day) }
   }

@@ -82,7 +82,7 @@ struct RegistryMoreTests {
       for round in 1...2 {
         h.as(Identities.agency)
         let digest = try await h.upload(Array("scan \(round)".utf8))
-        var materials = Materials.valid(digest: digest)
+        var materials = Materials.valid(digest: digest, on: clock.now)
         materials.commitmentLetter?.signedOn = .with { $0.year = round == 1 ? 2026 : 2028; $0.month = 11; $0.day = 20 }
         let application = try await h.registry.submitApplication(.with {
           $0.requestId = "apply-\(round)"; $0.creditCode = Materials.applicant; $0.materials = materials

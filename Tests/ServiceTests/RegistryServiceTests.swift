@@ -26,7 +26,8 @@ struct RegistryServiceTests {
       let text = try ServerProcess.run("/usr/bin/env", ["openssl", "x509", "-in", pem.path, "-noout", "-ext", "subjectAltName,extendedKeyUsage"])
       #expect(text.output.contains("URI:spiffe://cq-monitoring/agency/\(Materials.applicant)"))
       #expect(text.output.contains("TLS Web Client Authentication"))
-      let verify = try ServerProcess.run("/usr/bin/env", ["openssl", "verify", "-CAfile", ServerProcess.certificates.path + "/ca.pem", pem.path])
+      // The chain, whatever the test clock says (the certificate starts at the injected instant).
+      let verify = try ServerProcess.run("/usr/bin/env", ["openssl", "verify", "-no_check_time", "-CAfile", ServerProcess.certificates.path + "/ca.pem", pem.path])
       #expect(verify.status == 0)
 
       // The agency uploads its scans and applies.
@@ -87,14 +88,14 @@ struct RegistryServiceTests {
       var materials = Materials.valid(digest: digest)
       materials.staff[1].person?.idNumber = "120103198806018242"
       materials.licence?.creditCode = "9111000060003734F1"
-      materials.cmaCertificate?.validUntil = .with { $0.year = 2025; $0.month = 1; $0.day = 1 }
+      materials.cmaCertificate?.validUntil = Days.china(-30)
       materials.equipment[0].calibrationValidUntil = .with { $0.year = 2026; $0.month = 2; $0.day = 30 }
       let error = await failure {
         _ = try await h.registry.submitApplication(.with { $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = materials })
       }
       #expect(error?.code == .invalidArgument)
       #expect(error?.fields == ["materials.equipment[0].calibration_valid_until"], "an impossible date is refused while reading")
-      materials.equipment[0].calibrationValidUntil = .with { $0.year = 2027; $0.month = 2; $0.day = 28 }
+      materials.equipment[0].calibrationValidUntil = Days.china(90)
       let invalid = await failure {
         _ = try await h.registry.submitApplication(.with { $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = materials })
       }
@@ -130,8 +131,12 @@ struct RegistryServiceTests {
       }
       #expect(apply?.code == .permissionDenied)
       #expect(apply?.fields == ["credit_code"])
+      // Permission before existence (AIP-211): the same answer for another's application and for
+      // one that does not exist, so an agency learns nothing of either.
       let read = await failure { _ = try await h.registry.getApplication(.with { $0.applicationId = application.applicationId }) }
-      #expect(read?.code == .notFound, "another agency's application does not exist for it")
+      #expect(read?.code == .permissionDenied && read?.reason == "NOT_YOUR_APPLICATION")
+      let absent = await failure { _ = try await h.registry.getApplication(.with { $0.applicationId = "app-000999" }) }
+      #expect(absent?.code == read?.code && absent?.reason == read?.reason && absent?.message.contains("app-000999") == true)
       let listed = try await h.registry.listApplications(.init())
       #expect(listed.applications.isEmpty)
       let document = await failure { _ = try await h.documents.getDocument(.with { $0.sha256 = digest }) }
@@ -157,7 +162,7 @@ struct RegistryServiceTests {
       h.as(Identities.agency)
       let digest = try await h.upload(Array("scan".utf8))
       let application = try await h.registry.submitApplication(.with {
-        $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest)
+        $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
       })
       h.as(Identities.city)
       _ = try await h.registry.reviewApplication(.with { $0.requestId = "r"; $0.applicationId = application.applicationId; $0.decision = .approve })
@@ -227,7 +232,7 @@ struct RegistryServiceTests {
       // Banned persons cannot be named in a new application.
       let banned = await failure {
         _ = try await h.registry.submitApplication(.with {
-          $0.requestId = "again"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest)
+          $0.requestId = "again"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
         })
       }
       #expect(banned?.code == .failedPrecondition)

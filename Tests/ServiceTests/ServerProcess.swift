@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import ProtoCodec
 import StorageSQLite
+import Services
 
 /// The real `monitord` binary, started on a free port with test-made certificates.
 final class ServerProcess: @unchecked Sendable {
@@ -40,8 +41,8 @@ final class ServerProcess: @unchecked Sendable {
   }()
 
   /// Starts monitord; on `directory` when given (a restart on the same data), else a new one;
-  /// on the PostgreSQL `database` when given, on SQLite when it is "".
-  init(directory existing: URL? = nil, database given: String? = nil) throws {
+  /// on the PostgreSQL `database` when given, on SQLite when it is ""; with `extra` flags.
+  init(directory existing: URL? = nil, database given: String? = nil, extra: [String] = []) throws {
     directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("cqmon-e2e-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     revocationList = directory.appendingPathComponent("revoked.txt")
@@ -65,7 +66,7 @@ final class ServerProcess: @unchecked Sendable {
       "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem", "--client-ca", "\(certs)/ca.pem",
       "--ca-key", "\(certs)/ca-key.pem", "--signing-key", "\(certs)/signing-key.pem",
       "--revocation-list", revocationList.path, "--metrics-listen", "off", "--log-level", "warning",
-    ] + (database.map { ["--database", $0] } ?? [])
+    ] + (database.map { ["--database", $0] } ?? []) + extra
     process.standardOutput = output
     process.standardError = FileHandle(forWritingAtPath: "/dev/null")
     try process.run()
@@ -196,7 +197,7 @@ extension ServerProcess {
     for name in ["commitment-letter", "business-licence", "cma-certificate"] {
       try monctl(as: "agency", ["documents", "upload", "examples/documents/\(name).txt"])
     }
-    try monctl(as: "agency", ["registry", "apply", "-f", "examples/application.yaml"])
+    try monctl(as: "agency", ["registry", "apply", "-f", try Examples.dated("application.yaml")])
     try monctl(as: "city", ["applications", "review", "app-000001", "--decision", "approve"])
   }
 
@@ -215,4 +216,28 @@ enum ServerProcessError: Error {
   case exited(Int32)
   case noAddress(String)
   case notServing
+}
+
+/// The example request files, dated relative to the wall clock the real server runs on: a copy
+/// of `examples/NAME` with every date moved as far from today as the committed file has it
+/// from the day it was written (2026-11-29), so the README's files never expire under the tests.
+enum Examples {
+  static let written = CalendarDate(year: 2026, month: 11, day: 29)!
+
+  static func dated(_ name: String) throws -> String {
+    let text = try String(contentsOf: ServerProcess.repository.appendingPathComponent("examples/\(name)"), encoding: .utf8)
+    let today = CalendarDate(chinaTimeOf: Int64(Date().timeIntervalSince1970))
+    var lines: [String] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      var line = String(line)
+      if let match = line.firstMatch(of: /(?<key>[a-z_]+(_on|_until)): (?<date>\d{4}-\d{2}-\d{2})$/), let date = CalendarDate(String(match.date)) {
+        let moved = today.adding(days: date.dayNumber - written.dayNumber)
+        line = line.replacingOccurrences(of: String(match.date), with: moved.description)
+      }
+      lines.append(line)
+    }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID())-\(name)")
+    try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    return file.path
+  }
 }

@@ -474,7 +474,7 @@ public enum Cqmon_V1_AuditService: Sendable {
 
 extension Cqmon_V1_AuditService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// The newest signed checkpoint. UNAVAILABLE: the database does not answer.
     func getCheckpoint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetCheckpointRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Checkpoint>
     /// The proof that one entry is in the tree of `tree_size` leaves. An officer may ask for any
@@ -556,31 +556,31 @@ extension Cqmon_V1_AuditService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.GetCheckpoint.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetCheckpointRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetCheckpointRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Checkpoint>(),
       handler: { request, context in try await self.getCheckpoint(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.GetInclusionProof.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetInclusionProofRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetInclusionProofRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_InclusionProof>(),
       handler: { request, context in try await self.getInclusionProof(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.GetConsistencyProof.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetConsistencyProofRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetConsistencyProofRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ConsistencyProof>(),
       handler: { request, context in try await self.getConsistencyProof(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.GetSigningKeys.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetSigningKeysRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetSigningKeysRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_SigningKeys>(),
       handler: { request, context in try await self.getSigningKeys(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_AuditService.Method.VerifyAuditLog.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_VerifyAuditLogRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_VerifyAuditLogRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_AuditVerification>(),
       handler: { request, context in try await self.verifyAuditLog(request: request, context: context) }
     )

@@ -1511,7 +1511,7 @@ public enum Cqmon_V1_CreditService: Sendable {
 
 extension Cqmon_V1_CreditService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// Stores a new version of the indicator system (Art. 14); earlier versions stay, and each
     /// rating records the version that produced it. INVALID_ARGUMENT: duplicate codes, weights
     /// not summing to 100, level shares out of range.
@@ -1668,91 +1668,91 @@ extension Cqmon_V1_CreditService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.PutIndicatorSystem.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_PutIndicatorSystemRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_PutIndicatorSystemRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_IndicatorSystem>(),
       handler: { request, context in try await self.putIndicatorSystem(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.GetIndicatorSystem.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetIndicatorSystemRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetIndicatorSystemRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_IndicatorSystem>(),
       handler: { request, context in try await self.getIndicatorSystem(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.RecordEvidence.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RecordEvidenceRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RecordEvidenceRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evidence>(),
       handler: { request, context in try await self.recordEvidence(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.VerifyEvidence.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_VerifyEvidenceRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_VerifyEvidenceRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evidence>(),
       handler: { request, context in try await self.verifyEvidence(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.RunEvaluation.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RunEvaluationRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RunEvaluationRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evaluation>(),
       handler: { request, context in try await self.runEvaluation(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.GetEvaluation.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetEvaluationRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetEvaluationRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evaluation>(),
       handler: { request, context in try await self.getEvaluation(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.StartPublicity.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_StartPublicityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_StartPublicityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evaluation>(),
       handler: { request, context in try await self.startPublicity(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.FileObjection.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_FileObjectionRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_FileObjectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Objection>(),
       handler: { request, context in try await self.fileObjection(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.ResolveObjection.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ResolveObjectionRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ResolveObjectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Objection>(),
       handler: { request, context in try await self.resolveObjection(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.PublishRatings.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_PublishRatingsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_PublishRatingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Bulletin>(),
       handler: { request, context in try await self.publishRatings(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.TriggerLevelE.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_TriggerLevelERequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_TriggerLevelERequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Rating>(),
       handler: { request, context in try await self.triggerLevelE(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.GetRating.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetRatingRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetRatingRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Rating>(),
       handler: { request, context in try await self.getRating(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.ListRatings.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListRatingsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListRatingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListRatingsResponse>(),
       handler: { request, context in try await self.listRatings(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.PutHolidayCalendar.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_PutHolidayCalendarRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_PutHolidayCalendarRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_HolidayCalendar>(),
       handler: { request, context in try await self.putHolidayCalendar(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.GetHolidayCalendar.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetHolidayCalendarRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetHolidayCalendarRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_HolidayCalendar>(),
       handler: { request, context in try await self.getHolidayCalendar(request: request, context: context) }
     )

@@ -294,7 +294,7 @@ public enum Cqmon_V1_DocumentService: Sendable {
 
 extension Cqmon_V1_DocumentService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// Uploads a document: first a message with `metadata`, then messages with `chunk`s of at most
     /// 1 MiB each, in order. Returns the caller's record of it. Agencies (the document is theirs)
     /// and officers (it is their office's). Uploading bytes you uploaded before returns your first
@@ -304,8 +304,10 @@ extension Cqmon_V1_DocumentService {
     /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.StreamingServerRequest<Cqmon_V1_UploadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Document>
     /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
-    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
-    /// the caller.
+    /// their own uploads, officers every document. NOT_FOUND: the caller has no record of that
+    /// digest. An agency's documents are its own namespace (its record of the bytes), so a digest
+    /// only another agency uploaded is, to it, simply not there: the same answer as a digest
+    /// nobody uploaded, which tells it nothing.
     func download(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DownloadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DownloadResponse>
     /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetDocumentRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Document>
@@ -322,8 +324,10 @@ extension Cqmon_V1_DocumentService {
     /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.StreamingServerRequest<Cqmon_V1_UploadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Document>
     /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
-    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
-    /// the caller.
+    /// their own uploads, officers every document. NOT_FOUND: the caller has no record of that
+    /// digest. An agency's documents are its own namespace (its record of the bytes), so a digest
+    /// only another agency uploaded is, to it, simply not there: the same answer as a digest
+    /// nobody uploaded, which tells it nothing.
     func download(request: GRPCCore.ServerRequest<Cqmon_V1_DownloadRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DownloadResponse>
     /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: GRPCCore.ServerRequest<Cqmon_V1_GetDocumentRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Document>
@@ -340,8 +344,10 @@ extension Cqmon_V1_DocumentService {
     /// declared or actual size over the server's document limit (64 MiB by default).
     func upload(request: GRPCCore.RPCAsyncSequence<Cqmon_V1_UploadRequest, any Error>, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Document
     /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
-    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
-    /// the caller.
+    /// their own uploads, officers every document. NOT_FOUND: the caller has no record of that
+    /// digest. An agency's documents are its own namespace (its record of the bytes), so a digest
+    /// only another agency uploaded is, to it, simply not there: the same answer as a digest
+    /// nobody uploaded, which tells it nothing.
     func download(request: Cqmon_V1_DownloadRequest, response: GRPCCore.RPCWriter<Cqmon_V1_DownloadResponse>, context: GRPCCore.ServerContext) async throws
     /// A document's record without its bytes. As Download: NOT_FOUND when not visible.
     func getDocument(request: Cqmon_V1_GetDocumentRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Document
@@ -352,19 +358,19 @@ extension Cqmon_V1_DocumentService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_DocumentService.Method.Upload.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_UploadRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_UploadRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Document>(),
       handler: { request, context in try await self.upload(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_DocumentService.Method.Download.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_DownloadRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_DownloadRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_DownloadResponse>(),
       handler: { request, context in try await self.download(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_DocumentService.Method.GetDocument.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetDocumentRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetDocumentRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Document>(),
       handler: { request, context in try await self.getDocument(request: request, context: context) }
     )
@@ -429,8 +435,10 @@ extension Cqmon_V1_DocumentService {
     }
 
     /// Downloads a document: first a message with `metadata`, then its bytes in chunks. Agencies
-    /// their own uploads, officers every document. NOT_FOUND: no such digest, or not visible to
-    /// the caller.
+    /// their own uploads, officers every document. NOT_FOUND: the caller has no record of that
+    /// digest. An agency's documents are its own namespace (its record of the bytes), so a digest
+    /// only another agency uploaded is, to it, simply not there: the same answer as a digest
+    /// nobody uploaded, which tells it nothing.
     public func download<Result: Sendable>(
       _ message: Cqmon_V1_DownloadRequest,
       metadata: GRPCCore.Metadata = [:],

@@ -858,7 +858,7 @@ public enum Cqmon_V1_FilingService: Sendable {
 
 extension Cqmon_V1_FilingService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// Files one monitoring activity. Agencies only, for themselves, while listed.
     /// INVALID_ARGUMENT with field violations (e.g. `activity.analyses[4].instrument_id`: not on the
     /// equipment list, or its calibration had lapsed on the analysis day); FAILED_PRECONDITION:
@@ -952,43 +952,43 @@ extension Cqmon_V1_FilingService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.FileActivity.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_FileActivityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_FileActivityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Activity>(),
       handler: { request, context in try await self.fileActivity(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.FileActivities.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_FileActivityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_FileActivityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_FileActivityResult>(),
       handler: { request, context in try await self.fileActivities(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.GetActivity.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetActivityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetActivityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Activity>(),
       handler: { request, context in try await self.getActivity(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.ListActivities.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListActivitiesRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListActivitiesRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListActivitiesResponse>(),
       handler: { request, context in try await self.listActivities(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.ListActivityVersions.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListActivityVersionsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListActivityVersionsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListActivityVersionsResponse>(),
       handler: { request, context in try await self.listActivityVersions(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.AmendActivity.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_AmendActivityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_AmendActivityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Activity>(),
       handler: { request, context in try await self.amendActivity(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_FilingService.Method.WithdrawActivity.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_WithdrawActivityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_WithdrawActivityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Activity>(),
       handler: { request, context in try await self.withdrawActivity(request: request, context: context) }
     )

@@ -1339,7 +1339,7 @@ public enum Cqmon_V1_InspectionService: Sendable {
 
 extension Cqmon_V1_InspectionService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// Draws the agencies to inspect in a period (Art. 22): at most 5% of A, 10% of B, 30% of C,
     /// all of D and E, and all unrated agencies, by a seeded random draw that anyone can reproduce
     /// from the returned seed. City officers (the whole city) and district officers (agencies
@@ -1427,49 +1427,49 @@ extension Cqmon_V1_InspectionService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.PlanInspections.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_PlanInspectionsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_PlanInspectionsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_InspectionPlan>(),
       handler: { request, context in try await self.planInspections(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.RecordInspection.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RecordInspectionRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RecordInspectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Inspection>(),
       handler: { request, context in try await self.recordInspection(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.GetInspection.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetInspectionRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetInspectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Inspection>(),
       handler: { request, context in try await self.getInspection(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ListInspections.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListInspectionsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListInspectionsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListInspectionsResponse>(),
       handler: { request, context in try await self.listInspections(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.FileComplaint.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_FileComplaintRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_FileComplaintRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
       handler: { request, context in try await self.fileComplaint(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ResolveComplaint.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ResolveComplaintRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ResolveComplaintRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
       handler: { request, context in try await self.resolveComplaint(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ListComplaints.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListComplaintsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListComplaintsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListComplaintsResponse>(),
       handler: { request, context in try await self.listComplaints(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ListFindings.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListFindingsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListFindingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListFindingsResponse>(),
       handler: { request, context in try await self.listFindings(request: request, context: context) }
     )

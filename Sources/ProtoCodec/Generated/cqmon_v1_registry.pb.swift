@@ -2173,6 +2173,12 @@ extension Cqmon_V1_Eligibility: ProtoMessage {
 /// with BadRequest field violations; UNAVAILABLE while the server drains or its database does not
 /// answer (DATABASE_UNAVAILABLE: nothing was written, retry later); ABORTED when a concurrent write
 /// got there first (nothing was written, retry); DEADLINE_EXCEEDED, CANCELLED as usual.
+///
+/// Permission is decided before existence (AIP-211): an agency asking about another agency's
+/// records gets PERMISSION_DENIED (reason NOT_YOUR_AGENCY, or NOT_YOUR_APPLICATION for an
+/// application id), whether or not they exist, so it learns nothing of them. Officers get
+/// NOT_FOUND for what does not exist. The registry is read by every district office (it is the
+/// city's); a district's jurisdiction (Art. 7) limits supervision, not registry reads.
 public enum Cqmon_V1_RegistryService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.RegistryService")
 
@@ -2253,7 +2259,7 @@ public enum Cqmon_V1_RegistryService: Sendable {
 
 extension Cqmon_V1_RegistryService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// The city bureau enrols an agency's LIMS: checks the certificate signing request and signs
     /// it with the bureau's CA, binding the credit code (URI SAN
     /// `spiffe://cq-monitoring/agency/<credit code>`). City officers only.
@@ -2276,16 +2282,20 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: GRPCCore.StreamingServerRequest<Cqmon_V1_SubmitApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Application>
-    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id.
+    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
+    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
+    /// officer, no such id.
     func getApplication(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Application>
-    /// Applications, newest first. Officers see all; an agency sees its own.
+    /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
+    /// when it names another agency's credit code).
     func listApplications(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListApplicationsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListApplicationsResponse>
     /// The city bureau decides on a pending application: approve (the agency is listed, registry
     /// version 1), reject, or return for more information, with reasons the agency can read. City
     /// officers only. FAILED_PRECONDITION: the application is not pending; NOT_FOUND: no such id.
     func reviewApplication(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ReviewApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Application>
-    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself.
-    /// NOT_FOUND: never listed (or not yet listed at `as_of`).
+    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself
+    /// (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY). NOT_FOUND: never enrolled (or not yet
+    /// listed at `as_of`).
     func getAgency(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetAgencyRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Agency>
     /// Agencies in the registry. Officers only.
     func listAgencies(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListAgenciesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListAgenciesResponse>
@@ -2295,7 +2305,7 @@ extension Cqmon_V1_RegistryService {
     /// FAILED_PRECONDITION: the agency is not listed.
     func fileChange(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileChangeRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Change>
     /// Changes filed by an agency, newest first: who changed what, when, before and after.
-    /// Officers; an agency for itself.
+    /// Officers; an agency for itself (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY).
     func listChanges(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListChangesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListChangesResponse>
     /// The city bureau removes an agency in an Art. 16 case (Art. 20): it leaves the registry (its
     /// history stays) and it and the persons involved are banned for 2 years, or 5 years when it
@@ -2331,16 +2341,20 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: GRPCCore.ServerRequest<Cqmon_V1_SubmitApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Application>
-    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id.
+    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
+    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
+    /// officer, no such id.
     func getApplication(request: GRPCCore.ServerRequest<Cqmon_V1_GetApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Application>
-    /// Applications, newest first. Officers see all; an agency sees its own.
+    /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
+    /// when it names another agency's credit code).
     func listApplications(request: GRPCCore.ServerRequest<Cqmon_V1_ListApplicationsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListApplicationsResponse>
     /// The city bureau decides on a pending application: approve (the agency is listed, registry
     /// version 1), reject, or return for more information, with reasons the agency can read. City
     /// officers only. FAILED_PRECONDITION: the application is not pending; NOT_FOUND: no such id.
     func reviewApplication(request: GRPCCore.ServerRequest<Cqmon_V1_ReviewApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Application>
-    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself.
-    /// NOT_FOUND: never listed (or not yet listed at `as_of`).
+    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself
+    /// (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY). NOT_FOUND: never enrolled (or not yet
+    /// listed at `as_of`).
     func getAgency(request: GRPCCore.ServerRequest<Cqmon_V1_GetAgencyRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Agency>
     /// Agencies in the registry. Officers only.
     func listAgencies(request: GRPCCore.ServerRequest<Cqmon_V1_ListAgenciesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListAgenciesResponse>
@@ -2350,7 +2364,7 @@ extension Cqmon_V1_RegistryService {
     /// FAILED_PRECONDITION: the agency is not listed.
     func fileChange(request: GRPCCore.ServerRequest<Cqmon_V1_FileChangeRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Change>
     /// Changes filed by an agency, newest first: who changed what, when, before and after.
-    /// Officers; an agency for itself.
+    /// Officers; an agency for itself (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY).
     func listChanges(request: GRPCCore.ServerRequest<Cqmon_V1_ListChangesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListChangesResponse>
     /// The city bureau removes an agency in an Art. 16 case (Art. 20): it leaves the registry (its
     /// history stays) and it and the persons involved are banned for 2 years, or 5 years when it
@@ -2386,16 +2400,20 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: Cqmon_V1_SubmitApplicationRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Application
-    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id.
+    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
+    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
+    /// officer, no such id.
     func getApplication(request: Cqmon_V1_GetApplicationRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Application
-    /// Applications, newest first. Officers see all; an agency sees its own.
+    /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
+    /// when it names another agency's credit code).
     func listApplications(request: Cqmon_V1_ListApplicationsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListApplicationsResponse
     /// The city bureau decides on a pending application: approve (the agency is listed, registry
     /// version 1), reject, or return for more information, with reasons the agency can read. City
     /// officers only. FAILED_PRECONDITION: the application is not pending; NOT_FOUND: no such id.
     func reviewApplication(request: Cqmon_V1_ReviewApplicationRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Application
-    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself.
-    /// NOT_FOUND: never listed (or not yet listed at `as_of`).
+    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself
+    /// (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY). NOT_FOUND: never enrolled (or not yet
+    /// listed at `as_of`).
     func getAgency(request: Cqmon_V1_GetAgencyRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Agency
     /// Agencies in the registry. Officers only.
     func listAgencies(request: Cqmon_V1_ListAgenciesRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListAgenciesResponse
@@ -2405,7 +2423,7 @@ extension Cqmon_V1_RegistryService {
     /// FAILED_PRECONDITION: the agency is not listed.
     func fileChange(request: Cqmon_V1_FileChangeRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Change
     /// Changes filed by an agency, newest first: who changed what, when, before and after.
-    /// Officers; an agency for itself.
+    /// Officers; an agency for itself (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY).
     func listChanges(request: Cqmon_V1_ListChangesRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListChangesResponse
     /// The city bureau removes an agency in an Art. 16 case (Art. 20): it leaves the registry (its
     /// history stays) and it and the persons involved are banned for 2 years, or 5 years when it
@@ -2422,85 +2440,85 @@ extension Cqmon_V1_RegistryService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.EnrollAgency.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_EnrollAgencyRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_EnrollAgencyRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_EnrollAgencyResponse>(),
       handler: { request, context in try await self.enrollAgency(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.RenewCertificate.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RenewCertificateRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RenewCertificateRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_RenewCertificateResponse>(),
       handler: { request, context in try await self.renewCertificate(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.RevokeCertificate.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RevokeCertificateRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RevokeCertificateRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_IssuedCertificate>(),
       handler: { request, context in try await self.revokeCertificate(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.ListCertificates.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListCertificatesRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListCertificatesRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListCertificatesResponse>(),
       handler: { request, context in try await self.listCertificates(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.SubmitApplication.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_SubmitApplicationRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_SubmitApplicationRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Application>(),
       handler: { request, context in try await self.submitApplication(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.GetApplication.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetApplicationRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetApplicationRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Application>(),
       handler: { request, context in try await self.getApplication(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.ListApplications.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListApplicationsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListApplicationsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListApplicationsResponse>(),
       handler: { request, context in try await self.listApplications(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.ReviewApplication.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ReviewApplicationRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ReviewApplicationRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Application>(),
       handler: { request, context in try await self.reviewApplication(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.GetAgency.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetAgencyRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetAgencyRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Agency>(),
       handler: { request, context in try await self.getAgency(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.ListAgencies.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListAgenciesRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListAgenciesRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListAgenciesResponse>(),
       handler: { request, context in try await self.listAgencies(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.FileChange.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_FileChangeRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_FileChangeRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Change>(),
       handler: { request, context in try await self.fileChange(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.ListChanges.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListChangesRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListChangesRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListChangesResponse>(),
       handler: { request, context in try await self.listChanges(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.RemoveAgency.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_RemoveAgencyRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_RemoveAgencyRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Removal>(),
       handler: { request, context in try await self.removeAgency(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_RegistryService.Method.CheckEligibility.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_CheckEligibilityRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_CheckEligibilityRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Eligibility>(),
       handler: { request, context in try await self.checkEligibility(request: request, context: context) }
     )
@@ -2701,7 +2719,9 @@ extension Cqmon_V1_RegistryService {
       )
     }
 
-    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id.
+    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
+    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
+    /// officer, no such id.
     public func getApplication<Result: Sendable>(
       _ message: Cqmon_V1_GetApplicationRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -2718,7 +2738,8 @@ extension Cqmon_V1_RegistryService {
       )
     }
 
-    /// Applications, newest first. Officers see all; an agency sees its own.
+    /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
+    /// when it names another agency's credit code).
     public func listApplications<Result: Sendable>(
       _ message: Cqmon_V1_ListApplicationsRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -2754,8 +2775,9 @@ extension Cqmon_V1_RegistryService {
       )
     }
 
-    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself.
-    /// NOT_FOUND: never listed (or not yet listed at `as_of`).
+    /// An agency as it is now, or as it was at a past instant. Officers; an agency for itself
+    /// (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY). NOT_FOUND: never enrolled (or not yet
+    /// listed at `as_of`).
     public func getAgency<Result: Sendable>(
       _ message: Cqmon_V1_GetAgencyRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -2810,7 +2832,7 @@ extension Cqmon_V1_RegistryService {
     }
 
     /// Changes filed by an agency, newest first: who changed what, when, before and after.
-    /// Officers; an agency for itself.
+    /// Officers; an agency for itself (another's: PERMISSION_DENIED, NOT_YOUR_AGENCY).
     public func listChanges<Result: Sendable>(
       _ message: Cqmon_V1_ListChangesRequest,
       metadata: GRPCCore.Metadata = [:],

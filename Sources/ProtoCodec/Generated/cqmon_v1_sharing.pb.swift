@@ -223,7 +223,7 @@ public enum Cqmon_V1_SharingService: Sendable {
 
 extension Cqmon_V1_SharingService {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// Published ratings, filtered. INVALID_ARGUMENT: bad page token.
     func listPublishedRatings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListPublishedRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListPublishedRatingsResponse>
     /// Every change to published ratings after a cursor, then new ones as they happen, until the
@@ -263,19 +263,19 @@ extension Cqmon_V1_SharingService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_V1_SharingService.Method.ListPublishedRatings.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_ListPublishedRatingsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_ListPublishedRatingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_ListPublishedRatingsResponse>(),
       handler: { request, context in try await self.listPublishedRatings(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_SharingService.Method.WatchRatings.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_WatchRatingsRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_WatchRatingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_RatingChange>(),
       handler: { request, context in try await self.watchRatings(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_SharingService.Method.GetBulletin.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_V1_GetBulletinRequest>(),
+      deserializer: ProtoDeserializer<Cqmon_V1_GetBulletinRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Bulletin>(),
       handler: { request, context in try await self.getBulletin(request: request, context: context) }
     )

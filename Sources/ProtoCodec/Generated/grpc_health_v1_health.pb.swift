@@ -185,7 +185,7 @@ public enum Grpc_Health_V1_Health: Sendable {
 
 extension Grpc_Health_V1_Health {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// The current health of a service. Returns NOT_FOUND if the service is not known.
     func check(request: GRPCCore.StreamingServerRequest<Grpc_Health_V1_HealthCheckRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Grpc_Health_V1_HealthCheckResponse>
     /// The health of every service the server knows. RESOURCE_EXHAUSTED if there are too many.
@@ -222,19 +222,19 @@ extension Grpc_Health_V1_Health.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Grpc_Health_V1_Health.Method.Check.descriptor,
-      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthCheckRequest>(),
+      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthCheckRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Grpc_Health_V1_HealthCheckResponse>(),
       handler: { request, context in try await self.check(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Grpc_Health_V1_Health.Method.List.descriptor,
-      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthListRequest>(),
+      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthListRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Grpc_Health_V1_HealthListResponse>(),
       handler: { request, context in try await self.list(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Grpc_Health_V1_Health.Method.Watch.descriptor,
-      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthCheckRequest>(),
+      deserializer: ProtoDeserializer<Grpc_Health_V1_HealthCheckRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Grpc_Health_V1_HealthCheckResponse>(),
       handler: { request, context in try await self.watch(request: request, context: context) }
     )

@@ -367,7 +367,7 @@ public enum Grpc_Reflection_V1Alpha_ServerReflection: Sendable {
 
 extension Grpc_Reflection_V1Alpha_ServerReflection {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     /// One response for each request, in order, on one stream.
     func serverReflectionInfo(request: GRPCCore.StreamingServerRequest<Grpc_Reflection_V1Alpha_ServerReflectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Grpc_Reflection_V1Alpha_ServerReflectionResponse>
   }
@@ -389,7 +389,7 @@ extension Grpc_Reflection_V1Alpha_ServerReflection.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Grpc_Reflection_V1Alpha_ServerReflection.Method.ServerReflectionInfo.descriptor,
-      deserializer: ProtoDeserializer<Grpc_Reflection_V1Alpha_ServerReflectionRequest>(),
+      deserializer: ProtoDeserializer<Grpc_Reflection_V1Alpha_ServerReflectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Grpc_Reflection_V1Alpha_ServerReflectionResponse>(),
       handler: { request, context in try await self.serverReflectionInfo(request: request, context: context) }
     )

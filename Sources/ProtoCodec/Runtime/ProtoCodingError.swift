@@ -91,7 +91,10 @@ public struct ProtoEncodingError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension ProtoDecodingError: RPCErrorConvertible {
-  public var rpcErrorCode: RPCError.Code { .invalidArgument }
+  /// A message over the size limit is RESOURCE_EXHAUSTED, as gRPC answers one (grpc-go:
+  /// "received message larger than max"); anything else wrong with the bytes is the request's
+  /// fault, INVALID_ARGUMENT.
+  public var rpcErrorCode: RPCError.Code { reason == .tooLarge ? .resourceExhausted : .invalidArgument }
   public var rpcErrorMessage: String { description }
 }
 

@@ -100,6 +100,16 @@ public struct ProtoSerializer<Message: ProtoMessage>: MessageSerializer {
 
 /// GRPCCore deserializer for any generated message; a `ProtoDecodingError` becomes
 /// `INVALID_ARGUMENT` (see `RPCErrorConvertible`).
+/// A service whose requests are decoded under the server's configured limits: the generated
+/// service protocols refine it, and a handler sets `decodingLimits` to override the defaults.
+public protocol ProtoDecodingService {
+  var decodingLimits: ProtoDecodingLimits { get }
+}
+
+extension ProtoDecodingService {
+  public var decodingLimits: ProtoDecodingLimits { .defaults }
+}
+
 public struct ProtoDeserializer<Message: ProtoMessage>: MessageDeserializer {
   public var limits: ProtoDecodingLimits
 

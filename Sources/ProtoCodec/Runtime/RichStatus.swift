@@ -100,7 +100,7 @@ extension ProtoDecodingError {
 
   public var rpcErrorMetadata: Metadata {
     RichStatus.metadata(
-      code: .invalidArgument, message: description, reason: errorInfoReason,
+      code: rpcErrorCode, message: description, reason: errorInfoReason,
       violations: field.isEmpty ? [] : [.init(field: field, description: detail, reason: errorInfoReason)])
   }
 }

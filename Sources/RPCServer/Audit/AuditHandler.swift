@@ -9,6 +9,8 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
   let log: TransparencyLog
   let store: any AuditStore
   let now: @Sendable () -> Date
+  /// The server's configured limits for decoding requests.
+  let decodingLimits: ProtoDecodingLimits
 
   func getCheckpoint(request: Cqmon_V1_GetCheckpointRequest, context: ServerContext) async throws -> Cqmon_V1_Checkpoint {
     try await ServiceErrorMapping.run { Self.checkpoint(try await log.checkpoint()) }

@@ -7,6 +7,8 @@ import Services
 struct DocumentHandler: Cqmon_V1_DocumentService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_DocumentService.Method
   let documents: Documents
+  /// The server's configured limits for decoding requests.
+  let decodingLimits: ProtoDecodingLimits
 
   func upload(request: RPCAsyncSequence<Cqmon_V1_UploadRequest, any Error>, context: ServerContext) async throws -> Cqmon_V1_Document {
     try await ServiceErrorMapping.run {

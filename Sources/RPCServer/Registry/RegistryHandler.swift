@@ -8,6 +8,8 @@ import Services
 struct RegistryHandler: Cqmon_V1_RegistryService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_RegistryService.Method
   let registry: Registry
+  /// The server's configured limits for decoding requests.
+  let decodingLimits: ProtoDecodingLimits
 
   /// ID numbers are shown in full to officers and to the agency itself, masked otherwise.
   private func reveal(_ call: CallContext, agency: String) -> Bool {

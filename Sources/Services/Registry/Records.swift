@@ -72,6 +72,16 @@ public enum Viewer: Sendable, Equatable {
     case .agency(let own): own == agency
     }
   }
+
+  /// PERMISSION_DENIED unless the viewer may see the records of `agency`. Decided from the
+  /// request alone, before looking anything up (AIP-211): an agency learns nothing of whether
+  /// another agency's records exist.
+  func requireRead(_ agency: CreditCode, field: String = "credit_code") throws(ServiceError) {
+    guard !mayRead(agency) else { return }
+    throw ServiceError(
+      .permissionDenied, "you may read only your own agency's records, not \(agency)'s", reason: "NOT_YOUR_AGENCY",
+      violations: [FieldViolation(field, "must be your own credit code", reason: "NOT_YOUR_AGENCY")])
+  }
 }
 
 public struct IssuedCertificate: Sendable, Equatable {

@@ -3,7 +3,7 @@ import Foundation
 extension Registry {
   /// An agency as it is, or as it was at `asOf`.
   public func agency(creditCode code: CreditCode, asOf: Date?, viewer: Viewer) async throws -> AgencyRecord {
-    guard viewer.mayRead(code) else { throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND") }
+    try viewer.requireRead(code)
     return try await agency(store, code: code, asOf: asOf)
   }
 
@@ -154,7 +154,7 @@ extension Registry {
   }
 
   public func changes(creditCode code: CreditCode, kind: ChangeKind?, lateOnly: Bool, viewer: Viewer, page: PageRequest) async throws -> Page<ChangeRecord> {
-    guard viewer.mayRead(code) else { throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND") }
+    try viewer.requireRead(code)
     let rows = try await store.changes(ChangeFilter(creditCode: code.rawValue, kind: kind, lateOnly: lateOnly), before: try page.afterSequence(), limit: page.limit)
     return page.page(rows) { String(IDSequence.change.number(of: $0.id) ?? 0) }.map(Self.change)
   }

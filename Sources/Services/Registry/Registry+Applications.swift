@@ -89,17 +89,30 @@ extension Registry {
     }
   }
 
+  /// One application. To an agency, one that is not its own is PERMISSION_DENIED whether or not
+  /// it exists (ids are sequential: NOT_FOUND would tell which exist, AIP-211); officers get
+  /// NOT_FOUND for an id that does not exist.
   public func application(id: String, viewer: Viewer) async throws -> ApplicationRecord {
-    let application = try await self.application(store, id: id)
-    guard let code = try? CreditCode(validating: application.creditCode), viewer.mayRead(code) else {
-      throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND")
+    let row = try await store.application(id: id)
+    if case .agency(let own) = viewer, row?.creditCode != own.rawValue {
+      throw ServiceError(
+        .permissionDenied, "application \(id) is not one of agency \(own)'s", reason: "NOT_YOUR_APPLICATION",
+        violations: [FieldViolation("application_id", "must name one of your own applications", reason: "NOT_YOUR_APPLICATION")])
     }
-    return application
+    guard let row else { throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND") }
+    return Self.application(row)
   }
 
   public func applications(creditCode: String, status: ApplicationRecord.Status?, viewer: Viewer, page: PageRequest) async throws -> Page<ApplicationRecord> {
     var filter = ApplicationFilter(creditCode: creditCode, status: status)
-    if case .agency(let own) = viewer { filter.creditCode = own.rawValue }
+    if case .agency(let own) = viewer {
+      if !creditCode.isEmpty, creditCode != own.rawValue {
+        throw ServiceError(
+          .permissionDenied, "you may list only your own agency's applications, not \(creditCode)'s", reason: "NOT_YOUR_AGENCY",
+          violations: [FieldViolation("credit_code", "must be empty or your own credit code", reason: "NOT_YOUR_AGENCY")])
+      }
+      filter.creditCode = own.rawValue
+    }
     let before = try page.afterSequence()
     let rows = try await store.applications(filter, before: before, limit: page.limit)
     return page.page(rows) { String(IDSequence.application.number(of: $0.id) ?? 0) }.map(Self.application)

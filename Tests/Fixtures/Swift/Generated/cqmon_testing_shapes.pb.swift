@@ -553,7 +553,7 @@ public enum Cqmon_Testing_Shapes: Sendable {
 
 extension Cqmon_Testing_Shapes {
   /// Every method with streaming requests and responses; what the router calls.
-  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+  public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
     func unary(request: GRPCCore.StreamingServerRequest<Cqmon_Testing_Tree>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_Testing_Tree>
     func clientStream(request: GRPCCore.StreamingServerRequest<Cqmon_Testing_Tree>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_Testing_Empty>
     func serverStream(request: GRPCCore.StreamingServerRequest<Cqmon_Testing_Empty>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_Testing_Tree>
@@ -581,25 +581,25 @@ extension Cqmon_Testing_Shapes.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
     router.registerHandler(
       forMethod: Cqmon_Testing_Shapes.Method.Unary.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_Testing_Tree>(),
+      deserializer: ProtoDeserializer<Cqmon_Testing_Tree>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_Testing_Tree>(),
       handler: { request, context in try await self.unary(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_Testing_Shapes.Method.ClientStream.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_Testing_Tree>(),
+      deserializer: ProtoDeserializer<Cqmon_Testing_Tree>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_Testing_Empty>(),
       handler: { request, context in try await self.clientStream(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_Testing_Shapes.Method.ServerStream.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_Testing_Empty>(),
+      deserializer: ProtoDeserializer<Cqmon_Testing_Empty>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_Testing_Tree>(),
       handler: { request, context in try await self.serverStream(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_Testing_Shapes.Method.Bidi.descriptor,
-      deserializer: ProtoDeserializer<Cqmon_Testing_Scalars>(),
+      deserializer: ProtoDeserializer<Cqmon_Testing_Scalars>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_Testing_Scalars>(),
       handler: { request, context in try await self.bidi(request: request, context: context) }
     )

@@ -1,0 +1,294 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import ProtoCodec
+import RPCServer
+import Services
+import StorageSQLite
+import Testing
+
+/// Tenant isolation, cell by cell: every method of the API called by every kind of principal
+/// through the real stack, each call on a fresh copy of one world, compared with the table
+/// below. The table is the policy, written out: a change of who may do what must change it.
+///
+/// The world: agency A (the "owner" column) enrolled, its scan uploaded, its application
+/// app-000001 approved, a change filed; agency B (the "other" column) enrolled with an upload
+/// of its own. Requests name A's records. Columns: city officer, district officer of Yuzhong
+/// (500103, where A is), district officer of Jiangbei (500105), A, B, a partner.
+@Suite("Tenant isolation: every method as every principal")
+struct TenantMatrixTests {
+  static let agencyB = "91110000600037341L"
+  static let principals = [
+    Identities.city, Identities.district, "spiffe://cq-monitoring/bureau/district/500105/zhao-lei", Identities.agency,
+    "spiffe://cq-monitoring/agency/\(agencyB)", Identities.partner,
+  ]
+
+  /// The expected outcome of each cell: `ok`, or a status code.
+  enum Outcome: String, CustomStringConvertible {
+    case ok = "OK", denied = "PD", notFound = "NF", invalid = "IA", precondition = "FP", unimplemented = "UI"
+    case exists = "AE", outOfRange = "OR"
+
+    init(_ code: RPCError.Code?) {
+      switch code {
+      case nil: self = .ok
+      case .permissionDenied?: self = .denied
+      case .notFound?: self = .notFound
+      case .invalidArgument?: self = .invalid
+      case .failedPrecondition?: self = .precondition
+      case .unimplemented?: self = .unimplemented
+      case .alreadyExists?: self = .exists
+      case .outOfRange?: self = .outOfRange
+      case let other?: fatalError("unexpected \(other)")
+      }
+    }
+
+    var description: String { rawValue }
+  }
+
+  /// One row: a method, the request messages it sends, and the outcome for each column.
+  struct Row: Sendable {
+    let method: String
+    let note: String
+    let expected: String
+    let messages: @Sendable (World) throws -> [[UInt8]]
+  }
+
+  /// What the requests refer to, read from the world once it is built.
+  struct World: Sendable {
+    let directory: URL
+    let document: String
+    let serial: String
+    let receipt: Cqmon_V1_Receipt
+    let csr: String
+  }
+
+  static func bytes(_ message: some ProtoMessage) throws -> [[UInt8]] { [try message.serializedBytes()] }
+
+  //                                   city dIn dOut A   B   partner
+  static let rows: [Row] = [
+    // RegistryService
+    Row(method: "cqmon.v1.RegistryService/EnrollAgency", note: "a new agency", expected: "OK PD PD PD PD PD") { w in
+      try bytes(Cqmon_V1_EnrollAgencyRequest.with {
+        $0.requestId = "m"; $0.creditCode = try TenantMatrixTests.thirdAgency(); $0.name = "x"; $0.csrPem = w.csr
+      })
+    },
+    Row(method: "cqmon.v1.RegistryService/RenewCertificate", note: "each agency renews its own", expected: "PD PD PD OK OK PD") { w in
+      try bytes(Cqmon_V1_RenewCertificateRequest.with { $0.requestId = "m"; $0.csrPem = w.csr })
+    },
+    Row(method: "cqmon.v1.RegistryService/RevokeCertificate", note: "A's certificate", expected: "OK PD PD PD PD PD") { w in
+      try bytes(Cqmon_V1_RevokeCertificateRequest.with { $0.requestId = "m"; $0.serial = w.serial; $0.reason = "key lost" })
+    },
+    Row(method: "cqmon.v1.RegistryService/ListCertificates", note: "A's", expected: "OK PD PD OK PD PD") { _ in
+      try bytes(Cqmon_V1_ListCertificatesRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.RegistryService/SubmitApplication", note: "for A, listed already", expected: "PD PD PD FP PD PD") { w in
+      try bytes(Cqmon_V1_SubmitApplicationRequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: w.document)
+      })
+    },
+    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "A's", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_GetApplicationRequest.with { $0.applicationId = "app-000001" })
+    },
+    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "no such id: permission first", expected: "NF NF NF PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetApplicationRequest.with { $0.applicationId = "app-000999" })
+    },
+    Row(method: "cqmon.v1.RegistryService/ListApplications", note: "A's", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_ListApplicationsRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.RegistryService/ReviewApplication", note: "A's, decided already", expected: "FP PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_ReviewApplicationRequest.with { $0.requestId = "m"; $0.applicationId = "app-000001"; $0.decision = .approve })
+    },
+    Row(method: "cqmon.v1.RegistryService/GetAgency", note: "A", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_GetAgencyRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.RegistryService/GetAgency", note: "never enrolled: permission first", expected: "NF NF NF PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetAgencyRequest.with { $0.creditCode = try TenantMatrixTests.thirdAgency() })
+    },
+    Row(method: "cqmon.v1.RegistryService/ListAgencies", note: "", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListAgenciesRequest())
+    },
+    Row(method: "cqmon.v1.RegistryService/FileChange", note: "for A", expected: "PD PD PD OK PD PD") { _ in
+      try bytes(Cqmon_V1_FileChangeRequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.kind = .name; $0.effectiveOn = Days.china(-1)
+        $0.value = .with { $0.name = "重庆更名检测有限公司" }
+      })
+    },
+    Row(method: "cqmon.v1.RegistryService/ListChanges", note: "A's", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_ListChangesRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.RegistryService/RemoveAgency", note: "A", expected: "OK PD PD PD PD PD") { w in
+      try bytes(Cqmon_V1_RemoveAgencyRequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.art16Case = .fakeDataPunished; $0.decidedOn = Days.china(0)
+        $0.description = "x"; $0.evidence = [.with { $0.sha256 = w.document }]
+      })
+    },
+    Row(method: "cqmon.v1.RegistryService/CheckEligibility", note: "A", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_CheckEligibilityRequest.with { $0.subject = .creditCode(Materials.applicant) })
+    },
+    Row(method: "cqmon.v1.RegistryService/CheckEligibility", note: "a person A names", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_CheckEligibilityRequest.with { $0.subject = .idNumber("120103198806018241") })
+    },
+    // DocumentService: an agency's documents are its own namespace.
+    Row(method: "cqmon.v1.DocumentService/Upload", note: "new bytes, the caller's own", expected: "OK OK OK OK OK PD") { _ in
+      [
+        try Cqmon_V1_UploadRequest.with { $0.metadata = .with { $0.requestId = "m"; $0.fileName = "n.txt"; $0.mediaType = "text/plain" } }
+          .serializedBytes(),
+        try Cqmon_V1_UploadRequest.with { $0.chunk = Array("matrix".utf8) }.serializedBytes(),
+      ]
+    },
+    Row(method: "cqmon.v1.DocumentService/GetDocument", note: "A's upload", expected: "OK OK OK OK NF PD") { w in
+      try bytes(Cqmon_V1_GetDocumentRequest.with { $0.sha256 = w.document })
+    },
+    Row(method: "cqmon.v1.DocumentService/Download", note: "A's upload", expected: "OK OK OK OK NF PD") { w in
+      try bytes(Cqmon_V1_DownloadRequest.with { $0.sha256 = w.document })
+    },
+    // AuditService: checkpoints, proofs and keys are public; a leaf's entry needs its receipt.
+    Row(method: "cqmon.v1.AuditService/GetCheckpoint", note: "", expected: "OK OK OK OK OK OK") { _ in
+      try bytes(Cqmon_V1_GetCheckpointRequest())
+    },
+    Row(method: "cqmon.v1.AuditService/GetSigningKeys", note: "", expected: "OK OK OK OK OK OK") { _ in
+      try bytes(Cqmon_V1_GetSigningKeysRequest())
+    },
+    Row(method: "cqmon.v1.AuditService/GetConsistencyProof", note: "", expected: "OK OK OK OK OK OK") { _ in
+      try bytes(Cqmon_V1_GetConsistencyProofRequest.with { $0.firstTreeSize = 1; $0.secondTreeSize = 2 })
+    },
+    Row(method: "cqmon.v1.AuditService/GetInclusionProof", note: "with the receipt's hash", expected: "OK OK OK OK OK OK") { w in
+      try bytes(Cqmon_V1_GetInclusionProofRequest.with {
+        $0.leafIndex = w.receipt.leafIndex; $0.treeSize = 2; $0.auditHash = w.receipt.auditHash
+      })
+    },
+    Row(method: "cqmon.v1.AuditService/GetInclusionProof", note: "without it", expected: "OK OK OK PD PD PD") { w in
+      try bytes(Cqmon_V1_GetInclusionProofRequest.with { $0.leafIndex = w.receipt.leafIndex; $0.treeSize = 2 })
+    },
+    Row(method: "cqmon.v1.AuditService/VerifyAuditLog", note: "", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_VerifyAuditLogRequest())
+    },
+    Row(method: "grpc.health.v1.Health/Check", note: "", expected: "OK OK OK OK OK OK") { _ in
+      try bytes(Grpc_Health_V1_HealthCheckRequest())
+    },
+  ] + planned
+
+  /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
+  /// the rest (the policy is checked first).
+  static let planned: [Row] = [
+    ("cqmon.v1.FilingService/FileActivity", "PD PD PD UI UI PD"), ("cqmon.v1.FilingService/FileActivities", "PD PD PD UI UI PD"),
+    ("cqmon.v1.FilingService/GetActivity", "UI UI UI UI UI PD"), ("cqmon.v1.FilingService/ListActivities", "UI UI UI UI UI PD"),
+    ("cqmon.v1.FilingService/ListActivityVersions", "UI UI UI UI UI PD"), ("cqmon.v1.FilingService/AmendActivity", "PD PD PD UI UI PD"),
+    ("cqmon.v1.FilingService/WithdrawActivity", "PD PD PD UI UI PD"),
+    ("cqmon.v1.InspectionService/PlanInspections", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/RecordInspection", "UI UI UI PD PD PD"),
+    ("cqmon.v1.InspectionService/GetInspection", "UI UI UI UI UI PD"), ("cqmon.v1.InspectionService/ListInspections", "UI UI UI UI UI PD"),
+    ("cqmon.v1.InspectionService/FileComplaint", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ResolveComplaint", "UI UI UI PD PD PD"),
+    ("cqmon.v1.InspectionService/ListComplaints", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ListFindings", "UI UI UI UI UI PD"),
+    ("cqmon.v1.CreditService/PutIndicatorSystem", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetIndicatorSystem", "UI UI UI PD PD PD"),
+    ("cqmon.v1.CreditService/RecordEvidence", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/VerifyEvidence", "UI UI UI PD PD PD"),
+    ("cqmon.v1.CreditService/RunEvaluation", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetEvaluation", "UI UI UI PD PD PD"),
+    ("cqmon.v1.CreditService/StartPublicity", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/FileObjection", "UI UI UI UI UI PD"),
+    ("cqmon.v1.CreditService/ResolveObjection", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/PublishRatings", "UI PD PD PD PD PD"),
+    ("cqmon.v1.CreditService/TriggerLevelE", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetRating", "UI UI UI UI UI PD"),
+    ("cqmon.v1.CreditService/ListRatings", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/PutHolidayCalendar", "UI PD PD PD PD PD"),
+    ("cqmon.v1.CreditService/GetHolidayCalendar", "UI UI UI UI UI UI"),
+    ("cqmon.v1.SharingService/ListPublishedRatings", "UI UI UI PD PD UI"), ("cqmon.v1.SharingService/WatchRatings", "UI UI UI PD PD UI"),
+    ("cqmon.v1.SharingService/GetBulletin", "UI UI UI PD PD UI"),
+  ].map { method, expected in Row(method: method, note: "not built yet", expected: expected) { _ in [[]] } }
+
+  /// A valid credit code no one in the world has.
+  static func thirdAgency() throws -> String {
+    for check in "0123456789ABCDEFGHJKLMNPQRTUWXY" {
+      let candidate = "91500105MA5U8MATR" + String(check)
+      if (try? CreditCode(validating: candidate)) != nil { return candidate }
+    }
+    throw RPCError(code: .internalError, message: "no check character fits")
+  }
+
+  /// Builds the world once, into a directory every cell copies.
+  static func buildWorld() async throws -> World {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-world-\(UUID())")
+    let live = directory.appendingPathComponent("live")
+    let store = try SQLiteStore(directory: live.path)
+    var document = "", serial = ""
+    var receipt = Cqmon_V1_Receipt()
+    try await RegistryHarness.run(store: store) { h in
+      try await h.enrol()
+      h.as(Identities.agency)
+      document = try await h.upload(Array("A's licence scan".utf8))
+      receipt = try #require(try await h.documents.getDocument(.with { $0.sha256 = document }).receipt)
+      let application = try await h.registry.submitApplication(.with {
+        $0.requestId = "apply"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: document)
+      })
+      h.as(Identities.city)
+      _ = try await h.registry.reviewApplication(.with { $0.requestId = "review"; $0.applicationId = application.applicationId; $0.decision = .approve })
+      serial = try await h.registry.listCertificates(.with { $0.creditCode = Materials.applicant }).certificates[0].serial
+      _ = try await h.registry.enrollAgency(.with { $0.requestId = "enrol-b"; $0.creditCode = agencyB; $0.name = "B"; $0.csrPem = try RegistryHarness.csr() })
+      h.as(Identities.agency)
+      _ = try await h.registry.fileChange(.with {
+        $0.requestId = "change"; $0.creditCode = Materials.applicant; $0.kind = .name; $0.effectiveOn = Days.china(-2)
+        $0.value = .with { $0.name = "重庆某某检测有限公司" }
+      })
+      h.as("spiffe://cq-monitoring/agency/\(agencyB)")
+      _ = try await h.upload(Array("B's own scan".utf8))
+    }
+    let template = directory.appendingPathComponent("template")
+    try FileManager.default.createDirectory(at: template, withIntermediateDirectories: true)
+    try store.backup(to: template.appendingPathComponent("monitoring.sqlite").path)
+    try FileManager.default.copyItem(at: live.appendingPathComponent("documents"), to: template.appendingPathComponent("documents"))
+    return World(directory: template, document: document, serial: serial, receipt: receipt, csr: try RegistryHarness.csr())
+  }
+
+  /// One cell: a fresh copy of the world, the call made by `principal`, its outcome.
+  static func cell(_ row: Row, as principal: String, in world: World) async throws -> Outcome {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("matrix-cell-\(UUID())")
+    try FileManager.default.copyItem(at: world.directory, to: copy)
+    defer { try? FileManager.default.removeItem(at: copy) }
+    let store = try SQLiteStore(directory: copy.path)
+    let messages = try row.messages(world)
+    var outcome = Outcome.ok
+    try await RegistryHarness.run(store: store) { h in
+      h.as(principal)
+      let (service, method) = row.method.split(separator: "/").map(String.init).splat
+      do {
+        try await h.client.bidirectionalStreaming(
+          request: StreamingClientRequest(of: [UInt8].self) { writer in for message in messages { try await writer.write(message) } },
+          descriptor: MethodDescriptor(fullyQualifiedService: service, method: method),
+          serializer: RawBytes(), deserializer: AnyBytes(), options: .defaults
+        ) { response in
+          for try await _ in response.messages {}
+        }
+      } catch let error as RPCError {
+        outcome = Outcome(error.code)
+      }
+    }
+    return outcome
+  }
+
+  @Test("each cell as the table says, and the table covers every method of the API")
+  func matrix() async throws {
+    let world = try await Self.buildWorld()
+    defer { try? FileManager.default.removeItem(at: world.directory.deletingLastPathComponent()) }
+    var mismatches: [String] = []
+    for row in Self.rows {
+      let expected = row.expected.split(separator: " ").map(String.init)
+      #expect(expected.count == Self.principals.count, "\(row.method): one outcome per column")
+      var actual: [String] = []
+      for principal in Self.principals { actual.append(try await Self.cell(row, as: principal, in: world).rawValue) }
+      if actual != expected {
+        mismatches.append("\(row.method) (\(row.note)): expected \(expected.joined(separator: " ")), got \(actual.joined(separator: " "))")
+      }
+    }
+    #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    let covered = Set(Self.rows.map(\.method))
+    let api = AccessPolicy.standard.methods.filter { $0.hasPrefix("cqmon.v1.") || $0 == "grpc.health.v1.Health/Check" }
+    #expect(api.subtracting(covered).isEmpty, "methods without a row: \(api.subtracting(covered).sorted())")
+  }
+}
+
+/// Response bytes, whatever the message.
+struct AnyBytes: MessageDeserializer {
+  func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+    serializedMessageBytes.withUnsafeBytes { Array($0) }
+  }
+}
+
+extension Array where Element == String {
+  /// The two halves of `service/method`.
+  fileprivate var splat: (String, String) { (self[0], self.count > 1 ? self[1] : "") }
+}
