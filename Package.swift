@@ -147,7 +147,7 @@ let package = Package(
     ),
     .target(
       name: "ProtoFixtures",
-      dependencies: ["ProtoCodec", "CProtoFixtures", .product(name: "GRPCCore", package: "grpc-swift-2")],
+      dependencies: ["ProtoCodec", "CProtoFixtures", "CProtoCodec", .product(name: "GRPCCore", package: "grpc-swift-2")],
       path: "Tests/Fixtures/Swift"
     ),
     .testTarget(

@@ -1,6 +1,7 @@
 // libFuzzer target over ProtoCodec's decoder (`scripts/fuzz.sh`, `make fuzz`).
 //
-// The first byte picks a message type; the rest is decoded as it. Decoding must either fail
+// The first byte picks a message type (`FuzzTypes`: every request type of the API, then the
+// shape fixtures); the rest is decoded as it. Decoding must either fail
 // with a ProtoDecodingError or give a value that encodes without error and whose encoding is
 // stable: decode(encode(v)) encodes to the same bytes. Any crash, trap, sanitizer report or
 // broken property is a finding.
@@ -30,14 +31,7 @@ private func check<M: ProtoMessage>(_ type: M.Type, _ bytes: UnsafeRawBufferPoin
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   guard size > 0 else { return 0 }
   let bytes = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
-  switch data[0] % 6 {
-  case 0: check(Cqmon_V1_FileActivityRequest.self, bytes)
-  case 1: check(Cqmon_Testing_Tree.self, bytes)
-  case 2: check(Cqmon_Testing_Scalars.self, bytes)
-  case 3: check(Cqmon_V1_SubmitApplicationRequest.self, bytes)
-  case 4: check(Grpc_Reflection_V1_ServerReflectionRequest.self, bytes)
-  default: check(Cqmon_Testing_Chain.self, bytes)
-  }
+  check(FuzzTypes.type(for: data[0]), bytes)
   return 0
 }
 

@@ -43,7 +43,11 @@ struct ServiceEmitter {
         let all = service.methods.map { "\($0.name).descriptor" }.joined(separator: ", ")
         out.line("public static let descriptors: [GRPCCore.MethodDescriptor] = [\(all)]")
       }
-
+      out.line()
+      out.line("/// Every request message type of the service, once each (the fuzz target decodes them all).")
+      var seen = Set<String>()
+      let requests = service.methods.map(input).filter { seen.insert($0).inserted }.map { "\($0).self" }.joined(separator: ", ")
+      out.line("public static let requestTypes: [any ProtoMessage.Type] = [\(requests)]")
     }
   }
 

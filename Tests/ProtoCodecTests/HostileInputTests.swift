@@ -170,3 +170,30 @@ struct HostileInputTests {
     #expect(try deserializer.deserialize(bytes) == ShapeSamples.tree)
   }
 }
+
+@Suite("The fuzz target's message types")
+struct FuzzTypesTests {
+  @Test("every request type of every service is fuzzed once, each with a filled seed that decodes")
+  func everyRequestType() throws {
+    var names: [String] = []
+    for type in FuzzTypes.all { names.append(Self.name(type)) }
+    #expect(Set(names).count == names.count, "each once")
+    for expected in ["cqmon.v1.SubmitApplicationRequest", "cqmon.v1.VerifyAuditLogRequest", "cqmon.v1.FileActivityRequest",
+                     "cqmon.v1.WatchRatingsRequest", "grpc.reflection.v1.ServerReflectionRequest", "grpc.health.v1.HealthCheckRequest"] {
+      #expect(names.contains(expected), "\(expected)")
+    }
+    for type in FuzzTypes.all {
+      let stable = try Self.roundTrips(type)
+      let name = Self.name(type)
+      #expect(stable, "\(name)")
+    }
+    #expect(FuzzTypes.sample(Cqmon_V1_SubmitApplicationRequest.self).count > 500)
+  }
+
+  static func name<M: ProtoMessage>(_ type: M.Type) -> String { M.protoMessageName }
+
+  static func roundTrips<M: ProtoMessage>(_ type: M.Type) throws -> Bool {
+    let sample = FuzzTypes.sample(type)
+    return try M(serializedBytes: sample).serializedBytes() == sample
+  }
+}

@@ -470,6 +470,9 @@ public enum Cqmon_V1_AuditService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [GetCheckpoint.descriptor, GetInclusionProof.descriptor, GetConsistencyProof.descriptor, GetSigningKeys.descriptor, VerifyAuditLog.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_GetCheckpointRequest.self, Cqmon_V1_GetInclusionProofRequest.self, Cqmon_V1_GetConsistencyProofRequest.self, Cqmon_V1_GetSigningKeysRequest.self, Cqmon_V1_VerifyAuditLogRequest.self]
 }
 
 extension Cqmon_V1_AuditService {

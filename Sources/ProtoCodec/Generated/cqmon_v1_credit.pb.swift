@@ -1507,6 +1507,9 @@ public enum Cqmon_V1_CreditService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [PutIndicatorSystem.descriptor, GetIndicatorSystem.descriptor, RecordEvidence.descriptor, VerifyEvidence.descriptor, RunEvaluation.descriptor, GetEvaluation.descriptor, StartPublicity.descriptor, FileObjection.descriptor, ResolveObjection.descriptor, PublishRatings.descriptor, TriggerLevelE.descriptor, GetRating.descriptor, ListRatings.descriptor, PutHolidayCalendar.descriptor, GetHolidayCalendar.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PutIndicatorSystemRequest.self, Cqmon_V1_GetIndicatorSystemRequest.self, Cqmon_V1_RecordEvidenceRequest.self, Cqmon_V1_VerifyEvidenceRequest.self, Cqmon_V1_RunEvaluationRequest.self, Cqmon_V1_GetEvaluationRequest.self, Cqmon_V1_StartPublicityRequest.self, Cqmon_V1_FileObjectionRequest.self, Cqmon_V1_ResolveObjectionRequest.self, Cqmon_V1_PublishRatingsRequest.self, Cqmon_V1_TriggerLevelERequest.self, Cqmon_V1_GetRatingRequest.self, Cqmon_V1_ListRatingsRequest.self, Cqmon_V1_PutHolidayCalendarRequest.self, Cqmon_V1_GetHolidayCalendarRequest.self]
 }
 
 extension Cqmon_V1_CreditService {

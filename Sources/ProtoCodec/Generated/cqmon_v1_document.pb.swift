@@ -290,6 +290,9 @@ public enum Cqmon_V1_DocumentService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [Upload.descriptor, Download.descriptor, GetDocument.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_UploadRequest.self, Cqmon_V1_DownloadRequest.self, Cqmon_V1_GetDocumentRequest.self]
 }
 
 extension Cqmon_V1_DocumentService {

@@ -854,6 +854,9 @@ public enum Cqmon_V1_FilingService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [FileActivity.descriptor, FileActivities.descriptor, GetActivity.descriptor, ListActivities.descriptor, ListActivityVersions.descriptor, AmendActivity.descriptor, WithdrawActivity.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_FileActivityRequest.self, Cqmon_V1_GetActivityRequest.self, Cqmon_V1_ListActivitiesRequest.self, Cqmon_V1_ListActivityVersionsRequest.self, Cqmon_V1_AmendActivityRequest.self, Cqmon_V1_WithdrawActivityRequest.self]
 }
 
 extension Cqmon_V1_FilingService {

@@ -1335,6 +1335,9 @@ public enum Cqmon_V1_InspectionService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [PlanInspections.descriptor, RecordInspection.descriptor, GetInspection.descriptor, ListInspections.descriptor, FileComplaint.descriptor, ResolveComplaint.descriptor, ListComplaints.descriptor, ListFindings.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PlanInspectionsRequest.self, Cqmon_V1_RecordInspectionRequest.self, Cqmon_V1_GetInspectionRequest.self, Cqmon_V1_ListInspectionsRequest.self, Cqmon_V1_FileComplaintRequest.self, Cqmon_V1_ResolveComplaintRequest.self, Cqmon_V1_ListComplaintsRequest.self, Cqmon_V1_ListFindingsRequest.self]
 }
 
 extension Cqmon_V1_InspectionService {

@@ -2255,6 +2255,9 @@ public enum Cqmon_V1_RegistryService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [EnrollAgency.descriptor, RenewCertificate.descriptor, RevokeCertificate.descriptor, ListCertificates.descriptor, SubmitApplication.descriptor, GetApplication.descriptor, ListApplications.descriptor, ReviewApplication.descriptor, GetAgency.descriptor, ListAgencies.descriptor, FileChange.descriptor, ListChanges.descriptor, RemoveAgency.descriptor, CheckEligibility.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_EnrollAgencyRequest.self, Cqmon_V1_RenewCertificateRequest.self, Cqmon_V1_RevokeCertificateRequest.self, Cqmon_V1_ListCertificatesRequest.self, Cqmon_V1_SubmitApplicationRequest.self, Cqmon_V1_GetApplicationRequest.self, Cqmon_V1_ListApplicationsRequest.self, Cqmon_V1_ReviewApplicationRequest.self, Cqmon_V1_GetAgencyRequest.self, Cqmon_V1_ListAgenciesRequest.self, Cqmon_V1_FileChangeRequest.self, Cqmon_V1_ListChangesRequest.self, Cqmon_V1_RemoveAgencyRequest.self, Cqmon_V1_CheckEligibilityRequest.self]
 }
 
 extension Cqmon_V1_RegistryService {

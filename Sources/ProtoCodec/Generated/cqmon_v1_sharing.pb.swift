@@ -219,6 +219,9 @@ public enum Cqmon_V1_SharingService: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [ListPublishedRatings.descriptor, WatchRatings.descriptor, GetBulletin.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_ListPublishedRatingsRequest.self, Cqmon_V1_WatchRatingsRequest.self, Cqmon_V1_GetBulletinRequest.self]
 }
 
 extension Cqmon_V1_SharingService {

@@ -181,6 +181,9 @@ public enum Grpc_Health_V1_Health: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [Check.descriptor, List.descriptor, Watch.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Grpc_Health_V1_HealthCheckRequest.self, Grpc_Health_V1_HealthListRequest.self]
 }
 
 extension Grpc_Health_V1_Health {

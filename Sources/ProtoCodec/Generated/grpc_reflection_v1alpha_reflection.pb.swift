@@ -363,6 +363,9 @@ public enum Grpc_Reflection_V1Alpha_ServerReflection: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [ServerReflectionInfo.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Grpc_Reflection_V1Alpha_ServerReflectionRequest.self]
 }
 
 extension Grpc_Reflection_V1Alpha_ServerReflection {

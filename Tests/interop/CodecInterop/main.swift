@@ -6,6 +6,9 @@
 //   CodecInterop json DIR     writes each case's proto3 JSON (`jsonString()`) to DIR/<case>.json
 //   CodecInterop read-json DIR  reads DIR/<case>.json (Python's json_format) through ProtoTree
 //                             and compares it with the case's expected value
+//   CodecInterop seeds DIR    writes the fuzzer's corpora: DIR/<selector>-<type>/ for every type
+//                             of FuzzTypes, seeded with an empty, a filled and any golden encoding,
+//                             each prefixed with the selector byte
 //
 // The Python test builds the same values with Google's protobuf, independently.
 
@@ -16,6 +19,7 @@ import Yams
 
 struct Case {
   let name: String
+  let type: any ProtoMessage.Type
   let encode: () throws -> [UInt8]
   let matches: ([UInt8]) throws -> Bool
   let json: () throws -> String
@@ -25,6 +29,7 @@ struct Case {
 func makeCase<M: ProtoMessage>(_ name: String, _ value: M) -> Case {
   Case(
     name: name,
+    type: M.self,
     encode: { try value.serializedBytes() },
     matches: { try M(serializedBytes: $0) == value },
     json: { try value.jsonString() },
@@ -56,11 +61,23 @@ let cases: [Case] = [
 ]
 
 let arguments = CommandLine.arguments
-guard arguments.count == 3, ["encode", "check", "json", "read-json"].contains(arguments[1]) else {
-  FileHandle.standardError.write(Data("usage: CodecInterop encode|check|json|read-json DIR\n".utf8))
+guard arguments.count == 3, ["encode", "check", "json", "read-json", "seeds"].contains(arguments[1]) else {
+  FileHandle.standardError.write(Data("usage: CodecInterop encode|check|json|read-json|seeds DIR\n".utf8))
   exit(2)
 }
 let directory = URL(fileURLWithPath: arguments[2])
+if arguments[1] == "seeds" {
+  for (selector, type) in FuzzTypes.all.enumerated() {
+    let corpus = directory.appendingPathComponent("\(selector)-\(type.protoMessageName)")
+    try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+    var seeds = ["empty": [UInt8](), "sample": FuzzTypes.sample(type)]
+    for item in cases where ObjectIdentifier(item.type) == ObjectIdentifier(type) { seeds[item.name] = try item.encode() }
+    for (name, bytes) in seeds {
+      try Data([UInt8(selector)] + bytes).write(to: corpus.appendingPathComponent("seed-\(name)"))
+    }
+  }
+  exit(0)
+}
 var failed = false
 for item in cases {
   let file = directory.appendingPathComponent(item.name + ".bin")

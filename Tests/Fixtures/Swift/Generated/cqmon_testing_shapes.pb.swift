@@ -549,6 +549,9 @@ public enum Cqmon_Testing_Shapes: Sendable {
     }
     public static let descriptors: [GRPCCore.MethodDescriptor] = [Unary.descriptor, ClientStream.descriptor, ServerStream.descriptor, Bidi.descriptor]
   }
+
+  /// Every request message type of the service, once each (the fuzz target decodes them all).
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_Testing_Tree.self, Cqmon_Testing_Empty.self, Cqmon_Testing_Scalars.self]
 }
 
 extension Cqmon_Testing_Shapes {
