@@ -47,7 +47,7 @@ public struct MonitorServer: Sendable {
       services = [
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
         DocumentHandler(documents: documents, decodingLimits: limits),
-        AuditHandler(log: log, store: store, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
+        AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }

@@ -54,7 +54,6 @@ extension PostgresAccess {
       ("id AS row_key, audit_sequence, credit_code AS f0, art16_case::text AS f1, decided_on AS f2, description AS f3", 4)
     case .certificate: ("serial AS row_key, audit_sequence, sha256_fingerprint AS f0", 1)
     case .documentRecord: ("sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0", 1)
-    case .agencyVersion: ("credit_code || '/' || version AS row_key, NULL::bigint AS audit_sequence, record AS f0, record_sha256 AS f1", 2)
     }
   }
 }

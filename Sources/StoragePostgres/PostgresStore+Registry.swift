@@ -114,6 +114,22 @@ extension PostgresAccess {
     try await run { try await $0.all(.with("SELECT * FROM finding WHERE credit_code = ? ORDER BY raised_at, id", [creditCode]), Rows.finding) }
   }
 
+  public func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow] {
+    try await run {
+      try await $0.all(.with("SELECT * FROM agency_version WHERE credit_code = ? ORDER BY version", [creditCode])) { try Rows.agencyVersion($0) }
+    }
+  }
+
+  public func removals(of creditCode: String) async throws -> [RemovalRow] {
+    try await run {
+      try await $0.all(.with(
+        """
+        SELECT r.*, \(Rows.joinedAudit) FROM removal r JOIN audit_log a ON a.sequence = r.audit_sequence
+        WHERE r.credit_code = ? ORDER BY r.audit_sequence
+        """, [creditCode]), Rows.removal)
+    }
+  }
+
   public func removal(id: String) async throws -> RemovalRow? {
     try await run {
       try await $0.one(.with(

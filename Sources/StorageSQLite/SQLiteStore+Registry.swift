@@ -122,6 +122,23 @@ extension SQLiteAccess {
     }
   }
 
+  public func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow] {
+    try await run { db in
+      try AgencyVersionRow.fetchAll(db, sql: "SELECT * FROM agency_version WHERE credit_code = ? ORDER BY version", arguments: [creditCode])
+    }
+  }
+
+  public func removals(of creditCode: String) async throws -> [RemovalRow] {
+    try await run { db in
+      try RemovalRow.fetchAll(
+        db, sql: """
+          SELECT r.*, \(AuditLog.Entry.joined) FROM removal r JOIN audit_log a ON a.sequence = r.audit_sequence
+          WHERE r.credit_code = ? ORDER BY r.audit_sequence
+          """,
+        arguments: [creditCode])
+    }
+  }
+
   public func removal(id: String) async throws -> RemovalRow? {
     try await run { db in
       try RemovalRow.fetchOne(

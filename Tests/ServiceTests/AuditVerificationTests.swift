@@ -64,10 +64,12 @@ struct AuditVerificationTests {
         #expect(result.firstBrokenSequence == 0)
         let found = Set(result.records.map { "\($0.table) \($0.key) \($0.auditSequence)" })
         #expect(found == [
-          "application app-000001 3", "change chg-000001 5", "agency_version \(Materials.applicant)/2 0", "certificate \(try await Self.serial(h)) 1",
+          "application app-000001 3", "change chg-000001 5", "agency_version \(Materials.applicant)/2 5", "certificate \(try await Self.serial(h)) 1",
           "document_record  2",
+          // Version 1, replayed from the (altered) application, no longer matches either.
+          "agency_version \(Materials.applicant)/1 3",
         ], "\(result.records)")
-        #expect(result.mismatchedRecords == 5)
+        #expect(result.mismatchedRecords == 6)
         #expect(result.records.first { $0.table == "document_record" }?.problem.contains("deleted") == true)
       }
     }
@@ -117,6 +119,26 @@ struct AuditVerificationTests {
         let result = try await Self.verify(h, checkpoint: checkpoint.note)
         #expect(!result.intact)
         #expect(result.problem.contains("no longer has its root"), "\(result.problem)")
+      }
+    }
+  }
+
+  @Test("a registry version rewritten with its digest recomputed is found by replaying the filings that made it", arguments: Engine.all)
+  func versionReplayed(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      try await RegistryHarness.run(store: store.store) { h in
+        _ = try await Self.populate(h)
+        let versions = try await store.store.agencyVersions(of: Materials.applicant)
+        #expect(versions.map(\.version) == [1, 2])
+        // Version 1 now says the agency is in Jiangbei, and its stored digest agrees.
+        let forged = versions[0].record.replacingOccurrences(of: "500103", with: "500105")
+        #expect(forged != versions[0].record)
+        try await store.tamper(
+          "UPDATE agency_version SET record = '\(forged)', record_sha256 = '\(Digest.sha256Hex(forged))' WHERE version = 1")
+        let result = try await Self.verify(h)
+        #expect(!result.intact)
+        #expect(result.records.map { "\($0.table) \($0.key) \($0.auditSequence)" } == ["agency_version \(Materials.applicant)/1 3"], "\(result.records)")
+        #expect(result.records.first?.problem.contains("altered") == true)
       }
     }
   }

@@ -5,7 +5,8 @@ import Services
 import Synchronization
 import Testing
 
-/// SIGKILL at random instants while sixteen clients write at once (changes and uploads), cycle
+/// SIGKILL at random instants while sixteen clients write at once (changes and uploads, and the
+/// city enrolling agencies beside them), cycle
 /// after cycle on the same data: after every restart each acknowledged write is there exactly
 /// once with the receipt its client holds, nothing half-written is there, and the audit log
 /// verifies against the newest checkpoint a partner watching the log saw before the kill.
@@ -20,6 +21,8 @@ struct CrashEndToEndTests {
   struct Acknowledged: Sendable {
     var changes: [String: Cqmon_V1_Receipt] = [:]
     var documents: [String: Cqmon_V1_Receipt] = [:]
+    /// Agencies the city enrolled, by credit code.
+    var enrolments: [String: Cqmon_V1_Receipt] = [:]
     /// The newest signed checkpoint a watching partner got.
     var checkpoint = Cqmon_V1_Checkpoint()
   }
@@ -51,6 +54,11 @@ struct CrashEndToEndTests {
         for client in 0..<Self.clients {
           group.addTask { try await Self.write(to: server, client: client, cycle: cycle, into: acknowledged) }
         }
+        // Two more clients: the city enrolling agencies (certificates signed by the CA, rows in
+        // two tables) at the same time.
+        for client in 0..<2 {
+          group.addTask { try await Self.enrol(on: server, client: client, cycle: cycle, into: acknowledged) }
+        }
         group.addTask { await Self.watchCheckpoints(of: server, into: acknowledged) }
         for _ in 0..<500 where acknowledged.state.withLock({
           $0.changes.count < before.changes + 16 || $0.documents.count < before.documents + 2
@@ -66,7 +74,7 @@ struct CrashEndToEndTests {
     }
     let total = acknowledged.state.withLock { $0 }
     #expect(total.changes.count >= Self.cycles * 16 && total.documents.count >= Self.cycles, "writes were acknowledged between the kills")
-    print("crash cycles: \(Self.cycles), acknowledged changes \(total.changes.count), uploads \(total.documents.count)")
+    print("crash cycles: \(Self.cycles), acknowledged changes \(total.changes.count), uploads \(total.documents.count), enrolments \(total.enrolments.count)")
     try? FileManager.default.removeItem(at: first.directory)
   }
 
@@ -96,6 +104,30 @@ struct CrashEndToEndTests {
         }
       }
     }
+  }
+
+  /// The city enrolling new agencies until the server goes away.
+  static func enrol(on server: ServerProcess, client: Int, cycle: Int, into acknowledged: Ledger) async throws {
+    let csr = try RegistryHarness.csr()
+    try? await server.withClient(as: "city") { connection in
+      let registry = Cqmon_V1_RegistryService.Client(wrapping: connection)
+      for index in 0..<10_000 {
+        let code = try Self.creditCode(cycle: cycle, client: client, index: index)
+        let enrolled = try await registry.enrollAgency(.with {
+          $0.requestId = "enrol-\(code)"; $0.creditCode = code; $0.name = "机构 \(code)"; $0.csrPem = csr
+        })
+        acknowledged.state.withLock { $0.enrolments[code] = enrolled.receipt }
+      }
+    }
+  }
+
+  /// A valid credit code of its own for each enrolment.
+  static func creditCode(cycle: Int, client: Int, index: Int) throws -> String {
+    let prefix = "915001" + String(format: "%02d%d%08d", cycle % 100, client, index)
+    for check in "0123456789ABCDEFGHJKLMNPQRTUWXY" where (try? CreditCode(validating: prefix + String(check))) != nil {
+      return prefix + String(check)
+    }
+    throw ServerProcessError.notServing
   }
 
   /// A partner keeping the newest checkpoint, until the server goes away.
@@ -135,6 +167,12 @@ struct CrashEndToEndTests {
       let documents = Cqmon_V1_DocumentService.Client(wrapping: client)
       for (sha256, receipt) in acknowledged.documents {
         #expect(try await documents.getDocument(.with { $0.sha256 = sha256 }).receipt?.auditHash == receipt.auditHash)
+      }
+      for (code, receipt) in acknowledged.enrolments {
+        let certificates = try await registry.listCertificates(.with { $0.creditCode = code }).certificates
+        #expect(certificates.count == 1, "acknowledged enrolment of \(code) is there once")
+        #expect(certificates.first?.sha256Fingerprint == receipt.recordSha256, "with the certificate its receipt names")
+        #expect(try await registry.getAgency(.with { $0.creditCode = code }).status == .enrolled)
       }
       let audit = try await Cqmon_V1_AuditService.Client(wrapping: client).verifyAuditLog(.with { $0.checkpoint = acknowledged.checkpoint.note })
       #expect(audit.intact, "\(audit.problem)")

@@ -8,6 +8,8 @@ import Services
 struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
   let log: TransparencyLog
   let store: any AuditStore
+  /// Replays registry versions from the filings that made them.
+  let registry: Registry
   let now: @Sendable () -> Date
   /// The server's configured limits for decoding requests.
   let decodingLimits: ProtoDecodingLimits
@@ -77,7 +79,8 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
           throw ServiceError.field("checkpoint", "it is a checkpoint of '\(checkpoint?.origin ?? "")', not of this log ('\(log.origin)')", reason: "CHECKPOINT_INVALID")
         }
       }
-      let result = try await AuditLog.verify(store, checkpoint: checkpoint)
+      var result = try await AuditLog.verify(store, checkpoint: checkpoint)
+      for mismatch in try await registry.verifyVersions() { result.note(mismatch) }
       return .with {
         $0.entries = result.entries
         $0.intact = result.intact

@@ -43,16 +43,15 @@ public enum CoveredTable: String, Sendable, CaseIterable {
   case certificate
   /// A document record of one owner: `[sha256]`, the digest of the bytes.
   case documentRecord = "document_record"
-  /// An agency's registry version: `[record, record_sha256]`. No entry names a version row;
-  /// its record must match the digest stored with it.
-  case agencyVersion = "agency_version"
+  // Registry versions are made by filings rather than named by an entry: `Registry.verifyVersions`
+  // replays them from the covered filings.
 }
 
 /// One covered row, as stored.
 public struct CoveredRecord: Sendable, Equatable {
-  /// The row's key: `app-000042`, `91500000MA5U7BCX7A/3` (agency and version), `SHA256/OWNER`.
+  /// The row's key: `app-000042`, `SHA256/OWNER`.
   public var key: String
-  /// The entry it names; nil when the table's rows name none.
+  /// The entry it names.
   public var auditSequence: Int64?
   /// The table's covered columns, in the order `CoveredTable` lists them.
   public var fields: [String]

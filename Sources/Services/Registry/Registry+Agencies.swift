@@ -53,6 +53,21 @@ extension Registry {
 
   // MARK: - Changes (Art. 5)
 
+  /// The record with a change applied: what the agency's next registry version holds.
+  static func applying(_ value: ChangeValue, to record: ApplicationMaterials) -> ApplicationMaterials {
+    var record = record
+    switch value {
+    case .name(let new): record.licence?.name = new
+    case .address(let address): record.address = address
+    case .legalNature(let nature): record.legalNature = nature
+    case .keyPersonnel(let key): record.keyPersonnel = key
+    case .accreditation(let certificate): record.cmaCertificate = certificate
+    case .staff(let staff): record.staff = staff
+    case .equipment(let equipment): record.equipment = equipment
+    }
+    return record
+  }
+
   /// A listed agency files a change. Late ones (more than a calendar month after taking
   /// effect) are accepted, marked, and raise a finding under Art. 9(1)5.
   public func fileChange(
@@ -97,15 +112,8 @@ extension Registry {
       }
       let before = Self.current(value.kind, in: record, name: row.name)
       var name = row.name
-      switch value {
-      case .name(let new): name = new; record.licence?.name = new
-      case .address(let address): record.address = address
-      case .legalNature(let nature): record.legalNature = nature
-      case .keyPersonnel(let key): record.keyPersonnel = key
-      case .accreditation(let certificate): record.cmaCertificate = certificate
-      case .staff(let staff): record.staff = staff
-      case .equipment(let equipment): record.equipment = equipment
-      }
+      if case .name(let new) = value { name = new }
+      record = Self.applying(value, to: record)
       switch value {
       case .keyPersonnel, .staff: try self.recheckPeople(record)
       default: break

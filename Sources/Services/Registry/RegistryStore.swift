@@ -26,6 +26,10 @@ public protocol RegistryReads {
 
   func findings(of creditCode: String) async throws -> [FindingRow]
   func removal(id: String) async throws -> RemovalRow?
+  /// Every registry version of an agency, oldest first.
+  func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow]
+  /// An agency's removals, oldest first.
+  func removals(of creditCode: String) async throws -> [RemovalRow]
   /// Bans on an agency or a person, latest ending first.
   func bans(on subject: BanRecord.Subject) async throws -> [BanRecord]
   func bans(ofRemoval removalID: String) async throws -> [BanRecord]
