@@ -39,6 +39,12 @@ public struct ResidentID: Hashable, Sendable, Codable, CustomStringConvertible {
 
   public var description: String { masked }
 
+  /// The masked form of any ID number as given (valid or not), for explanations and logs.
+  public static func masked(_ idNumber: String) -> String {
+    guard idNumber.count > 8 else { return String(repeating: "*", count: idNumber.count) }
+    return String(idNumber.prefix(4)) + String(repeating: "*", count: idNumber.count - 8) + String(idNumber.suffix(4))
+  }
+
   private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
   private static let checks = Array("10X98765432".utf8)
 

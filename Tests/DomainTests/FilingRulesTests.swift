@@ -1,0 +1,208 @@
+import Foundation
+import Services
+import Testing
+
+/// The rules of filing, on their own: what the validator refuses, and each off-site check
+/// firing and not firing at its boundary. Dated relative to one instant, never to today.
+@Suite("Filing: what is refused, and what the off-site checks raise")
+struct FilingRulesTests {
+  static let now = Date(timeIntervalSince1970: 1_795_883_400)  // fixed: these rules are pure
+  static let today = CalendarDate(chinaTimeOf: 1_795_883_400)
+  static let wang = "360426199101010071", li = "120103198806018241", zhang = "11010519491231002X", stranger = "110105199003070017"
+
+  static func hoursAgo(_ hours: Double) -> Date { now.addingTimeInterval(-hours * 3600) }
+
+  /// The agency's record: Wang and Li sample, Li and Zhang analyse, Li signs; one instrument.
+  static func record(calibratedUntil: CalendarDate = today.adding(days: 200), cmaUntil: CalendarDate = today.adding(days: 1000)) -> ApplicationMaterials {
+    var record = ApplicationMaterials()
+    func member(_ id: String, _ roles: [StaffMember.Role]) -> StaffMember {
+      var member = StaffMember()
+      member.person = PersonRef(name: "x", idNumber: id)
+      member.roles = roles
+      return member
+    }
+    record.staff = [member(wang, [.sampler]), member(li, [.sampler, .analyst, .signatory]), member(zhang, [.analyst])]
+    var equipment = Equipment()
+    equipment.equipmentId = "EQ-001"
+    equipment.calibrationValidUntil = calibratedUntil
+    record.equipment = [equipment]
+    var cma = CmaCertificate()
+    cma.number = "222212340345"
+    cma.validUntil = cmaUntil
+    cma.scope = [ScopeEntry(category: "水和废水", parameter: "化学需氧量", methodStandard: "HJ 828-2017")]
+    record.cmaCertificate = cma
+    var key = KeyPersonnel()
+    key.authorisedSignatories = [PersonRef(name: "李娜", idNumber: li)]
+    record.keyPersonnel = key
+    return record
+  }
+
+  /// A valid activity: one sampling event yesterday, two analyses after it, the report today.
+  static func activity() -> ActivityContent {
+    var content = ActivityContent()
+    var client = ClientInfo()
+    client.name = "重庆某某化工有限公司"
+    content.client = client
+    content.purpose = .selfMonitoring
+    content.projectNumber = "P-2026-001"
+    var event = SamplingEvent()
+    event.eventID = "E1"
+    event.startedAt = hoursAgo(30)
+    event.endedAt = hoursAgo(29)
+    event.siteName = "DW001 总排口"
+    event.districtCode = "500112"
+    event.location = GeoPoint(latitude: 29.72, longitude: 106.63)
+    event.medium = "废水"
+    event.samplerIDNumbers = [wang, li]
+    event.sampleIDs = ["S1", "S2"]
+    content.samplingEvents = [event]
+    content.analyses = ["S1", "S2"].map { sample in
+      var analysis = Analysis()
+      analysis.sampleID = sample
+      analysis.parameter = "化学需氧量"
+      analysis.methodStandard = "HJ 828—2017"
+      analysis.analystIDNumber = zhang
+      analysis.instrumentID = "EQ-001"
+      analysis.startedAt = hoursAgo(20)
+      analysis.endedAt = hoursAgo(19)
+      analysis.result = "23"
+      analysis.unit = "mg/L"
+      return analysis
+    }
+    var report = ReportInfo()
+    report.reportNumber = "R-2026-0001"
+    report.issuedOn = today
+    report.signatoryIDNumbers = [li]
+    report.conclusion = "达标"
+    report.document = DocumentRef(sha256: String(repeating: "a", count: 64))
+    content.report = report
+    return content
+  }
+
+  static func violations(_ content: ActivityContent) -> [String: String] {
+    Dictionary(ActivityValidator(now: now).validate(content).violations.map { ($0.field, $0.reason) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  static func findings(_ content: ActivityContent, record: ApplicationMaterials = record()) -> [String] {
+    OffSiteChecks.check(content, record: { _ in record }).map(\.rule.id)
+  }
+
+  @Test("a valid activity is neither refused nor flagged")
+  func valid() {
+    #expect(Self.violations(Self.activity()).isEmpty)
+    #expect(Self.findings(Self.activity()).isEmpty)
+    #expect(ActivityValidator(now: Self.now).validate(Self.activity()).documents.map(\.field) == ["activity.report.document.sha256"])
+  }
+
+  @Test("what cannot be an activity is refused, every field at fault at once")
+  func refused() {
+    var content = Self.activity()
+    content.samplingEvents[0].districtCode = "500199"
+    content.samplingEvents[0].location = GeoPoint(latitude: 39.9, longitude: 116.4)
+    content.samplingEvents[0].sampleIDs = ["S1", "S1"]
+    content.analyses[1].sampleID = "S9"
+    content.analyses[0].methodStandard = "by eye"
+    content.analyses[0].analystIDNumber = "120103198806018242"
+    content.report = nil
+    content.purpose = .unspecified
+    #expect(Self.violations(content) == [
+      "activity.sampling_events[0].district_code": "DISTRICT_UNKNOWN",
+      "activity.sampling_events[0].location": "OUTSIDE_CHONGQING",
+      "activity.sampling_events[0].sample_ids[1]": "DUPLICATE",
+      "activity.analyses[1].sample_id": "UNKNOWN_SAMPLE",
+      "activity.analyses[0].method_standard": "METHOD_STANDARD",
+      "activity.analyses[0].analyst_id_number": "ID_NUMBER_CHECK_CHARACTER",
+      "activity.report": "REQUIRED",
+      "activity.purpose": "REQUIRED",
+    ])
+  }
+
+  @Test("instants: in the future beyond 5 minutes' clock skew, or an end before its start, are refused")
+  func instants() {
+    var content = Self.activity()
+    content.samplingEvents[0].startedAt = Self.now.addingTimeInterval(299)
+    content.samplingEvents[0].endedAt = Self.now.addingTimeInterval(299)
+    content.analyses = []
+    var violations = Self.violations(content)
+    #expect(violations["activity.sampling_events[0].started_at"] == nil, "within the tolerance")
+    content.samplingEvents[0].startedAt = Self.now.addingTimeInterval(301)
+    content.samplingEvents[0].endedAt = Self.now.addingTimeInterval(300)
+    violations = Self.violations(content)
+    #expect(violations["activity.sampling_events[0].started_at"] == "IN_FUTURE")
+    #expect(violations["activity.sampling_events[0].ended_at"] == "END_BEFORE_START")
+    #expect(violations["activity.analyses"] == "REQUIRED")
+    content = Self.activity()
+    content.report?.issuedOn = Self.today.adding(days: 1)
+    #expect(Self.violations(content)["activity.report.issued_on"] == "IN_FUTURE")
+  }
+
+  @Test("Chongqing's extent, at its edges")
+  func bounds() {
+    #expect(ChongqingBounds.contains(GeoPoint(latitude: 28.16, longitude: 105.28)))
+    #expect(ChongqingBounds.contains(GeoPoint(latitude: 32.21, longitude: 110.19)))
+    #expect(!ChongqingBounds.contains(GeoPoint(latitude: 28.159, longitude: 106)))
+    #expect(!ChongqingBounds.contains(GeoPoint(latitude: 30, longitude: 110.191)))
+    // Jiefangbei to Wanzhou, about 230 km as the crow flies.
+    let distance = GeoPoint(latitude: 29.557, longitude: 106.577).kilometres(to: GeoPoint(latitude: 30.807, longitude: 108.408))
+    #expect((215...235).contains(distance), "\(distance)")
+  }
+
+  @Test("CMA scope: outside it fires; inside it, however the standard is written, does not; expiry counts from the day after")
+  func cmaScope() {
+    var content = Self.activity()
+    content.analyses[0].parameter = "氨氮"
+    #expect(Self.findings(content) == ["CMA_SCOPE"])
+    content = Self.activity()
+    content.analyses[0].methodStandard = "HJ828-2017"
+    #expect(Self.findings(content).isEmpty)
+    let analysisDay = CalendarDate(chinaTimeOf: Int64(Self.hoursAgo(20).timeIntervalSince1970))
+    #expect(Self.findings(Self.activity(), record: Self.record(cmaUntil: analysisDay)).isEmpty)
+    #expect(Self.findings(Self.activity(), record: Self.record(cmaUntil: analysisDay.adding(days: -1))) == ["CMA_SCOPE"])
+  }
+
+  @Test("instruments: one not listed fires once for all its analyses; calibration lapses the day after its date")
+  func instruments() {
+    var content = Self.activity()
+    content.analyses[0].instrumentID = "EQ-404"
+    content.analyses[1].instrumentID = "EQ-404"
+    let found = OffSiteChecks.check(content, record: { _ in Self.record() })
+    #expect(found.map(\.rule.id) == ["INSTRUMENT_NOT_LISTED"])
+    #expect(found[0].fields == ["activity.analyses[0].instrument_id", "activity.analyses[1].instrument_id"])
+    #expect(found[0].rule.category == .insufficientCapability)
+    let analysisDay = CalendarDate(chinaTimeOf: Int64(Self.hoursAgo(20).timeIntervalSince1970))
+    #expect(Self.findings(Self.activity(), record: Self.record(calibratedUntil: analysisDay)).isEmpty)
+    #expect(Self.findings(Self.activity(), record: Self.record(calibratedUntil: analysisDay.adding(days: -1))) == ["INSTRUMENT_CALIBRATION_LAPSED"])
+  }
+
+  @Test("people: staff without the role, unauthorised signatories, a lone sampler; ID numbers masked in the explanation")
+  func people() {
+    var content = Self.activity()
+    content.analyses[0].analystIDNumber = Self.wang  // on staff, but a sampler, not an analyst
+    content.report?.signatoryIDNumbers = [Self.zhang]
+    content.samplingEvents[0].samplerIDNumbers = [Self.li, Self.li]
+    let found = OffSiteChecks.check(content, record: { _ in Self.record() })
+    #expect(found.map(\.rule.id) == ["SINGLE_SAMPLER", "STAFF_NOT_LISTED", "SIGNATORY_NOT_AUTHORISED"])
+    #expect(found.allSatisfy { !$0.explanation.contains(Self.wang) && !$0.explanation.contains(Self.zhang) })
+    #expect(found[1].explanation.contains("3604**********0071"))
+    // Not listed at all on the day: nothing but that day's record counts.
+    #expect(Set(OffSiteChecks.check(Self.activity(), record: { _ in nil }).map(\.rule.id)) == [
+      "STAFF_NOT_LISTED", "CMA_SCOPE", "INSTRUMENT_NOT_LISTED", "SIGNATORY_NOT_AUTHORISED",
+    ])
+  }
+
+  @Test("impossible timelines: an analysis a second before its sampling, a report a day before its last analysis")
+  func timelines() {
+    var content = Self.activity()
+    content.analyses[0].startedAt = content.samplingEvents[0].startedAt
+    #expect(Self.findings(content).isEmpty, "at the same instant is possible")
+    content.analyses[0].startedAt = content.samplingEvents[0].startedAt!.addingTimeInterval(-1)
+    #expect(Self.findings(content) == ["ANALYSIS_BEFORE_SAMPLING"])
+    content = Self.activity()
+    let lastDay = CalendarDate(chinaTimeOf: Int64(Self.hoursAgo(19).timeIntervalSince1970))
+    content.report?.issuedOn = lastDay
+    #expect(Self.findings(content).isEmpty, "the same day is possible")
+    content.report?.issuedOn = lastDay.adding(days: -1)
+    #expect(Self.findings(content) == ["REPORT_BEFORE_ANALYSIS"])
+    #expect(OffSiteChecks.reportBeforeAnalysis.category == .suspectedFalsification)
+  }
+}
