@@ -130,5 +130,35 @@ enum Migrations {
       // covers leaves idx·2^level ..< (idx+1)·2^level. Filled at start for entries before.
       "CREATE TABLE merkle_node (level bigint NOT NULL, idx bigint NOT NULL, hash text NOT NULL, PRIMARY KEY (level, idx))",
     ]),
+    ("v4 activities", [
+      """
+      CREATE TABLE activity (
+        id text PRIMARY KEY, number bigint NOT NULL UNIQUE, credit_code text NOT NULL REFERENCES agency,
+        status text NOT NULL CHECK (status IN ('filed', 'withdrawn')), version bigint NOT NULL, filed_at text NOT NULL,
+        report_number text NOT NULL, client_name text NOT NULL, sampled_from text NOT NULL, sampled_until text NOT NULL,
+        finding_count bigint NOT NULL DEFAULT 0)
+      """,
+      // A report number names one activity of its agency.
+      "CREATE UNIQUE INDEX activity_report ON activity (credit_code, report_number)",
+      "CREATE INDEX activity_by_agency ON activity (credit_code, number)",
+      "CREATE INDEX activity_by_status ON activity (status, number)",
+      """
+      CREATE TABLE activity_version (
+        activity_id text NOT NULL REFERENCES activity, version bigint NOT NULL, content text NOT NULL,
+        content_sha256 text NOT NULL, version_at text NOT NULL, version_by text NOT NULL, reason text NOT NULL,
+        audit_sequence bigint NOT NULL, PRIMARY KEY (activity_id, version))
+      """,
+      "CREATE TABLE activity_district (district_code text NOT NULL, number bigint NOT NULL, activity_id text NOT NULL, PRIMARY KEY (district_code, number))",
+      "CREATE TABLE activity_parameter (parameter text NOT NULL, number bigint NOT NULL, activity_id text NOT NULL, PRIMARY KEY (parameter, number))",
+      "ALTER TABLE finding ADD COLUMN rule text NOT NULL DEFAULT ''",
+      "ALTER TABLE finding ADD COLUMN activity_id text",
+      "ALTER TABLE finding ADD COLUMN activity_version bigint",
+      "ALTER TABLE finding ADD COLUMN fields text NOT NULL DEFAULT '[]'",
+      "ALTER TABLE finding ADD COLUMN status text NOT NULL DEFAULT 'open'",
+      // Findings before were raised verified (late change filings): confirmed.
+      "UPDATE finding SET status = 'confirmed' WHERE verified",
+      "CREATE INDEX finding_by_activity ON finding (activity_id)",
+      "CREATE INDEX finding_by_rule ON finding (rule, status)",
+    ]),
   ]
 }

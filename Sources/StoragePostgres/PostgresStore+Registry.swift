@@ -277,8 +277,13 @@ extension PostgresTransaction: RegistryTransaction {
 
   func insertFinding(_ f: FindingRow) async throws {
     try await connection.run(.with(
-      "INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      [f.id, f.creditCode, f.category, f.source, f.sourceID, f.description, Timestamps.format(f.raisedAt), f.verified]))
+      """
+      INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified, rule, activity_id,
+                           activity_version, fields, status)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """,
+      [f.id, f.creditCode, f.category, f.source, f.sourceID, f.description, Timestamps.format(f.raisedAt), f.verified, f.rule,
+       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status]))
   }
 
   func insertRemoval(_ r: RemovalRow) async throws {

@@ -219,6 +219,42 @@ extension SQLiteStore {
         t.primaryKey(["level", "idx"])
       }
     }
+    migrator.registerMigration("v7 activities") { db in
+      for statement in Self.activityTables { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// Filed activities, their versions and the index tables their lists filter on; findings
+  /// gain what the off-site checks record. The same statements as PostgreSQL's v4.
+  static let activityTables = [
+    """
+    CREATE TABLE activity (
+      id TEXT PRIMARY KEY, number INTEGER NOT NULL UNIQUE, credit_code TEXT NOT NULL REFERENCES agency,
+      status TEXT NOT NULL CHECK (status IN ('filed', 'withdrawn')), version INTEGER NOT NULL, filed_at TEXT NOT NULL,
+      report_number TEXT NOT NULL, client_name TEXT NOT NULL, sampled_from TEXT NOT NULL, sampled_until TEXT NOT NULL,
+      finding_count INTEGER NOT NULL DEFAULT 0)
+    """,
+    // A report number names one activity of its agency.
+    "CREATE UNIQUE INDEX activity_report ON activity (credit_code, report_number)",
+    "CREATE INDEX activity_by_agency ON activity (credit_code, number)",
+    "CREATE INDEX activity_by_status ON activity (status, number)",
+    """
+    CREATE TABLE activity_version (
+      activity_id TEXT NOT NULL REFERENCES activity, version INTEGER NOT NULL, content TEXT NOT NULL,
+      content_sha256 TEXT NOT NULL, version_at TEXT NOT NULL, version_by TEXT NOT NULL, reason TEXT NOT NULL,
+      audit_sequence INTEGER NOT NULL, PRIMARY KEY (activity_id, version))
+    """,
+    "CREATE TABLE activity_district (district_code TEXT NOT NULL, number INTEGER NOT NULL, activity_id TEXT NOT NULL, PRIMARY KEY (district_code, number))",
+    "CREATE TABLE activity_parameter (parameter TEXT NOT NULL, number INTEGER NOT NULL, activity_id TEXT NOT NULL, PRIMARY KEY (parameter, number))",
+    "ALTER TABLE finding ADD COLUMN rule TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE finding ADD COLUMN activity_id TEXT",
+    "ALTER TABLE finding ADD COLUMN activity_version INTEGER",
+    "ALTER TABLE finding ADD COLUMN fields TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE finding ADD COLUMN status TEXT NOT NULL DEFAULT 'open'",
+    // Findings before were raised verified (late change filings): confirmed.
+    "UPDATE finding SET status = 'confirmed' WHERE verified",
+    "CREATE INDEX finding_by_activity ON finding (activity_id)",
+    "CREATE INDEX finding_by_rule ON finding (rule, status)",
+  ]
 }

@@ -231,7 +231,8 @@ extension FindingRow: FetchableRecord, PersistableRecord {
   public init(row: Row) {
     self.init(
       id: row["id"], creditCode: row["credit_code"], category: row["category"], source: row["source"], sourceID: row["source_id"],
-      description: row["description"], raisedAt: row.instant("raised_at"), verified: row["verified"])
+      description: row["description"], raisedAt: row.instant("raised_at"), verified: row["verified"], rule: row["rule"],
+      activityID: row["activity_id"], activityVersion: row["activity_version"], fields: row["fields"], status: row["status"])
   }
 
   public func encode(to container: inout PersistenceContainer) {
@@ -243,6 +244,11 @@ extension FindingRow: FetchableRecord, PersistableRecord {
     container["description"] = description
     container["raised_at"] = Timestamps.format(raisedAt)
     container["verified"] = verified
+    container["rule"] = rule
+    container["activity_id"] = activityID
+    container["activity_version"] = activityVersion
+    container["fields"] = fields
+    container["status"] = status
   }
 }
 

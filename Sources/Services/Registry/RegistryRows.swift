@@ -182,8 +182,20 @@ public struct FindingRow: Sendable, Equatable {
   public var description: String
   public var raisedAt: Date
   public var verified: Bool
+  /// The off-site check's rule id (`CMA_SCOPE`); empty for other sources.
+  public var rule: String
+  /// The activity and version it was raised on, if one.
+  public var activityID: String?
+  public var activityVersion: Int?
+  /// JSON array of the fields involved (paths in the filed activity).
+  public var fields: String
+  /// `open` until an officer confirms or dismisses it (the supervision issue).
+  public var status: String
 
-  public init(id: String, creditCode: String, category: Int, source: Int, sourceID: String, description: String, raisedAt: Date, verified: Bool) {
+  public init(
+    id: String, creditCode: String, category: Int, source: Int, sourceID: String, description: String, raisedAt: Date, verified: Bool,
+    rule: String = "", activityID: String? = nil, activityVersion: Int? = nil, fields: String = "[]", status: String = "open"
+  ) {
     self.id = id
     self.creditCode = creditCode
     self.category = category
@@ -192,6 +204,11 @@ public struct FindingRow: Sendable, Equatable {
     self.description = description
     self.raisedAt = raisedAt
     self.verified = verified
+    self.rule = rule
+    self.activityID = activityID
+    self.activityVersion = activityVersion
+    self.fields = fields
+    self.status = status
   }
 }
 

@@ -26,7 +26,8 @@ public struct StoredRow: Sendable, Equatable {
 public enum CopiedTables {
   public static let all = [
     "audit_log", "idempotency", "id_sequence", "agency", "agency_version", "certificate", "application", "change",
-    "finding", "removal", "ban", "document_content", "document_record", "merkle_node",
+    "finding", "removal", "ban", "document_content", "document_record", "merkle_node", "activity", "activity_version",
+    "activity_district", "activity_parameter",
   ]
 }
 

@@ -1,7 +1,7 @@
 /// Everything the server keeps, behind one engine: the registry, the documents and the audit
 /// log, whose writes share a transaction. `SQLiteStore` (embedded) and `PostgresStore` (more
 /// than one server) implement it; `StoreContractTests` is the contract both pass.
-public protocol Store: RegistryStore, DocumentStore {
+public protocol Store: RegistryStore, DocumentStore, FilingStore {
   /// Whether the database answers now; health reports NOT_SERVING while it does not.
   func isAvailable() async -> Bool
 }
@@ -45,7 +45,7 @@ public struct IDSequence: Hashable, Sendable {
   public static let change = IDSequence(name: "change", prefix: "chg")
   public static let finding = IDSequence(name: "finding", prefix: "fnd")
   public static let removal = IDSequence(name: "removal", prefix: "rem")
-  public static let all: [IDSequence] = [.application, .change, .finding, .removal]
+  public static let all: [IDSequence] = [.application, .change, .finding, .removal, .activity]
 
   /// `app-000042`: at least six digits, more when needed.
   public func id(_ number: Int64) -> String {
