@@ -18,7 +18,8 @@ struct ObservabilityTests {
     process.executableURL = ServerProcess.products.appendingPathComponent("monitord")
     process.arguments = [
       "--listen", "127.0.0.1:0", "--data-dir", data, "--tls-cert", "\(certs)/server.pem", "--tls-key", "\(certs)/server-key.pem",
-      "--client-ca", "\(certs)/ca.pem", "--metrics-listen", "127.0.0.1:\(metricsPort)", "--log-format", "json",
+      "--client-ca", "\(certs)/ca.pem", "--signing-key", "\(certs)/signing-key.pem", "--metrics-listen", "127.0.0.1:\(metricsPort)",
+      "--log-format", "json",
     ]
     let output = Pipe()
     let errors = Pipe()
@@ -27,7 +28,8 @@ struct ObservabilityTests {
     try process.run()
     defer { if process.isRunning { process.terminate() } }
     let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-    let port = try #require(Int(line.split(separator: ":").last!.trimmingCharacters(in: .whitespacesAndNewlines)))
+    let address = try #require(line.split(separator: ":").last, "monitord did not start: \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
+    let port = try #require(Int(address.trimmingCharacters(in: .whitespacesAndNewlines)))
 
     // Two calls: one allowed, one refused.
     let health = try ServerProcess.run("monctl", ["health", "--server", "127.0.0.1:\(port)", "--ca", "\(certs)/ca.pem", "--cert", "\(certs)/city.pem", "--key", "\(certs)/city-key.pem"])
