@@ -33,12 +33,12 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: Documents, log: TransparencyLog, store: any AuditStore, identity: any IdentityResolver,
+      registry: Registry, documents: Documents, filing: Filing, log: TransparencyLog, store: any AuditStore, identity: any IdentityResolver,
       policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, limits: ProtoDecodingLimits = .defaults,
       now: @escaping @Sendable () -> Date = Date.init
     ) {
       serviceNames = [
-        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.RegistryService",
+        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.RegistryService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
@@ -46,7 +46,7 @@ public struct MonitorServer: Sendable {
       let reflection = ReflectionService(services: serviceNames)
       services = [
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
-        DocumentHandler(documents: documents, decodingLimits: limits),
+        DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
         AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -75,8 +75,9 @@ public struct MonitorServer: Sendable {
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
+    let filing = Filing(store: store, signingKey: keys.current)
     let components = Components(
-      registry: registry, documents: documents, log: log, store: store, identity: identities, logger: logger,
+      registry: registry, documents: documents, filing: filing, log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
       limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth))
     let listener = try MutualTLSListener(

@@ -54,6 +54,7 @@ extension PostgresAccess {
       ("id AS row_key, audit_sequence, credit_code AS f0, art16_case::text AS f1, decided_on AS f2, description AS f3", 4)
     case .certificate: ("serial AS row_key, audit_sequence, sha256_fingerprint AS f0", 1)
     case .documentRecord: ("sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0", 1)
+    case .activityVersion: ("activity_id || '/' || version AS row_key, audit_sequence, content AS f0", 1)
     }
   }
 }

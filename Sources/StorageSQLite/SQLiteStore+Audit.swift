@@ -70,6 +70,7 @@ extension SQLiteAccess {
       "id AS row_key, audit_sequence, credit_code AS f0, CAST(art16_case AS TEXT) AS f1, decided_on AS f2, description AS f3"
     case .certificate: "serial AS row_key, audit_sequence, sha256_fingerprint AS f0"
     case .documentRecord: "sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0"
+    case .activityVersion: "activity_id || '/' || version AS row_key, audit_sequence, content AS f0"
     }
   }
 }

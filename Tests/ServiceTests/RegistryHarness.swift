@@ -126,7 +126,7 @@ enum Materials {
         $0.qualityLead = quality
         $0.authorisedSignatories = [technical]
       }
-      $0.staff = [legal, technical, quality].map { person in .with { $0.person = person; $0.roles = [.manager, .analyst] } }
+      $0.staff = [legal, technical, quality].map { person in .with { $0.person = person; $0.roles = [.manager, .analyst, .sampler] } }
       $0.equipment = [.with {
         $0.equipmentId = "EQ-001"
         $0.name = "气相色谱仪"

@@ -241,3 +241,27 @@ enum Examples {
     return file.path
   }
 }
+
+extension Examples {
+  /// examples/activity.yaml for an agency listed at `listedAt`: its instants moved, in order,
+  /// into the 30 seconds after the listing (the server refuses sampling before an agency was
+  /// listed and anything in the future), its days to that day; with `replacing` applied.
+  static func activity(listedAt: Date, replacing: [(String, String)] = []) throws -> String {
+    var text = try String(contentsOf: ServerProcess.repository.appendingPathComponent("examples/activity.yaml"), encoding: .utf8)
+    for (old, new) in replacing { text = text.replacingOccurrences(of: old, with: new) }
+    let pattern = /(?<instant>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)/
+    let instants = text.matches(of: pattern).compactMap { Timestamps.parse(String($0.instant)) }
+    guard let first = instants.min(), let last = instants.max(), last > first else { return text }
+    func moved(_ instant: Date) -> Date {
+      listedAt.addingTimeInterval(1 + instant.timeIntervalSince(first) / last.timeIntervalSince(first) * 30)
+    }
+    text = text.replacing(pattern) { match in
+      Timestamps.format(moved(Timestamps.parse(String(match.instant))!)).replacingOccurrences(of: ".000Z", with: "Z")
+    }
+    let reportDay = CalendarDate(chinaTimeOf: Int64(moved(last).timeIntervalSince1970.rounded(.up)))
+    text = text.replacing(/issued_on: \d{4}-\d{2}-\d{2}/) { _ in "issued_on: \(reportDay)" }
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("activity-\(UUID()).yaml")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    return file.path
+  }
+}

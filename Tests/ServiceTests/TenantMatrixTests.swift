@@ -12,8 +12,8 @@ import Testing
 /// below. The table is the policy, written out: a change of who may do what must change it.
 ///
 /// The world: agency A (the "owner" column) enrolled, its scan uploaded, its application
-/// app-000001 approved, a change filed; agency B (the "other" column) enrolled with an upload
-/// of its own. Requests name A's records. Columns: city officer, district officer of Yuzhong
+/// app-000001 approved, a change filed, an activity act-000001 filed with sampling in Yuzhong;
+/// agency B (the "other" column) enrolled with an upload of its own. Requests name A's records. Columns: city officer, district officer of Yuzhong
 /// (500103, where A is), district officer of Jiangbei (500105), A, B, a partner.
 @Suite("Tenant isolation: every method as every principal")
 struct TenantMatrixTests {
@@ -166,15 +166,45 @@ struct TenantMatrixTests {
     Row(method: "grpc.health.v1.Health/Check", note: "", expected: "OK OK OK OK OK OK") { _ in
       try bytes(Grpc_Health_V1_HealthCheckRequest())
     },
+    // FilingService: A's activity act-000001 sampled in Yuzhong (500103).
+    Row(method: "cqmon.v1.FilingService/FileActivity", note: "for A", expected: "PD PD PD OK PD PD") { w in
+      try bytes(Cqmon_V1_FileActivityRequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant
+        $0.activity = FilingServiceTests.activity(report: "R-M", digest: w.document, now: TestNow.now())
+      })
+    },
+    Row(method: "cqmon.v1.FilingService/FileActivities", note: "for A: another agency's item is refused in its result", expected: "PD PD PD OK OK PD") { w in
+      try bytes(Cqmon_V1_FileActivityRequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant
+        $0.activity = FilingServiceTests.activity(report: "R-M", digest: w.document, now: TestNow.now())
+      })
+    },
+    Row(method: "cqmon.v1.FilingService/GetActivity", note: "A's, in Yuzhong", expected: "OK OK PD OK PD PD") { _ in
+      try bytes(Cqmon_V1_GetActivityRequest.with { $0.activityId = "act-000001" })
+    },
+    Row(method: "cqmon.v1.FilingService/GetActivity", note: "no such id: permission first", expected: "NF NF NF PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetActivityRequest.with { $0.activityId = "act-000999" })
+    },
+    Row(method: "cqmon.v1.FilingService/ListActivities", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
+      try bytes(Cqmon_V1_ListActivitiesRequest())
+    },
+    Row(method: "cqmon.v1.FilingService/ListActivityVersions", note: "A's, in Yuzhong", expected: "OK OK PD OK PD PD") { _ in
+      try bytes(Cqmon_V1_ListActivityVersionsRequest.with { $0.activityId = "act-000001" })
+    },
+    Row(method: "cqmon.v1.FilingService/AmendActivity", note: "A's", expected: "PD PD PD OK PD PD") { w in
+      try bytes(Cqmon_V1_AmendActivityRequest.with {
+        $0.requestId = "m"; $0.activityId = "act-000001"; $0.expectedVersion = 1; $0.reason = "typo"
+        $0.activity = FilingServiceTests.activity(report: "R-0001", digest: w.document, now: TestNow.now())
+      })
+    },
+    Row(method: "cqmon.v1.FilingService/WithdrawActivity", note: "A's", expected: "PD PD PD OK PD PD") { _ in
+      try bytes(Cqmon_V1_WithdrawActivityRequest.with { $0.requestId = "m"; $0.activityId = "act-000001"; $0.reason = "cancelled" })
+    },
   ] + planned
 
   /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
   /// the rest (the policy is checked first).
   static let planned: [Row] = [
-    ("cqmon.v1.FilingService/FileActivity", "PD PD PD UI UI PD"), ("cqmon.v1.FilingService/FileActivities", "PD PD PD UI UI PD"),
-    ("cqmon.v1.FilingService/GetActivity", "UI UI UI UI UI PD"), ("cqmon.v1.FilingService/ListActivities", "UI UI UI UI UI PD"),
-    ("cqmon.v1.FilingService/ListActivityVersions", "UI UI UI UI UI PD"), ("cqmon.v1.FilingService/AmendActivity", "PD PD PD UI UI PD"),
-    ("cqmon.v1.FilingService/WithdrawActivity", "PD PD PD UI UI PD"),
     ("cqmon.v1.InspectionService/PlanInspections", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/RecordInspection", "UI UI UI PD PD PD"),
     ("cqmon.v1.InspectionService/GetInspection", "UI UI UI UI UI PD"), ("cqmon.v1.InspectionService/ListInspections", "UI UI UI UI UI PD"),
     ("cqmon.v1.InspectionService/FileComplaint", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ResolveComplaint", "UI UI UI PD PD PD"),
@@ -207,13 +237,15 @@ struct TenantMatrixTests {
     let store = try SQLiteStore(directory: live.path)
     var document = "", serial = ""
     var receipt = Cqmon_V1_Receipt()
-    try await RegistryHarness.run(store: store) { h in
+    // Listed three days ago, so that the activity's sampling (a day ago) falls in its listing.
+    let clock = FilingServiceTests.start()
+    try await RegistryHarness.run(store: store, now: { clock.now }) { h in
       try await h.enrol()
       h.as(Identities.agency)
       document = try await h.upload(Array("A's licence scan".utf8))
       receipt = try #require(try await h.documents.getDocument(.with { $0.sha256 = document }).receipt)
       let application = try await h.registry.submitApplication(.with {
-        $0.requestId = "apply"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: document)
+        $0.requestId = "apply"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: document, on: clock.now)
       })
       h.as(Identities.city)
       _ = try await h.registry.reviewApplication(.with { $0.requestId = "review"; $0.applicationId = application.applicationId; $0.decision = .approve })
@@ -221,8 +253,13 @@ struct TenantMatrixTests {
       _ = try await h.registry.enrollAgency(.with { $0.requestId = "enrol-b"; $0.creditCode = agencyB; $0.name = "B"; $0.csrPem = try RegistryHarness.csr() })
       h.as(Identities.agency)
       _ = try await h.registry.fileChange(.with {
-        $0.requestId = "change"; $0.creditCode = Materials.applicant; $0.kind = .name; $0.effectiveOn = Days.china(-2)
+        $0.requestId = "change"; $0.creditCode = Materials.applicant; $0.kind = .name; $0.effectiveOn = Days.china(-2, from: clock.now)
         $0.value = .with { $0.name = "重庆某某检测有限公司" }
+      })
+      clock.advance(days: 3)
+      _ = try await Cqmon_V1_FilingService.Client(wrapping: h.client).fileActivity(.with {
+        $0.requestId = "activity"; $0.creditCode = Materials.applicant
+        $0.activity = FilingServiceTests.activity(report: "R-0001", digest: document, now: clock.now)
       })
       h.as("spiffe://cq-monitoring/agency/\(agencyB)")
       _ = try await h.upload(Array("B's own scan".utf8))

@@ -191,6 +191,60 @@ def dated(values, written=None):
     return values
 
 
+def test_lims_streams_a_backlog_with_a_bad_activity_in_the_middle(certs, server, stubs):
+    """A LIMS written with grpcio pushes three activities on one FileActivities stream: one
+    result each, in order; the bad one (a district that is not Chongqing's) gets its own error
+    with the field at fault, and the stream goes on."""
+    import datetime
+    import hashlib
+    import yaml
+    from cqmon.v1 import document_pb2, document_pb2_grpc, filing_pb2, filing_pb2_grpc, registry_pb2, registry_pb2_grpc
+
+    with channel(certs, server, "city") as ch:
+        agency = registry_pb2_grpc.RegistryServiceStub(ch).GetAgency(registry_pb2.GetAgencyRequest(credit_code="91500000MA5U7BCX7A"))
+    assert agency.status == registry_pb2.AGENCY_STATUS_LISTED, "listed by test_registry_enrol_apply_review_get"
+    listed = agency.listed_at.ToDatetime(tzinfo=datetime.timezone.utc)
+    report = (ROOT / "examples/documents/monitoring-report.txt").read_bytes()
+    example = yaml.safe_load((ROOT / "examples/activity.yaml").read_text())
+
+    def request(number, district="500103"):
+        message = filing_pb2.FileActivityRequest(request_id=f"py-stream-{number}", credit_code="91500000MA5U7BCX7A")
+        fill(message.activity, example["activity"])
+        # Sampled a second after the listing, analysed in the two seconds after, reported that day.
+        for event in message.activity.sampling_events:
+            event.started_at.FromDatetime(listed + datetime.timedelta(seconds=1))
+            event.ended_at.FromDatetime(listed + datetime.timedelta(seconds=2))
+            event.district_code = district
+        for analysis in message.activity.analyses:
+            analysis.started_at.FromDatetime(listed + datetime.timedelta(seconds=3))
+            analysis.ended_at.FromDatetime(listed + datetime.timedelta(seconds=4))
+        day = (listed + datetime.timedelta(seconds=4, hours=8)).date()
+        issued = message.activity.report.issued_on
+        issued.year, issued.month, issued.day = day.year, day.month, day.day
+        message.activity.report.report_number = f"PY-{number}"
+        return message
+
+    with channel(certs, server, "agency") as ch:
+        documents = document_pb2_grpc.DocumentServiceStub(ch)
+        uploaded = documents.Upload(iter([
+            document_pb2.UploadRequest(metadata=document_pb2.UploadMetadata(
+                request_id="py-report", file_name="monitoring-report.txt", media_type="text/plain")),
+            document_pb2.UploadRequest(chunk=report)]))
+        assert uploaded.sha256 == hashlib.sha256(report).hexdigest() == example["activity"]["report"]["document"]["sha256"]
+        backlog = [request(1), request(2, district="110105"), request(3)]
+        results = list(filing_pb2_grpc.FilingServiceStub(ch).FileActivities(iter(backlog), timeout=30))
+    assert [r.request_id for r in results] == ["py-stream-1", "py-stream-2", "py-stream-3"]
+    assert [r.index for r in results] == [0, 1, 2]
+    assert [r.WhichOneof("outcome") for r in results] == ["activity", "error", "activity"]
+    assert results[0].activity.content.report.report_number == "PY-1" and results[0].activity.receipt.signature_algorithm == "ed25519"
+    assert results[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    from google.rpc import error_details_pb2
+    violations = [d for d in results[1].error.details if d.Is(error_details_pb2.BadRequest.DESCRIPTOR)]
+    bad_request = error_details_pb2.BadRequest()
+    violations[0].Unpack(bad_request)
+    assert [v.field for v in bad_request.field_violations] == ["activity.sampling_events[0].district_code"]
+
+
 def fill(message, values):
     """Sets a generated message's fields from a YAML mapping: dates as YYYY-MM-DD, enums by
     name without their prefix, as examples/application.yaml writes them."""
@@ -206,6 +260,9 @@ def fill(message, values):
                     getattr(message, key).append(enum_value(field.enum_type, item))
                 else:
                     getattr(message, key).append(item)
+        elif field.message_type and field.message_type.full_name == "google.protobuf.Timestamp":
+            instant = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            getattr(message, key).FromDatetime(instant.astimezone(datetime.timezone.utc).replace(tzinfo=None))
         elif field.message_type and field.message_type.full_name == "cqmon.v1.Date":
             date = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
             target = getattr(message, key)

@@ -83,6 +83,36 @@ public struct Cqmon_V1_ActivityStatus: ProtoEnum {
     }
   }
 }
+/// Whether an activity has findings, as a filter.
+///
+/// An open enum: values this version does not know are kept as they are.
+public struct Cqmon_V1_FindingsPresence: ProtoEnum {
+  public var rawValue: Int32
+
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+
+  /// Either.
+  public static let unspecified = Self(rawValue: 0)
+
+  /// Only activities with at least one finding.
+  public static let with = Self(rawValue: 1)
+
+  /// Only activities without.
+  public static let without = Self(rawValue: 2)
+
+  /// Every value this version knows, in declaration order.
+  public static let knownValues: [Self] = [.unspecified, .with, .without]
+
+  /// The value's name in the .proto file, or nil for a value this version does not know.
+  public var name: String? {
+    switch rawValue {
+      case 0: return "FINDINGS_PRESENCE_UNSPECIFIED"
+      case 1: return "FINDINGS_PRESENCE_WITH"
+      case 2: return "FINDINGS_PRESENCE_WITHOUT"
+      default: return nil
+    }
+  }
+}
 
 /// The content of a monitoring activity as the agency files it.
 public struct Cqmon_V1_ActivityContent: Sendable, Equatable {
@@ -247,7 +277,7 @@ public struct Cqmon_V1_FileActivityRequest: Sendable, Equatable {
 
 /// A filed monitoring activity, at one version.
 public struct Cqmon_V1_Activity: Sendable, Equatable {
-  /// Server-assigned id, e.g. `act-0000012345`.
+  /// Server-assigned id, e.g. `act-012345`.
   public var activityId: String = ""
 
   /// The filing agency.
@@ -282,6 +312,33 @@ public struct Cqmon_V1_Activity: Sendable, Equatable {
 
   /// District codes where its samples were taken.
   public var districtCodes: [String] = []
+
+  /// What the off-site checks raised on this version.
+  public var findings: [Cqmon_V1_ActivityFinding] = []
+
+  public init() {}
+}
+
+/// A finding the off-site checks raised on a version of an activity (Art. 8(1), 9).
+public struct Cqmon_V1_ActivityFinding: Sendable, Equatable {
+  /// The finding, e.g. `fnd-000042`.
+  public var findingId: String = ""
+
+  /// The rule's stable id, e.g. `CMA_SCOPE`, `INSTRUMENT_NOT_LISTED`, `REPORT_BEFORE_ANALYSIS`
+  /// (the README lists every rule).
+  public var rule: String = ""
+
+  /// The Art. 9 category: the numbers of `FindingCategory` (inspection.proto).
+  public var category: Int32 = 0
+
+  /// One line saying what was found (ID numbers masked).
+  public var explanation: String = ""
+
+  /// The fields involved, as paths in the filed request, e.g. `activity.analyses[3].instrument_id`.
+  public var fields: [String] = []
+
+  /// `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed`, `rectified`.
+  public var status: String = ""
 
   public init() {}
 }
@@ -333,18 +390,17 @@ public struct Cqmon_V1_GetActivityRequest: Sendable, Equatable {
 
 /// Which activities.
 public struct Cqmon_V1_ListActivitiesRequest: Sendable, Equatable {
-  /// Only this agency's; empty for any (officers). An agency gets its own whatever it sends.
+  /// Only this agency's; empty for any (officers). An agency may name only itself.
   public var creditCode: String = ""
 
-  /// Only with sampling in this district; empty for any. A district officer gets their own
-  /// district whatever they send.
+  /// Only with sampling in this district; empty for any. A district officer may name only its own.
   public var districtCode: String = ""
 
-  /// Only filed at or after this instant; unset for no lower bound.
-  public var filedAfter: Google_Protobuf_Timestamp? = nil
+  /// Only with sampling at or after this instant; unset for no lower bound.
+  public var sampledAfter: Google_Protobuf_Timestamp? = nil
 
-  /// Only filed before this instant; unset for no upper bound.
-  public var filedBefore: Google_Protobuf_Timestamp? = nil
+  /// Only with sampling before this instant; unset for no upper bound.
+  public var sampledBefore: Google_Protobuf_Timestamp? = nil
 
   /// Only in this status; UNSPECIFIED for any.
   public var status: Cqmon_V1_ActivityStatus = .init(rawValue: 0)
@@ -355,6 +411,12 @@ public struct Cqmon_V1_ListActivitiesRequest: Sendable, Equatable {
   /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
   /// while others are added); empty for the first page.
   public var pageToken: String = ""
+
+  /// Only with an analysis of this parameter, e.g. 化学需氧量; empty for any.
+  public var parameter: String = ""
+
+  /// Only those with findings, or without; UNSPECIFIED for either.
+  public var findings: Cqmon_V1_FindingsPresence = .init(rawValue: 0)
 
   public init() {}
 }
@@ -617,6 +679,7 @@ extension Cqmon_V1_Activity: ProtoMessage {
     self.contentSha256 = _pcString(c.pointee.content_sha256)
     self.receipt = c.pointee.receipt.map { .init(c: $0) }
     self.districtCodes = _pcMap(c.pointee.district_codes, c.pointee.n_district_codes) { _pcString($0) }
+    self.findings = _pcMessages(c.pointee.findings, c.pointee.n_findings)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Activity>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -635,6 +698,38 @@ extension Cqmon_V1_Activity: ProtoMessage {
       c.pointee.n_district_codes = self.districtCodes.count
       c.pointee.district_codes = try arena.strings(self.districtCodes, field: "district_codes")
     }
+    if !self.findings.isEmpty {
+      c.pointee.n_findings = self.findings.count
+      c.pointee.findings = try arena.messages(self.findings, field: "findings")
+    }
+  }
+}
+
+extension Cqmon_V1_ActivityFinding: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ActivityFinding
+  public static let protoMessageName = "cqmon.v1.ActivityFinding"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ActivityFinding(); cqmon__v1__activity_finding__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ActivityFinding>) {
+    self.init()
+    self.findingId = _pcString(c.pointee.finding_id)
+    self.rule = _pcString(c.pointee.rule)
+    self.category = c.pointee.category
+    self.explanation = _pcString(c.pointee.explanation)
+    self.fields = _pcMap(c.pointee.fields, c.pointee.n_fields) { _pcString($0) }
+    self.status = _pcString(c.pointee.status)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ActivityFinding>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.findingId.isEmpty { c.pointee.finding_id = try arena.string(self.findingId, field: "finding_id") }
+    if !self.rule.isEmpty { c.pointee.rule = try arena.string(self.rule, field: "rule") }
+    c.pointee.category = self.category
+    if !self.explanation.isEmpty { c.pointee.explanation = try arena.string(self.explanation, field: "explanation") }
+    if !self.fields.isEmpty {
+      c.pointee.n_fields = self.fields.count
+      c.pointee.fields = try arena.strings(self.fields, field: "fields")
+    }
+    if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
   }
 }
 
@@ -695,21 +790,25 @@ extension Cqmon_V1_ListActivitiesRequest: ProtoMessage {
     self.init()
     self.creditCode = _pcString(c.pointee.credit_code)
     self.districtCode = _pcString(c.pointee.district_code)
-    self.filedAfter = c.pointee.filed_after.map { .init(c: $0) }
-    self.filedBefore = c.pointee.filed_before.map { .init(c: $0) }
+    self.sampledAfter = c.pointee.sampled_after.map { .init(c: $0) }
+    self.sampledBefore = c.pointee.sampled_before.map { .init(c: $0) }
     self.status = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.status.rawValue))
     self.pageSize = c.pointee.page_size
     self.pageToken = _pcString(c.pointee.page_token)
+    self.parameter = _pcString(c.pointee.parameter)
+    self.findings = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.findings.rawValue))
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListActivitiesRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
     if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
     if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
-    if let value = self.filedAfter { c.pointee.filed_after = try arena.message(value, field: "filed_after") }
-    if let value = self.filedBefore { c.pointee.filed_before = try arena.message(value, field: "filed_before") }
+    if let value = self.sampledAfter { c.pointee.sampled_after = try arena.message(value, field: "sampled_after") }
+    if let value = self.sampledBefore { c.pointee.sampled_before = try arena.message(value, field: "sampled_before") }
     c.pointee.status = .init(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
     c.pointee.page_size = self.pageSize
     if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+    if !self.parameter.isEmpty { c.pointee.parameter = try arena.string(self.parameter, field: "parameter") }
+    c.pointee.findings = .init(rawValue: .init(truncatingIfNeeded: self.findings.rawValue))
   }
 }
 
@@ -810,9 +909,19 @@ extension Cqmon_V1_WithdrawActivityRequest: ProtoMessage {
 
 /// Monitoring activities.
 ///
-/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
-/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
-/// contract the implementation will keep; the status codes of each method come with it.
+/// Status codes every method may return: UNAUTHENTICATED when the client certificate is revoked
+/// or expired while its connection stayed open; PERMISSION_DENIED when the caller's kind may not
+/// call the method, or the activity is not the caller's to see (an agency: not its own; a
+/// district officer: no sampling in its district) — decided before existence (AIP-211), so the
+/// answer is the same whether or not the activity exists; INVALID_ARGUMENT with BadRequest field
+/// violations; UNAVAILABLE while the server drains or its database does not answer (nothing was
+/// written, retry later); ABORTED when a concurrent write got there first; RESOURCE_EXHAUSTED
+/// for a request over the message limit.
+///
+/// What cannot be an activity is refused (INVALID_ARGUMENT, every field at fault). What is a
+/// plausible activity that breaks a rule is accepted (the agency answers for what it files,
+/// Art. 4) and the off-site checks (Art. 8(1), 9) raise findings on it, returned with the
+/// activity and kept `open` for an officer to confirm or dismiss.
 public enum Cqmon_V1_FilingService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.FilingService")
 
@@ -862,91 +971,118 @@ public enum Cqmon_V1_FilingService: Sendable {
 extension Cqmon_V1_FilingService {
   /// Every method with streaming requests and responses; what the router calls.
   public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
-    /// Files one monitoring activity. Agencies only, for themselves, while listed.
-    /// INVALID_ARGUMENT with field violations (e.g. `activity.analyses[4].instrument_id`: not on the
-    /// equipment list, or its calibration had lapsed on the analysis day); FAILED_PRECONDITION:
-    /// the agency is not listed, or a referenced document was never uploaded; ALREADY_EXISTS: the
-    /// same report number was filed before with another `request_id`.
+    /// Files one monitoring activity. Agencies only, for themselves. INVALID_ARGUMENT with field
+    /// violations: anything malformed or missing; a district code that is not Chongqing's
+    /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
+    /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
+    /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
+    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
+    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
+    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
+    /// The same `request_id` again returns the first result.
     func fileActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
-    /// that concern all (permission, the server draining).
+    /// that concern all (permission, the server draining). Requests are read one at a time, so a
+    /// fast LIMS is held back by HTTP/2 flow control rather than filling the server's memory.
     func fileActivities(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_FileActivityResult>
-    /// One activity, at its latest version or a given one. Officers (a district officer only for
-    /// activities in their district); an agency for its own. NOT_FOUND: no such id or version.
+    /// One activity, at its latest version or a given one, with the findings raised on that
+    /// version. The city; a district officer for activities with sampling in its district; an
+    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
     func getActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
-    /// Activities, newest first. Officers (district officers: those with sampling in their
-    /// district); an agency its own.
+    /// Activities, newest first. The city all; a district officer those with sampling in its
+    /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
     func listActivities(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListActivitiesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListActivitiesResponse>
-    /// Every version of an activity, oldest first: what was filed, and each amendment with its
-    /// reason. As GetActivity.
+    /// Every version of an activity, oldest first: what was filed, and each amendment or the
+    /// withdrawal with its reason. As GetActivity.
     func listActivityVersions(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListActivityVersionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListActivityVersionsResponse>
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
-    /// readable. The filing agency only. FAILED_PRECONDITION: withdrawn; ABORTED: `expected_version`
-    /// is not the latest.
+    /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
+    /// the new version, and an amendment after the report was issued is itself a finding
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
+    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AmendActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
-    /// Withdraws a filed activity with a reason; it stays on record, marked withdrawn. The filing
-    /// agency only. FAILED_PRECONDITION: already withdrawn.
+    /// Withdraws a filed activity with a reason: a last version, the same content, marked
+    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
+    /// already.
     func withdrawActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_WithdrawActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
   }
 
   /// Every method with request and response objects (metadata included).
   public protocol ServiceProtocol: Cqmon_V1_FilingService.StreamingServiceProtocol {
-    /// Files one monitoring activity. Agencies only, for themselves, while listed.
-    /// INVALID_ARGUMENT with field violations (e.g. `activity.analyses[4].instrument_id`: not on the
-    /// equipment list, or its calibration had lapsed on the analysis day); FAILED_PRECONDITION:
-    /// the agency is not listed, or a referenced document was never uploaded; ALREADY_EXISTS: the
-    /// same report number was filed before with another `request_id`.
+    /// Files one monitoring activity. Agencies only, for themselves. INVALID_ARGUMENT with field
+    /// violations: anything malformed or missing; a district code that is not Chongqing's
+    /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
+    /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
+    /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
+    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
+    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
+    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
+    /// The same `request_id` again returns the first result.
     func fileActivity(request: GRPCCore.ServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
-    /// that concern all (permission, the server draining).
+    /// that concern all (permission, the server draining). Requests are read one at a time, so a
+    /// fast LIMS is held back by HTTP/2 flow control rather than filling the server's memory.
     func fileActivities(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_FileActivityResult>
-    /// One activity, at its latest version or a given one. Officers (a district officer only for
-    /// activities in their district); an agency for its own. NOT_FOUND: no such id or version.
+    /// One activity, at its latest version or a given one, with the findings raised on that
+    /// version. The city; a district officer for activities with sampling in its district; an
+    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
     func getActivity(request: GRPCCore.ServerRequest<Cqmon_V1_GetActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
-    /// Activities, newest first. Officers (district officers: those with sampling in their
-    /// district); an agency its own.
+    /// Activities, newest first. The city all; a district officer those with sampling in its
+    /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
     func listActivities(request: GRPCCore.ServerRequest<Cqmon_V1_ListActivitiesRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListActivitiesResponse>
-    /// Every version of an activity, oldest first: what was filed, and each amendment with its
-    /// reason. As GetActivity.
+    /// Every version of an activity, oldest first: what was filed, and each amendment or the
+    /// withdrawal with its reason. As GetActivity.
     func listActivityVersions(request: GRPCCore.ServerRequest<Cqmon_V1_ListActivityVersionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListActivityVersionsResponse>
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
-    /// readable. The filing agency only. FAILED_PRECONDITION: withdrawn; ABORTED: `expected_version`
-    /// is not the latest.
+    /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
+    /// the new version, and an amendment after the report was issued is itself a finding
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
+    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: GRPCCore.ServerRequest<Cqmon_V1_AmendActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
-    /// Withdraws a filed activity with a reason; it stays on record, marked withdrawn. The filing
-    /// agency only. FAILED_PRECONDITION: already withdrawn.
+    /// Withdraws a filed activity with a reason: a last version, the same content, marked
+    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
+    /// already.
     func withdrawActivity(request: GRPCCore.ServerRequest<Cqmon_V1_WithdrawActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
   }
 
   /// Every method with plain messages; implement this one unless metadata is needed.
   public protocol SimpleServiceProtocol: Cqmon_V1_FilingService.ServiceProtocol {
-    /// Files one monitoring activity. Agencies only, for themselves, while listed.
-    /// INVALID_ARGUMENT with field violations (e.g. `activity.analyses[4].instrument_id`: not on the
-    /// equipment list, or its calibration had lapsed on the analysis day); FAILED_PRECONDITION:
-    /// the agency is not listed, or a referenced document was never uploaded; ALREADY_EXISTS: the
-    /// same report number was filed before with another `request_id`.
+    /// Files one monitoring activity. Agencies only, for themselves. INVALID_ARGUMENT with field
+    /// violations: anything malformed or missing; a district code that is not Chongqing's
+    /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
+    /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
+    /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
+    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
+    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
+    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
+    /// The same `request_id` again returns the first result.
     func fileActivity(request: Cqmon_V1_FileActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
-    /// that concern all (permission, the server draining).
+    /// that concern all (permission, the server draining). Requests are read one at a time, so a
+    /// fast LIMS is held back by HTTP/2 flow control rather than filling the server's memory.
     func fileActivities(request: GRPCCore.RPCAsyncSequence<Cqmon_V1_FileActivityRequest, any Error>, response: GRPCCore.RPCWriter<Cqmon_V1_FileActivityResult>, context: GRPCCore.ServerContext) async throws
-    /// One activity, at its latest version or a given one. Officers (a district officer only for
-    /// activities in their district); an agency for its own. NOT_FOUND: no such id or version.
+    /// One activity, at its latest version or a given one, with the findings raised on that
+    /// version. The city; a district officer for activities with sampling in its district; an
+    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
     func getActivity(request: Cqmon_V1_GetActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
-    /// Activities, newest first. Officers (district officers: those with sampling in their
-    /// district); an agency its own.
+    /// Activities, newest first. The city all; a district officer those with sampling in its
+    /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
     func listActivities(request: Cqmon_V1_ListActivitiesRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListActivitiesResponse
-    /// Every version of an activity, oldest first: what was filed, and each amendment with its
-    /// reason. As GetActivity.
+    /// Every version of an activity, oldest first: what was filed, and each amendment or the
+    /// withdrawal with its reason. As GetActivity.
     func listActivityVersions(request: Cqmon_V1_ListActivityVersionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListActivityVersionsResponse
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
-    /// readable. The filing agency only. FAILED_PRECONDITION: withdrawn; ABORTED: `expected_version`
-    /// is not the latest.
+    /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
+    /// the new version, and an amendment after the report was issued is itself a finding
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
+    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: Cqmon_V1_AmendActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
-    /// Withdraws a filed activity with a reason; it stays on record, marked withdrawn. The filing
-    /// agency only. FAILED_PRECONDITION: already withdrawn.
+    /// Withdraws a filed activity with a reason: a last version, the same content, marked
+    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
+    /// already.
     func withdrawActivity(request: Cqmon_V1_WithdrawActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
   }
 }
@@ -1056,11 +1192,15 @@ extension Cqmon_V1_FilingService {
 
     public init(wrapping client: GRPCCore.GRPCClient<Transport>) { self.client = client }
 
-    /// Files one monitoring activity. Agencies only, for themselves, while listed.
-    /// INVALID_ARGUMENT with field violations (e.g. `activity.analyses[4].instrument_id`: not on the
-    /// equipment list, or its calibration had lapsed on the analysis day); FAILED_PRECONDITION:
-    /// the agency is not listed, or a referenced document was never uploaded; ALREADY_EXISTS: the
-    /// same report number was filed before with another `request_id`.
+    /// Files one monitoring activity. Agencies only, for themselves. INVALID_ARGUMENT with field
+    /// violations: anything malformed or missing; a district code that is not Chongqing's
+    /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
+    /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
+    /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
+    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
+    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
+    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
+    /// The same `request_id` again returns the first result.
     public func fileActivity<Result: Sendable>(
       _ message: Cqmon_V1_FileActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1079,7 +1219,8 @@ extension Cqmon_V1_FilingService {
 
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
-    /// that concern all (permission, the server draining).
+    /// that concern all (permission, the server draining). Requests are read one at a time, so a
+    /// fast LIMS is held back by HTTP/2 flow control rather than filling the server's memory.
     public func fileActivities<Result: Sendable>(
       requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Cqmon_V1_FileActivityRequest>) async throws -> Void,
       metadata: GRPCCore.Metadata = [:],
@@ -1096,8 +1237,9 @@ extension Cqmon_V1_FilingService {
       )
     }
 
-    /// One activity, at its latest version or a given one. Officers (a district officer only for
-    /// activities in their district); an agency for its own. NOT_FOUND: no such id or version.
+    /// One activity, at its latest version or a given one, with the findings raised on that
+    /// version. The city; a district officer for activities with sampling in its district; an
+    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
     public func getActivity<Result: Sendable>(
       _ message: Cqmon_V1_GetActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1114,8 +1256,8 @@ extension Cqmon_V1_FilingService {
       )
     }
 
-    /// Activities, newest first. Officers (district officers: those with sampling in their
-    /// district); an agency its own.
+    /// Activities, newest first. The city all; a district officer those with sampling in its
+    /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
     public func listActivities<Result: Sendable>(
       _ message: Cqmon_V1_ListActivitiesRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1132,8 +1274,8 @@ extension Cqmon_V1_FilingService {
       )
     }
 
-    /// Every version of an activity, oldest first: what was filed, and each amendment with its
-    /// reason. As GetActivity.
+    /// Every version of an activity, oldest first: what was filed, and each amendment or the
+    /// withdrawal with its reason. As GetActivity.
     public func listActivityVersions<Result: Sendable>(
       _ message: Cqmon_V1_ListActivityVersionsRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1151,8 +1293,10 @@ extension Cqmon_V1_FilingService {
     }
 
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
-    /// readable. The filing agency only. FAILED_PRECONDITION: withdrawn; ABORTED: `expected_version`
-    /// is not the latest.
+    /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
+    /// the new version, and an amendment after the report was issued is itself a finding
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
+    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     public func amendActivity<Result: Sendable>(
       _ message: Cqmon_V1_AmendActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1169,8 +1313,9 @@ extension Cqmon_V1_FilingService {
       )
     }
 
-    /// Withdraws a filed activity with a reason; it stays on record, marked withdrawn. The filing
-    /// agency only. FAILED_PRECONDITION: already withdrawn.
+    /// Withdraws a filed activity with a reason: a last version, the same content, marked
+    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
+    /// already.
     public func withdrawActivity<Result: Sendable>(
       _ message: Cqmon_V1_WithdrawActivityRequest,
       metadata: GRPCCore.Metadata = [:],

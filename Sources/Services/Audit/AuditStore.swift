@@ -43,13 +43,15 @@ public enum CoveredTable: String, Sendable, CaseIterable {
   case certificate
   /// A document record of one owner: `[sha256]`, the digest of the bytes.
   case documentRecord = "document_record"
+  /// A version of a filed activity: `[content]`, as stored.
+  case activityVersion = "activity_version"
   // Registry versions are made by filings rather than named by an entry: `Registry.verifyVersions`
   // replays them from the covered filings.
 }
 
 /// One covered row, as stored.
 public struct CoveredRecord: Sendable, Equatable {
-  /// The row's key: `app-000042`, `SHA256/OWNER`.
+  /// The row's key: `app-000042`, `SHA256/OWNER`, `act-000042/2` (activity and version).
   public var key: String
   /// The entry it names.
   public var auditSequence: Int64?

@@ -40,12 +40,15 @@ extension AuditLog {
     "cqmon.v1.RegistryService/EnrollAgency": .certificate,
     "cqmon.v1.RegistryService/RenewCertificate": .certificate,
     "cqmon.v1.DocumentService/Upload": .documentRecord,
+    "cqmon.v1.FilingService/FileActivity": .activityVersion,
+    "cqmon.v1.FilingService/AmendActivity": .activityVersion,
+    "cqmon.v1.FilingService/WithdrawActivity": .activityVersion,
   ]
 
   /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.
   public static func recordSHA256(of record: CoveredRecord, in table: CoveredTable) -> String {
     switch table {
-    case .application, .change:
+    case .application, .change, .activityVersion:
       return Digest.sha256Hex(record.fields.first ?? "")
     case .removal:
       return Digest.sha256Hex(Registry.json(record.fields))

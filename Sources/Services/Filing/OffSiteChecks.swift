@@ -67,11 +67,35 @@ public enum OffSiteChecks {
     id: "REPORT_BEFORE_ANALYSIS", category: .suspectedFalsification, article: "Art. 9(2)",
     summary: "a report issued before its last analysis ended")
 
+  public static let lateFiling = CheckRule(
+    id: "LATE_FILING", category: .otherImpartiality, article: "Art. 9(1)6",
+    summary: "a filing that arrived long after its report was issued")
+  public static let amendedAfterReport = CheckRule(
+    id: "AMENDED_AFTER_REPORT", category: .otherImpartiality, article: "Art. 9(1)6",
+    summary: "an activity amended after its report was issued")
+
   /// The rules applied to each activity on its own.
   public static let rules = [
     cmaScope, instrumentNotListed, calibrationLapsed, staffNotListed, signatoryNotAuthorised, singleSampler,
-    analysisBeforeSampling, reportBeforeAnalysis,
+    analysisBeforeSampling, reportBeforeAnalysis, lateFiling, amendedAfterReport,
   ]
+
+  /// When a filing came, against its report: more than `lateAfterDays` after the report was
+  /// issued (the seed sets no deadline; 30 days by default), or an amendment once it was.
+  public static func timing(
+    _ content: ActivityContent, filedOn: CalendarDate, amendment: Bool, lateAfterDays: Int, prefix: String = "activity"
+  ) -> [CheckFinding] {
+    guard let issued = content.report?.issuedOn else { return [] }
+    var found = Findings(prefix: prefix)
+    if amendment {
+      found.add(amendedAfterReport, subject: "report", "amended on \(filedOn), after report \(content.report?.reportNumber ?? "") was issued on \(issued)", "report.issued_on")
+    } else if filedOn.dayNumber - issued.dayNumber > lateAfterDays {
+      found.add(lateFiling, subject: "report",
+                "filed on \(filedOn), \(filedOn.dayNumber - issued.dayNumber) days after its report was issued on \(issued) (more than \(lateAfterDays))",
+                "report.issued_on")
+    }
+    return found.all
+  }
 
   /// The day in China of an instant.
   static func day(_ instant: Date) -> CalendarDate {

@@ -48,32 +48,17 @@ public final class Registry: Sendable {
 
   // MARK: - Idempotency and audit
 
-  /// The id of what an earlier call with this request id created, if any. A different request
-  /// under the same id is refused: a retry must send the same request.
+  /// The id of what an earlier call with this request id created, if any (see `WriteTransaction.replayed`).
   static func replayed(_ transaction: some WriteTransaction, _ context: WriteContext) async throws -> String? {
-    guard let earlier = try await transaction.idempotencyRecord(actor: context.actor, method: context.method, requestID: context.requestID)
-    else { return nil }
-    guard earlier.requestSHA256 == context.requestSHA256 else {
-      throw ServiceError(
-        .alreadyExists, "request_id \(context.requestID) was already used for a different request",
-        reason: "REQUEST_ID_REUSED",
-        violations: [FieldViolation("request_id", "already used for a different request; a retry must send the same request", reason: "REQUEST_ID_REUSED")])
-    }
-    return earlier.resultID
+    try await transaction.replayed(context)
   }
 
   /// Records the write's idempotency key and audit entry; returns the audit entry.
   func record(
     _ transaction: some WriteTransaction, _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date
   ) async throws -> AuditLog.Entry {
-    try await transaction.insertIdempotencyRecord(IdempotencyRecord(
-      actor: context.actor, method: context.method, requestID: context.requestID, requestSHA256: context.requestSHA256,
-      resultID: resultID))
-    return try await AuditLog.append(
-      transaction, key: signingKey, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256,
-      recordSHA256: recordSHA256, at: instant)
+    try await transaction.record(context, resultID: resultID, recordSHA256: recordSHA256, at: instant, key: signingKey)
   }
-
 }
 
 extension ServiceError {

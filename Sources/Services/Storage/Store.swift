@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the server keeps, behind one engine: the registry, the documents and the audit
 /// log, whose writes share a transaction. `SQLiteStore` (embedded) and `PostgresStore` (more
 /// than one server) implement it; `StoreContractTests` is the contract both pass.
@@ -57,5 +59,34 @@ public struct IDSequence: Hashable, Sendable {
   public func number(of id: String) -> Int64? {
     guard id.hasPrefix(prefix + "-") else { return nil }
     return Int64(id.dropFirst(prefix.count + 1)).flatMap { $0 > 0 ? $0 : nil }
+  }
+}
+
+extension WriteTransaction {
+  /// The id of what an earlier call with this request id created, if any. A different request
+  /// under the same id is refused: a retry must send the same request.
+  public func replayed(_ context: WriteContext) async throws -> String? {
+    guard let earlier = try await idempotencyRecord(actor: context.actor, method: context.method, requestID: context.requestID)
+    else { return nil }
+    guard earlier.requestSHA256 == context.requestSHA256 else {
+      throw ServiceError(
+        .alreadyExists, "request_id \(context.requestID) was already used for a different request",
+        reason: "REQUEST_ID_REUSED",
+        violations: [FieldViolation("request_id", "already used for a different request; a retry must send the same request", reason: "REQUEST_ID_REUSED")])
+    }
+    return earlier.resultID
+  }
+
+  /// Records a write's idempotency key and appends its audit entry, the receipt signed by `key`;
+  /// returns the entry.
+  public func record(
+    _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date, key: SigningKey
+  ) async throws -> AuditLog.Entry {
+    try await insertIdempotencyRecord(IdempotencyRecord(
+      actor: context.actor, method: context.method, requestID: context.requestID, requestSHA256: context.requestSHA256,
+      resultID: resultID))
+    return try await AuditLog.append(
+      self, key: key, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256,
+      recordSHA256: recordSHA256, at: instant)
   }
 }

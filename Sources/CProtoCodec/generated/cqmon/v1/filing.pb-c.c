@@ -322,6 +322,51 @@ void   cqmon__v1__activity__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__activity__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   cqmon__v1__activity_finding__init
+                     (Cqmon__V1__ActivityFinding         *message)
+{
+  static const Cqmon__V1__ActivityFinding init_value = CQMON__V1__ACTIVITY_FINDING__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__activity_finding__get_packed_size
+                     (const Cqmon__V1__ActivityFinding *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__activity_finding__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__activity_finding__pack
+                     (const Cqmon__V1__ActivityFinding *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__activity_finding__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__activity_finding__pack_to_buffer
+                     (const Cqmon__V1__ActivityFinding *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__activity_finding__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ActivityFinding *
+       cqmon__v1__activity_finding__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ActivityFinding *)
+     protobuf_c_message_unpack (&cqmon__v1__activity_finding__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__activity_finding__free_unpacked
+                     (Cqmon__V1__ActivityFinding *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__activity_finding__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__file_activity_result__init
                      (Cqmon__V1__FileActivityResult         *message)
 {
@@ -1365,7 +1410,7 @@ const ProtobufCMessageDescriptor cqmon__v1__file_activity_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__file_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__activity__field_descriptors[12] =
+static const ProtobufCFieldDescriptor cqmon__v1__activity__field_descriptors[13] =
 {
   {
     "activity_id",
@@ -1511,6 +1556,18 @@ static const ProtobufCFieldDescriptor cqmon__v1__activity__field_descriptors[12]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "findings",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__Activity, n_findings),
+    offsetof(Cqmon__V1__Activity, findings),
+    &cqmon__v1__activity_finding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__activity__field_indices_by_name[] = {
   0,   /* field[0] = activity_id */
@@ -1519,6 +1576,7 @@ static const unsigned cqmon__v1__activity__field_indices_by_name[] = {
   1,   /* field[1] = credit_code */
   11,   /* field[11] = district_codes */
   5,   /* field[5] = filed_at */
+  12,   /* field[12] = findings */
   8,   /* field[8] = reason */
   10,   /* field[10] = receipt */
   3,   /* field[3] = status */
@@ -1529,7 +1587,7 @@ static const unsigned cqmon__v1__activity__field_indices_by_name[] = {
 static const ProtobufCIntRange cqmon__v1__activity__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__activity__descriptor =
 {
@@ -1539,11 +1597,114 @@ const ProtobufCMessageDescriptor cqmon__v1__activity__descriptor =
   "Cqmon__V1__Activity",
   "cqmon.v1",
   sizeof(Cqmon__V1__Activity),
-  12,
+  13,
   cqmon__v1__activity__field_descriptors,
   cqmon__v1__activity__field_indices_by_name,
   1,  cqmon__v1__activity__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__activity__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__activity_finding__field_descriptors[6] =
+{
+  {
+    "finding_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ActivityFinding, finding_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rule",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ActivityFinding, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "category",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ActivityFinding, category),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "explanation",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ActivityFinding, explanation),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fields",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__ActivityFinding, n_fields),
+    offsetof(Cqmon__V1__ActivityFinding, fields),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ActivityFinding, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__activity_finding__field_indices_by_name[] = {
+  2,   /* field[2] = category */
+  3,   /* field[3] = explanation */
+  4,   /* field[4] = fields */
+  0,   /* field[0] = finding_id */
+  1,   /* field[1] = rule */
+  5,   /* field[5] = status */
+};
+static const ProtobufCIntRange cqmon__v1__activity_finding__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__activity_finding__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ActivityFinding",
+  "ActivityFinding",
+  "Cqmon__V1__ActivityFinding",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ActivityFinding),
+  6,
+  cqmon__v1__activity_finding__field_descriptors,
+  cqmon__v1__activity_finding__field_indices_by_name,
+  1,  cqmon__v1__activity_finding__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__activity_finding__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor cqmon__v1__file_activity_result__field_descriptors[4] =
@@ -1674,7 +1835,7 @@ const ProtobufCMessageDescriptor cqmon__v1__get_activity_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__get_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_descriptors[9] =
 {
   {
     "credit_code",
@@ -1701,24 +1862,24 @@ static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "filed_after",
+    "sampled_after",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__ListActivitiesRequest, filed_after),
+    offsetof(Cqmon__V1__ListActivitiesRequest, sampled_after),
     &google__protobuf__timestamp__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "filed_before",
+    "sampled_before",
     4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__ListActivitiesRequest, filed_before),
+    offsetof(Cqmon__V1__ListActivitiesRequest, sampled_before),
     &google__protobuf__timestamp__descriptor,
     NULL,
     0,             /* flags */
@@ -1760,20 +1921,46 @@ static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "parameter",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListActivitiesRequest, parameter),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "findings",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListActivitiesRequest, findings),
+    &cqmon__v1__findings_presence__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__list_activities_request__field_indices_by_name[] = {
   0,   /* field[0] = credit_code */
   1,   /* field[1] = district_code */
-  2,   /* field[2] = filed_after */
-  3,   /* field[3] = filed_before */
+  8,   /* field[8] = findings */
   5,   /* field[5] = page_size */
   6,   /* field[6] = page_token */
+  7,   /* field[7] = parameter */
+  2,   /* field[2] = sampled_after */
+  3,   /* field[3] = sampled_before */
   4,   /* field[4] = status */
 };
 static const ProtobufCIntRange cqmon__v1__list_activities_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__list_activities_request__descriptor =
 {
@@ -1783,7 +1970,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_activities_request__descriptor 
   "Cqmon__V1__ListActivitiesRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__ListActivitiesRequest),
-  7,
+  9,
   cqmon__v1__list_activities_request__field_descriptors,
   cqmon__v1__list_activities_request__field_indices_by_name,
   1,  cqmon__v1__list_activities_request__number_ranges,
@@ -2139,6 +2326,36 @@ const ProtobufCEnumDescriptor cqmon__v1__activity_status__descriptor =
   cqmon__v1__activity_status__enum_values_by_name,
   1,
   cqmon__v1__activity_status__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue cqmon__v1__findings_presence__enum_values_by_number[3] =
+{
+  { "FINDINGS_PRESENCE_UNSPECIFIED", "CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_UNSPECIFIED", 0 },
+  { "FINDINGS_PRESENCE_WITH", "CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_WITH", 1 },
+  { "FINDINGS_PRESENCE_WITHOUT", "CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_WITHOUT", 2 },
+};
+static const ProtobufCIntRange cqmon__v1__findings_presence__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex cqmon__v1__findings_presence__enum_values_by_name[3] =
+{
+  { "FINDINGS_PRESENCE_UNSPECIFIED", 0 },
+  { "FINDINGS_PRESENCE_WITH", 1 },
+  { "FINDINGS_PRESENCE_WITHOUT", 2 },
+};
+const ProtobufCEnumDescriptor cqmon__v1__findings_presence__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "cqmon.v1.FindingsPresence",
+  "FindingsPresence",
+  "Cqmon__V1__FindingsPresence",
+  "cqmon.v1",
+  3,
+  cqmon__v1__findings_presence__enum_values_by_number,
+  3,
+  cqmon__v1__findings_presence__enum_values_by_name,
+  1,
+  cqmon__v1__findings_presence__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor cqmon__v1__filing_service__method_descriptors[7] =

@@ -25,6 +25,7 @@ typedef struct Cqmon__V1__Analysis Cqmon__V1__Analysis;
 typedef struct Cqmon__V1__ReportInfo Cqmon__V1__ReportInfo;
 typedef struct Cqmon__V1__FileActivityRequest Cqmon__V1__FileActivityRequest;
 typedef struct Cqmon__V1__Activity Cqmon__V1__Activity;
+typedef struct Cqmon__V1__ActivityFinding Cqmon__V1__ActivityFinding;
 typedef struct Cqmon__V1__FileActivityResult Cqmon__V1__FileActivityResult;
 typedef struct Cqmon__V1__GetActivityRequest Cqmon__V1__GetActivityRequest;
 typedef struct Cqmon__V1__ListActivitiesRequest Cqmon__V1__ListActivitiesRequest;
@@ -93,6 +94,24 @@ typedef enum _Cqmon__V1__ActivityStatus {
   CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_WITHDRAWN = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__ACTIVITY_STATUS)
 } Cqmon__V1__ActivityStatus;
+/*
+ * Whether an activity has findings, as a filter.
+ */
+typedef enum _Cqmon__V1__FindingsPresence {
+  /*
+   * Either.
+   */
+  CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_UNSPECIFIED = 0,
+  /*
+   * Only activities with at least one finding.
+   */
+  CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_WITH = 1,
+  /*
+   * Only activities without.
+   */
+  CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_WITHOUT = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__FINDINGS_PRESENCE)
+} Cqmon__V1__FindingsPresence;
 
 /* --- messages --- */
 
@@ -353,7 +372,7 @@ struct  Cqmon__V1__Activity
 {
   ProtobufCMessage base;
   /*
-   * Server-assigned id, e.g. `act-0000012345`.
+   * Server-assigned id, e.g. `act-012345`.
    */
   char *activity_id;
   /*
@@ -401,10 +420,53 @@ struct  Cqmon__V1__Activity
    */
   size_t n_district_codes;
   char **district_codes;
+  /*
+   * What the off-site checks raised on this version.
+   */
+  size_t n_findings;
+  Cqmon__V1__ActivityFinding **findings;
 };
 #define CQMON__V1__ACTIVITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__activity__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0,NULL, 0,NULL }
+
+
+/*
+ * A finding the off-site checks raised on a version of an activity (Art. 8(1), 9).
+ */
+struct  Cqmon__V1__ActivityFinding
+{
+  ProtobufCMessage base;
+  /*
+   * The finding, e.g. `fnd-000042`.
+   */
+  char *finding_id;
+  /*
+   * The rule's stable id, e.g. `CMA_SCOPE`, `INSTRUMENT_NOT_LISTED`, `REPORT_BEFORE_ANALYSIS`
+   * (the README lists every rule).
+   */
+  char *rule;
+  /*
+   * The Art. 9 category: the numbers of `FindingCategory` (inspection.proto).
+   */
+  int32_t category;
+  /*
+   * One line saying what was found (ID numbers masked).
+   */
+  char *explanation;
+  /*
+   * The fields involved, as paths in the filed request, e.g. `activity.analyses[3].instrument_id`.
+   */
+  size_t n_fields;
+  char **fields;
+  /*
+   * `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed`, `rectified`.
+   */
+  char *status;
+};
+#define CQMON__V1__ACTIVITY_FINDING__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__activity_finding__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 typedef enum {
@@ -472,22 +534,21 @@ struct  Cqmon__V1__ListActivitiesRequest
 {
   ProtobufCMessage base;
   /*
-   * Only this agency's; empty for any (officers). An agency gets its own whatever it sends.
+   * Only this agency's; empty for any (officers). An agency may name only itself.
    */
   char *credit_code;
   /*
-   * Only with sampling in this district; empty for any. A district officer gets their own
-   * district whatever they send.
+   * Only with sampling in this district; empty for any. A district officer may name only its own.
    */
   char *district_code;
   /*
-   * Only filed at or after this instant; unset for no lower bound.
+   * Only with sampling at or after this instant; unset for no lower bound.
    */
-  Google__Protobuf__Timestamp *filed_after;
+  Google__Protobuf__Timestamp *sampled_after;
   /*
-   * Only filed before this instant; unset for no upper bound.
+   * Only with sampling before this instant; unset for no upper bound.
    */
-  Google__Protobuf__Timestamp *filed_before;
+  Google__Protobuf__Timestamp *sampled_before;
   /*
    * Only in this status; UNSPECIFIED for any.
    */
@@ -501,10 +562,18 @@ struct  Cqmon__V1__ListActivitiesRequest
    * while others are added); empty for the first page.
    */
   char *page_token;
+  /*
+   * Only with an analysis of this parameter, e.g. 化学需氧量; empty for any.
+   */
+  char *parameter;
+  /*
+   * Only those with findings, or without; UNSPECIFIED for either.
+   */
+  Cqmon__V1__FindingsPresence findings;
 };
 #define CQMON__V1__LIST_ACTIVITIES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_activities_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_UNSPECIFIED }
 
 
 /*
@@ -750,6 +819,25 @@ Cqmon__V1__Activity *
 void   cqmon__v1__activity__free_unpacked
                      (Cqmon__V1__Activity *message,
                       ProtobufCAllocator *allocator);
+/* Cqmon__V1__ActivityFinding methods */
+void   cqmon__v1__activity_finding__init
+                     (Cqmon__V1__ActivityFinding         *message);
+size_t cqmon__v1__activity_finding__get_packed_size
+                     (const Cqmon__V1__ActivityFinding   *message);
+size_t cqmon__v1__activity_finding__pack
+                     (const Cqmon__V1__ActivityFinding   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__activity_finding__pack_to_buffer
+                     (const Cqmon__V1__ActivityFinding   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ActivityFinding *
+       cqmon__v1__activity_finding__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__activity_finding__free_unpacked
+                     (Cqmon__V1__ActivityFinding *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__FileActivityResult methods */
 void   cqmon__v1__file_activity_result__init
                      (Cqmon__V1__FileActivityResult         *message);
@@ -925,6 +1013,9 @@ typedef void (*Cqmon__V1__FileActivityRequest_Closure)
 typedef void (*Cqmon__V1__Activity_Closure)
                  (const Cqmon__V1__Activity *message,
                   void *closure_data);
+typedef void (*Cqmon__V1__ActivityFinding_Closure)
+                 (const Cqmon__V1__ActivityFinding *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__FileActivityResult_Closure)
                  (const Cqmon__V1__FileActivityResult *message,
                   void *closure_data);
@@ -1032,6 +1123,7 @@ void cqmon__v1__filing_service__withdraw_activity(ProtobufCService *service,
 
 extern const ProtobufCEnumDescriptor    cqmon__v1__monitoring_purpose__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__activity_status__descriptor;
+extern const ProtobufCEnumDescriptor    cqmon__v1__findings_presence__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__activity_content__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__client_info__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__sampling_event__descriptor;
@@ -1039,6 +1131,7 @@ extern const ProtobufCMessageDescriptor cqmon__v1__analysis__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__report_info__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__file_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__activity__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__activity_finding__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__file_activity_result__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__get_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__list_activities_request__descriptor;

@@ -1,0 +1,338 @@
+import Foundation
+
+/// Monitoring activities filed by listed agencies (Art. 4(2), 8(1)): each filing is validated
+/// (what cannot be an activity is refused), kept exactly as filed with its receipt, and read by
+/// the off-site checks, whose findings are stored `open` for an officer. Amendments and
+/// withdrawals are new versions; nothing filed is overwritten.
+public final class Filing: Sendable {
+  let store: any FilingStore
+  let signingKey: SigningKey
+  let now: @Sendable () -> Date
+  /// A filing this many days after its report was issued raises LATE_FILING.
+  let lateFilingDays: Int
+  /// Agencies' registry records, decoded once per version.
+  let records = RecordCache()
+
+  public init(store: any FilingStore, signingKey: SigningKey, lateFilingDays: Int = 30, now: @escaping @Sendable () -> Date = Date.init) {
+    self.store = store
+    self.signingKey = signingKey
+    self.lateFilingDays = lateFilingDays
+    self.now = now
+  }
+
+  /// An activity at one version, with the findings raised on it.
+  public struct Filed: Sendable {
+    public var activity: ActivityRow
+    public var version: ActivityVersionRow
+    public var content: ActivityContent
+    public var findings: [FindingRow]
+  }
+
+  // MARK: - Writes
+
+  /// Files an activity for `code`, the caller's own agency.
+  public func file(creditCode code: CreditCode, content: ActivityContent?, contentSHA256: String, context: WriteContext) async throws -> Filed {
+    let instant = now()
+    let content = try validated(content, at: instant)
+    return try await store.writeFiling { tx in
+      if let id = try await tx.replayed(context) { return try await self.filed(tx, id: id, version: nil) }
+      try await self.requireFilable(tx, code: code, content: content)
+      if let existing = try await tx.activityID(reportNumber: content.report?.reportNumber ?? "", creditCode: code.rawValue) {
+        throw ServiceError(
+          .alreadyExists, "report \(content.report?.reportNumber ?? "") of agency \(code) was filed already as \(existing)",
+          reason: "REPORT_FILED", violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
+          info: ["activity_id": existing])
+      }
+      let id = IDSequence.activity.id(try await tx.nextNumber(in: .activity))
+      let json = Registry.json(content)
+      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
+      let findings = try await self.raiseFindings(tx, on: content, id: id, version: 1, code: code, amendment: false, at: instant)
+      let span = Self.span(content)
+      try await tx.insertActivity(
+        ActivityRow(
+          id: id, creditCode: code.rawValue, status: .filed, version: 1, filedAt: instant, reportNumber: content.report?.reportNumber ?? "",
+          clientName: content.client?.name ?? "", sampledFrom: span.lowerBound, sampledUntil: span.upperBound, findingCount: findings),
+        districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
+      try await tx.insertActivityVersion(ActivityVersionRow(
+        activityID: id, version: 1, content: json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
+        reason: "", audit: entry))
+      return try await self.filed(tx, id: id, version: nil)
+    }
+  }
+
+  /// Corrects an activity: a new version with the reason; `expectedVersion` must be the latest.
+  public func amend(
+    activityID id: String, expectedVersion: Int, content: ActivityContent?, contentSHA256: String, reason: String, filer code: CreditCode,
+    context: WriteContext
+  ) async throws -> Filed {
+    let instant = now()
+    var violations = Violations()
+    violations.required("reason", reason, what: "the reason")
+    violations.length("reason", reason, max: 2000, what: "the reason")
+    if expectedVersion < 1 { violations.add("expected_version", "the version being corrected is required", reason: "REQUIRED") }
+    let content = try validated(content, at: instant, also: violations.all)
+    return try await store.writeFiling { tx in
+      if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
+      var row = try await self.ownActivity(tx, id: id, filer: code)
+      try self.requireCurrent(row, expected: expectedVersion)
+      try await self.requireFilable(tx, code: code, content: content)
+      let number = content.report?.reportNumber ?? ""
+      if let existing = try await tx.activityID(reportNumber: number, creditCode: code.rawValue), existing != id {
+        throw ServiceError(
+          .alreadyExists, "report \(number) of agency \(code) was filed already as \(existing)", reason: "REPORT_FILED",
+          violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
+          info: ["activity_id": existing])
+      }
+      let json = Registry.json(content)
+      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
+      row.version += 1
+      row.findingCount += try await self.raiseFindings(tx, on: content, id: id, version: row.version, code: code, amendment: true, at: instant)
+      row.reportNumber = number
+      row.clientName = content.client?.name ?? ""
+      let span = Self.span(content)
+      row.sampledFrom = span.lowerBound
+      row.sampledUntil = span.upperBound
+      try await tx.updateActivity(row, districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
+      try await tx.insertActivityVersion(ActivityVersionRow(
+        activityID: id, version: row.version, content: json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
+        reason: reason, audit: entry))
+      return try await self.filed(tx, id: id, version: nil)
+    }
+  }
+
+  /// Withdraws an activity with a reason: a last version, the same content, marked withdrawn.
+  public func withdraw(activityID id: String, reason: String, filer code: CreditCode, context: WriteContext) async throws -> Filed {
+    let instant = now()
+    var violations = Violations()
+    violations.required("reason", reason, what: "the reason")
+    violations.length("reason", reason, max: 2000, what: "the reason")
+    if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
+    return try await store.writeFiling { tx in
+      if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
+      var row = try await self.ownActivity(tx, id: id, filer: code)
+      try self.requireCurrent(row, expected: nil)
+      guard let latest = try await tx.activityVersion(id: id, version: row.version) else {
+        throw ServiceError(.internalError, "activity \(id) has no version \(row.version)", reason: "ACTIVITY_VERSION_MISSING")
+      }
+      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(latest.content), at: instant, key: self.signingKey)
+      row.version += 1
+      row.status = .withdrawn
+      let content = Registry.decode(ActivityContent.self, latest.content) ?? ActivityContent()
+      try await tx.updateActivity(row, districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
+      try await tx.insertActivityVersion(ActivityVersionRow(
+        activityID: id, version: row.version, content: latest.content, contentSHA256: latest.contentSHA256, versionAt: instant,
+        versionBy: context.actor, reason: reason, audit: entry))
+      return try await self.filed(tx, id: id, version: nil)
+    }
+  }
+
+  // MARK: - Reads
+
+  /// One activity at `version` (the latest when nil). An agency reads only its own, a district
+  /// officer only one with sampling in its district: anything else is PERMISSION_DENIED whether
+  /// or not it exists (AIP-211); officers get NOT_FOUND for what does not exist.
+  public func activity(id: String, version: Int?, viewer: Viewer) async throws -> Filed {
+    let found = try await store.activity(id: id)
+    let filed = try await found.asyncMap { _ in try await self.filed(store, id: id, version: version) }
+    try Self.requireRead(filed, id: id, viewer: viewer)
+    guard let filed else { throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND") }
+    return filed
+  }
+
+  /// Every version, oldest first, under the same rules as `activity`.
+  public func versions(id: String, viewer: Viewer) async throws -> [Filed] {
+    let latest = try await activity(id: id, version: nil, viewer: viewer)
+    let findings = latest.activity.findingCount > 0 ? try await store.findings(ofActivity: id) : []
+    var versions: [Filed] = []
+    for row in try await store.activityVersions(id: id) {
+      versions.append(Filed(
+        activity: latest.activity, version: row, content: Registry.decode(ActivityContent.self, row.content) ?? ActivityContent(),
+        findings: findings.filter { $0.activityVersion == row.version }))
+    }
+    return versions
+  }
+
+  /// A page of activities, newest first. An agency sees its own, a district officer those with
+  /// sampling in its district (naming another is PERMISSION_DENIED); the city all.
+  public func activities(_ filter: ActivityFilter, viewer: Viewer, page: PageRequest) async throws -> Page<Filed> {
+    var filter = filter
+    switch viewer {
+    case .agency(let own):
+      if !filter.creditCode.isEmpty, filter.creditCode != own.rawValue {
+        throw ServiceError(
+          .permissionDenied, "you may list only your own agency's activities", reason: "NOT_YOUR_AGENCY",
+          violations: [FieldViolation("credit_code", "must be empty or your own credit code", reason: "NOT_YOUR_AGENCY")])
+      }
+      filter.creditCode = own.rawValue
+    case .districtOfficer(let district):
+      if !filter.districtCode.isEmpty, filter.districtCode != district {
+        throw ServiceError(
+          .permissionDenied, "a district officer lists the activities of its own district (\(district))", reason: "NOT_YOUR_DISTRICT",
+          violations: [FieldViolation("district_code", "must be empty or \(district)", reason: "NOT_YOUR_DISTRICT")])
+      }
+      filter.districtCode = district
+    case .cityOfficer, .partner:
+      break
+    }
+    let rows = try await store.activities(filter, before: try page.afterSequence(), limit: page.limit)
+    return try await page.page(rows) { String(IDSequence.activity.number(of: $0.activity.id) ?? 0) }.asyncMap { listing in
+      Filed(
+        activity: listing.activity, version: listing.latest,
+        content: Registry.decode(ActivityContent.self, listing.latest.content) ?? ActivityContent(),
+        findings: listing.activity.findingCount > 0 ? try await self.store.findings(ofActivity: listing.activity.id) : [])
+    }
+  }
+
+  // MARK: - Rules
+
+  /// The content, or INVALID_ARGUMENT with every field at fault (and `also`).
+  func validated(_ content: ActivityContent?, at instant: Date, also: [FieldViolation] = []) throws -> ActivityContent {
+    let result = ActivityValidator(now: instant).validate(content)
+    let violations = also + result.violations
+    if !violations.isEmpty { throw ServiceError.invalid(violations) }
+    return content!
+  }
+
+  /// The agency listed (not removed, not banned) on every sampling day, and every document
+  /// referred to uploaded by it: otherwise INVALID_ARGUMENT naming the fields.
+  func requireFilable(_ tx: some FilingTransaction, code: CreditCode, content: ActivityContent) async throws {
+    var violations = Violations()
+    let versions = try await tx.agencyVersions(of: code.rawValue)
+    let bans = try await tx.bans(on: .agency(code.rawValue))
+    for (field, instant) in Self.stepStarts(content) {
+      // Listed on the sampling date (Art. 4): the registry as it stood at the end of that day.
+      let day = OffSiteChecks.day(instant)
+      let version = versions.last { $0.since <= Self.endOfDay(day) }
+      if version?.status != .listed {
+        violations.add(field, "agency \(code) was not listed on \(day) (Art. 4)", reason: "AGENCY_NOT_LISTED_THEN")
+      } else if let ban = bans.first(where: { $0.startsOn <= day && day <= $0.endsOn }) {
+        violations.add(field, "agency \(code) was banned on \(day), until \(ban.endsOn) (Art. 20)", reason: "AGENCY_BANNED")
+      }
+    }
+    let documents = ActivityValidator(now: now()).validate(content).documents
+    if !documents.isEmpty {
+      let absent = try await tx.missingDocuments(Array(Set(documents.map(\.sha256))), owner: code.rawValue)
+      for document in documents where absent.contains(document.sha256) {
+        violations.add(document.field, "agency \(code) uploaded no document with this digest (DocumentService.Upload)", reason: "DOCUMENT_NOT_FOUND")
+      }
+    }
+    if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
+  }
+
+  /// The last instant of a day in China (UTC+8).
+  static func endOfDay(_ day: CalendarDate) -> Date {
+    Date(timeIntervalSince1970: Double(day.dayNumber + 1) * 86_400 - 8 * 3600 - 0.001)
+  }
+
+  /// Where each sampling event began (each analysis, for laboratory-only work).
+  static func stepStarts(_ content: ActivityContent) -> [(field: String, instant: Date)] {
+    let events = content.samplingEvents.enumerated().compactMap { index, event in
+      event.startedAt.map { ("activity.sampling_events[\(index)].started_at", $0) }
+    }
+    if !events.isEmpty { return events }
+    return content.analyses.enumerated().compactMap { index, analysis in analysis.startedAt.map { ("activity.analyses[\(index)].started_at", $0) } }
+  }
+
+  /// The span of the sampling (of the analyses for laboratory-only work).
+  static func span(_ content: ActivityContent) -> ClosedRange<Date> {
+    let starts = content.samplingEvents.compactMap(\.startedAt) + (content.samplingEvents.isEmpty ? content.analyses.compactMap(\.startedAt) : [])
+    let ends = content.samplingEvents.compactMap(\.endedAt) + (content.samplingEvents.isEmpty ? content.analyses.compactMap(\.endedAt) : [])
+    let from = starts.min() ?? .distantPast
+    return from...max(from, ends.max() ?? from)
+  }
+
+  /// Runs the off-site checks on a version and stores their findings, `open`; their count.
+  func raiseFindings(
+    _ tx: some FilingTransaction, on content: ActivityContent, id: String, version: Int, code: CreditCode, amendment: Bool, at instant: Date
+  ) async throws -> Int {
+    let versions = try await tx.agencyVersions(of: code.rawValue)
+    // The record in force at the end of each day (China time), decoded once per version.
+    let recordOn: (CalendarDate) -> ApplicationMaterials? = { day in
+      guard let row = versions.last(where: { $0.since <= Self.endOfDay(day) }), row.status == .listed else { return nil }
+      return self.records.materials(json: row.record, sha256: row.recordSHA256)
+    }
+    let findings = OffSiteChecks.check(content, record: recordOn)
+      + OffSiteChecks.timing(content, filedOn: OffSiteChecks.day(instant), amendment: amendment, lateAfterDays: lateFilingDays)
+    for finding in findings {
+      try await tx.insertFinding(FindingRow(
+        id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: finding.rule.category.rawValue,
+        source: 3, sourceID: id, description: finding.explanation, raisedAt: instant, verified: false, rule: finding.rule.id,
+        activityID: id, activityVersion: version, fields: Registry.json(finding.fields), status: "open"))
+    }
+    return findings.count
+  }
+
+  // MARK: - Helpers
+
+  func filed(_ reads: some FilingReads, id: String, version: Int?) async throws -> Filed {
+    guard let activity = try await reads.activity(id: id) else {
+      throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND")
+    }
+    guard let row = try await reads.activityVersion(id: id, version: version ?? activity.version) else {
+      throw ServiceError(
+        .notFound, "activity \(id) has no version \(version ?? 0) (it has \(activity.version))", reason: "ACTIVITY_VERSION_NOT_FOUND",
+        violations: [FieldViolation("version", "at most \(activity.version)", reason: "ACTIVITY_VERSION_NOT_FOUND")])
+    }
+    let findings = activity.findingCount > 0 ? try await reads.findings(ofActivity: id) : []
+    return Filed(
+      activity: activity, version: row, content: Registry.decode(ActivityContent.self, row.content) ?? ActivityContent(),
+      findings: findings.filter { $0.activityVersion == row.version })
+  }
+
+  /// The filer's own activity, or PERMISSION_DENIED (the same whether or not it exists).
+  func ownActivity(_ tx: some FilingTransaction, id: String, filer code: CreditCode) async throws -> ActivityRow {
+    guard let row = try await tx.activity(id: id), row.creditCode == code.rawValue else {
+      throw ServiceError(
+        .permissionDenied, "activity \(id) is not one of agency \(code)'s", reason: "NOT_YOUR_ACTIVITY",
+        violations: [FieldViolation("activity_id", "must name one of your own activities", reason: "NOT_YOUR_ACTIVITY")])
+    }
+    return row
+  }
+
+  /// Not withdrawn, and at the version the caller corrects (when it says one).
+  func requireCurrent(_ row: ActivityRow, expected: Int?) throws {
+    if row.status == .withdrawn {
+      throw ServiceError(.failedPrecondition, "activity \(row.id) was withdrawn", reason: "ACTIVITY_WITHDRAWN")
+    }
+    if let expected, expected != row.version {
+      throw ServiceError(
+        .aborted, "activity \(row.id) is at version \(row.version), not \(expected): read it again and correct that", reason: "VERSION_MISMATCH",
+        info: ["version": String(row.version)])
+    }
+  }
+
+  static func requireRead(_ filed: Filed?, id: String, viewer: Viewer) throws {
+    switch viewer {
+    case .cityOfficer:
+      return
+    case .agency(let own):
+      if filed?.activity.creditCode != own.rawValue {
+        throw ServiceError(
+          .permissionDenied, "activity \(id) is not one of agency \(own)'s", reason: "NOT_YOUR_ACTIVITY",
+          violations: [FieldViolation("activity_id", "must name one of your own activities", reason: "NOT_YOUR_ACTIVITY")])
+      }
+    case .districtOfficer(let district):
+      if let filed, !filed.content.districtCodes.contains(district) {
+        throw ServiceError(
+          .permissionDenied, "activity \(id) took no sample in district \(district)", reason: "NOT_YOUR_DISTRICT")
+      }
+    case .partner:
+      throw ServiceError(.permissionDenied, "partners do not read activities", reason: "METHOD_NOT_ALLOWED")
+    }
+  }
+}
+
+extension Optional {
+  func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+    guard let value = self else { return nil }
+    return try await transform(value)
+  }
+}
+
+extension Page {
+  func asyncMap<Other>(_ transform: (Item) async throws -> Other) async rethrows -> Page<Other> {
+    var items: [Other] = []
+    for item in self.items { items.append(try await transform(item)) }
+    return Page<Other>(items: items, nextPageToken: nextPageToken)
+  }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// Filing with the real binaries over mutual TLS: the example activity filed with monctl, a
+/// check firing on a variant of it, the officer seeing the finding, and the filing's receipt
+/// proved in the audit log.
+@Suite("End to end: filing activities with monctl")
+struct FilingEndToEndTests {
+  @Test("an agency files, a check fires, the officer sees the finding; the receipt is in the log")
+  func walkthrough() async throws {
+    let server = try ServerProcess()
+    try await server.waitUntilServing()
+    try server.listExampleAgency()
+    let listedAt = Date()
+    #expect(try server.monctl(as: "agency", ["documents", "upload", "examples/documents/monitoring-report.txt"]) == 0)
+
+    let filed = try ServerProcess.run("monctl", ["activities", "file", "-f", try Examples.activity(listedAt: listedAt)] + server.monctl(as: "agency"))
+    #expect(filed.status == 0, "\(filed.error)")
+    #expect(filed.output.contains("act-000001") && filed.output.contains("FILED"), "\(filed.output)")
+
+    // The same activity with an instrument the agency never listed, under another report number.
+    let variant = try Examples.activity(listedAt: listedAt, replacing: [
+      ("instrument_id: EQ-002\n      started_at", "instrument_id: EQ-404\n      started_at"), ("CQJC-2026-1129", "CQJC-2026-1130"),
+    ])
+    let flagged = try ServerProcess.run("monctl", ["activities", "file", "-f", variant, "-o", "json"] + server.monctl(as: "agency"))
+    #expect(flagged.status == 0, "\(flagged.error)")
+    #expect(flagged.output.contains("\"rule\": \"INSTRUMENT_NOT_LISTED\""), "\(flagged.output)")
+    let reply = FileManager.default.temporaryDirectory.appendingPathComponent("activity-reply-\(UUID()).json").path
+    try flagged.output.write(toFile: reply, atomically: true, encoding: .utf8)
+
+    // The city officer lists what has findings and reads the finding.
+    let listed = try ServerProcess.run("monctl", ["activities", "list", "--with-findings"] + server.monctl(as: "city"))
+    #expect(listed.status == 0 && listed.output.contains("act-000002") && !listed.output.contains("act-000001"), "\(listed.output)")
+    let got = try ServerProcess.run("monctl", ["activities", "get", "act-000002"] + server.monctl(as: "district"))
+    #expect(got.status == 0 && got.output.contains("INSTRUMENT_NOT_LISTED") && got.output.contains("EQ-404"), "\(got.output)")
+
+    // The agency proves its filing's receipt from the saved reply.
+    let prove = try ServerProcess.run("monctl", ["audit", "prove", reply] + server.monctl(as: "agency"))
+    #expect(prove.status == 0, "\(prove.error)")
+  }
+}
