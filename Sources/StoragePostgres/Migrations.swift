@@ -160,5 +160,19 @@ enum Migrations {
       "CREATE INDEX finding_by_activity ON finding (activity_id)",
       "CREATE INDEX finding_by_rule ON finding (rule, status)",
     ]),
+    ("v5 activity facts", [
+      "CREATE TABLE activity_sampling (activity_id text NOT NULL, credit_code text NOT NULL, id_number text NOT NULL, started_at text NOT NULL, ended_at text NOT NULL, latitude double precision NOT NULL, longitude double precision NOT NULL)",
+      "CREATE INDEX activity_sampling_by_person ON activity_sampling (id_number, started_at)",
+      "CREATE INDEX activity_sampling_by_activity ON activity_sampling (activity_id)",
+      "CREATE TABLE activity_instrument (activity_id text NOT NULL, credit_code text NOT NULL, instrument_id text NOT NULL, started_at text NOT NULL, ended_at text NOT NULL)",
+      "CREATE INDEX activity_instrument_by_use ON activity_instrument (credit_code, instrument_id, started_at)",
+      "CREATE INDEX activity_instrument_by_activity ON activity_instrument (activity_id)",
+      "CREATE TABLE activity_sample (credit_code text NOT NULL, sample_id text NOT NULL, activity_id text NOT NULL)",
+      "CREATE INDEX activity_sample_by_id ON activity_sample (credit_code, sample_id)",
+      "CREATE INDEX activity_sample_by_activity ON activity_sample (activity_id)",
+      "CREATE TABLE activity_result_series (series text NOT NULL, activity_id text NOT NULL)",
+      "CREATE INDEX activity_result_series_by_series ON activity_result_series (series)",
+      "CREATE INDEX activity_result_series_by_activity ON activity_result_series (activity_id)",
+    ]),
   ]
 }

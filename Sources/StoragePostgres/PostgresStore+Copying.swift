@@ -66,6 +66,8 @@ final class PostgresImport: DatabaseImport {
     case (.integer(let integer), "boolean"): sql.bind(integer != 0)
     case (.integer(let integer), "bigint"), (.integer(let integer), "integer"): sql.bind(integer)
     case (.text(let text), "text"): sql.bind(text)
+    case (.real(let real), "double precision"): sql.bind(real)
+    case (.integer(let integer), "double precision"): sql.bind(Double(integer))
     case (.bytes(let bytes), "bytea"): sql.bind(ByteBuffer(bytes: bytes))
     default: throw StoreError(.conflict, "\(column): a \(value) does not fit a \(type) column")
     }

@@ -59,6 +59,51 @@ extension PostgresAccess {
   public func findings(ofActivity id: String) async throws -> [FindingRow] {
     try await run { try await $0.all(.with("SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", [id]), Rows.finding) }
   }
+
+  public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
+    try await run {
+      try await $0.all(.with(
+        "SELECT * FROM activity_sampling WHERE id_number = ? AND started_at >= ? AND started_at < ?",
+        [idNumber, Timestamps.format(from), Timestamps.format(before)])) { c in
+        OtherSampling(
+          activityID: try c.string("activity_id"), creditCode: try c.string("credit_code"),
+          sampling: ActivityFacts.Sampling(
+            idNumber: try c.string("id_number"), startedAt: try c.instant("started_at"), endedAt: try c.instant("ended_at"),
+            location: GeoPoint(latitude: try c.double("latitude"), longitude: try c.double("longitude"))))
+      }
+    }
+  }
+
+  public func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse] {
+    try await run {
+      try await $0.all(.with(
+        "SELECT * FROM activity_instrument WHERE credit_code = ? AND instrument_id = ? AND started_at >= ? AND started_at < ?",
+        [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(before)])) { c in
+        OtherInstrumentUse(
+          activityID: try c.string("activity_id"),
+          use: ActivityFacts.InstrumentUse(instrumentID: try c.string("instrument_id"), startedAt: try c.instant("started_at"), endedAt: try c.instant("ended_at")))
+      }
+    }
+  }
+
+  public func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)] {
+    guard !sampleIDs.isEmpty else { return [] }
+    return try await run {
+      try await $0.all(.with(
+        "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id = ANY(?::text[])", [creditCode, sampleIDs])) {
+        (sampleID: try $0.string("sample_id"), activityID: try $0.string("activity_id"))
+      }
+    }
+  }
+
+  public func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)] {
+    guard !series.isEmpty else { return [] }
+    return try await run {
+      try await $0.all(.with("SELECT series, activity_id FROM activity_result_series WHERE series = ANY(?::text[])", [series])) {
+        (series: try $0.string("series"), activityID: try $0.string("activity_id"))
+      }
+    }
+  }
 }
 
 extension PostgresStore {
@@ -101,6 +146,40 @@ extension PostgresTransaction: FilingTransaction {
       """,
       [row.activityID, Int64(row.version), row.content, row.contentSHA256, Timestamps.format(row.versionAt), row.versionBy, row.reason,
        row.audit.sequence]))
+  }
+
+  func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
+    for table in ["activity_sampling", "activity_instrument", "activity_sample", "activity_result_series"] {
+      try await connection.run(.with("DELETE FROM \(table) WHERE activity_id = ?", [activityID]))
+    }
+    if !facts.samplings.isEmpty {
+      try await connection.run(.with(
+        """
+        INSERT INTO activity_sampling (activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude)
+        SELECT ?, ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::double precision[], ?::double precision[])
+        """,
+        [activityID, creditCode, facts.samplings.map(\.idNumber), facts.samplings.map { Timestamps.format($0.startedAt) },
+         facts.samplings.map { Timestamps.format($0.endedAt) }, facts.samplings.map(\.location.latitude), facts.samplings.map(\.location.longitude)]))
+    }
+    if !facts.instrumentUses.isEmpty {
+      try await connection.run(.with(
+        """
+        INSERT INTO activity_instrument (activity_id, credit_code, instrument_id, started_at, ended_at)
+        SELECT ?, ?, * FROM unnest(?::text[], ?::text[], ?::text[])
+        """,
+        [activityID, creditCode, facts.instrumentUses.map(\.instrumentID), facts.instrumentUses.map { Timestamps.format($0.startedAt) },
+         facts.instrumentUses.map { Timestamps.format($0.endedAt) }]))
+    }
+    if !facts.sampleIDs.isEmpty {
+      try await connection.run(.with(
+        "INSERT INTO activity_sample (credit_code, sample_id, activity_id) SELECT ?, s, ? FROM unnest(?::text[]) AS s",
+        [creditCode, activityID, Set(facts.sampleIDs).sorted()]))
+    }
+    if !facts.resultSeries.isEmpty {
+      try await connection.run(.with(
+        "INSERT INTO activity_result_series (series, activity_id) SELECT s, ? FROM unnest(?::text[]) AS s",
+        [activityID, Set(facts.resultSeries).sorted()]))
+    }
   }
 
   private func index(_ row: ActivityRow, districts: [String], parameters: [String]) async throws {

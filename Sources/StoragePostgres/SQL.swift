@@ -72,6 +72,7 @@ struct Columns {
   func optionalInt64(_ name: String) throws -> Int64? { try row[name].decode(Int64?.self) }
   func int(_ name: String) throws -> Int { Int(try row[name].decode(Int64.self)) }
   func bool(_ name: String) throws -> Bool { try row[name].decode(Bool.self) }
+  func double(_ name: String) throws -> Double { try row[name].decode(Double.self) }
   func instant(_ name: String) throws -> Date { Timestamps.parse(try string(name)) ?? .distantPast }
   func optionalInstant(_ name: String) throws -> Date? { try optionalString(name).flatMap(Timestamps.parse) }
   func day(_ name: String) throws -> CalendarDate { CalendarDate(try string(name)) ?? CalendarDate(dayNumber: 0) }

@@ -222,8 +222,28 @@ extension SQLiteStore {
     migrator.registerMigration("v7 activities") { db in
       for statement in Self.activityTables { try db.execute(sql: statement) }
     }
+    migrator.registerMigration("v8 activity facts") { db in
+      for statement in Self.activityFacts { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// What the cross-activity checks look up, by person, instrument, sample id and result
+  /// series: indexed, so each check is a range read. The same statements as PostgreSQL's v5.
+  static let activityFacts = [
+    "CREATE TABLE activity_sampling (activity_id TEXT NOT NULL, credit_code TEXT NOT NULL, id_number TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT NOT NULL, latitude REAL NOT NULL, longitude REAL NOT NULL)",
+    "CREATE INDEX activity_sampling_by_person ON activity_sampling (id_number, started_at)",
+    "CREATE INDEX activity_sampling_by_activity ON activity_sampling (activity_id)",
+    "CREATE TABLE activity_instrument (activity_id TEXT NOT NULL, credit_code TEXT NOT NULL, instrument_id TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT NOT NULL)",
+    "CREATE INDEX activity_instrument_by_use ON activity_instrument (credit_code, instrument_id, started_at)",
+    "CREATE INDEX activity_instrument_by_activity ON activity_instrument (activity_id)",
+    "CREATE TABLE activity_sample (credit_code TEXT NOT NULL, sample_id TEXT NOT NULL, activity_id TEXT NOT NULL)",
+    "CREATE INDEX activity_sample_by_id ON activity_sample (credit_code, sample_id)",
+    "CREATE INDEX activity_sample_by_activity ON activity_sample (activity_id)",
+    "CREATE TABLE activity_result_series (series TEXT NOT NULL, activity_id TEXT NOT NULL)",
+    "CREATE INDEX activity_result_series_by_series ON activity_result_series (series)",
+    "CREATE INDEX activity_result_series_by_activity ON activity_result_series (activity_id)",
+  ]
 
   /// Filed activities, their versions and the index tables their lists filter on; findings
   /// gain what the off-site checks record. The same statements as PostgreSQL's v4.

@@ -66,6 +66,55 @@ extension SQLiteAccess {
   public func findings(ofActivity id: String) async throws -> [FindingRow] {
     try await run { db in try FindingRow.fetchAll(db, sql: "SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", arguments: [id]) }
   }
+
+  public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
+    try await run { db in
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM activity_sampling WHERE id_number = ? AND started_at >= ? AND started_at < ?",
+        arguments: [idNumber, Timestamps.format(from), Timestamps.format(before)]
+      ).map { row in
+        OtherSampling(
+          activityID: row["activity_id"], creditCode: row["credit_code"],
+          sampling: ActivityFacts.Sampling(
+            idNumber: row["id_number"], startedAt: row.instant("started_at"), endedAt: row.instant("ended_at"),
+            location: GeoPoint(latitude: row["latitude"], longitude: row["longitude"])))
+      }
+    }
+  }
+
+  public func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse] {
+    try await run { db in
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM activity_instrument WHERE credit_code = ? AND instrument_id = ? AND started_at >= ? AND started_at < ?",
+        arguments: [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(before)]
+      ).map { row in
+        OtherInstrumentUse(
+          activityID: row["activity_id"],
+          use: ActivityFacts.InstrumentUse(instrumentID: row["instrument_id"], startedAt: row.instant("started_at"), endedAt: row.instant("ended_at")))
+      }
+    }
+  }
+
+  public func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)] {
+    guard !sampleIDs.isEmpty else { return [] }
+    let placeholders = Array(repeating: "?", count: sampleIDs.count).joined(separator: ", ")
+    return try await run { db in
+      try Row.fetchAll(
+        db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(placeholders))",
+        arguments: StatementArguments([creditCode] + sampleIDs)
+      ).map { (sampleID: $0["sample_id"] as String, activityID: $0["activity_id"] as String) }
+    }
+  }
+
+  public func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)] {
+    guard !series.isEmpty else { return [] }
+    let placeholders = Array(repeating: "?", count: series.count).joined(separator: ", ")
+    return try await run { db in
+      try Row.fetchAll(
+        db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(placeholders))", arguments: StatementArguments(series)
+      ).map { (series: $0["series"] as String, activityID: $0["activity_id"] as String) }
+    }
+  }
 }
 
 extension SQLiteStore {
@@ -102,6 +151,33 @@ extension SQLiteTransaction: FilingTransaction {
       try db.execute(sql: "DELETE FROM activity_district WHERE activity_id = ?", arguments: [row.id])
       try db.execute(sql: "DELETE FROM activity_parameter WHERE activity_id = ?", arguments: [row.id])
       try FilingRows.index(db, row, districts: districts, parameters: parameters)
+    }
+  }
+
+  func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
+    try await run { db in
+      for table in ["activity_sampling", "activity_instrument", "activity_sample", "activity_result_series"] {
+        try db.execute(sql: "DELETE FROM \(table) WHERE activity_id = ?", arguments: [activityID])
+      }
+      for sampling in facts.samplings {
+        try db.execute(
+          sql: "INSERT INTO activity_sampling (activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          arguments: [
+            activityID, creditCode, sampling.idNumber, Timestamps.format(sampling.startedAt), Timestamps.format(sampling.endedAt),
+            sampling.location.latitude, sampling.location.longitude,
+          ])
+      }
+      for use in facts.instrumentUses {
+        try db.execute(
+          sql: "INSERT INTO activity_instrument (activity_id, credit_code, instrument_id, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
+          arguments: [activityID, creditCode, use.instrumentID, Timestamps.format(use.startedAt), Timestamps.format(use.endedAt)])
+      }
+      for sample in Set(facts.sampleIDs) {
+        try db.execute(sql: "INSERT INTO activity_sample (credit_code, sample_id, activity_id) VALUES (?, ?, ?)", arguments: [creditCode, sample, activityID])
+      }
+      for series in Set(facts.resultSeries) {
+        try db.execute(sql: "INSERT INTO activity_result_series (series, activity_id) VALUES (?, ?)", arguments: [series, activityID])
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import Foundation
-import Services
+@testable import Services
 import Testing
 
 /// The rules of filing, on their own: what the validator refuses, and each off-site check
@@ -204,5 +204,83 @@ struct FilingRulesTests {
     content.report?.issuedOn = lastDay.adding(days: -1)
     #expect(Self.findings(content) == ["REPORT_BEFORE_ANALYSIS"])
     #expect(OffSiteChecks.reportBeforeAnalysis.category == .suspectedFalsification)
+  }
+}
+
+@Suite("Filing: the checks across activities, at their boundaries")
+struct CrossChecksTests {
+  static let start = Date(timeIntervalSince1970: 1_795_883_400)
+  static let jiefangbei = GeoPoint(latitude: 29.557, longitude: 106.577)
+  static let wanzhou = GeoPoint(latitude: 30.807, longitude: 108.408)
+
+  static func sampling(_ at: Date, _ place: GeoPoint, minutes: Double = 30) -> ActivityFacts.Sampling {
+    ActivityFacts.Sampling(idNumber: "120103198806018241", startedAt: at, endedAt: at.addingTimeInterval(minutes * 60), location: place, field: "f")
+  }
+
+  static func rules(_ mine: ActivityFacts.Sampling, _ others: [OtherSampling]) -> [String] {
+    var found = OffSiteChecks.Findings(prefix: "")
+    CrossChecks.samplingFindings(mine, code: "A", others: others, settings: CrossCheckSettings(), into: &found)
+    return found.all.map(\.rule.id)
+  }
+
+  @Test("one person in two places: beyond 120 km/h fires, within it does not; a short hop never does")
+  func twoPlaces() {
+    let mine = Self.sampling(Self.start, Self.jiefangbei)
+    let distance = Self.jiefangbei.kilometres(to: Self.wanzhou)
+    // Leave Jiefangbei when sampling ends; arrive in Wanzhou just in time at 120 km/h.
+    let atSpeed = mine.endedAt.addingTimeInterval(distance / 120 * 3600 + 1)
+    let tooFast = mine.endedAt.addingTimeInterval(distance / 120 * 3600 - 60)
+    #expect(Self.rules(mine, [OtherSampling(activityID: "act-2", creditCode: "A", sampling: Self.sampling(atSpeed, Self.wanzhou))]).isEmpty)
+    #expect(Self.rules(mine, [OtherSampling(activityID: "act-2", creditCode: "A", sampling: Self.sampling(tooFast, Self.wanzhou))]) == ["PERSON_IN_TWO_PLACES"])
+    let nextDoor = GeoPoint(latitude: 29.5575, longitude: 106.5775)
+    #expect(Self.rules(mine, [OtherSampling(activityID: "act-2", creditCode: "A", sampling: Self.sampling(Self.start, nextDoor))]).isEmpty)
+  }
+
+  @Test("sampling for another agency at overlapping times is 挂证; touching end to start is not")
+  func twoAgencies() {
+    let mine = Self.sampling(Self.start, Self.jiefangbei)
+    let overlapping = Self.sampling(Self.start.addingTimeInterval(29 * 60), Self.jiefangbei)
+    #expect(Self.rules(mine, [OtherSampling(activityID: "act-9", creditCode: "B", sampling: overlapping)]) == ["SAMPLING_FOR_TWO_AGENCIES"])
+    let after = Self.sampling(mine.endedAt, Self.jiefangbei)
+    #expect(Self.rules(mine, [OtherSampling(activityID: "act-9", creditCode: "B", sampling: after)]).isEmpty)
+  }
+
+  @Test("an instrument over its capacity: overlapping fires, back to back does not, a larger capacity allows it")
+  func instruments() {
+    let mine = ActivityFacts.InstrumentUse(instrumentID: "EQ-1", startedAt: Self.start, endedAt: Self.start.addingTimeInterval(3600), field: "f")
+    func rules(_ other: ActivityFacts.InstrumentUse, capacity: Int = 1) -> [String] {
+      var settings = CrossCheckSettings()
+      settings.instrumentCapacity = capacity
+      var found = OffSiteChecks.Findings(prefix: "")
+      CrossChecks.instrumentFindings(mine, others: [OtherInstrumentUse(activityID: "act-2", use: other)], settings: settings, into: &found)
+      return found.all.map(\.rule.id)
+    }
+    let overlapping = ActivityFacts.InstrumentUse(instrumentID: "EQ-1", startedAt: Self.start.addingTimeInterval(3599), endedAt: Self.start.addingTimeInterval(7200))
+    #expect(rules(overlapping) == ["INSTRUMENT_OVER_CAPACITY"])
+    #expect(rules(overlapping, capacity: 2).isEmpty)
+    #expect(rules(ActivityFacts.InstrumentUse(instrumentID: "EQ-1", startedAt: mine.endedAt, endedAt: mine.endedAt.addingTimeInterval(60))).isEmpty)
+    #expect(rules(ActivityFacts.InstrumentUse(instrumentID: "EQ-2", startedAt: Self.start, endedAt: mine.endedAt)).isEmpty)
+  }
+
+  @Test("a result series counts from five non-trivial results; ND and zero are not results")
+  func series() {
+    func facts(_ results: [String]) -> ActivityFacts {
+      var content = ActivityContent()
+      content.analyses = results.enumerated().map { index, result in
+        var analysis = Analysis()
+        analysis.sampleID = "S1"
+        analysis.parameter = "p\(index)"
+        analysis.result = result
+        analysis.unit = "mg/L"
+        analysis.startedAt = Self.start
+        analysis.endedAt = Self.start
+        return analysis
+      }
+      return ActivityFacts(content)
+    }
+    #expect(facts(["1", "2", "3", "4", "5"]).resultSeries.count == 1)
+    #expect(facts(["1", "2", "3", "4", "ND", "0", "0.0"]).resultSeries.isEmpty)
+    #expect(facts(["1", "2", "3", "4", "5"]).resultSeries == facts(["1", "2", "3", "4", "5"]).resultSeries)
+    #expect(facts(["1", "2", "3", "4", "5"]).resultSeries != facts(["1", "2", "3", "4", "6"]).resultSeries)
   }
 }

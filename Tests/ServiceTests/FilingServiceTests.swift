@@ -212,4 +212,55 @@ struct FilingServiceTests {
       }
     }
   }
+
+  @Test("across activities: a sampler in two places, an instrument twice at once, a sample id reused, copied results", arguments: Engine.all)
+  func acrossActivities(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = Self.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        let digest = try await Self.listedAgency(h, clock: clock)
+        let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
+        // The first activity: five parameters of sample S1, all by EQ-001 in the same hour.
+        var first = Self.activity(report: "R-1", digest: digest, now: clock.now)
+        first.analyses = ["化学需氧量", "氨氮", "总磷", "总氮", "石油类"].enumerated().map { index, parameter in
+          var analysis = first.analyses[0]
+          analysis.sampleId = "S1"
+          analysis.parameter = parameter
+          analysis.result = String(10 + index)
+          return analysis
+        }
+        let one = try await filing.fileActivity(.with { $0.requestId = "1"; $0.creditCode = Materials.applicant; $0.activity = first })
+        #expect(one.findings.map(\.rule).allSatisfy { $0 == "CMA_SCOPE" }, "only parameters outside the scope, nothing across yet")
+
+        // The second: the same sampler in Wanzhou ten minutes after sampling in Yuzhong, EQ-001
+        // busy at the same hour, sample id S1 again, and S1's five results copied onto S7.
+        var second = first
+        second.report?.reportNumber = "R-2"
+        second.samplingEvents[0].location = .with { $0.latitude = 30.807; $0.longitude = 108.408 }
+        second.samplingEvents[0].districtCode = "500101"
+        let firstEnded = try #require(first.samplingEvents[0].endedAt).seconds
+        second.samplingEvents[0].startedAt = .with { $0.seconds = firstEnded + 600 }
+        second.samplingEvents[0].endedAt = .with { $0.seconds = firstEnded + 1200 }
+        second.samplingEvents[0].sampleIds = ["S1", "S7"]
+        second.analyses = first.analyses.map { analysis in
+          var copied = analysis
+          copied.sampleId = "S7"
+          return copied
+        }
+        let two = try await filing.fileActivity(.with { $0.requestId = "2"; $0.creditCode = Materials.applicant; $0.activity = second })
+        let rules = Set(two.findings.map(\.rule))
+        #expect(rules.isSuperset(of: ["PERSON_IN_TWO_PLACES", "INSTRUMENT_OVER_CAPACITY", "SAMPLE_ID_REUSED", "COPIED_RESULTS"]), "\(rules)")
+        let place = try #require(two.findings.first { $0.rule == "PERSON_IN_TWO_PLACES" })
+        #expect(place.explanation.contains(one.activityId) && place.category == 7)
+        #expect(two.findings.first { $0.rule == "SAMPLE_ID_REUSED" }?.fields == ["activity.sampling_events[0].sample_ids[0]"])
+
+        // Withdrawn, the first no longer counts: an amendment of the second finds nothing across.
+        _ = try await filing.withdrawActivity(.with { $0.requestId = "w"; $0.activityId = one.activityId; $0.reason = "entered twice" })
+        let amended = try await filing.amendActivity(.with {
+          $0.requestId = "a"; $0.activityId = two.activityId; $0.expectedVersion = 1; $0.activity = second; $0.reason = "recheck"
+        })
+        #expect(Set(amended.findings.map(\.rule)).isDisjoint(with: ["PERSON_IN_TWO_PLACES", "INSTRUMENT_OVER_CAPACITY", "SAMPLE_ID_REUSED", "COPIED_RESULTS"]))
+      }
+    }
+  }
 }

@@ -10,13 +10,18 @@ public final class Filing: Sendable {
   let now: @Sendable () -> Date
   /// A filing this many days after its report was issued raises LATE_FILING.
   let lateFilingDays: Int
+  let crossChecks: CrossCheckSettings
   /// Agencies' registry records, decoded once per version.
   let records = RecordCache()
 
-  public init(store: any FilingStore, signingKey: SigningKey, lateFilingDays: Int = 30, now: @escaping @Sendable () -> Date = Date.init) {
+  public init(
+    store: any FilingStore, signingKey: SigningKey, lateFilingDays: Int = 30, crossChecks: CrossCheckSettings = CrossCheckSettings(),
+    now: @escaping @Sendable () -> Date = Date.init
+  ) {
     self.store = store
     self.signingKey = signingKey
     self.lateFilingDays = lateFilingDays
+    self.crossChecks = crossChecks
     self.now = now
   }
 
@@ -117,6 +122,8 @@ public final class Filing: Sendable {
       let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(latest.content), at: instant, key: self.signingKey)
       row.version += 1
       row.status = .withdrawn
+      // A withdrawn activity no longer stands: the cross-activity checks stop counting it.
+      try await tx.replaceActivityFacts(activityID: id, creditCode: code.rawValue, facts: ActivityFacts())
       let content = Registry.decode(ActivityContent.self, latest.content) ?? ActivityContent()
       try await tx.updateActivity(row, districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
       try await tx.insertActivityVersion(ActivityVersionRow(
@@ -251,8 +258,11 @@ public final class Filing: Sendable {
       guard let row = versions.last(where: { $0.since <= Self.endOfDay(day) }), row.status == .listed else { return nil }
       return self.records.materials(json: row.record, sha256: row.recordSHA256)
     }
+    let facts = ActivityFacts(content)
     let findings = OffSiteChecks.check(content, record: recordOn)
       + OffSiteChecks.timing(content, filedOn: OffSiteChecks.day(instant), amendment: amendment, lateAfterDays: lateFilingDays)
+      + (try await crossFindings(tx, content: content, facts: facts, id: id, code: code))
+    try await tx.replaceActivityFacts(activityID: id, creditCode: code.rawValue, facts: facts)
     for finding in findings {
       try await tx.insertFinding(FindingRow(
         id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: finding.rule.category.rawValue,
@@ -260,6 +270,43 @@ public final class Filing: Sendable {
         activityID: id, activityVersion: version, fields: Registry.json(finding.fields), status: "open"))
     }
     return findings.count
+  }
+
+  /// The checks across activities, each an indexed lookup: the samplers' other sampling events
+  /// (of any agency) near in time, the instruments' other uses, the sample ids, the series of
+  /// results. Matches in this activity's own earlier versions do not count.
+  func crossFindings(
+    _ tx: some FilingTransaction, content: ActivityContent, facts: ActivityFacts, id: String, code: CreditCode
+  ) async throws -> [CheckFinding] {
+    var found = OffSiteChecks.Findings(prefix: "activity")
+    for sampling in facts.samplings {
+      let others = try await tx.samplings(
+        of: sampling.idNumber, startedFrom: sampling.startedAt.addingTimeInterval(-CrossChecks.samplingWindow),
+        before: sampling.endedAt.addingTimeInterval(CrossChecks.samplingWindow)
+      ).filter { $0.activityID != id }
+      CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
+    }
+    for use in facts.instrumentUses {
+      let others = try await tx.instrumentUses(
+        creditCode: code.rawValue, instrumentID: use.instrumentID, startedFrom: use.startedAt.addingTimeInterval(-86_400), before: use.endedAt
+      ).filter { $0.activityID != id }
+      CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found)
+    }
+    for (sample, other) in try await tx.sampleUses(creditCode: code.rawValue, sampleIDs: facts.sampleIDs) where other != id {
+      let field = content.samplingEvents.enumerated().compactMap { index, event in
+        event.sampleIDs.firstIndex(of: sample).map { "sampling_events[\(index)].sample_ids[\($0)]" }
+      }.first ?? "sampling_events"
+      found.add(CrossChecks.sampleReused, subject: sample, "sample id \(sample) was used before, in activity \(other)", field)
+    }
+    for (series, other) in try await tx.resultSeriesUses(facts.resultSeries) where other != id {
+      guard let position = facts.resultSeries.firstIndex(of: series) else { continue }
+      let sample = facts.resultSeriesSamples[position]
+      let fields = content.analyses.enumerated().filter { $0.element.sampleID == sample }.map { "analyses[\($0.offset)].result" }
+      found.add(
+        CrossChecks.copiedResults, subject: series + other,
+        "the results of sample \(sample) repeat, value for value, those of a sample of activity \(other)", fields.first ?? "analyses")
+    }
+    return found.all
   }
 
   // MARK: - Helpers

@@ -108,6 +108,14 @@ public protocol FilingReads {
   func activityID(reportNumber: String, creditCode: String) async throws -> String?
   /// Findings raised on an activity, oldest first.
   func findings(ofActivity id: String) async throws -> [FindingRow]
+  /// Samplings by a person, by any agency, that began in [from, before).
+  func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling]
+  /// Uses of an agency's instrument that began in [from, before).
+  func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse]
+  /// The agency's activities that used any of these sample ids: (sample id, activity id).
+  func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)]
+  /// Activities, of any agency, with any of these result series: (series, activity id).
+  func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)]
 }
 
 /// A write transaction that files activities (registry reads included: listing, records, bans).
@@ -117,6 +125,8 @@ public protocol FilingTransaction: FilingReads, RegistryTransaction {
   /// The activity's new state; its districts and parameters replaced.
   func updateActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws
   func insertActivityVersion(_ row: ActivityVersionRow) async throws
+  /// Replaces what the cross-activity checks look up of this activity (none: removes it).
+  func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws
 }
 
 public protocol FilingStore: FilingReads, RegistryStore {
