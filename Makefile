@@ -23,7 +23,7 @@ PROTO_INCLUDE := /usr/include
 # do not touch a store).
 # The suites that run the server in process on the tests' one clock (TestNow), not the real binary.
 IN_PROCESS_TESTS := DomainTests|TenantMatrixTests|FilingServiceTests|FilingStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
-POSTGRES_SERVICE_TESTS := RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
+POSTGRES_SERVICE_TESTS := FilingCrashTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen
 CODEC_C := Sources/CProtoCodec
