@@ -1,6 +1,7 @@
 import Foundation
 public import GRDB
 public import Services
+import Synchronization
 
 /// The embedded engine: one SQLite file under the data directory (GRDB, WAL,
 /// `synchronous = FULL`), documents' bytes as files beside it. All `make run` needs.
@@ -14,14 +15,19 @@ public final class SQLiteStore: Store, Sendable {
   /// Where documents' bytes live: `documents/ab/abcdef…`.
   public let documentDirectory: String
   let writeLock = WriteLock()
+  /// The transaction a group of writes is filling, while one is open (see `transaction`).
+  private let openGroup = Mutex<CommitGroup?>(nil)
+  /// Whether writes arriving together share a commit; off, each commits alone (benchmarks
+  /// compare the two).
+  let groupCommit: Bool
   /// Set for `temporary()` stores, removed when the store goes.
   private let removeOnDeinit: String?
 
   public static let documentPartSize = 1 << 20
 
   /// Opens (creating if needed) `directory/monitoring.sqlite` and migrates it.
-  public convenience init(directory: String) throws {
-    try self.init(directory: directory, removeOnDeinit: nil)
+  public convenience init(directory: String, groupCommit: Bool = true) throws {
+    try self.init(directory: directory, removeOnDeinit: nil, groupCommit: groupCommit)
   }
 
   /// A store in a new temporary directory, removed with the store: for tests.
@@ -30,7 +36,8 @@ public final class SQLiteStore: Store, Sendable {
     return try SQLiteStore(directory: directory, removeOnDeinit: directory)
   }
 
-  private init(directory: String, removeOnDeinit: String?) throws {
+  private init(directory: String, removeOnDeinit: String?, groupCommit: Bool = true) throws {
+    self.groupCommit = groupCommit
     try FileManager.default.createDirectory(atPath: directory + "/documents", withIntermediateDirectories: true)
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
@@ -60,29 +67,78 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// Runs `body` as one write transaction: committed when it returns, rolled back when it throws.
+  ///
+  /// Group commit: writes that arrive while others are under way share one SQLite transaction
+  /// and so one fsync. Each body runs alone (the write lock), inside a savepoint of its own, so
+  /// a body that throws undoes only itself; whoever finds no one waiting behind it (or the group
+  /// full) commits for the whole group, and every member returns only once that commit is
+  /// durable — or throws its error, nothing of the group written.
   func transaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
     await writeLock.lock()
-    defer { writeLock.unlock() }
+    let group: CommitGroup
     do {
-      try await writer.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+      group = try await joinGroup()
     } catch {
+      writeLock.unlock()
       throw Self.translate(error)
     }
-    let result: T
+    let outcome: Result<T, any Error>
     do {
-      result = try await body(SQLiteTransaction(writer: writer, documentDirectory: documentDirectory))
+      try await writer.writeWithoutTransaction { try $0.execute(sql: "SAVEPOINT write") }
+      let result = try await body(SQLiteTransaction(writer: writer, documentDirectory: documentDirectory))
+      try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.execute(sql: "RELEASE write") } }
+      outcome = .success(result)
+      group.members += 1
     } catch {
-      try? await uncancelled { try await self.writer.writeWithoutTransaction { try $0.rollback() } }
-      throw error
+      try? await uncancelled {
+        try await self.writer.writeWithoutTransaction { db in
+          try db.execute(sql: "ROLLBACK TO write")
+          try db.execute(sql: "RELEASE write")
+        }
+      }
+      outcome = .failure(error)
     }
+    await finishTurn(group)
+    switch outcome {
+    case .failure(let error):
+      throw error
+    case .success(let result):
+      if case .failure(let error) = await group.committed() { throw error }
+      return result
+    }
+  }
+
+  /// The group under way, or a new one (BEGIN IMMEDIATE). Called holding the write lock.
+  private func joinGroup() async throws -> CommitGroup {
+    if let open = openGroup.withLock({ $0 }) { return open }
+    try await writer.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+    let group = CommitGroup()
+    openGroup.withLock { $0 = group }
+    return group
+  }
+
+  /// Hands the open transaction to the next writer, or — when none waits, the group is full, or
+  /// grouping is off — commits it for every member. Releases the write lock either way.
+  private func finishTurn(_ group: CommitGroup) async {
+    if groupCommit, writeLock.hasWaiters, group.members < Self.maximumGroup {
+      writeLock.unlock()
+      return
+    }
+    let outcome: Result<Void, any Error>
     do {
       try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.commit() } }
+      outcome = .success(())
     } catch {
       try? await uncancelled { try await self.writer.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }
-      throw Self.translate(error)
+      outcome = .failure(Self.translate(error))
     }
-    return result
+    openGroup.withLock { $0 = nil }
+    writeLock.unlock()
+    group.finish(outcome)
   }
+
+  /// Writes sharing one commit at the most.
+  static let maximumGroup = 64
 
   /// Runs `work` to its end even when the calling task is cancelled: a transaction must not
   /// be left open because its caller went away.

@@ -24,6 +24,11 @@ final class WriteLock: Sendable {
     }
   }
 
+  /// Whether anyone waits for the lock now.
+  var hasWaiters: Bool {
+    state.withLock { !$0.waiters.isEmpty }
+  }
+
   /// Hands the lock to the longest waiter, or frees it.
   func unlock() {
     let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -34,5 +39,43 @@ final class WriteLock: Sendable {
       return state.waiters.removeFirst()
     }
     next?.resume()
+  }
+}
+
+/// One group commit's members: they wait for the commit that makes them all durable.
+final class CommitGroup: Sendable {
+  private struct State {
+    var members = 0
+    var outcome: Result<Void, any Error>?
+    var waiters: [CheckedContinuation<Result<Void, any Error>, Never>] = []
+  }
+
+  private let state = Mutex(State())
+
+  /// Bodies that succeeded in this group (changed only by the write lock's holder).
+  var members: Int {
+    get { state.withLock { $0.members } }
+    set { state.withLock { $0.members = newValue } }
+  }
+
+  /// Waits until the group's transaction is committed (or has failed).
+  func committed() async -> Result<Void, any Error> {
+    await withCheckedContinuation { continuation in
+      let ready = state.withLock { state -> Result<Void, any Error>? in
+        if let outcome = state.outcome { return outcome }
+        state.waiters.append(continuation)
+        return nil
+      }
+      if let ready { continuation.resume(returning: ready) }
+    }
+  }
+
+  func finish(_ outcome: Result<Void, any Error>) {
+    let waiters = state.withLock { state -> [CheckedContinuation<Result<Void, any Error>, Never>] in
+      state.outcome = outcome
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume(returning: outcome) }
   }
 }
