@@ -32,7 +32,7 @@ FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
 
-.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-transport soak fuzz
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-filing bench-transport soak fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -40,6 +40,7 @@ help:
 	@echo "make generate         regenerate ProtoCodec from proto/ (committed; CI checks it is current)"
 	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
 	@echo "make bench-store      the store on SQLite and PostgreSQL with a million rows, release mode"
+	@echo "make bench-filing     durable filings per second, grouped commits and not, release mode"
 	@echo "make fuzz             a long libFuzzer run over the decoder"
 	@echo "make soak             the SIGKILL crash test, 100 cycles on each engine"
 
@@ -139,6 +140,10 @@ bench-codec: deps
 bench-store: test-deps
 	swift build -c release --product StoreBenchmark
 	scripts/postgres.sh with .build/release/StoreBenchmark --rows $(or $(ROWS),1000000)
+
+bench-filing: test-deps
+	swift build -c release --product FilingBenchmark
+	scripts/postgres.sh with .build/release/FilingBenchmark --seconds $(or $(SECONDS_PER_RUN),4)
 
 # The crash test with many more SIGKILL cycles than make test runs (on SQLite, then PostgreSQL).
 soak: test-deps

@@ -181,6 +181,18 @@ let package = Package(
       path: "Benchmarks/StoreBenchmark"
     ),
 
+    // `make bench-filing`: durable filings per second, grouped commits and not (release only).
+    .executableTarget(
+      name: "FilingBenchmark",
+      dependencies: [
+        "Services", "StorageSQLite", "StoragePostgres", "RPCServer", "ProtoCodec",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+      ],
+      path: "Benchmarks/FilingBenchmark"
+    ),
+
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",

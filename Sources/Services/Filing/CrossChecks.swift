@@ -117,9 +117,10 @@ public struct CrossCheckSettings: Sendable, Equatable {
 public enum CrossChecks {
   /// Results in a series before copying it is a finding.
   public static let minimumSeries = 5
-  /// How far apart in time two sampling events can be and still be compared: beyond it no
-  /// place in Chongqing is out of reach at any plausible speed.
-  public static let samplingWindow: TimeInterval = 12 * 3600
+  /// How far apart in time two sampling events can be and still be compared: Chongqing spans
+  /// about 470 km, under four hours at 120 km/h, so beyond five hours no place is out of reach.
+  /// (Events longer than the window are compared only from where they start.)
+  public static let samplingWindow: TimeInterval = 5 * 3600
 
   public static let personInTwoPlaces = CheckRule(
     id: "PERSON_IN_TWO_PLACES", category: .suspectedFalsification, article: "Art. 9(2)",

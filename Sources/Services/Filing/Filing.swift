@@ -279,12 +279,14 @@ public final class Filing: Sendable {
     _ tx: some FilingTransaction, content: ActivityContent, facts: ActivityFacts, id: String, code: CreditCode
   ) async throws -> [CheckFinding] {
     var found = OffSiteChecks.Findings(prefix: "activity")
-    for sampling in facts.samplings {
-      let others = try await tx.samplings(
-        of: sampling.idNumber, startedFrom: sampling.startedAt.addingTimeInterval(-CrossChecks.samplingWindow),
-        before: sampling.endedAt.addingTimeInterval(CrossChecks.samplingWindow)
-      ).filter { $0.activityID != id }
-      CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
+    // One read per sampler, over the span of all their events here.
+    for (person, samplings) in Dictionary(grouping: facts.samplings, by: \.idNumber).sorted(by: { $0.key < $1.key }) {
+      let from = samplings.map(\.startedAt).min()!.addingTimeInterval(-CrossChecks.samplingWindow)
+      let until = samplings.map(\.endedAt).max()!.addingTimeInterval(CrossChecks.samplingWindow)
+      let others = try await tx.samplings(of: person, startedFrom: from, before: until).filter { $0.activityID != id }
+      for sampling in samplings {
+        CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
+      }
     }
     for use in facts.instrumentUses {
       let others = try await tx.instrumentUses(

@@ -1,0 +1,292 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import Logging
+import ProtoCodec
+import RPCServer
+import Services
+import StoragePostgres
+import StorageSQLite
+import Synchronization
+
+// `make bench-filing`: durable filings per second through the real stack in process (codec,
+// interceptors, handler, validation, every off-site check, the audit log with its Merkle tree
+// and Ed25519 receipt, SQLite with synchronous=FULL), with group commit and without it, in the
+// same run:
+// - a typical activity (2 sampling events, 6 analyses) and a large one (30 events, 60 analyses);
+// - 64 concurrent unary callers for a few seconds (closed loop): filings/s, p50, p99;
+// - one FileActivities stream pushing a backlog: filings/s;
+// - an open loop at 1,000 filings/s (typical, grouped): p50 and p99.
+// With --postgres URL (make bench-filing passes a throwaway server), the same on PostgreSQL.
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: String) -> String {
+  arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil } ?? fallback
+}
+let seconds = Double(option("--seconds", "4"))!
+let postgresURL = option("--postgres", ProcessInfo.processInfo.environment["MONITORD_TEST_POSTGRES"] ?? "")
+let agency = "91500000MA5U7BCX7A"
+let wang = "360426199101010071", li = "120103198806018241", zhang = "11010519491231002X"
+let signingKey = SigningKey.generate(name: "bench.cq-monitoring.local/audit")
+
+/// The caller, switched between the city (setup) and the agency (filing).
+final class Caller: IdentityResolver {
+  let uri = Mutex("spiffe://cq-monitoring/bureau/city/bench")
+  func principal(of context: ServerContext) throws(IdentityError) -> Principal { try Principal(uri: uri.withLock { $0 }) }
+}
+
+/// Lists the agency through the real API: enrolment (a CSR made with openssl), an upload, an
+/// application and its approval. Returns the report's digest.
+func listAgency(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller) async throws -> String {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-csr-\(UUID())").path
+  try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  for arguments in [
+    ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", directory + "/key.pem"],
+    ["req", "-new", "-key", directory + "/key.pem", "-subj", "/CN=lims", "-out", directory + "/req.pem"],
+  ] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    process.arguments = arguments
+    try process.run()
+    process.waitUntilExit()
+  }
+  let registry = Cqmon_V1_RegistryService.Client(wrapping: client)
+  _ = try await registry.enrollAgency(.with {
+    $0.requestId = "enrol"; $0.creditCode = agency; $0.name = "x"; $0.csrPem = try String(contentsOfFile: directory + "/req.pem", encoding: .utf8)
+  })
+  caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency)" }
+  let digest = try await Cqmon_V1_DocumentService.Client(wrapping: client).upload(requestProducer: { writer in
+    try await writer.write(.with { $0.metadata = .with { $0.requestId = "scan"; $0.fileName = "scan.pdf"; $0.mediaType = "application/pdf" } })
+    try await writer.write(.with { $0.chunk = Array("bench scans".utf8) })
+  }).sha256
+  let person = { (name: String, id: String) in Cqmon_V1_Person.with { $0.name = name; $0.idNumber = id } }
+  let document = Cqmon_V1_DocumentRef.with { $0.sha256 = digest }
+  let today = CalendarDate(chinaTimeOf: Int64(listedAt.timeIntervalSince1970))
+  func date(_ day: CalendarDate) -> Cqmon_V1_Date { .with { $0.year = Int32(day.year); $0.month = Int32(day.month); $0.day = Int32(day.day) } }
+  let application = try await registry.submitApplication(.with {
+    $0.requestId = "apply"; $0.creditCode = agency
+    $0.materials = .with {
+      $0.commitmentLetter = .with { $0.signer = person("王强", wang); $0.capacity = .legalRepresentative; $0.signedOn = date(today); $0.document = document }
+      $0.licence = .with { $0.kind = .businessLicence; $0.creditCode = agency; $0.name = "重庆某某检测技术有限公司"; $0.document = document }
+      $0.cmaCertificate = .with {
+        $0.number = "222212340345"; $0.issuedOn = date(today.adding(days: -1300)); $0.validUntil = date(today.adding(days: 1000))
+        $0.issuer = "重庆市市场监督管理局"; $0.document = document
+        $0.scope = ["化学需氧量", "氨氮", "总磷", "总氮", "石油类", "悬浮物"].map { parameter in
+          .with { $0.category = "水和废水"; $0.parameter = parameter; $0.methodStandard = "HJ 828-2017" }
+        }
+      }
+      $0.keyPersonnel = .with {
+        $0.legalRepresentative = person("王强", wang); $0.topManager = person("王强", wang); $0.technicalLead = person("李娜", li)
+        $0.qualityLead = person("张伟", zhang); $0.authorisedSignatories = [person("李娜", li)]
+      }
+      $0.staff = [("王强", wang), ("李娜", li), ("张伟", zhang)].map { entry in
+        .with { $0.person = person(entry.0, entry.1); $0.roles = [.sampler, .analyst, .manager] }
+      }
+      $0.equipment = (1...8).map { number in
+        .with { $0.equipmentId = "EQ-\(number)"; $0.name = "仪器"; $0.model = "M"; $0.serialNumber = "S\(number)"; $0.calibrationValidUntil = date(today.adding(days: 500)) }
+      }
+      $0.address = .with { $0.districtCode = "500103"; $0.street = "解放碑" }
+      $0.legalNature = .enterprise
+    }
+  })
+  caller.uri.withLock { $0 = "spiffe://cq-monitoring/bureau/city/bench" }
+  _ = try await registry.reviewApplication(.with { $0.requestId = "review"; $0.applicationId = application.applicationId; $0.decision = .approve })
+  caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency)" }
+  return digest
+}
+
+/// The agency is listed a year before the run (the registry's clock is set back), so a year of
+/// activities can be filed: activity `number` is sampled `number` × 10 minutes after the
+/// listing, its analyses a minute each on different instruments, as a working laboratory's
+/// would be, so that the checks across activities read what a real agency's index holds.
+let listedAt = Date().addingTimeInterval(-365 * 86_400)
+
+/// Activity `number`: `events` sampling events with two samples each and `analyses` analyses.
+func activity(_ number: Int, events: Int, analyses: Int, digest: String, at now: Date) -> Cqmon_V1_FileActivityRequest {
+  let slot = listedAt.addingTimeInterval(3600 + Double(number) * 600)
+  func at(_ offset: Double) -> Google_Protobuf_Timestamp { .with { $0.seconds = Int64(slot.timeIntervalSince1970 + offset) } }
+  let base = 0.0
+  return .with {
+    $0.requestId = "bench-\(number)"
+    $0.creditCode = agency
+    $0.activity = .with {
+      $0.client = .with { $0.name = "委托单位 \(number)" }
+      $0.purpose = .selfMonitoring
+      $0.projectNumber = "P-\(number)"
+      $0.samplingEvents = (0..<events).map { event in
+        .with {
+          $0.eventId = "E\(event)"; $0.startedAt = at(base); $0.endedAt = at(base + 60); $0.siteName = "DW00\(event)"; $0.districtCode = "500103"
+          $0.location = .with { $0.latitude = 29.557; $0.longitude = 106.577 }
+          $0.medium = "废水"; $0.samplerIdNumbers = [wang, li]; $0.sampleIds = ["N\(number)-\(event)-a", "N\(number)-\(event)-b"]
+        }
+      }
+      $0.analyses = (0..<analyses).map { index in
+        .with {
+          $0.sampleId = "N\(number)-\(index % events)-\(index % 2 == 0 ? "a" : "b")"
+          $0.parameter = ["化学需氧量", "氨氮", "总磷", "总氮", "石油类", "悬浮物"][index % 6]
+          $0.methodStandard = "HJ 828-2017"; $0.analystIdNumber = zhang; $0.instrumentId = "EQ-\(index % 8 + 1)"
+          $0.startedAt = at(base + 120 + Double(index / 8) * 61); $0.endedAt = at(base + 180 + Double(index / 8) * 61)
+          $0.result = "\(number % 97 + index)"; $0.unit = "mg/L"
+        }
+      }
+      $0.report = .with {
+        $0.reportNumber = "R-\(number)"; $0.issuedOn = .with {
+          let day = CalendarDate(chinaTimeOf: Int64(now.timeIntervalSince1970))
+          $0.year = Int32(day.year); $0.month = Int32(day.month); $0.day = Int32(day.day)
+        }
+        $0.signatoryIdNumbers = [li]; $0.conclusion = "达标"; $0.document = .with { $0.sha256 = digest }
+      }
+    }
+  }
+}
+
+struct Figures {
+  var rate = 0.0, p50 = 0.0, p99 = 0.0
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+  guard !values.isEmpty else { return 0 }
+  let sorted = values.sorted()
+  return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+/// `callers` callers filing back to back for `seconds`.
+func closedLoop(_ client: GRPCClient<InProcessTransport.Client>, callers: Int, events: Int, analyses: Int, digest: String, first: Int) async throws -> (Figures, Int) {
+  let filing = Cqmon_V1_FilingService.Client(wrapping: client)
+  let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+  let start = ContinuousClock.now
+  let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+    for caller in 0..<callers {
+      group.addTask {
+        var latencies: [Double] = []
+        var number = first + caller
+        while ContinuousClock.now < deadline {
+          let began = ContinuousClock.now
+          _ = try await filing.fileActivity(activity(number, events: events, analyses: analyses, digest: digest, at: Date()))
+          latencies.append(Double((ContinuousClock.now - began).components.attoseconds) / 1e15 + Double((ContinuousClock.now - began).components.seconds) * 1000)
+          number += callers
+        }
+        return latencies
+      }
+    }
+    return try await group.reduce(into: []) { $0 += $1 }
+  }
+  let elapsed = ContinuousClock.now - start
+  let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+  return (Figures(rate: Double(latencies.count) / secondsTaken, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99)), latencies.count)
+}
+
+/// One stream pushing `count` activities.
+func stream(_ client: GRPCClient<InProcessTransport.Client>, count: Int, events: Int, analyses: Int, digest: String, first: Int) async throws -> Double {
+  let start = ContinuousClock.now
+  let results = try await Cqmon_V1_FilingService.Client(wrapping: client).fileActivities(requestProducer: { writer in
+    for number in first..<(first + count) { try await writer.write(activity(number, events: events, analyses: analyses, digest: digest, at: Date())) }
+  }) { response in
+    var results = 0
+    for try await _ in response.messages { results += 1 }
+    return results
+  }
+  let elapsed = ContinuousClock.now - start
+  return Double(results) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+/// An open loop: one filing every 1/rate seconds, whatever the replies do.
+func openLoop(_ client: GRPCClient<InProcessTransport.Client>, rate: Double, digest: String, first: Int) async throws -> Figures {
+  let filing = Cqmon_V1_FilingService.Client(wrapping: client)
+  let count = Int(rate * seconds)
+  let start = ContinuousClock.now
+  let latencies = try await withThrowingTaskGroup(of: Double.self) { group in
+    for index in 0..<count {
+      let due = start + .microseconds(Int64(Double(index) / rate * 1_000_000))
+      try await Task.sleep(until: due)
+      group.addTask {
+        let began = ContinuousClock.now
+        _ = try await filing.fileActivity(activity(first + index, events: 2, analyses: 6, digest: digest, at: Date()))
+        let taken = ContinuousClock.now - began
+        return Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15
+      }
+    }
+    return try await group.reduce(into: []) { $0.append($1) }
+  }
+  return Figures(rate: rate, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99))
+}
+
+func withServer(_ store: any Store, _ body: (GRPCClient<InProcessTransport.Client>, Caller) async throws -> Void) async throws {
+  var quiet = Logger(label: "bench")
+  quiet.logLevel = .critical
+  let caller = Caller()
+  let certs = FileManager.default.temporaryDirectory.appendingPathComponent("bench-ca-\(UUID())").path
+  try FileManager.default.createDirectory(atPath: certs, withIntermediateDirectories: true)
+  for arguments in [
+    ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", certs + "/ca-key.pem"],
+    ["req", "-x509", "-new", "-key", certs + "/ca-key.pem", "-subj", "/CN=bench CA", "-days", "30", "-out", certs + "/ca.pem",
+     "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+  ] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+    process.arguments = arguments
+    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    try process.run()
+    process.waitUntilExit()
+  }
+  let authority = CertificateAuthority(
+    certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8), keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
+  let uploads = FileManager.default.temporaryDirectory.appendingPathComponent("bench-uploads-\(UUID())").path
+  let components = MonitorServer.Components(
+    registry: Registry(store: store, authority: authority, signingKey: signingKey, now: { listedAt }),
+    documents: try Documents(store: store, temporaryDirectory: uploads, maxBytes: 1 << 20, signingKey: signingKey),
+    filing: Filing(store: store, signingKey: signingKey),
+    log: TransparencyLog(store: store, keys: SigningKeys(current: signingKey)), store: store, identity: caller, logger: quiet, metrics: nil)
+  let transport = InProcessTransport()
+  let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
+  try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { try await server.serve() }
+    defer { server.beginGracefulShutdown() }
+    try await withGRPCClient(transport: transport.client) { try await body($0, caller) }
+  }
+}
+
+func run(_ label: String, _ makeStore: () async throws -> any Store) async throws -> [String] {
+  var lines: [String] = []
+  try await withServer(try await makeStore()) { client, caller in
+    let digest = try await listAgency(client, caller: caller)
+    var next = 0
+    for (name, events, analyses) in [("typical", 2, 6), ("large", 30, 60)] {
+      let (closed, filed) = try await closedLoop(client, callers: 64, events: events, analyses: analyses, digest: digest, first: next)
+      next += filed + 64
+      let count = name == "typical" ? 400 : 60
+      let streamed = try await stream(client, count: count, events: events, analyses: analyses, digest: digest, first: next)
+      next += count
+      lines.append(String(format: "| %@ | %@ | %.0f | %.1f | %.1f | %.0f |", label, name, closed.rate, closed.p50, closed.p99, streamed))
+    }
+    if label.contains("grouped"), !label.contains("ungrouped") {
+      let open = try await openLoop(client, rate: 1000, digest: digest, first: next)
+      lines.append(String(format: "| %@ | typical at 1,000/s open loop | %.0f | %.1f | %.1f | - |", label, open.rate, open.p50, open.p99))
+    }
+  }
+  return lines
+}
+
+var table = ["| store | activity | filings/s at c=64 | p50 ms | p99 ms | filings/s, one stream |", "|---|---|---|---|---|---|"]
+for grouped in [true, false] {
+  let label = "SQLite, " + (grouped ? "grouped" : "ungrouped")
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-filing-\(UUID())").path
+  table += try await run(label) { try SQLiteStore(directory: directory, groupCommit: grouped) }
+  try? FileManager.default.removeItem(atPath: directory)
+  FileHandle.standardError.write(Data("\(label) done\n".utf8))
+}
+if !postgresURL.isEmpty, let slash = postgresURL.lastIndex(of: "/") {
+  // A database of its own on the given server.
+  let name = "bench_filing_\(UInt32.random(in: 0...UInt32.max))"
+  let admin = Process()
+  admin.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+  admin.arguments = ["psql", postgresURL, "-qc", "CREATE DATABASE \(name)"]
+  try admin.run()
+  admin.waitUntilExit()
+  var logger = Logger(label: "bench")
+  logger.logLevel = .critical
+  let store = try await PostgresStore.connect(url: String(postgresURL[..<slash]) + "/" + name, logger: logger)
+  table += try await run("PostgreSQL (writes not grouped)") { store }
+  await store.shutdown()
+}
+print(table.joined(separator: "\n"))
