@@ -66,16 +66,9 @@ public struct ApplicationValidator: Sendable {
     }
 
     mutating func document(_ document: DocumentRef?, at field: String, required: Bool, what: String = "the document") {
-      guard let document else {
-        if required { violations.add(path(field), "\(what) is required (upload it with DocumentService.Upload)", reason: "REQUIRED") }
-        return
+      if let digest = violations.document(document, at: path(field), required: required, what: what) {
+        documents.append((path(field + ".sha256"), digest))
       }
-      let digest = document.sha256
-      guard digest.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-        violations.add(path(field + ".sha256"), "a document is referred to by its SHA-256: 64 lower-case hexadecimal characters", reason: "DOCUMENT_DIGEST")
-        return
-      }
-      documents.append((path(field + ".sha256"), digest))
     }
 
     mutating func date(_ date: CalendarDate?, at field: String, what: String, notAfterToday: Bool = false) -> CalendarDate? {

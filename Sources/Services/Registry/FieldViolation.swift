@@ -35,6 +35,21 @@ struct Violations {
   mutating func length(_ field: String, _ value: String, max: Int, what: String) {
     if value.count > max { add(field, "\(what) is at most \(max) characters, not \(value.count)", reason: "TOO_LONG") }
   }
+
+  /// A document referred to at `field`: present when `required`, its digest 64 lower-case hex
+  /// characters. Returns the digest, or nil when there is none to look up.
+  mutating func document(_ document: DocumentRef?, at field: String, required: Bool, what: String) -> String? {
+    guard let document else {
+      if required { add(field, "\(what) is required (upload it with DocumentService.Upload)", reason: "REQUIRED") }
+      return nil
+    }
+    let digest = document.sha256
+    guard digest.count == 64, digest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+      add(field + ".sha256", "a document is referred to by its SHA-256: 64 lower-case hexadecimal characters", reason: "DOCUMENT_DIGEST")
+      return nil
+    }
+    return digest
+  }
 }
 
 extension String {
