@@ -174,5 +174,16 @@ enum Migrations {
       "CREATE INDEX activity_result_series_by_series ON activity_result_series (series)",
       "CREATE INDEX activity_result_series_by_activity ON activity_result_series (activity_id)",
     ]),
+    ("v6 agency staff", [
+      // Who is on the staff of which listed agency: the current version's staff list.
+      "CREATE TABLE agency_staff (id_number text NOT NULL, credit_code text NOT NULL, PRIMARY KEY (id_number, credit_code))",
+      """
+      INSERT INTO agency_staff (id_number, credit_code)
+      SELECT DISTINCT s -> 'person' ->> 'idNumber', a.credit_code
+      FROM agency a JOIN agency_version v ON v.credit_code = a.credit_code AND v.version = a.version,
+           jsonb_array_elements(CASE WHEN v.record = 'null' THEN '[]'::jsonb ELSE COALESCE(v.record::jsonb -> 'staff', '[]'::jsonb) END) s
+      WHERE a.status = 'listed' AND s -> 'person' ->> 'idNumber' IS NOT NULL
+      """,
+    ]),
   ]
 }

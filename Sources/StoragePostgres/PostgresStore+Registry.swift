@@ -120,6 +120,15 @@ extension PostgresAccess {
     }
   }
 
+  public func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)] {
+    guard !idNumbers.isEmpty else { return [] }
+    return try await run {
+      try await $0.all(.with("SELECT id_number, credit_code FROM agency_staff WHERE id_number = ANY(?::text[])", [idNumbers])) {
+        (idNumber: try $0.string("id_number"), creditCode: try $0.string("credit_code"))
+      }
+    }
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run {
       try await $0.all(.with(
@@ -230,6 +239,14 @@ extension PostgresTransaction: RegistryTransaction {
     try await connection.run(.with(
       "INSERT INTO agency_version (credit_code, version, since, name, status, record, record_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
       [v.creditCode, v.version, Timestamps.format(v.since), v.name, v.status.rawValue, v.record, v.recordSHA256]))
+  }
+
+  func replaceAgencyStaff(creditCode: String, idNumbers: [String]) async throws {
+    try await connection.run(.with("DELETE FROM agency_staff WHERE credit_code = ?", [creditCode]))
+    if !idNumbers.isEmpty {
+      try await connection.run(.with(
+        "INSERT INTO agency_staff (id_number, credit_code) SELECT i, ? FROM unnest(?::text[]) AS i", [creditCode, Set(idNumbers).sorted()]))
+    }
   }
 
   func insertCertificate(_ c: CertificateRow) async throws {

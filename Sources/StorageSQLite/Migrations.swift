@@ -225,6 +225,16 @@ extension SQLiteStore {
     migrator.registerMigration("v8 activity facts") { db in
       for statement in Self.activityFacts { try db.execute(sql: statement) }
     }
+    migrator.registerMigration("v9 agency staff") { db in
+      // Who is on the staff of which listed agency: the current version's staff list.
+      try db.execute(sql: "CREATE TABLE agency_staff (id_number TEXT NOT NULL, credit_code TEXT NOT NULL, PRIMARY KEY (id_number, credit_code))")
+      try db.execute(sql: """
+        INSERT OR IGNORE INTO agency_staff (id_number, credit_code)
+        SELECT json_extract(s.value, '$.person.idNumber'), a.credit_code
+        FROM agency a JOIN agency_version v ON v.credit_code = a.credit_code AND v.version = a.version, json_each(v.record, '$.staff') s
+        WHERE a.status = 'listed' AND json_extract(s.value, '$.person.idNumber') IS NOT NULL
+        """)
+    }
     return migrator
   }
 

@@ -128,6 +128,16 @@ extension SQLiteAccess {
     }
   }
 
+  public func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)] {
+    guard !idNumbers.isEmpty else { return [] }
+    let placeholders = Array(repeating: "?", count: idNumbers.count).joined(separator: ", ")
+    return try await run { db in
+      try Row.fetchAll(
+        db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(placeholders))", arguments: StatementArguments(idNumbers)
+      ).map { (idNumber: $0["id_number"] as String, creditCode: $0["credit_code"] as String) }
+    }
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run { db in
       try RemovalRow.fetchAll(
@@ -219,6 +229,15 @@ extension SQLiteTransaction: RegistryTransaction {
   func insertAgency(_ row: AgencyRow) async throws { try await insert(row) }
   func updateAgency(_ row: AgencyRow) async throws { try await run { db in try row.update(db) } }
   func insertAgencyVersion(_ row: AgencyVersionRow) async throws { try await insert(row) }
+
+  func replaceAgencyStaff(creditCode: String, idNumbers: [String]) async throws {
+    try await run { db in
+      try db.execute(sql: "DELETE FROM agency_staff WHERE credit_code = ?", arguments: [creditCode])
+      for id in Set(idNumbers) {
+        try db.execute(sql: "INSERT INTO agency_staff (id_number, credit_code) VALUES (?, ?)", arguments: [id, creditCode])
+      }
+    }
+  }
   func insertCertificate(_ row: CertificateRow) async throws { try await insert(row) }
 
   func revokeCertificate(serial: String, at instant: Date, reason: String) async throws {

@@ -263,4 +263,55 @@ struct FilingServiceTests {
       }
     }
   }
+
+  @Test("挂证: someone the activity names is also on another listed agency's staff list", arguments: Engine.all)
+  func staffOfTwoAgencies(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = Self.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        // Agency B is listed first, with the same three people on its staff list.
+        let other = "91110000600037341L"
+        h.as(Identities.city)
+        _ = try await h.registry.enrollAgency(.with { $0.requestId = "enrol-b"; $0.creditCode = other; $0.name = "B"; $0.csrPem = try RegistryHarness.csr() })
+        h.as("spiffe://cq-monitoring/agency/\(other)")
+        var materials = Materials.valid(digest: try await h.upload(Array("B's scans".utf8)), on: clock.now)
+        materials.licence?.creditCode = other
+        let application = try await h.registry.submitApplication(.with { $0.requestId = "apply-b"; $0.creditCode = other; $0.materials = materials })
+        h.as(Identities.city)
+        _ = try await h.registry.reviewApplication(.with { $0.requestId = "review-b"; $0.applicationId = application.applicationId; $0.decision = .approve })
+
+        let digest = try await Self.listedAgency(h, clock: clock)
+        let filed = try await Cqmon_V1_FilingService.Client(wrapping: h.client).fileActivity(.with {
+          $0.requestId = "f"; $0.creditCode = Materials.applicant; $0.activity = Self.activity(digest: digest, now: clock.now)
+        })
+        let twice = filed.findings.filter { $0.rule == "STAFF_OF_TWO_AGENCIES" }
+        let explanations = twice.map { $0.explanation }.joined(separator: "; ")
+        // The two samplers and the analyst (the signatory is one of the samplers).
+        #expect(twice.count == 3, "\(explanations)")
+        let namesOther = twice.allSatisfy { $0.explanation.contains(other) && $0.category == 2 }
+        #expect(namesOther)
+
+        // Once B is removed, its staff list no longer counts.
+        h.as(Identities.city)
+        _ = try await h.registry.removeAgency(.with {
+          $0.requestId = "remove-b"; $0.creditCode = other; $0.art16Case = .fakeDataPunished; $0.decidedOn = Days.china(0, from: clock.now)
+          $0.description = "x"; $0.evidence = [.with { $0.sha256 = digest }]
+        })
+        h.as(Identities.agency)
+        var second = Self.activity(report: "R-2", digest: digest, now: clock.now)
+        second.samplingEvents[0].sampleIds = ["T1", "T2"]
+        second.analyses = second.analyses.enumerated().map { index, analysis in
+          var moved = analysis
+          moved.sampleId = ["T1", "T2"][index]
+          moved.instrumentId = "EQ-001"
+          return moved
+        }
+        let after = try await Cqmon_V1_FilingService.Client(wrapping: h.client).fileActivity(.with {
+          $0.requestId = "f2"; $0.creditCode = Materials.applicant; $0.activity = second
+        })
+        let stillTwice = after.findings.contains { $0.rule == "STAFF_OF_TWO_AGENCIES" }
+        #expect(!stillTwice)
+      }
+    }
+  }
 }

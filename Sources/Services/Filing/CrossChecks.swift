@@ -138,7 +138,13 @@ public enum CrossChecks {
     id: "COPIED_RESULTS", category: .suspectedFalsification, article: "Art. 9(2), 环发〔2015〕175号",
     summary: "the same series of results as a sample of another activity")
 
-  public static let rules = [personInTwoPlaces, samplingForTwoAgencies, instrumentOverCapacity, sampleReused, copiedResults]
+  public static let staffOfTwoAgencies = CheckRule(
+    id: "STAFF_OF_TWO_AGENCIES", category: .insufficientCapability, article: "Art. 9(1)2",
+    summary: "a sampler, analyst or signatory on the staff list of another listed agency too (挂证)")
+
+  public static let rules = [
+    personInTwoPlaces, samplingForTwoAgencies, instrumentOverCapacity, sampleReused, copiedResults, staffOfTwoAgencies,
+  ]
 
   /// A result that says something: not "ND", not zero, not empty.
   static func isNonTrivial(_ result: String) -> Bool {

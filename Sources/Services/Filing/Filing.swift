@@ -300,6 +300,23 @@ public final class Filing: Sendable {
       }.first ?? "sampling_events"
       found.add(CrossChecks.sampleReused, subject: sample, "sample id \(sample) was used before, in activity \(other)", field)
     }
+    // People this activity names who are also on another listed agency's staff list.
+    var people: [(id: String, field: String)] = []
+    for (index, event) in content.samplingEvents.enumerated() {
+      for (number, person) in event.samplerIDNumbers.enumerated() { people.append((person, "sampling_events[\(index)].sampler_id_numbers[\(number)]")) }
+    }
+    for (index, analysis) in content.analyses.enumerated() { people.append((analysis.analystIDNumber, "analyses[\(index)].analyst_id_number")) }
+    for (index, person) in (content.report?.signatoryIDNumbers ?? []).enumerated() {
+      people.append((person, "report.signatory_id_numbers[\(index)]"))
+    }
+    let employers = try await tx.agenciesEmploying(Array(Set(people.map(\.id))))
+    for (person, field) in people {
+      for other in employers where other.idNumber == person && other.creditCode != code.rawValue {
+        found.add(
+          CrossChecks.staffOfTwoAgencies, subject: person + other.creditCode,
+          "\(ResidentID.masked(person)) is also on the staff list of agency \(other.creditCode)", field)
+      }
+    }
     for (series, other) in try await tx.resultSeriesUses(facts.resultSeries) where other != id {
       guard let position = facts.resultSeries.firstIndex(of: series) else { continue }
       let sample = facts.resultSeriesSamples[position]

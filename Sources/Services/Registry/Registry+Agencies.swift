@@ -49,6 +49,9 @@ extension Registry {
       creditCode: agency.creditCode, version: agency.version, since: instant, name: agency.name, status: agency.status,
       record: json, recordSHA256: Digest.sha256Hex(json)))
     try await tx.updateAgency(agency)
+    // Who is on the staff of which listed agency, for the check across agencies (挂证).
+    let staff = agency.status == .listed ? (record?.staff ?? []).compactMap { $0.person?.idNumber } : []
+    try await tx.replaceAgencyStaff(creditCode: agency.creditCode, idNumbers: staff)
   }
 
   // MARK: - Changes (Art. 5)

@@ -28,6 +28,8 @@ public protocol RegistryReads {
   func removal(id: String) async throws -> RemovalRow?
   /// Every registry version of an agency, oldest first.
   func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow]
+  /// The listed agencies whose current staff lists name any of these people: (ID number, agency).
+  func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)]
   /// An agency's removals, oldest first.
   func removals(of creditCode: String) async throws -> [RemovalRow]
   /// Bans on an agency or a person, latest ending first.
@@ -43,6 +45,8 @@ public protocol RegistryTransaction: RegistryReads, WriteTransaction {
   func insertAgency(_ row: AgencyRow) async throws
   func updateAgency(_ row: AgencyRow) async throws
   func insertAgencyVersion(_ row: AgencyVersionRow) async throws
+  /// The people on a listed agency's current staff list (none: it has none, or is not listed).
+  func replaceAgencyStaff(creditCode: String, idNumbers: [String]) async throws
   func insertCertificate(_ row: CertificateRow) async throws
   /// Marks a certificate revoked, keeping the first revocation's time and reason.
   func revokeCertificate(serial: String, at: Date, reason: String) async throws
