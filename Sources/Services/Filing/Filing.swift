@@ -38,10 +38,10 @@ public final class Filing: Sendable {
   /// Files an activity for `code`, the caller's own agency.
   public func file(creditCode code: CreditCode, content: ActivityContent?, contentSHA256: String, context: WriteContext) async throws -> Filed {
     let instant = now()
-    let content = try validated(content, at: instant)
+    let (content, documents) = try validated(content, at: instant)
     return try await store.writeFiling { tx in
       if let id = try await tx.replayed(context) { return try await self.filed(tx, id: id, version: nil) }
-      try await self.requireFilable(tx, code: code, content: content)
+      let versions = try await self.requireFilable(tx, code: code, content: content, documents: documents)
       if let existing = try await tx.activityID(reportNumber: content.report?.reportNumber ?? "", creditCode: code.rawValue) {
         throw ServiceError(
           .alreadyExists, "report \(content.report?.reportNumber ?? "") of agency \(code) was filed already as \(existing)",
@@ -51,7 +51,8 @@ public final class Filing: Sendable {
       let id = IDSequence.activity.id(try await tx.nextNumber(in: .activity))
       let json = Registry.json(content)
       let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
-      let findings = try await self.raiseFindings(tx, on: content, id: id, version: 1, code: code, amendment: false, at: instant)
+      let findings = try await self.raiseFindings(
+        tx, on: content, id: id, version: 1, code: code, registry: versions, amendment: false, at: instant)
       let span = Self.span(content)
       try await tx.insertActivity(
         ActivityRow(
@@ -75,12 +76,12 @@ public final class Filing: Sendable {
     violations.required("reason", reason, what: "the reason")
     violations.length("reason", reason, max: 2000, what: "the reason")
     if expectedVersion < 1 { violations.add("expected_version", "the version being corrected is required", reason: "REQUIRED") }
-    let content = try validated(content, at: instant, also: violations.all)
+    let (content, documents) = try validated(content, at: instant, also: violations.all)
     return try await store.writeFiling { tx in
       if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
       var row = try await self.ownActivity(tx, id: id, filer: code)
       try self.requireCurrent(row, expected: expectedVersion)
-      try await self.requireFilable(tx, code: code, content: content)
+      let versions = try await self.requireFilable(tx, code: code, content: content, documents: documents)
       let number = content.report?.reportNumber ?? ""
       if let existing = try await tx.activityID(reportNumber: number, creditCode: code.rawValue), existing != id {
         throw ServiceError(
@@ -91,7 +92,8 @@ public final class Filing: Sendable {
       let json = Registry.json(content)
       let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
       row.version += 1
-      row.findingCount += try await self.raiseFindings(tx, on: content, id: id, version: row.version, code: code, amendment: true, at: instant)
+      row.findingCount += try await self.raiseFindings(
+        tx, on: content, id: id, version: row.version, code: code, registry: versions, amendment: true, at: instant)
       row.reportNumber = number
       row.clientName = content.client?.name ?? ""
       let span = Self.span(content)
@@ -192,17 +194,23 @@ public final class Filing: Sendable {
 
   // MARK: - Rules
 
-  /// The content, or INVALID_ARGUMENT with every field at fault (and `also`).
-  func validated(_ content: ActivityContent?, at instant: Date, also: [FieldViolation] = []) throws -> ActivityContent {
+  /// The content and the documents it refers to, or INVALID_ARGUMENT with every field at
+  /// fault (and `also`).
+  func validated(
+    _ content: ActivityContent?, at instant: Date, also: [FieldViolation] = []
+  ) throws -> (ActivityContent, [(field: String, sha256: String)]) {
     let result = ActivityValidator(now: instant).validate(content)
     let violations = also + result.violations
     if !violations.isEmpty { throw ServiceError.invalid(violations) }
-    return content!
+    return (content!, result.documents)
   }
 
   /// The agency listed (not removed, not banned) on every sampling day, and every document
-  /// referred to uploaded by it: otherwise INVALID_ARGUMENT naming the fields.
-  func requireFilable(_ tx: some FilingTransaction, code: CreditCode, content: ActivityContent) async throws {
+  /// referred to uploaded by it: otherwise INVALID_ARGUMENT naming the fields. Returns the
+  /// agency's registry versions, which the checks read next.
+  func requireFilable(
+    _ tx: some FilingTransaction, code: CreditCode, content: ActivityContent, documents: [(field: String, sha256: String)]
+  ) async throws -> [AgencyVersionRow] {
     var violations = Violations()
     let versions = try await tx.agencyVersions(of: code.rawValue)
     let bans = try await tx.bans(on: .agency(code.rawValue))
@@ -216,7 +224,6 @@ public final class Filing: Sendable {
         violations.add(field, "agency \(code) was banned on \(day), until \(ban.endsOn) (Art. 20)", reason: "AGENCY_BANNED")
       }
     }
-    let documents = ActivityValidator(now: now()).validate(content).documents
     if !documents.isEmpty {
       let absent = try await tx.missingDocuments(Array(Set(documents.map(\.sha256))), owner: code.rawValue)
       for document in documents where absent.contains(document.sha256) {
@@ -224,6 +231,7 @@ public final class Filing: Sendable {
       }
     }
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
+    return versions
   }
 
   /// The last instant of a day in China (UTC+8).
@@ -250,9 +258,9 @@ public final class Filing: Sendable {
 
   /// Runs the off-site checks on a version and stores their findings, `open`; their count.
   func raiseFindings(
-    _ tx: some FilingTransaction, on content: ActivityContent, id: String, version: Int, code: CreditCode, amendment: Bool, at instant: Date
+    _ tx: some FilingTransaction, on content: ActivityContent, id: String, version: Int, code: CreditCode,
+    registry versions: [AgencyVersionRow], amendment: Bool, at instant: Date
   ) async throws -> Int {
-    let versions = try await tx.agencyVersions(of: code.rawValue)
     // The record in force at the end of each day (China time), decoded once per version.
     let recordOn: (CalendarDate) -> ApplicationMaterials? = { day in
       guard let row = versions.last(where: { $0.since <= Self.endOfDay(day) }), row.status == .listed else { return nil }
