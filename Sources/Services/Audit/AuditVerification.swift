@@ -113,7 +113,7 @@ extension AuditLog {
     }
     if result.problem == nil {
       let storedSize = try await store.merkleTreeSize()
-      let stored = try await TransparencyLog.storedRoot(store, size: storedSize)
+      let stored = try await TransparencyLog.computed(store) { MerkleTree.root(size: storedSize, $0) }
       if storedSize != builder.size || stored != builder.root {
         result.problem = "the stored Merkle tree (\(storedSize) leaves) does not match the tree of the entries (\(builder.size))"
       }
@@ -151,16 +151,6 @@ extension AuditLog.Verification {
   public mutating func note(_ mismatch: AuditLog.RecordMismatch) {
     mismatchCount += 1
     if mismatches.count < AuditLog.mismatchLimit { mismatches.append(mismatch) }
-  }
-}
-
-extension TransparencyLog {
-  /// The root of the stored nodes at `size`, read without a `TransparencyLog`.
-  static func storedRoot(_ store: some AuditStore, size: Int64) async throws -> MerkleTree.Hash? {
-    let needed = MerkleTree.nodes { _ = MerkleTree.root(size: size, $0) }
-    let nodes = try await store.merkleNodes(needed)
-    guard nodes.count == needed.count else { return nil }
-    return MerkleTree.root(size: size, FetchedNodes(nodes))
   }
 }
 

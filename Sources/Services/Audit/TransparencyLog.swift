@@ -165,11 +165,17 @@ public final class TransparencyLog: Sendable {
   /// Runs a computation over stored nodes: finds which it reads, fetches them in one query,
   /// and runs it on them.
   private func computed<T>(_ compute: (any MerkleNodeReader) -> T) async throws -> T {
+    guard let result = try await Self.computed(store, compute) else {
+      throw ServiceError(.internalError, "the stored Merkle tree lacks nodes it should have", reason: "AUDIT_TREE_INCOMPLETE")
+    }
+    return result
+  }
+
+  /// The same over any store; nil when the store lacks a node the computation reads.
+  static func computed<T>(_ store: some AuditStore, _ compute: (any MerkleNodeReader) -> T) async throws -> T? {
     let needed = MerkleTree.nodes { _ = compute($0) }
     let nodes = try await store.merkleNodes(needed)
-    guard nodes.count == needed.count else {
-      throw ServiceError(.internalError, "the stored Merkle tree lacks \(needed.count - nodes.count) node(s)", reason: "AUDIT_TREE_INCOMPLETE")
-    }
+    guard nodes.count == needed.count else { return nil }
     return compute(FetchedNodes(nodes))
   }
 }
