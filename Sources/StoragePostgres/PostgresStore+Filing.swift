@@ -216,16 +216,14 @@ enum FilingRows {
       sampledFrom: try c.instant("sampled_from"), sampledUntil: try c.instant("sampled_until"), findingCount: try c.int("finding_count"))
   }
 
-  static func version(_ c: Columns) throws -> ActivityVersionRow {
-    ActivityVersionRow(
-      activityID: try c.string("activity_id"), version: try c.int("version"), content: try c.string("content"),
-      contentSHA256: try c.string("content_sha256"), versionAt: try c.instant("version_at"), versionBy: try c.string("version_by"),
-      reason: try c.string("reason"), audit: try Rows.audit(c))
-  }
+  static func version(_ c: Columns) throws -> ActivityVersionRow { try version(c, activityColumn: "activity_id") }
 
-  static func latest(_ c: Columns) throws -> ActivityVersionRow {
+  /// The latest version of a listing row (`a.*` with the version's columns).
+  static func latest(_ c: Columns) throws -> ActivityVersionRow { try version(c, activityColumn: "id") }
+
+  private static func version(_ c: Columns, activityColumn: String) throws -> ActivityVersionRow {
     ActivityVersionRow(
-      activityID: try c.string("id"), version: try c.int("version"), content: try c.string("content"),
+      activityID: try c.string(activityColumn), version: try c.int("version"), content: try c.string("content"),
       contentSHA256: try c.string("content_sha256"), versionAt: try c.instant("version_at"), versionBy: try c.string("version_by"),
       reason: try c.string("reason"), audit: try Rows.audit(c))
   }

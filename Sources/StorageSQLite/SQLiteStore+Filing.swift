@@ -215,16 +215,14 @@ enum FilingRows {
       sampledFrom: row.instant("sampled_from"), sampledUntil: row.instant("sampled_until"), findingCount: row["finding_count"])
   }
 
-  static func version(_ row: Row) -> ActivityVersionRow {
-    ActivityVersionRow(
-      activityID: row["activity_id"], version: row["version"], content: row["content"], contentSHA256: row["content_sha256"],
-      versionAt: row.instant("version_at"), versionBy: row["version_by"], reason: row["reason"], audit: row.joinedAudit)
-  }
+  static func version(_ row: Row) -> ActivityVersionRow { version(row, activityColumn: "activity_id") }
 
   /// The latest version of a listing row (`a.*` with the version's columns).
-  static func latest(_ row: Row) -> ActivityVersionRow {
+  static func latest(_ row: Row) -> ActivityVersionRow { version(row, activityColumn: "id") }
+
+  private static func version(_ row: Row, activityColumn: String) -> ActivityVersionRow {
     ActivityVersionRow(
-      activityID: row["id"], version: row["version"], content: row["content"], contentSHA256: row["content_sha256"],
+      activityID: row[activityColumn], version: row["version"], content: row["content"], contentSHA256: row["content_sha256"],
       versionAt: row.instant("version_at"), versionBy: row["version_by"], reason: row["reason"], audit: row.joinedAudit)
   }
 

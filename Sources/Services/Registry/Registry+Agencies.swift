@@ -106,7 +106,7 @@ extension Registry {
     let instant = now()
     let documentDigests = check.documents
     return try await store.writeRegistry { tx in
-      if let id = try await Self.replayed(tx, context) { return try await self.change(tx, id: id) }
+      if let id = try await tx.replayed(context) { return try await self.change(tx, id: id) }
       guard var row = try await tx.agency(code.rawValue) else {
         throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND")
       }

@@ -9,7 +9,7 @@ extension Registry {
     if !check.violations.isEmpty { throw ServiceError.invalid(check.violations) }
     let instant = now()
     return try await store.writeRegistry { tx in
-      if let id = try await Self.replayed(tx, context) { return try await self.application(tx, id: id) }
+      if let id = try await tx.replayed(context) { return try await self.application(tx, id: id) }
       guard let agency = try await tx.agency(code.rawValue) else {
         throw ServiceError(.failedPrecondition, "agency \(code) is not enrolled; the city bureau enrols it first", reason: "AGENCY_NOT_ENROLLED")
       }
@@ -59,7 +59,7 @@ extension Registry {
     let decision = decision!
     let instant = now()
     return try await store.writeRegistry { tx in
-      if let replayed = try await Self.replayed(tx, context) { return try await self.application(tx, id: replayed) }
+      if let replayed = try await tx.replayed(context) { return try await self.application(tx, id: replayed) }
       guard var row = try await tx.application(id: id) else {
         throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND")
       }

@@ -31,7 +31,7 @@ extension Registry {
     let instant = now()
     let involved = ids
     return try await store.writeRegistry { tx in
-      if let id = try await Self.replayed(tx, context) { return try await self.removal(tx, id: id) }
+      if let id = try await tx.replayed(context) { return try await self.removal(tx, id: id) }
       let found = try await tx.agency(code.rawValue)
       guard var agency = found, agency.status == .listed else {
         throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(found?.status.rawValue ?? "not enrolled"))", reason: "AGENCY_NOT_LISTED")

@@ -20,7 +20,7 @@ extension Registry {
     }
     let instant = now()
     return try await store.writeRegistry { tx in
-      if let serial = try await Self.replayed(tx, context) { return try await self.enrolment(tx, serial: serial) }
+      if let serial = try await tx.replayed(context) { return try await self.enrolment(tx, serial: serial) }
       if let existing = try await tx.agency(code.rawValue) {
         throw ServiceError(.alreadyExists, "agency \(code) is enrolled already (\(existing.status.rawValue)); it renews its own certificate", reason: "AGENCY_EXISTS")
       }
@@ -40,7 +40,7 @@ extension Registry {
     }
     let instant = now()
     return try await store.writeRegistry { tx in
-      if let serial = try await Self.replayed(tx, context) { return try await self.enrolment(tx, serial: serial) }
+      if let serial = try await tx.replayed(context) { return try await self.enrolment(tx, serial: serial) }
       guard let agency = try await tx.agency(code.rawValue) else {
         throw ServiceError(.notFound, "agency \(code) is not enrolled", reason: "AGENCY_NOT_FOUND")
       }
@@ -62,7 +62,7 @@ extension Registry {
     let serial = serial.lowercased()
     let instant = now()
     let certificate = try await store.writeRegistry { tx -> IssuedCertificate in
-      if let replayed = try await Self.replayed(tx, context) { return try await self.certificate(tx, serial: replayed) }
+      if let replayed = try await tx.replayed(context) { return try await self.certificate(tx, serial: replayed) }
       guard try await tx.certificate(serial: serial) != nil else {
         throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
       }

@@ -48,11 +48,6 @@ public final class Registry: Sendable {
 
   // MARK: - Idempotency and audit
 
-  /// The id of what an earlier call with this request id created, if any (see `WriteTransaction.replayed`).
-  static func replayed(_ transaction: some WriteTransaction, _ context: WriteContext) async throws -> String? {
-    try await transaction.replayed(context)
-  }
-
   /// Records the write's idempotency key and audit entry; returns the audit entry.
   func record(
     _ transaction: some WriteTransaction, _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date
