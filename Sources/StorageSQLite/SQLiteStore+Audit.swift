@@ -7,7 +7,7 @@ import Services
 extension SQLiteAccess {
   public func auditEntries(after sequence: Int64, limit: Int) async throws -> [AuditLog.Entry] {
     try await run { db in
-      try AuditLog.Entry.fetchAll(db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit])
+      try AuditLog.Entry.fetchAll(cached: db, sql: "SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit])
     }
   }
 
@@ -16,21 +16,27 @@ extension SQLiteAccess {
     let sorted = ids.sorted()
     return try await run { db in
       var nodes: [MerkleTree.NodeID: MerkleTree.Hash] = [:]
-      // At most a few hundred ids (O(log² n)); row values keep it one statement.
+      // At most a few hundred ids (O(log² n)), in one statement: a join of the ids against the
+      // primary key, a lookup each. (`(level, idx) IN (VALUES …)` reads the whole table.)
       let placeholders = Array(repeating: "(?, ?)", count: sorted.count).joined(separator: ", ")
       var arguments = StatementArguments()
       for id in sorted { arguments += [id.level, id.index] }
       let rows = try Row.fetchCursor(
-        db, sql: "SELECT level, idx, hash FROM merkle_node WHERE (level, idx) IN (VALUES \(placeholders))", arguments: arguments)
+        db,
+        sql: """
+          SELECT m.level, m.idx, m.hash FROM (VALUES \(placeholders)) AS wanted
+          JOIN merkle_node m ON m.level = wanted.column1 AND m.idx = wanted.column2
+          """,
+        arguments: arguments)
       while let row = try rows.next() {
-        nodes[MerkleTree.NodeID(level: row["level"], index: row["idx"])] = Hex.bytes(row["hash"])
+        nodes[MerkleTree.NodeID(level: row[0], index: row[1])] = Hex.bytes(row[2])
       }
       return nodes
     }
   }
 
   public func merkleTreeSize() async throws -> Int64 {
-    try await run { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_node WHERE level = 0") ?? 0 }
+    try await run { db in try Int64.fetchOne(cached: db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM merkle_node WHERE level = 0") ?? 0 }
   }
 
   /// Pages of rows in rowid order, so that the whole table is read without holding it.
@@ -41,7 +47,7 @@ extension SQLiteAccess {
       let position = after
       let page = try await run { db in
         try Row.fetchAll(
-          db, sql: "SELECT rowid AS position, \(select) FROM \(table.rawValue) WHERE rowid > ? ORDER BY rowid LIMIT 500",
+          cached: db, sql: "SELECT rowid AS position, \(select) FROM \(table.rawValue) WHERE rowid > ? ORDER BY rowid LIMIT 500",
           arguments: [position]
         ).map { row in
           var fields: [String] = []
@@ -89,7 +95,7 @@ extension AuditFile {
 
 extension SQLiteTransaction: AuditTransaction {
   func lastAuditEntry() async throws -> AuditLog.Entry? {
-    try await run { db in try AuditLog.Entry.fetchOne(db, sql: "SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1") }
+    try await run { db in try AuditLog.Entry.fetchOne(cached: db, sql: "SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1") }
   }
 
   func insertAuditEntry(_ entry: AuditLog.Entry) async throws {
@@ -98,7 +104,7 @@ extension SQLiteTransaction: AuditTransaction {
 
   func setReceiptSignature(sequence: Int64, signature: [UInt8], keyID: String) async throws {
     try await run { db in
-      try db.execute(
+      try db.executeCached(
         sql: "UPDATE audit_log SET receipt_signature = ?, key_id = ? WHERE sequence = ?",
         arguments: [Data(signature).base64EncodedString(), keyID, sequence])
     }
@@ -107,7 +113,7 @@ extension SQLiteTransaction: AuditTransaction {
   func insertMerkleNodes(_ nodes: [MerkleTree.NodeID: MerkleTree.Hash]) async throws {
     try await run { db in
       for (id, hash) in nodes {
-        try db.execute(sql: "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)", arguments: [id.level, id.index, Hex.string(hash)])
+        try db.executeCached(sql: "INSERT INTO merkle_node (level, idx, hash) VALUES (?, ?, ?)", arguments: [id.level, id.index, Hex.string(hash)])
       }
     }
   }

@@ -25,7 +25,7 @@ extension SQLiteStore: DocumentStore {
 
 extension SQLiteTransaction: DocumentTransaction {
   func hasDocumentContents(sha256: String) async throws -> Bool {
-    try await run { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM document_content WHERE sha256 = ?", arguments: [sha256]) != nil }
+    try await run { db in try Bool.fetchOne(cached: db, sql: "SELECT 1 FROM document_content WHERE sha256 = ?", arguments: [sha256]) != nil }
   }
 
   /// Moves the bytes into place before the row is written: a row never names a missing file,
@@ -35,7 +35,7 @@ extension SQLiteTransaction: DocumentTransaction {
     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     if !FileManager.default.fileExists(atPath: path) { try FileManager.default.moveItem(atPath: file, toPath: path) }
     try await run { db in
-      try db.execute(sql: "INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", arguments: [sha256, sizeBytes])
+      try db.executeCached(sql: "INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", arguments: [sha256, sizeBytes])
     }
   }
 

@@ -12,7 +12,7 @@ extension SQLiteAccess {
     let bound = asOf.map(Timestamps.format)
     return try await run { db in
       try AgencyVersionRow.fetchOne(
-        db, sql: "SELECT * FROM agency_version WHERE credit_code = ? AND (? IS NULL OR since <= ?) ORDER BY version DESC LIMIT 1",
+        cached: db, sql: "SELECT * FROM agency_version WHERE credit_code = ? AND (? IS NULL OR since <= ?) ORDER BY version DESC LIMIT 1",
         arguments: [creditCode, bound, bound])
     }
   }
@@ -44,7 +44,7 @@ extension SQLiteAccess {
   public func certificate(serial: String) async throws -> CertificateRow? {
     try await run { db in
       try CertificateRow.fetchOne(
-        db, sql: "SELECT c.*, \(AuditLog.Entry.joined) FROM certificate c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.serial = ?",
+        cached: db, sql: "SELECT c.*, \(AuditLog.Entry.joined) FROM certificate c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.serial = ?",
         arguments: [serial])
     }
   }
@@ -52,7 +52,7 @@ extension SQLiteAccess {
   public func certificates(of creditCode: String, before: Int64?, limit: Int) async throws -> [CertificateRow] {
     try await run { db in
       try CertificateRow.fetchAll(
-        db, sql: """
+        cached: db, sql: """
           SELECT c.*, \(AuditLog.Entry.joined) FROM certificate c JOIN audit_log a ON a.sequence = c.audit_sequence
           WHERE c.credit_code = ? AND (? IS NULL OR c.audit_sequence < ?) ORDER BY c.audit_sequence DESC LIMIT ?
           """,
@@ -61,20 +61,20 @@ extension SQLiteAccess {
   }
 
   public func revokedSerials() async throws -> [String] {
-    try await run { db in try String.fetchAll(db, sql: "SELECT serial FROM certificate WHERE revoked_at IS NOT NULL") }
+    try await run { db in try String.fetchAll(cached: db, sql: "SELECT serial FROM certificate WHERE revoked_at IS NOT NULL") }
   }
 
   public func application(id: String) async throws -> ApplicationRow? {
     try await run { db in
       try ApplicationRow.fetchOne(
-        db, sql: "SELECT p.*, \(AuditLog.Entry.joined) FROM application p JOIN audit_log a ON a.sequence = p.audit_sequence WHERE p.id = ?",
+        cached: db, sql: "SELECT p.*, \(AuditLog.Entry.joined) FROM application p JOIN audit_log a ON a.sequence = p.audit_sequence WHERE p.id = ?",
         arguments: [id])
     }
   }
 
   public func pendingApplication(of creditCode: String) async throws -> String? {
     try await run { db in
-      try String.fetchOne(db, sql: "SELECT id FROM application WHERE credit_code = ? AND status = 'pending'", arguments: [creditCode])
+      try String.fetchOne(cached: db, sql: "SELECT id FROM application WHERE credit_code = ? AND status = 'pending'", arguments: [creditCode])
     }
   }
 
@@ -96,7 +96,7 @@ extension SQLiteAccess {
   public func change(id: String) async throws -> ChangeRow? {
     try await run { db in
       try ChangeRow.fetchOne(
-        db, sql: "SELECT c.*, \(AuditLog.Entry.joined) FROM change c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.id = ?",
+        cached: db, sql: "SELECT c.*, \(AuditLog.Entry.joined) FROM change c JOIN audit_log a ON a.sequence = c.audit_sequence WHERE c.id = ?",
         arguments: [id])
     }
   }
@@ -118,13 +118,13 @@ extension SQLiteAccess {
 
   public func findings(of creditCode: String) async throws -> [FindingRow] {
     try await run { db in
-      try FindingRow.fetchAll(db, sql: "SELECT * FROM finding WHERE credit_code = ? ORDER BY raised_at, id", arguments: [creditCode])
+      try FindingRow.fetchAll(cached: db, sql: "SELECT * FROM finding WHERE credit_code = ? ORDER BY raised_at, id", arguments: [creditCode])
     }
   }
 
   public func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow] {
     try await run { db in
-      try AgencyVersionRow.fetchAll(db, sql: "SELECT * FROM agency_version WHERE credit_code = ? ORDER BY version", arguments: [creditCode])
+      try AgencyVersionRow.fetchAll(cached: db, sql: "SELECT * FROM agency_version WHERE credit_code = ? ORDER BY version", arguments: [creditCode])
     }
   }
 
@@ -141,7 +141,7 @@ extension SQLiteAccess {
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run { db in
       try RemovalRow.fetchAll(
-        db, sql: """
+        cached: db, sql: """
           SELECT r.*, \(AuditLog.Entry.joined) FROM removal r JOIN audit_log a ON a.sequence = r.audit_sequence
           WHERE r.credit_code = ? ORDER BY r.audit_sequence
           """,
@@ -152,7 +152,7 @@ extension SQLiteAccess {
   public func removal(id: String) async throws -> RemovalRow? {
     try await run { db in
       try RemovalRow.fetchOne(
-        db, sql: "SELECT r.*, \(AuditLog.Entry.joined) FROM removal r JOIN audit_log a ON a.sequence = r.audit_sequence WHERE r.id = ?",
+        cached: db, sql: "SELECT r.*, \(AuditLog.Entry.joined) FROM removal r JOIN audit_log a ON a.sequence = r.audit_sequence WHERE r.id = ?",
         arguments: [id])
     }
   }
@@ -164,13 +164,13 @@ extension SQLiteAccess {
     }
     return try await run { db in
       try BanRecord.fetchAll(
-        db, sql: "SELECT * FROM ban WHERE subject = ? AND subject_kind = ? ORDER BY ends_on DESC, id", arguments: [value, kind])
+        cached: db, sql: "SELECT * FROM ban WHERE subject = ? AND subject_kind = ? ORDER BY ends_on DESC, id", arguments: [value, kind])
     }
   }
 
   public func bans(ofRemoval removalID: String) async throws -> [BanRecord] {
     try await run { db in
-      try BanRecord.fetchAll(db, sql: "SELECT * FROM ban WHERE removal_id = ? ORDER BY ends_on DESC, id", arguments: [removalID])
+      try BanRecord.fetchAll(cached: db, sql: "SELECT * FROM ban WHERE removal_id = ? ORDER BY ends_on DESC, id", arguments: [removalID])
     }
   }
 
@@ -188,7 +188,7 @@ extension SQLiteAccess {
   public func document(sha256: String, owner: String?) async throws -> DocumentRow? {
     try await run { db in
       try DocumentRow.fetchOne(
-        db, sql: """
+        cached: db, sql: """
           SELECT d.*, c.size_bytes, \(AuditLog.Entry.joined) FROM document_record d
           JOIN document_content c ON c.sha256 = d.sha256 JOIN audit_log a ON a.sequence = d.audit_sequence
           WHERE d.sha256 = ? AND (? IS NULL OR d.owner = ?) ORDER BY d.audit_sequence LIMIT 1
@@ -208,7 +208,7 @@ extension SQLiteTransaction: RegistryTransaction {
   func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
     try await run { db in
       try IdempotencyRecord.fetchOne(
-        db, sql: "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", arguments: [actor, method, requestID])
+        cached: db, sql: "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", arguments: [actor, method, requestID])
     }
   }
 
@@ -217,9 +217,9 @@ extension SQLiteTransaction: RegistryTransaction {
   func nextNumber(in sequence: IDSequence) async throws -> Int64 {
     try await run { db in
       guard let value = try Int64.fetchOne(
-        db, sql: "UPDATE id_sequence SET value = value + 1 WHERE name = ? RETURNING value", arguments: [sequence.name])
+        cached: db, sql: "UPDATE id_sequence SET value = value + 1 WHERE name = ? RETURNING value", arguments: [sequence.name])
       else {
-        try db.execute(sql: "INSERT INTO id_sequence (name, value) VALUES (?, 1)", arguments: [sequence.name])
+        try db.executeCached(sql: "INSERT INTO id_sequence (name, value) VALUES (?, 1)", arguments: [sequence.name])
         return 1
       }
       return value
@@ -232,9 +232,9 @@ extension SQLiteTransaction: RegistryTransaction {
 
   func replaceAgencyStaff(creditCode: String, idNumbers: [String]) async throws {
     try await run { db in
-      try db.execute(sql: "DELETE FROM agency_staff WHERE credit_code = ?", arguments: [creditCode])
+      try db.executeCached(sql: "DELETE FROM agency_staff WHERE credit_code = ?", arguments: [creditCode])
       for id in Set(idNumbers) {
-        try db.execute(sql: "INSERT INTO agency_staff (id_number, credit_code) VALUES (?, ?)", arguments: [id, creditCode])
+        try db.executeCached(sql: "INSERT INTO agency_staff (id_number, credit_code) VALUES (?, ?)", arguments: [id, creditCode])
       }
     }
   }
@@ -242,7 +242,7 @@ extension SQLiteTransaction: RegistryTransaction {
 
   func revokeCertificate(serial: String, at instant: Date, reason: String) async throws {
     try await run { db in
-      try db.execute(
+      try db.executeCached(
         sql: "UPDATE certificate SET revoked_at = COALESCE(revoked_at, ?), revocation_reason = COALESCE(revocation_reason, ?) WHERE serial = ?",
         arguments: [Timestamps.format(instant), reason, serial])
     }

@@ -7,14 +7,16 @@ import Synchronization
 /// `synchronous = FULL`), documents' bytes as files beside it. All `make run` needs.
 ///
 /// Write transactions are serialised by `WriteLock` and run on GRDB's single writer
-/// connection as `BEGIN IMMEDIATE … COMMIT`, a statement per await; reads run on the pool's
-/// reader connections and see only what is committed.
+/// connection as `BEGIN IMMEDIATE … COMMIT`; reads run on the pool's reader connections and
+/// see only what is committed.
 public final class SQLiteStore: Store, Sendable {
   /// The connection pool. Tests reach under the store through it to tamper with rows.
   public let writer: DatabasePool
   /// Where documents' bytes live: `documents/ab/abcdef…`.
   public let documentDirectory: String
   let writeLock = WriteLock()
+  /// Where write transactions run (see `transaction`).
+  let writeExecutor = SerialTaskExecutor(label: "sqlite-writes")
   /// The transaction a group of writes is filling, while one is open (see `transaction`).
   private let openGroup = Mutex<CommitGroup?>(nil)
   /// Whether writes arriving together share a commit; off, each commits alone (benchmarks
@@ -73,7 +75,15 @@ public final class SQLiteStore: Store, Sendable {
   /// a body that throws undoes only itself; whoever finds no one waiting behind it (or the group
   /// full) commits for the whole group, and every member returns only once that commit is
   /// durable — or throws its error, nothing of the group written.
+  ///
+  /// Writes run on an executor of their own, a serial queue, not the shared pool: a writer
+  /// handed the lock resumes at once, where in the pool it would wait behind every request
+  /// being decoded or checked, holding the lock idle meanwhile.
   func transaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
+    try await withTaskExecutorPreference(writeExecutor) { try await self.serialisedTransaction(body) }
+  }
+
+  private func serialisedTransaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
     await writeLock.lock()
     let group: CommitGroup
     do {
@@ -84,17 +94,16 @@ public final class SQLiteStore: Store, Sendable {
     }
     let outcome: Result<T, any Error>
     do {
-      try await writer.writeWithoutTransaction { try $0.execute(sql: "SAVEPOINT write") }
-      let result = try await body(SQLiteTransaction(writer: writer, documentDirectory: documentDirectory))
-      try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.execute(sql: "RELEASE write") } }
+      let transaction = SQLiteTransaction(writer: writer, documentDirectory: documentDirectory)
+      try transaction.runNow { try $0.execute(sql: "SAVEPOINT write") }
+      let result = try await body(transaction)
+      try transaction.runNow { try $0.execute(sql: "RELEASE write") }
       outcome = .success(result)
       group.members += 1
     } catch {
-      try? await uncancelled {
-        try await self.writer.writeWithoutTransaction { db in
-          try db.execute(sql: "ROLLBACK TO write")
-          try db.execute(sql: "RELEASE write")
-        }
+      try? SQLiteTransaction(writer: writer, documentDirectory: documentDirectory).runNow { db in
+        try db.execute(sql: "ROLLBACK TO write")
+        try db.execute(sql: "RELEASE write")
       }
       outcome = .failure(error)
     }
@@ -199,15 +208,26 @@ extension SQLiteStore: SQLiteAccess {
 }
 
 /// The handle a write transaction's body gets.
+///
+/// Its statements run on the writer connection synchronously, on the calling thread, without
+/// the hop to GRDB's writer queue an async access costs: the write lock already makes the
+/// body the connection's only user, and a statement here touches only pages in memory (the
+/// fsync is in the commit, which does hop). A filing is some forty statements, so the hops
+/// were most of its time under the lock.
 struct SQLiteTransaction: SQLiteAccess {
   let writer: DatabasePool
   let documentDirectory: String
 
   func run<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    try runNow(work)
+  }
+
+  func runNow<T>(_ work: (Database) throws -> T) throws -> T {
     do {
-      return try await writer.writeWithoutTransaction(work)
+      return try writer.writeWithoutTransaction(work)
     } catch {
       throw SQLiteStore.translate(error)
     }
   }
 }
+

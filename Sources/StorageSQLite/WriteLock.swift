@@ -1,4 +1,21 @@
+import Dispatch
 import Synchronization
+
+/// A task executor on a serial dispatch queue: the tasks that prefer it run there, one job at a
+/// time, in the order they became ready.
+final class SerialTaskExecutor: TaskExecutor {
+  private let queue: DispatchQueue
+
+  init(label: String) {
+    queue = DispatchQueue(label: label)
+  }
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    queue.async { job.runSynchronously(on: executor) }
+  }
+}
 
 /// A first-come, first-served lock for async code: one SQLite write transaction at a time,
 /// held across the awaits of the transaction's body.
