@@ -27,6 +27,9 @@ let seconds = Double(option("--seconds", "4"))!
 let postgresURL = option("--postgres", ProcessInfo.processInfo.environment["MONITORD_TEST_POSTGRES"] ?? "")
 let agency = "91500000MA5U7BCX7A"
 let wang = "360426199101010071", li = "120103198806018241", zhang = "11010519491231002X"
+/// Samplers take turns, two to an activity, as in a laboratory with a dozen of them: a
+/// sampler's five-hour window holds what a real one's does, not every activity of the day.
+let samplers = [wang, li] + (1...10).map { ResidentID.completing("50010319900101\(String(format: "%03d", $0))")! }
 let signingKey = SigningKey.generate(name: "bench.cq-monitoring.local/audit")
 
 /// The caller, switched between the city (setup) and the agency (filing).
@@ -81,6 +84,8 @@ func listAgency(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller)
       }
       $0.staff = [("王强", wang), ("李娜", li), ("张伟", zhang)].map { entry in
         .with { $0.person = person(entry.0, entry.1); $0.roles = [.sampler, .analyst, .manager] }
+      } + samplers.dropFirst(2).enumerated().map { index, id in
+        .with { $0.person = person("采样员\(index + 1)", id); $0.roles = [.sampler] }
       }
       $0.equipment = (1...8).map { number in
         .with { $0.equipmentId = "EQ-\(number)"; $0.name = "仪器"; $0.model = "M"; $0.serialNumber = "S\(number)"; $0.calibrationValidUntil = date(today.adding(days: 500)) }
@@ -117,7 +122,7 @@ func activity(_ number: Int, events: Int, analyses: Int, digest: String, at now:
         .with {
           $0.eventId = "E\(event)"; $0.startedAt = at(base); $0.endedAt = at(base + 60); $0.siteName = "DW00\(event)"; $0.districtCode = "500103"
           $0.location = .with { $0.latitude = 29.557; $0.longitude = 106.577 }
-          $0.medium = "废水"; $0.samplerIdNumbers = [wang, li]; $0.sampleIds = ["N\(number)-\(event)-a", "N\(number)-\(event)-b"]
+          $0.medium = "废水"; $0.samplerIdNumbers = [samplers[(2 * number) % samplers.count], samplers[(2 * number + 1) % samplers.count]]; $0.sampleIds = ["N\(number)-\(event)-a", "N\(number)-\(event)-b"]
         }
       }
       $0.analyses = (0..<analyses).map { index in

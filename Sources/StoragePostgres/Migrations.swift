@@ -185,5 +185,12 @@ enum Migrations {
       WHERE a.status = 'listed' AND s -> 'person' ->> 'idNumber' IS NOT NULL
       """,
     ]),
+    ("v7 covering indexes for the cross-activity checks", [
+      // A busy sampler or instrument has many rows in the window a check reads: index-only scans.
+      "DROP INDEX activity_sampling_by_person",
+      "CREATE INDEX activity_sampling_by_person ON activity_sampling (id_number, started_at, ended_at, latitude, longitude, credit_code, activity_id)",
+      "DROP INDEX activity_instrument_by_use",
+      "CREATE INDEX activity_instrument_by_use ON activity_instrument (credit_code, instrument_id, ended_at, started_at, activity_id)",
+    ]),
   ]
 }

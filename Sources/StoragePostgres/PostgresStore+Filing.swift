@@ -74,11 +74,16 @@ extension PostgresAccess {
     }
   }
 
-  public func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse] {
+  public func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+    -> [OtherInstrumentUse]
+  {
     try await run {
       try await $0.all(.with(
-        "SELECT * FROM activity_instrument WHERE credit_code = ? AND instrument_id = ? AND started_at >= ? AND started_at < ?",
-        [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(before)])) { c in
+        """
+        SELECT * FROM activity_instrument
+        WHERE credit_code = ? AND instrument_id = ? AND ended_at > ? AND ended_at < ? AND started_at < ?
+        """,
+        [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)])) { c in
         OtherInstrumentUse(
           activityID: try c.string("activity_id"),
           use: ActivityFacts.InstrumentUse(instrumentID: try c.string("instrument_id"), startedAt: try c.instant("started_at"), endedAt: try c.instant("ended_at")))
@@ -152,6 +157,10 @@ extension PostgresTransaction: FilingTransaction {
     for table in ["activity_sampling", "activity_instrument", "activity_sample", "activity_result_series"] {
       try await connection.run(.with("DELETE FROM \(table) WHERE activity_id = ?", [activityID]))
     }
+    try await insertActivityFacts(activityID: activityID, creditCode: creditCode, facts: facts)
+  }
+
+  func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     if !facts.samplings.isEmpty {
       try await connection.run(.with(
         """

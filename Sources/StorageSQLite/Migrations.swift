@@ -235,8 +235,22 @@ extension SQLiteStore {
         WHERE a.status = 'listed' AND json_extract(s.value, '$.person.idNumber') IS NOT NULL
         """)
     }
+    migrator.registerMigration("v10 covering indexes for the cross-activity checks") { db in
+      for statement in Self.coveringIndexes { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// A busy sampler or instrument has many rows in the window a check reads: indexes that
+  /// hold every column the check needs answer it without a lookup in the table per row. An
+  /// instrument's uses are found by end time: in a backlog filed in order, the uses that end
+  /// after an analysis began are the few running with it, where by start time they were a day's.
+  static let coveringIndexes = [
+    "DROP INDEX activity_sampling_by_person",
+    "CREATE INDEX activity_sampling_by_person ON activity_sampling (id_number, started_at, ended_at, latitude, longitude, credit_code, activity_id)",
+    "DROP INDEX activity_instrument_by_use",
+    "CREATE INDEX activity_instrument_by_use ON activity_instrument (credit_code, instrument_id, ended_at, started_at, activity_id)",
+  ]
 
   /// What the cross-activity checks look up, by person, instrument, sample id and result
   /// series: indexed, so each check is a range read. The same statements as PostgreSQL's v5.

@@ -5,20 +5,20 @@ import Services
 // Filed activities: the same queries inside and outside a write transaction.
 extension SQLiteAccess {
   public func activity(id: String) async throws -> ActivityRow? {
-    try await run { db in try Row.fetchOne(db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id]).map(FilingRows.activity) }
+    try await run { db in try Row.fetchOne(cached: db, sql: "SELECT * FROM activity WHERE id = ?", arguments: [id]).map(FilingRows.activity) }
   }
 
   public func activityVersion(id: String, version: Int) async throws -> ActivityVersionRow? {
     try await run { db in
       try Row.fetchOne(
-        db, sql: "\(FilingRows.versionSelect) WHERE v.activity_id = ? AND v.version = ?", arguments: [id, version]
+        cached: db, sql: "\(FilingRows.versionSelect) WHERE v.activity_id = ? AND v.version = ?", arguments: [id, version]
       ).map(FilingRows.version)
     }
   }
 
   public func activityVersions(id: String) async throws -> [ActivityVersionRow] {
     try await run { db in
-      try Row.fetchAll(db, sql: "\(FilingRows.versionSelect) WHERE v.activity_id = ? ORDER BY v.version", arguments: [id]).map(FilingRows.version)
+      try Row.fetchAll(cached: db, sql: "\(FilingRows.versionSelect) WHERE v.activity_id = ? ORDER BY v.version", arguments: [id]).map(FilingRows.version)
     }
   }
 
@@ -59,38 +59,46 @@ extension SQLiteAccess {
 
   public func activityID(reportNumber: String, creditCode: String) async throws -> String? {
     try await run { db in
-      try String.fetchOne(db, sql: "SELECT id FROM activity WHERE credit_code = ? AND report_number = ?", arguments: [creditCode, reportNumber])
+      try String.fetchOne(cached: db, sql: "SELECT id FROM activity WHERE credit_code = ? AND report_number = ?", arguments: [creditCode, reportNumber])
     }
   }
 
   public func findings(ofActivity id: String) async throws -> [FindingRow] {
-    try await run { db in try FindingRow.fetchAll(db, sql: "SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", arguments: [id]) }
+    try await run { db in try FindingRow.fetchAll(cached: db, sql: "SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", arguments: [id]) }
   }
 
   public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
     try await run { db in
       try Row.fetchAll(
-        db, sql: "SELECT * FROM activity_sampling WHERE id_number = ? AND started_at >= ? AND started_at < ?",
+        db,
+        sql: """
+          SELECT activity_id, credit_code, started_at, ended_at, latitude, longitude FROM activity_sampling
+          WHERE id_number = ? AND started_at >= ? AND started_at < ?
+          """,
         arguments: [idNumber, Timestamps.format(from), Timestamps.format(before)]
       ).map { row in
         OtherSampling(
-          activityID: row["activity_id"], creditCode: row["credit_code"],
+          activityID: row[0], creditCode: row[1],
           sampling: ActivityFacts.Sampling(
-            idNumber: row["id_number"], startedAt: row.instant("started_at"), endedAt: row.instant("ended_at"),
-            location: GeoPoint(latitude: row["latitude"], longitude: row["longitude"])))
+            idNumber: idNumber, startedAt: row.instant(2), endedAt: row.instant(3), location: GeoPoint(latitude: row[4], longitude: row[5])))
       }
     }
   }
 
-  public func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse] {
+  public func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+    -> [OtherInstrumentUse]
+  {
     try await run { db in
       try Row.fetchAll(
-        db, sql: "SELECT * FROM activity_instrument WHERE credit_code = ? AND instrument_id = ? AND started_at >= ? AND started_at < ?",
-        arguments: [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(before)]
+        db,
+        sql: """
+          SELECT activity_id, started_at, ended_at FROM activity_instrument
+          WHERE credit_code = ? AND instrument_id = ? AND ended_at > ? AND ended_at < ? AND started_at < ?
+          """,
+        arguments: [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)]
       ).map { row in
         OtherInstrumentUse(
-          activityID: row["activity_id"],
-          use: ActivityFacts.InstrumentUse(instrumentID: row["instrument_id"], startedAt: row.instant("started_at"), endedAt: row.instant("ended_at")))
+          activityID: row[0], use: ActivityFacts.InstrumentUse(instrumentID: instrumentID, startedAt: row.instant(1), endedAt: row.instant(2)))
       }
     }
   }
@@ -126,7 +134,7 @@ extension SQLiteStore {
 extension SQLiteTransaction: FilingTransaction {
   func insertActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws {
     try await run { db in
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT INTO activity (id, number, credit_code, status, version, filed_at, report_number, client_name, sampled_from,
                                 sampled_until, finding_count)
@@ -139,7 +147,7 @@ extension SQLiteTransaction: FilingTransaction {
 
   func updateActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws {
     try await run { db in
-      try db.execute(
+      try db.executeCached(
         sql: """
           UPDATE activity SET status = ?, version = ?, report_number = ?, client_name = ?, sampled_from = ?, sampled_until = ?,
                  finding_count = ? WHERE id = ?
@@ -148,8 +156,8 @@ extension SQLiteTransaction: FilingTransaction {
           row.status.rawValue, row.version, row.reportNumber, row.clientName, Timestamps.format(row.sampledFrom),
           Timestamps.format(row.sampledUntil), row.findingCount, row.id,
         ])
-      try db.execute(sql: "DELETE FROM activity_district WHERE activity_id = ?", arguments: [row.id])
-      try db.execute(sql: "DELETE FROM activity_parameter WHERE activity_id = ?", arguments: [row.id])
+      try db.executeCached(sql: "DELETE FROM activity_district WHERE activity_id = ?", arguments: [row.id])
+      try db.executeCached(sql: "DELETE FROM activity_parameter WHERE activity_id = ?", arguments: [row.id])
       try FilingRows.index(db, row, districts: districts, parameters: parameters)
     }
   }
@@ -157,10 +165,16 @@ extension SQLiteTransaction: FilingTransaction {
   func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     try await run { db in
       for table in ["activity_sampling", "activity_instrument", "activity_sample", "activity_result_series"] {
-        try db.execute(sql: "DELETE FROM \(table) WHERE activity_id = ?", arguments: [activityID])
+        try db.executeCached(sql: "DELETE FROM \(table) WHERE activity_id = ?", arguments: [activityID])
       }
+    }
+    try await insertActivityFacts(activityID: activityID, creditCode: creditCode, facts: facts)
+  }
+
+  func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
+    try await run { db in
       for sampling in facts.samplings {
-        try db.execute(
+        try db.executeCached(
           sql: "INSERT INTO activity_sampling (activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?)",
           arguments: [
             activityID, creditCode, sampling.idNumber, Timestamps.format(sampling.startedAt), Timestamps.format(sampling.endedAt),
@@ -168,22 +182,22 @@ extension SQLiteTransaction: FilingTransaction {
           ])
       }
       for use in facts.instrumentUses {
-        try db.execute(
+        try db.executeCached(
           sql: "INSERT INTO activity_instrument (activity_id, credit_code, instrument_id, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
           arguments: [activityID, creditCode, use.instrumentID, Timestamps.format(use.startedAt), Timestamps.format(use.endedAt)])
       }
       for sample in Set(facts.sampleIDs) {
-        try db.execute(sql: "INSERT INTO activity_sample (credit_code, sample_id, activity_id) VALUES (?, ?, ?)", arguments: [creditCode, sample, activityID])
+        try db.executeCached(sql: "INSERT INTO activity_sample (credit_code, sample_id, activity_id) VALUES (?, ?, ?)", arguments: [creditCode, sample, activityID])
       }
       for series in Set(facts.resultSeries) {
-        try db.execute(sql: "INSERT INTO activity_result_series (series, activity_id) VALUES (?, ?)", arguments: [series, activityID])
+        try db.executeCached(sql: "INSERT INTO activity_result_series (series, activity_id) VALUES (?, ?)", arguments: [series, activityID])
       }
     }
   }
 
   func insertActivityVersion(_ row: ActivityVersionRow) async throws {
     try await run { db in
-      try db.execute(
+      try db.executeCached(
         sql: """
           INSERT INTO activity_version (activity_id, version, content, content_sha256, version_at, version_by, reason, audit_sequence)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -236,10 +250,10 @@ enum FilingRows {
   static func index(_ db: Database, _ row: ActivityRow, districts: [String], parameters: [String]) throws {
     let number = IDSequence.activity.number(of: row.id)
     for district in Set(districts) {
-      try db.execute(sql: "INSERT INTO activity_district (district_code, number, activity_id) VALUES (?, ?, ?)", arguments: [district, number, row.id])
+      try db.executeCached(sql: "INSERT INTO activity_district (district_code, number, activity_id) VALUES (?, ?, ?)", arguments: [district, number, row.id])
     }
     for parameter in Set(parameters) {
-      try db.execute(sql: "INSERT INTO activity_parameter (parameter, number, activity_id) VALUES (?, ?, ?)", arguments: [parameter, number, row.id])
+      try db.executeCached(sql: "INSERT INTO activity_parameter (parameter, number, activity_id) VALUES (?, ?, ?)", arguments: [parameter, number, row.id])
     }
   }
 }

@@ -45,6 +45,15 @@ struct ResidentIDTests {
     // 1991-02-30 does not exist; the check character is right for these digits.
     #expect(throws: ResidentIDError.birthDate("19910230")) { try ResidentID(validating: "360426199102300070") }
   }
+
+  @Test("completing 17 digits with their check character, for generated data")
+  func completing() throws {
+    #expect(ResidentID.completing("36042619910101007") == "360426199101010071")
+    #expect(ResidentID.completing("11010519491231002") == "11010519491231002X")
+    #expect(try ResidentID(validating: ResidentID.completing("50010319900101123")!).rawValue.hasPrefix("50010319900101123"))
+    #expect(ResidentID.completing("3604261991010100") == nil)
+    #expect(ResidentID.completing("3604261991010100A") == nil)
+  }
 }
 
 @Suite("Calendar dates")

@@ -121,6 +121,10 @@ public enum CrossChecks {
   /// about 470 km, under four hours at 120 km/h, so beyond five hours no place is out of reach.
   /// (Events longer than the window are compared only from where they start.)
   public static let samplingWindow: TimeInterval = 5 * 3600
+  /// The longest analysis an instrument's check looks for: an overlapping use that ran longer
+  /// than this past the end of ours is not seen. A day covers the longest common runs (BOD₅
+  /// incubates for five days, but not on an instrument another analysis needs).
+  public static let longestAnalysis: TimeInterval = 86_400
 
   public static let personInTwoPlaces = CheckRule(
     id: "PERSON_IN_TWO_PLACES", category: .suspectedFalsification, article: "Art. 9(2)",
@@ -161,7 +165,7 @@ public enum CrossChecks {
     for other in others where other.sampling.idNumber == mine.idNumber {
       let theirs = other.sampling
       let overlap = mine.startedAt < theirs.endedAt && theirs.startedAt < mine.endedAt
-      let masked = ResidentID.masked(mine.idNumber)
+      var masked: String { ResidentID.masked(mine.idNumber) }
       if overlap, other.creditCode != code {
         found.add(samplingForTwoAgencies, subject: mine.idNumber + other.activityID,
                   "\(masked) sampled for agency \(other.creditCode) (activity \(other.activityID)) at the same time", mine.field)

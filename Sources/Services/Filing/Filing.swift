@@ -38,10 +38,11 @@ public final class Filing: Sendable {
   /// Files an activity for `code`, the caller's own agency.
   public func file(creditCode code: CreditCode, content: ActivityContent?, contentSHA256: String, context: WriteContext) async throws -> Filed {
     let instant = now()
-    let (content, documents) = try validated(content, at: instant)
+    let prepared = try await prepare(content, code: code, amendment: false, at: instant)
+    let content = prepared.content
     return try await store.writeFiling { tx in
       if let id = try await tx.replayed(context) { return try await self.filed(tx, id: id, version: nil) }
-      let versions = try await self.requireFilable(tx, code: code, content: content, documents: documents)
+      let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
       if let existing = try await tx.activityID(reportNumber: content.report?.reportNumber ?? "", creditCode: code.rawValue) {
         throw ServiceError(
           .alreadyExists, "report \(content.report?.reportNumber ?? "") of agency \(code) was filed already as \(existing)",
@@ -49,20 +50,18 @@ public final class Filing: Sendable {
           info: ["activity_id": existing])
       }
       let id = IDSequence.activity.id(try await tx.nextNumber(in: .activity))
-      let json = Registry.json(content)
-      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
-      let findings = try await self.raiseFindings(
-        tx, on: content, id: id, version: 1, code: code, registry: versions, amendment: false, at: instant)
+      let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
+      let findings = try await self.raiseFindings(tx, prepared, id: id, version: 1, code: code, registry: versions, at: instant)
       let span = Self.span(content)
-      try await tx.insertActivity(
-        ActivityRow(
-          id: id, creditCode: code.rawValue, status: .filed, version: 1, filedAt: instant, reportNumber: content.report?.reportNumber ?? "",
-          clientName: content.client?.name ?? "", sampledFrom: span.lowerBound, sampledUntil: span.upperBound, findingCount: findings),
-        districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
-      try await tx.insertActivityVersion(ActivityVersionRow(
-        activityID: id, version: 1, content: json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
-        reason: "", audit: entry))
-      return try await self.filed(tx, id: id, version: nil)
+      let activity = ActivityRow(
+        id: id, creditCode: code.rawValue, status: .filed, version: 1, filedAt: instant, reportNumber: content.report?.reportNumber ?? "",
+        clientName: content.client?.name ?? "", sampledFrom: span.lowerBound, sampledUntil: span.upperBound, findingCount: findings.count)
+      try await tx.insertActivity(activity, districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
+      let version = ActivityVersionRow(
+        activityID: id, version: 1, content: prepared.json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
+        reason: "", audit: entry)
+      try await tx.insertActivityVersion(version)
+      return Filed(activity: activity, version: version, content: content, findings: findings)
     }
   }
 
@@ -76,12 +75,13 @@ public final class Filing: Sendable {
     violations.required("reason", reason, what: "the reason")
     violations.length("reason", reason, max: 2000, what: "the reason")
     if expectedVersion < 1 { violations.add("expected_version", "the version being corrected is required", reason: "REQUIRED") }
-    let (content, documents) = try validated(content, at: instant, also: violations.all)
+    let prepared = try await prepare(content, code: code, amendment: true, at: instant, also: violations.all)
+    let content = prepared.content
     return try await store.writeFiling { tx in
       if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
       var row = try await self.ownActivity(tx, id: id, filer: code)
       try self.requireCurrent(row, expected: expectedVersion)
-      let versions = try await self.requireFilable(tx, code: code, content: content, documents: documents)
+      let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
       let number = content.report?.reportNumber ?? ""
       if let existing = try await tx.activityID(reportNumber: number, creditCode: code.rawValue), existing != id {
         throw ServiceError(
@@ -89,21 +89,21 @@ public final class Filing: Sendable {
           violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
           info: ["activity_id": existing])
       }
-      let json = Registry.json(content)
-      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant, key: self.signingKey)
+      let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
       row.version += 1
-      row.findingCount += try await self.raiseFindings(
-        tx, on: content, id: id, version: row.version, code: code, registry: versions, amendment: true, at: instant)
+      let findings = try await self.raiseFindings(tx, prepared, id: id, version: row.version, code: code, registry: versions, at: instant)
+      row.findingCount += findings.count
       row.reportNumber = number
       row.clientName = content.client?.name ?? ""
       let span = Self.span(content)
       row.sampledFrom = span.lowerBound
       row.sampledUntil = span.upperBound
       try await tx.updateActivity(row, districts: content.districtCodes, parameters: content.analyses.map(\.parameter))
-      try await tx.insertActivityVersion(ActivityVersionRow(
-        activityID: id, version: row.version, content: json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
-        reason: reason, audit: entry))
-      return try await self.filed(tx, id: id, version: nil)
+      let version = ActivityVersionRow(
+        activityID: id, version: row.version, content: prepared.json, contentSHA256: contentSHA256, versionAt: instant, versionBy: context.actor,
+        reason: reason, audit: entry)
+      try await tx.insertActivityVersion(version)
+      return Filed(activity: row, version: version, content: content, findings: findings)
     }
   }
 
@@ -194,6 +194,43 @@ public final class Filing: Sendable {
 
   // MARK: - Rules
 
+  /// What a filing needs that does not depend on the moment of writing, worked out before the
+  /// write lock so that writes hold it only for what must be serialised: the content checked,
+  /// the JSON stored and its digest, the facts the cross-activity checks look up, and the checks
+  /// against the agency's own record as the registry stood when read (redone under the lock if
+  /// the registry has changed since).
+  struct Prepared: Sendable {
+    var content: ActivityContent
+    var documents: [(field: String, sha256: String)]
+    var json: String
+    var recordSHA256: String
+    var facts: ActivityFacts
+    var registry: [AgencyVersionRow]
+    var ownFindings: [CheckFinding]
+  }
+
+  func prepare(
+    _ content: ActivityContent?, code: CreditCode, amendment: Bool, at instant: Date, also: [FieldViolation] = []
+  ) async throws -> Prepared {
+    let (content, documents) = try validated(content, at: instant, also: also)
+    let json = Registry.json(content)
+    let registry = try await store.agencyVersions(of: code.rawValue)
+    return Prepared(
+      content: content, documents: documents, json: json, recordSHA256: Digest.sha256Hex(json), facts: ActivityFacts(content),
+      registry: registry, ownFindings: ownFindings(content, registry: registry, amendment: amendment, at: instant))
+  }
+
+  /// The checks of an activity against the agency's own record and the report's dates.
+  func ownFindings(_ content: ActivityContent, registry versions: [AgencyVersionRow], amendment: Bool, at instant: Date) -> [CheckFinding] {
+    // The record in force at the end of each day (China time), decoded once per version.
+    let recordOn: (CalendarDate) -> ApplicationMaterials? = { day in
+      guard let row = versions.last(where: { $0.since <= Self.endOfDay(day) }), row.status == .listed else { return nil }
+      return self.records.materials(json: row.record, sha256: row.recordSHA256)
+    }
+    return OffSiteChecks.check(content, record: recordOn)
+      + OffSiteChecks.timing(content, filedOn: OffSiteChecks.day(instant), amendment: amendment, lateAfterDays: lateFilingDays)
+  }
+
   /// The content and the documents it refers to, or INVALID_ARGUMENT with every field at
   /// fault (and `also`).
   func validated(
@@ -256,28 +293,30 @@ public final class Filing: Sendable {
     return from...max(from, ends.max() ?? from)
   }
 
-  /// Runs the off-site checks on a version and stores their findings, `open`; their count.
+  /// Runs the off-site checks on a version and stores their findings, `open`; returns them.
+  /// `versions` is the registry as the write transaction reads it.
   func raiseFindings(
-    _ tx: some FilingTransaction, on content: ActivityContent, id: String, version: Int, code: CreditCode,
-    registry versions: [AgencyVersionRow], amendment: Bool, at instant: Date
-  ) async throws -> Int {
-    // The record in force at the end of each day (China time), decoded once per version.
-    let recordOn: (CalendarDate) -> ApplicationMaterials? = { day in
-      guard let row = versions.last(where: { $0.since <= Self.endOfDay(day) }), row.status == .listed else { return nil }
-      return self.records.materials(json: row.record, sha256: row.recordSHA256)
+    _ tx: some FilingTransaction, _ prepared: Prepared, id: String, version: Int, code: CreditCode, registry versions: [AgencyVersionRow],
+    at instant: Date
+  ) async throws -> [FindingRow] {
+    let own = versions.map(\.version) == prepared.registry.map(\.version)
+      ? prepared.ownFindings : ownFindings(prepared.content, registry: versions, amendment: version > 1, at: instant)
+    let findings = try await own + crossFindings(tx, content: prepared.content, facts: prepared.facts, id: id, code: code)
+    if version == 1 {
+      try await tx.insertActivityFacts(activityID: id, creditCode: code.rawValue, facts: prepared.facts)
+    } else {
+      try await tx.replaceActivityFacts(activityID: id, creditCode: code.rawValue, facts: prepared.facts)
     }
-    let facts = ActivityFacts(content)
-    let findings = OffSiteChecks.check(content, record: recordOn)
-      + OffSiteChecks.timing(content, filedOn: OffSiteChecks.day(instant), amendment: amendment, lateAfterDays: lateFilingDays)
-      + (try await crossFindings(tx, content: content, facts: facts, id: id, code: code))
-    try await tx.replaceActivityFacts(activityID: id, creditCode: code.rawValue, facts: facts)
+    var rows: [FindingRow] = []
     for finding in findings {
-      try await tx.insertFinding(FindingRow(
+      let row = FindingRow(
         id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: finding.rule.category.rawValue,
         source: 3, sourceID: id, description: finding.explanation, raisedAt: instant, verified: false, rule: finding.rule.id,
-        activityID: id, activityVersion: version, fields: Registry.json(finding.fields), status: "open"))
+        activityID: id, activityVersion: version, fields: Registry.json(finding.fields), status: "open")
+      try await tx.insertFinding(row)
+      rows.append(row)
     }
-    return findings.count
+    return rows
   }
 
   /// The checks across activities, each an indexed lookup: the samplers' other sampling events
@@ -296,11 +335,14 @@ public final class Filing: Sendable {
         CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
       }
     }
-    for use in facts.instrumentUses {
+    // One read per instrument, over the span of all its uses here.
+    for (instrument, uses) in Dictionary(grouping: facts.instrumentUses, by: \.instrumentID).sorted(by: { $0.key < $1.key }) {
+      let from = uses.map(\.startedAt).min()!, until = uses.map(\.endedAt).max()!
       let others = try await tx.instrumentUses(
-        creditCode: code.rawValue, instrumentID: use.instrumentID, startedFrom: use.startedAt.addingTimeInterval(-86_400), before: use.endedAt
+        creditCode: code.rawValue, instrumentID: instrument, overlapping: from, until: until,
+        endedBefore: until.addingTimeInterval(CrossChecks.longestAnalysis)
       ).filter { $0.activityID != id }
-      CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found)
+      for use in uses { CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found) }
     }
     for (sample, other) in try await tx.sampleUses(creditCode: code.rawValue, sampleIDs: facts.sampleIDs) where other != id {
       let field = content.samplingEvents.enumerated().compactMap { index, event in

@@ -110,8 +110,10 @@ public protocol FilingReads {
   func findings(ofActivity id: String) async throws -> [FindingRow]
   /// Samplings by a person, by any agency, that began in [from, before).
   func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling]
-  /// Uses of an agency's instrument that began in [from, before).
-  func instrumentUses(creditCode: String, instrumentID: String, startedFrom from: Date, before: Date) async throws -> [OtherInstrumentUse]
+  /// Uses of an agency's instrument that overlap [from, until) and ended before `latest` (the
+  /// bound that keeps the read a short range of the index by end time).
+  func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+    -> [OtherInstrumentUse]
   /// The agency's activities that used any of these sample ids: (sample id, activity id).
   func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)]
   /// Activities, of any agency, with any of these result series: (series, activity id).
@@ -125,6 +127,8 @@ public protocol FilingTransaction: FilingReads, RegistryTransaction {
   /// The activity's new state; its districts and parameters replaced.
   func updateActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws
   func insertActivityVersion(_ row: ActivityVersionRow) async throws
+  /// What the cross-activity checks look up of a new activity.
+  func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws
   /// Replaces what the cross-activity checks look up of this activity (none: removes it).
   func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws
 }

@@ -164,12 +164,12 @@ public enum OffSiteChecks {
   }
 
   private static func scope(_ analysis: Analysis, at: String, on: CalendarDate, certificate: CmaCertificate?, into found: inout Findings) {
-    let subject = "scope \(analysis.parameter) \(MethodStandard.normalised(analysis.methodStandard) ?? analysis.methodStandard)"
     guard let certificate, (certificate.validUntil.map { on <= $0 } ?? false) else {
       found.add(cmaScope, subject: "certificate", "no CMA certificate was valid on \(on)", at + ".method_standard")
       return
     }
     let method = MethodStandard.normalised(analysis.methodStandard)
+    let subject = "scope \(analysis.parameter) \(method ?? analysis.methodStandard)"
     let covered = certificate.scope.contains { $0.parameter == analysis.parameter && MethodStandard.normalised($0.methodStandard) == method }
     if !covered {
       found.add(cmaScope, subject: subject,

@@ -45,6 +45,19 @@ public struct ResidentID: Hashable, Sendable, Codable, CustomStringConvertible {
     return String(idNumber.prefix(4)) + String(repeating: "*", count: idNumber.count - 8) + String(idNumber.suffix(4))
   }
 
+  /// The number made of these 17 digits and their check character (for generating data:
+  /// simulators, benchmarks); nil when `digits` is not 17 digits.
+  public static func completing(_ digits: String) -> String? {
+    let bytes = Array(digits.utf8)
+    guard bytes.count == 17 else { return nil }
+    var sum = 0
+    for index in 0..<17 {
+      guard let digit = digit(bytes[index]) else { return nil }
+      sum += digit * weights[index]
+    }
+    return digits + String(UnicodeScalar(checks[sum % 11]))
+  }
+
   private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
   private static let checks = Array("10X98765432".utf8)
 

@@ -10,8 +10,11 @@ public enum MethodStandard {
   /// The normalised citation, or nil when `text` is not one.
   public static func normalised(_ text: String) -> String? {
     var rest = String(text.trimmingCharacters(in: .whitespaces))
-      .replacingAll("—", with: "-").replacingAll("–", with: "-").replacingAll("－", with: "-")
-    guard let prefix = prefixes.first(where: { rest.uppercased().hasPrefix($0) }) else { return nil }
+    if rest.contains(where: { $0 == "—" || $0 == "–" || $0 == "－" }) {
+      rest = rest.replacingAll("—", with: "-").replacingAll("–", with: "-").replacingAll("－", with: "-")
+    }
+    let upper = rest.uppercased()
+    guard let prefix = prefixes.first(where: { upper.hasPrefix($0) }) else { return nil }
     rest = String(rest.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces).description
     let parts = rest.split(separator: "-", omittingEmptySubsequences: false)
     guard parts.count == 2, let number = parts.first, let year = parts.last,
