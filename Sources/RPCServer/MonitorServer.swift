@@ -33,12 +33,13 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: Documents, filing: Filing, log: TransparencyLog, store: any AuditStore, identity: any IdentityResolver,
+      registry: Registry, documents: Documents, filing: Filing, log: TransparencyLog, store: any Store, identity: any IdentityResolver,
       policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, limits: ProtoDecodingLimits = .defaults,
       now: @escaping @Sendable () -> Date = Date.init
     ) {
       serviceNames = [
-        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.RegistryService",
+        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.InspectionService",
+        "cqmon.v1.RegistryService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
@@ -47,6 +48,7 @@ public struct MonitorServer: Sendable {
       services = [
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
         DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
+        InspectionHandler(findings: Findings(store: store), decodingLimits: limits),
         AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]

@@ -192,5 +192,16 @@ enum Migrations {
       "DROP INDEX activity_instrument_by_use",
       "CREATE INDEX activity_instrument_by_use ON activity_instrument (credit_code, instrument_id, ended_at, started_at, activity_id)",
     ]),
+    ("v8 finding numbers", [
+      // Findings are listed newest first by the number in their id, filtered by agency, rule
+      // and status.
+      "ALTER TABLE finding ADD COLUMN number bigint",
+      "UPDATE finding SET number = CAST(substr(id, 5) AS bigint)",
+      "CREATE INDEX finding_by_number ON finding (number)",
+      "CREATE INDEX finding_by_agency_number ON finding (credit_code, number)",
+      "CREATE INDEX finding_by_status ON finding (status, number)",
+      "DROP INDEX finding_by_rule",
+      "CREATE INDEX finding_by_rule ON finding (rule, status, number)",
+    ]),
   ]
 }

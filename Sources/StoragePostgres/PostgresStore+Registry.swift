@@ -296,11 +296,11 @@ extension PostgresTransaction: RegistryTransaction {
     try await connection.run(.with(
       """
       INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified, rule, activity_id,
-                           activity_version, fields, status)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           activity_version, fields, status, number)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [f.id, f.creditCode, f.category, f.source, f.sourceID, f.description, Timestamps.format(f.raisedAt), f.verified, f.rule,
-       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status]))
+       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status, IDSequence.finding.number(of: f.id)]))
   }
 
   func insertRemoval(_ r: RemovalRow) async throws {

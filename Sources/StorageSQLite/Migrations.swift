@@ -238,8 +238,23 @@ extension SQLiteStore {
     migrator.registerMigration("v10 covering indexes for the cross-activity checks") { db in
       for statement in Self.coveringIndexes { try db.execute(sql: statement) }
     }
+    migrator.registerMigration("v11 finding numbers") { db in
+      for statement in Self.findingNumbers { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// Findings are listed newest first by the number in their id (`fnd-000042`), with keyset
+  /// pages, filtered by agency, rule and status. The same statements as PostgreSQL's v8.
+  static let findingNumbers = [
+    "ALTER TABLE finding ADD COLUMN number INTEGER",
+    "UPDATE finding SET number = CAST(substr(id, 5) AS INTEGER)",
+    "CREATE INDEX finding_by_number ON finding (number)",
+    "CREATE INDEX finding_by_agency_number ON finding (credit_code, number)",
+    "CREATE INDEX finding_by_status ON finding (status, number)",
+    "DROP INDEX finding_by_rule",
+    "CREATE INDEX finding_by_rule ON finding (rule, status, number)",
+  ]
 
   /// A busy sampler or instrument has many rows in the window a check reads: indexes that
   /// hold every column the check needs answer it without a lookup in the table per row. An

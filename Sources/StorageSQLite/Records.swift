@@ -254,6 +254,7 @@ extension FindingRow: FetchableRecord, PersistableRecord {
     container["activity_version"] = activityVersion
     container["fields"] = fields
     container["status"] = status
+    container["number"] = IDSequence.finding.number(of: id)
   }
 }
 

@@ -33,6 +33,15 @@ struct FilingEndToEndTests {
     #expect(listed.status == 0 && listed.output.contains("act-000002") && !listed.output.contains("act-000001"), "\(listed.output)")
     let got = try ServerProcess.run("monctl", ["activities", "get", "act-000002"] + server.monctl(as: "district"))
     #expect(got.status == 0 && got.output.contains("INSTRUMENT_NOT_LISTED") && got.output.contains("EQ-404"), "\(got.output)")
+    // The officer's queue of open findings, by rule; the same as JSON, proto3 field names.
+    let queue = try ServerProcess.run("monctl", ["findings", "list", "--status", "open", "--rule", "INSTRUMENT_NOT_LISTED"] + server.monctl(as: "city"))
+    #expect(queue.status == 0, "\(queue.error)")
+    let rows = queue.output.split(separator: "\n")
+    #expect(rows.count == 2 && rows[0].hasPrefix("FINDING") && rows[1].hasPrefix("fnd-") && rows[1].contains("act-000002 v1"), "\(queue.output)")
+    let json = try ServerProcess.run("monctl", ["findings", "list", "--agency", "91500000MA5U7BCX7A", "-o", "json"] + server.monctl(as: "agency"))
+    #expect(json.status == 0 && json.output.contains("\"rule\": \"INSTRUMENT_NOT_LISTED\"") && json.output.contains("\"status\": \"open\""), "\(json.output)")
+    let bad = try ServerProcess.run("monctl", ["findings", "list", "--status", "closed"] + server.monctl(as: "city"))
+    #expect(bad.status == 5 && bad.error.contains("status"), "\(bad.error)")
 
     // The agency proves its filing's receipt from the saved reply.
     let prove = try ServerProcess.run("monctl", ["audit", "prove", reply] + server.monctl(as: "agency"))

@@ -200,6 +200,15 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.FilingService/WithdrawActivity", note: "A's", expected: "PD PD PD OK PD PD") { _ in
       try bytes(Cqmon_V1_WithdrawActivityRequest.with { $0.requestId = "m"; $0.activityId = "act-000001"; $0.reason = "cancelled" })
     },
+    Row(method: "cqmon.v1.InspectionService/ListFindings", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
+      try bytes(Cqmon_V1_ListFindingsRequest())
+    },
+    Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming A", expected: "OK OK OK OK PD PD") { _ in
+      try bytes(Cqmon_V1_ListFindingsRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming Yuzhong", expected: "OK OK PD OK OK PD") { _ in
+      try bytes(Cqmon_V1_ListFindingsRequest.with { $0.districtCode = "500103" })
+    },
   ] + planned
 
   /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
@@ -208,7 +217,7 @@ struct TenantMatrixTests {
     ("cqmon.v1.InspectionService/PlanInspections", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/RecordInspection", "UI UI UI PD PD PD"),
     ("cqmon.v1.InspectionService/GetInspection", "UI UI UI UI UI PD"), ("cqmon.v1.InspectionService/ListInspections", "UI UI UI UI UI PD"),
     ("cqmon.v1.InspectionService/FileComplaint", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ResolveComplaint", "UI UI UI PD PD PD"),
-    ("cqmon.v1.InspectionService/ListComplaints", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ListFindings", "UI UI UI UI UI PD"),
+    ("cqmon.v1.InspectionService/ListComplaints", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/PutIndicatorSystem", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetIndicatorSystem", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/RecordEvidence", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/VerifyEvidence", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/RunEvaluation", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetEvaluation", "UI UI UI PD PD PD"),

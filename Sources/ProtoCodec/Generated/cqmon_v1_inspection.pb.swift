@@ -551,6 +551,20 @@ public struct Cqmon_V1_Finding: Sendable, Equatable {
   /// Verified, and so evidence for the rating (Art. 13).
   public var verified: Bool = false
 
+  /// For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (the README lists every
+  /// rule); empty for other sources.
+  public var rule: String = ""
+
+  /// The version of `activity_id` it was raised on; 0 when there is no activity.
+  public var activityVersion: Int32 = 0
+
+  /// The fields involved, as paths in the filed request, e.g. `activity.analyses[3].instrument_id`.
+  public var fields: [String] = []
+
+  /// `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed` or
+  /// `rectified`.
+  public var status: String = ""
+
   public init() {}
 }
 
@@ -738,7 +752,7 @@ public struct Cqmon_V1_ListFindingsRequest: Sendable, Equatable {
   /// Only in this category; UNSPECIFIED for any.
   public var category: Cqmon_V1_FindingCategory = .init(rawValue: 0)
 
-  /// Only raised on days in this range; unset for any.
+  /// Only raised on days in this range (China time); unset for any.
   public var period: Cqmon_V1_DateRange? = nil
 
   /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
@@ -747,6 +761,16 @@ public struct Cqmon_V1_ListFindingsRequest: Sendable, Equatable {
   /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
   /// while others are added); empty for the first page.
   public var pageToken: String = ""
+
+  /// Only of this off-site check rule, e.g. `PERSON_IN_TWO_PLACES`; empty for any.
+  public var rule: String = ""
+
+  /// Only in this status: `open`, `confirmed`, `dismissed` or `rectified`; empty for any.
+  public var status: String = ""
+
+  /// Only those of agencies registered in this district, or raised on an activity sampled
+  /// there; empty for any (district officers get their own).
+  public var districtCode: String = ""
 
   public init() {}
 }
@@ -1010,6 +1034,10 @@ extension Cqmon_V1_Finding: ProtoMessage {
     self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
     self.raisedAt = c.pointee.raised_at.map { .init(c: $0) }
     self.verified = c.pointee.verified != 0
+    self.rule = _pcString(c.pointee.rule)
+    self.activityVersion = c.pointee.activity_version
+    self.fields = _pcMap(c.pointee.fields, c.pointee.n_fields) { _pcString($0) }
+    self.status = _pcString(c.pointee.status)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Finding>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1026,6 +1054,13 @@ extension Cqmon_V1_Finding: ProtoMessage {
     }
     if let value = self.raisedAt { c.pointee.raised_at = try arena.message(value, field: "raised_at") }
     c.pointee.verified = self.verified ? 1 : 0
+    if !self.rule.isEmpty { c.pointee.rule = try arena.string(self.rule, field: "rule") }
+    c.pointee.activity_version = self.activityVersion
+    if !self.fields.isEmpty {
+      c.pointee.n_fields = self.fields.count
+      c.pointee.fields = try arena.strings(self.fields, field: "fields")
+    }
+    if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
   }
 }
 
@@ -1252,6 +1287,9 @@ extension Cqmon_V1_ListFindingsRequest: ProtoMessage {
     self.period = c.pointee.period.map { .init(c: $0) }
     self.pageSize = c.pointee.page_size
     self.pageToken = _pcString(c.pointee.page_token)
+    self.rule = _pcString(c.pointee.rule)
+    self.status = _pcString(c.pointee.status)
+    self.districtCode = _pcString(c.pointee.district_code)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListFindingsRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1261,6 +1299,9 @@ extension Cqmon_V1_ListFindingsRequest: ProtoMessage {
     if let value = self.period { c.pointee.period = try arena.message(value, field: "period") }
     c.pointee.page_size = self.pageSize
     if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+    if !self.rule.isEmpty { c.pointee.rule = try arena.string(self.rule, field: "rule") }
+    if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
   }
 }
 
@@ -1286,9 +1327,10 @@ extension Cqmon_V1_ListFindingsResponse: ProtoMessage {
 
 /// Inspections, findings, measures and complaints.
 ///
-/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
-/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
-/// contract the implementation will keep; the status codes of each method come with it.
+/// Built so far: ListFindings. Every other method answers UNIMPLEMENTED, after the same identity
+/// and policy checks as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages
+/// below are the contract the implementation will keep; the status codes of each method come
+/// with it.
 public enum Cqmon_V1_InspectionService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.InspectionService")
 
@@ -1364,8 +1406,12 @@ extension Cqmon_V1_InspectionService {
     /// Complaints, newest first. Officers only.
     func listComplaints(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListComplaintsResponse>
     /// Findings from every source: inspections, verified complaints and those the server raises
-    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5). Officers;
-    /// an agency its own.
+    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
+    /// checks of filed activities (FilingService), newest first. City officers: all; district
+    /// officers: those of agencies registered in their district or on an activity sampled there;
+    /// an agency: its own. PERMISSION_DENIED: an agency naming another (NOT_YOUR_AGENCY), a
+    /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
+    /// status, a bad period or page token.
     func listFindings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListFindingsResponse>
   }
 
@@ -1392,8 +1438,12 @@ extension Cqmon_V1_InspectionService {
     /// Complaints, newest first. Officers only.
     func listComplaints(request: GRPCCore.ServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListComplaintsResponse>
     /// Findings from every source: inspections, verified complaints and those the server raises
-    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5). Officers;
-    /// an agency its own.
+    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
+    /// checks of filed activities (FilingService), newest first. City officers: all; district
+    /// officers: those of agencies registered in their district or on an activity sampled there;
+    /// an agency: its own. PERMISSION_DENIED: an agency naming another (NOT_YOUR_AGENCY), a
+    /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
+    /// status, a bad period or page token.
     func listFindings(request: GRPCCore.ServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListFindingsResponse>
   }
 
@@ -1420,8 +1470,12 @@ extension Cqmon_V1_InspectionService {
     /// Complaints, newest first. Officers only.
     func listComplaints(request: Cqmon_V1_ListComplaintsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListComplaintsResponse
     /// Findings from every source: inspections, verified complaints and those the server raises
-    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5). Officers;
-    /// an agency its own.
+    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
+    /// checks of filed activities (FilingService), newest first. City officers: all; district
+    /// officers: those of agencies registered in their district or on an activity sampled there;
+    /// an agency: its own. PERMISSION_DENIED: an agency naming another (NOT_YOUR_AGENCY), a
+    /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
+    /// status, a bad period or page token.
     func listFindings(request: Cqmon_V1_ListFindingsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListFindingsResponse
   }
 }
@@ -1666,8 +1720,12 @@ extension Cqmon_V1_InspectionService {
     }
 
     /// Findings from every source: inspections, verified complaints and those the server raises
-    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5). Officers;
-    /// an agency its own.
+    /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
+    /// checks of filed activities (FilingService), newest first. City officers: all; district
+    /// officers: those of agencies registered in their district or on an activity sampled there;
+    /// an agency: its own. PERMISSION_DENIED: an agency naming another (NOT_YOUR_AGENCY), a
+    /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
+    /// status, a bad period or page token.
     public func listFindings<Result: Sendable>(
       _ message: Cqmon_V1_ListFindingsRequest,
       metadata: GRPCCore.Metadata = [:],

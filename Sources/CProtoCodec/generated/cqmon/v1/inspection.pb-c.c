@@ -1718,7 +1718,7 @@ const ProtobufCMessageDescriptor cqmon__v1__inspection__descriptor =
   (ProtobufCMessageInit) cqmon__v1__inspection__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[10] =
+static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[14] =
 {
   {
     "finding_id",
@@ -1840,23 +1840,75 @@ static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[10] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rule",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Finding, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity_version",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Finding, activity_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fields",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__Finding, n_fields),
+    offsetof(Cqmon__V1__Finding, fields),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Finding, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__finding__field_indices_by_name[] = {
   6,   /* field[6] = activity_id */
+  11,   /* field[11] = activity_version */
   2,   /* field[2] = category */
   1,   /* field[1] = credit_code */
   4,   /* field[4] = description */
   7,   /* field[7] = evidence */
+  12,   /* field[12] = fields */
   0,   /* field[0] = finding_id */
   8,   /* field[8] = raised_at */
+  10,   /* field[10] = rule */
   3,   /* field[3] = source */
   5,   /* field[5] = source_id */
+  13,   /* field[13] = status */
   9,   /* field[9] = verified */
 };
 static const ProtobufCIntRange cqmon__v1__finding__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__finding__descriptor =
 {
@@ -1866,7 +1918,7 @@ const ProtobufCMessageDescriptor cqmon__v1__finding__descriptor =
   "Cqmon__V1__Finding",
   "cqmon.v1",
   sizeof(Cqmon__V1__Finding),
-  10,
+  14,
   cqmon__v1__finding__field_descriptors,
   cqmon__v1__finding__field_indices_by_name,
   1,  cqmon__v1__finding__number_ranges,
@@ -2644,7 +2696,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_complaints_response__descriptor
   (ProtobufCMessageInit) cqmon__v1__list_complaints_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__list_findings_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor cqmon__v1__list_findings_request__field_descriptors[9] =
 {
   {
     "credit_code",
@@ -2718,19 +2770,58 @@ static const ProtobufCFieldDescriptor cqmon__v1__list_findings_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rule",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListFindingsRequest, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListFindingsRequest, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListFindingsRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__list_findings_request__field_indices_by_name[] = {
   2,   /* field[2] = category */
   0,   /* field[0] = credit_code */
+  8,   /* field[8] = district_code */
   4,   /* field[4] = page_size */
   5,   /* field[5] = page_token */
   3,   /* field[3] = period */
+  6,   /* field[6] = rule */
   1,   /* field[1] = source */
+  7,   /* field[7] = status */
 };
 static const ProtobufCIntRange cqmon__v1__list_findings_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__list_findings_request__descriptor =
 {
@@ -2740,7 +2831,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_findings_request__descriptor =
   "Cqmon__V1__ListFindingsRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__ListFindingsRequest),
-  6,
+  9,
   cqmon__v1__list_findings_request__field_descriptors,
   cqmon__v1__list_findings_request__field_indices_by_name,
   1,  cqmon__v1__list_findings_request__number_ranges,

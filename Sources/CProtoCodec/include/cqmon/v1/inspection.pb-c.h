@@ -644,10 +644,29 @@ struct  Cqmon__V1__Finding
    * Verified, and so evidence for the rating (Art. 13).
    */
   protobuf_c_boolean verified;
+  /*
+   * For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (the README lists every
+   * rule); empty for other sources.
+   */
+  char *rule;
+  /*
+   * The version of `activity_id` it was raised on; 0 when there is no activity.
+   */
+  int32_t activity_version;
+  /*
+   * The fields involved, as paths in the filed request, e.g. `activity.analyses[3].instrument_id`.
+   */
+  size_t n_fields;
+  char **fields;
+  /*
+   * `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed` or
+   * `rectified`.
+   */
+  char *status;
 };
 #define CQMON__V1__FINDING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__finding__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -950,7 +969,7 @@ struct  Cqmon__V1__ListFindingsRequest
    */
   Cqmon__V1__FindingCategory category;
   /*
-   * Only raised on days in this range; unset for any.
+   * Only raised on days in this range (China time); unset for any.
    */
   Cqmon__V1__DateRange *period;
   /*
@@ -962,10 +981,23 @@ struct  Cqmon__V1__ListFindingsRequest
    * while others are added); empty for the first page.
    */
   char *page_token;
+  /*
+   * Only of this off-site check rule, e.g. `PERSON_IN_TWO_PLACES`; empty for any.
+   */
+  char *rule;
+  /*
+   * Only in this status: `open`, `confirmed`, `dismissed` or `rectified`; empty for any.
+   */
+  char *status;
+  /*
+   * Only those of agencies registered in this district, or raised on an activity sampled
+   * there; empty for any (district officers get their own).
+   */
+  char *district_code;
 };
 #define CQMON__V1__LIST_FINDINGS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_findings_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, NULL, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*

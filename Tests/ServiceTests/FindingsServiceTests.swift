@@ -1,0 +1,102 @@
+import Foundation
+import GRPCCore
+import ProtoCodec
+import Services
+import Testing
+
+/// InspectionService.ListFindings through the real stack, on every engine: the off-site checks'
+/// findings on filed activities, filtered by agency, rule, status, district and period, newest
+/// first in keyset pages, each caller seeing only what is theirs to see.
+@Suite("Findings through the real stack")
+struct FindingsServiceTests {
+  @Test("findings of filed activities: filters, pages, and who sees which", arguments: Engine.all)
+  func listFindings(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = FilingServiceTests.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        let digest = try await FilingServiceTests.listedAgency(h, clock: clock)
+        let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
+        let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
+        // One sampler alone (SINGLE_SAMPLER), then an instrument not on the list
+        // (INSTRUMENT_NOT_LISTED), then a clean activity.
+        var alone = FilingServiceTests.activity(report: "R-1", digest: digest, now: clock.now)
+        alone.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.wang]
+        var unlisted = FilingServiceTests.activity(report: "R-2", digest: digest, now: clock.now)
+        unlisted.samplingEvents[0].sampleIds = ["S3", "S4"]
+        unlisted.analyses = unlisted.analyses.enumerated().map { index, analysis in
+          var analysis = analysis
+          analysis.sampleId = ["S3", "S4"][index]
+          analysis.instrumentId = "EQ-999"
+          return analysis
+        }
+        // Six hours earlier, so that its instrument runs alone.
+        var clean = FilingServiceTests.activity(report: "R-3", digest: digest, now: clock.now.addingTimeInterval(-6 * 3600))
+        clean.samplingEvents[0].sampleIds = ["S5", "S6"]
+        clean.analyses = clean.analyses.enumerated().map { index, analysis in
+          var analysis = analysis
+          analysis.sampleId = ["S5", "S6"][index]
+          return analysis
+        }
+        var filed: [Cqmon_V1_Activity] = []
+        for (index, content) in [alone, unlisted, clean].enumerated() {
+          filed.append(try await filing.fileActivity(.with { $0.requestId = "f\(index)"; $0.creditCode = Materials.applicant; $0.activity = content }))
+        }
+        #expect(filed[0].findings.map(\.rule) == ["SINGLE_SAMPLER"])
+        #expect(filed[1].findings.map(\.rule) == ["INSTRUMENT_NOT_LISTED"])
+        #expect(filed[2].findings.isEmpty)
+        let raised = filed.flatMap(\.findings)
+
+        h.as(Identities.city)
+        let all = try await inspection.listFindings(.init()).findings
+        #expect(all.map(\.findingId) == raised.map(\.findingId).reversed(), "newest first")
+        let first = try #require(all.last)
+        #expect(first.creditCode == Materials.applicant && first.source == .offSiteCheck && first.rule == "SINGLE_SAMPLER")
+        #expect(first.category == Cqmon_V1_FindingCategory(rawValue: raised[0].category) && first.status == "open" && !first.verified)
+        #expect(first.activityId == filed[0].activityId && first.activityVersion == 1 && first.fields == raised[0].fields)
+        #expect(first.description == raised[0].explanation && first.raisedAt != nil)
+        #expect(try await inspection.listFindings(.with { $0.rule = "INSTRUMENT_NOT_LISTED" }).findings.map(\.activityId) == [filed[1].activityId])
+        #expect(try await inspection.listFindings(.with { $0.status = "open" }).findings.count == raised.count)
+        #expect(try await inspection.listFindings(.with { $0.status = "confirmed" }).findings.isEmpty)
+        #expect(try await inspection.listFindings(.with { $0.creditCode = "91110000600037341L" }).findings.isEmpty)
+        let badStatus = await failure { _ = try await inspection.listFindings(.with { $0.status = "closed" }) }
+        #expect(badStatus?.code == .invalidArgument && badStatus?.fields == ["status"] && badStatus?.reason == "FINDING_STATUS")
+
+        // Keyset pages of one: every finding once, in order.
+        var paged: [String] = []
+        var token = ""
+        repeat {
+          let page = try await inspection.listFindings(.with { $0.pageSize = 1; $0.pageToken = token })
+          paged += page.findings.map(\.findingId)
+          token = page.nextPageToken
+        } while !token.isEmpty
+        #expect(paged == all.map(\.findingId))
+
+        // Days in China: today has them, a week ago none; a period that ends before it starts is refused.
+        #expect(try await inspection.listFindings(.with { $0.period = .with { $0.start = Days.china(0, from: clock.now); $0.end = Days.china(0, from: clock.now) } }).findings.count == raised.count)
+        #expect(try await inspection.listFindings(.with { $0.period = .with { $0.start = Days.china(-8, from: clock.now); $0.end = Days.china(-7, from: clock.now) } }).findings.isEmpty)
+        let reversed = await failure {
+          _ = try await inspection.listFindings(.with { $0.period = .with { $0.start = Days.china(0, from: clock.now); $0.end = Days.china(-1, from: clock.now) } })
+        }
+        #expect(reversed?.code == .invalidArgument && reversed?.fields == ["period.end"])
+
+        // The agency sees its own and may not name another; another agency sees none of them.
+        h.as(Identities.agency)
+        #expect(try await inspection.listFindings(.init()).findings.map(\.findingId) == all.map(\.findingId))
+        let notYours = await failure { _ = try await inspection.listFindings(.with { $0.creditCode = "91110000600037341L" }) }
+        #expect(notYours?.code == .permissionDenied && notYours?.reason == "NOT_YOUR_AGENCY")
+        h.as("spiffe://cq-monitoring/agency/91110000600037341L")
+        #expect(try await inspection.listFindings(.init()).findings.isEmpty)
+        // District officers: Yuzhong, where the agency is registered and sampled, sees them;
+        // another district sees none and may not name Yuzhong.
+        h.as(Identities.district)
+        #expect(try await inspection.listFindings(.init()).findings.count == raised.count)
+        h.as("spiffe://cq-monitoring/bureau/district/500105/zhao-lei")
+        #expect(try await inspection.listFindings(.init()).findings.isEmpty)
+        let otherDistrict = await failure { _ = try await inspection.listFindings(.with { $0.districtCode = "500103" }) }
+        #expect(otherDistrict?.code == .permissionDenied && otherDistrict?.reason == "NOT_YOUR_DISTRICT")
+        h.as(Identities.partner)
+        #expect(await failure { _ = try await inspection.listFindings(.init()) }?.code == .permissionDenied)
+      }
+    }
+  }
+}
