@@ -64,24 +64,30 @@ public struct MonitorServer: Sendable {
     // signatures now, once.
     try await AuditLog.catchUp(store, key: keys.current)
     let log = TransparencyLog(store: store, keys: keys)
+    let clock = ServerClock(config.development)
+    if !clock.isReal {
+      logger.warning(
+        "development clock: the server's time starts \(config.development.clockDaysAgo) days ago and runs \(config.development.clockSpeed)× until it catches up; receipts carry simulated times. Never in production.")
+    }
+    let now: @Sendable () -> Date = { clock.now() }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
     let registry = Registry(
-      store: store, authority: try authority(), signingKey: keys.current, onRevoke: { revocations.revoke(serial: $0) })
+      store: store, authority: try authority(), signingKey: keys.current, now: now, onRevoke: { revocations.revoke(serial: $0) })
     for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
     let documents: Documents
     do {
       documents = try Documents(
-        store: store, temporaryDirectory: uploads, maxBytes: Int64(config.limits.maxDocumentBytes), signingKey: keys.current)
+        store: store, temporaryDirectory: uploads, maxBytes: Int64(config.limits.maxDocumentBytes), signingKey: keys.current, now: now)
     } catch {
       throw ConfigError("cannot use \(uploads) for uploads: \(error)")
     }
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
-    let filing = Filing(store: store, signingKey: keys.current)
+    let filing = Filing(store: store, signingKey: keys.current, now: now)
     let components = Components(
       registry: registry, documents: documents, filing: filing, log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
-      limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth))
+      limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth), now: now)
     let listener = try MutualTLSListener(
       host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
       key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)
@@ -141,9 +147,12 @@ public struct MonitorServer: Sendable {
   private func authority() throws(ConfigError) -> CertificateAuthority? {
     guard let keyPath = config.tls.caKey else { return nil }
     do {
+      // Certificates issued under a development clock that starts in the past still last a
+      // year of real time.
       return CertificateAuthority(
         certificatePEM: try String(contentsOfFile: config.tls.clientCA, encoding: .utf8),
-        keyPEM: try String(contentsOfFile: keyPath, encoding: .utf8))
+        keyPEM: try String(contentsOfFile: keyPath, encoding: .utf8),
+        validity: TimeInterval(365 + config.development.clockDaysAgo) * 86_400)
     } catch {
       throw ConfigError("tls.ca_key: cannot read \(keyPath) or \(config.tls.clientCA)")
     }

@@ -86,6 +86,15 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .customLong("log-format"), help: "text or json (default text).")
   var logFormat: String?
 
+  @Option(
+    name: .customLong("dev-clock-days-ago"),
+    help: "Demonstrations only: the clock starts this many days in the past (see --dev-clock-speed).")
+  var devClockDaysAgo: Int?
+
+  @Option(
+    name: .customLong("dev-clock-speed"), help: "Demonstrations only: the simulated clock runs this many times faster until it catches up.")
+  var devClockSpeed: Double?
+
   func run() async throws {
     let settings: ServerConfig
     do {
@@ -132,6 +141,8 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_METRICS_LISTEN"] = metricsListen
     flags["MONITORD_LOG_LEVEL"] = logLevel
     flags["MONITORD_LOG_FORMAT"] = logFormat
+    flags["MONITORD_DEV_CLOCK_DAYS_AGO"] = devClockDaysAgo.map(String.init)
+    flags["MONITORD_DEV_CLOCK_SPEED"] = devClockSpeed.map { String($0) }
     try settings.apply(environment: flags)
     return settings
   }

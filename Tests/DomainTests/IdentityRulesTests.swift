@@ -46,6 +46,14 @@ struct ResidentIDTests {
     #expect(throws: ResidentIDError.birthDate("19910230")) { try ResidentID(validating: "360426199102300070") }
   }
 
+  @Test("credit codes: completing 17 characters with their check character, for generated data")
+  func completingCreditCodes() throws {
+    #expect(CreditCode.completing("91500000MA5U7BCX7") == "91500000MA5U7BCX7A")
+    #expect(CreditCode.completing("91110000600037341") == "91110000600037341L")
+    #expect(CreditCode.completing("9150010500000001O") == nil, "O is not in the alphabet")
+    #expect(CreditCode.completing("915000") == nil)
+  }
+
   @Test("completing 17 digits with their check character, for generated data")
   func completing() throws {
     #expect(ResidentID.completing("36042619910101007") == "360426199101010071")

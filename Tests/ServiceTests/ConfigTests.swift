@@ -52,6 +52,21 @@ struct ConfigTests {
     #expect(config.log.level == "warning")
   }
 
+  @Test("the development clock: off by default; else from days back, fast, until it meets real time")
+  func developmentClock() throws {
+    #expect(ServerClock(ServerConfig.defaults.development).isReal)
+    var config = ServerConfig.defaults
+    try config.apply(environment: ["MONITORD_DEV_CLOCK_DAYS_AGO": "10", "MONITORD_DEV_CLOCK_SPEED": "1000"])
+    let origin = Date(timeIntervalSince1970: 2_000_000_000)
+    let clock = ServerClock(config.development, origin: origin)
+    #expect(!clock.isReal)
+    #expect(clock.time(at: origin) == origin.addingTimeInterval(-10 * 86_400))
+    #expect(clock.time(at: origin.addingTimeInterval(60)) == origin.addingTimeInterval(-10 * 86_400 + 60_000), "a minute is 1,000 minutes")
+    // 864,000 s back at 999 s gained per second: caught up after about 865 s, then real time.
+    let later = origin.addingTimeInterval(2000)
+    #expect(clock.time(at: later) == later)
+  }
+
   @Test("mistakes are one clear message naming the key")
   func mistakes() throws {
     let cases: [(String, String)] = [
@@ -64,6 +79,8 @@ struct ConfigTests {
       ("log:\n  format: xml\n", "log.format 'xml' is not text or json"),
       ("listen: [1, 2]\n", "'listen' must be a single value"),
       (": : :\n", "is not valid YAML"),
+      ("development:\n  clock_days_ago: -1\n", "development.clock_days_ago '-1' is not a number of days"),
+      ("development:\n  clock_speed: 0.5\n", "development.clock_speed '0.5' is not a speed"),
     ]
     for (yaml, message) in cases {
       var config = ServerConfig.defaults

@@ -69,6 +69,18 @@ extension ServerConfig {
       config.log.format = format
     }),
     Setting("metrics.listen", "MONITORD_METRICS_LISTEN", { $0.metrics.listen = $1 == "off" ? nil : try Endpoint(parsing: $1) }),
+    Setting("development.clock_days_ago", "MONITORD_DEV_CLOCK_DAYS_AGO", { config, value in
+      guard let days = Int(value), (0...3660).contains(days) else {
+        throw ConfigError("development.clock_days_ago '\(value)' is not a number of days from 0 to 3660")
+      }
+      config.development.clockDaysAgo = days
+    }),
+    Setting("development.clock_speed", "MONITORD_DEV_CLOCK_SPEED", { config, value in
+      guard let speed = Double(value), speed >= 1, speed <= 10_000_000 else {
+        throw ConfigError("development.clock_speed '\(value)' is not a speed from 1 to 10000000")
+      }
+      config.development.clockSpeed = speed
+    }),
   ]
 
   /// Applies a YAML configuration file. Unknown keys are errors (a typo must not be ignored).

@@ -14,6 +14,7 @@ public struct ServerConfig: Sendable, Equatable {
   public var limits: Limits
   public var log: Log
   public var metrics: Metrics
+  public var development: Development = Development()
 
   public struct TLS: Sendable, Equatable {
     /// The server's certificate chain, PEM.
@@ -62,6 +63,14 @@ public struct ServerConfig: Sendable, Equatable {
     /// trace, debug, info, notice, warning, error or critical.
     public var level: String
     public var format: Format
+  }
+
+  /// For demonstrations and load tests only, never production: a simulated clock.
+  public struct Development: Sendable, Equatable {
+    /// The clock starts this many days in the past (0: the real clock) ...
+    public var clockDaysAgo: Int = 0
+    /// ... and runs this many times faster than real time until it catches up with it.
+    public var clockSpeed: Double = 1
   }
 
   public struct Metrics: Sendable, Equatable {

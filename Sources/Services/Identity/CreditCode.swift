@@ -29,6 +29,19 @@ public struct CreditCode: Hashable, Sendable, CustomStringConvertible, Comparabl
 
   public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
+  /// The code made of these 17 characters and their check character (for generating data:
+  /// simulators, benchmarks); nil when they are not 17 characters of the alphabet.
+  public static func completing(_ first17: String) -> String? {
+    let characters = Array(first17.utf8)
+    guard characters.count == 17 else { return nil }
+    var sum = 0
+    for (index, character) in characters.enumerated() {
+      guard let value = value(of: character) else { return nil }
+      sum += value * weights[index]
+    }
+    return first17 + String(UnicodeScalar(alphabet[(31 - sum % 31) % 31]))
+  }
+
   static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
   static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
