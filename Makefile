@@ -22,7 +22,7 @@ PROTO_INCLUDE := /usr/include
 # The service tests that run a second time on PostgreSQL, in process and end to end (the rest
 # do not touch a store).
 # The suites that run the server in process on the tests' one clock (TestNow), not the real binary.
-IN_PROCESS_TESTS := DomainTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|FilingStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
+IN_PROCESS_TESTS := DomainTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|LIMSSimulationTests|FilingStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
 POSTGRES_SERVICE_TESTS := FilingCrashTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen
@@ -32,10 +32,11 @@ FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
 
-.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run certs bench-codec bench-store bench-filing bench-transport soak fuzz
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run demo certs bench-codec bench-store bench-filing bench-transport soak fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
+	@echo "make demo             the same, filled with a year of simulated laboratories' activities (lims-sim)"
 	@echo "make test             install what is missing, build, run every test"
 	@echo "make generate         regenerate ProtoCodec from proto/ (committed; CI checks it is current)"
 	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
@@ -132,6 +133,13 @@ run: deps certs
 	.build/release/monitord --listen 127.0.0.1:8443 --data-dir ./data --tls-cert certs/dev/server.pem \
 	  --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem \
 	  --signing-key certs/dev/signing-key.pem
+
+# A development server filled with a year of simulated activities (scripts/demo.sh), left running.
+demo: deps certs
+	swift build -c release --product monitord
+	swift build -c release --product monctl
+	swift build -c release --product lims-sim
+	scripts/demo.sh
 
 bench-codec: deps
 	swift run -c release CodecBenchmark

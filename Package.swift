@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "ProtoCodec", targets: ["ProtoCodec"]),
     .executable(name: "monitord", targets: ["monitord"]),
     .executable(name: "monctl", targets: ["monctl"]),
+    .executable(name: "lims-sim", targets: ["lims-sim"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
@@ -99,6 +100,19 @@ let package = Package(
       ]
     ),
 
+    // Simulated laboratories: agencies' records and a year of their activities, with planted
+    // violations (the library), filed over the real API by `lims-sim`.
+    .target(name: "LIMSSimulation", dependencies: ["ProtoCodec", "Services"]),
+    .executableTarget(
+      name: "lims-sim",
+      dependencies: [
+        "LIMSSimulation", "ProtoCodec", "Services",
+        .product(name: "GRPCCore", package: "grpc-swift-2"),
+        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+
     // The admin CLI; it talks to the server only over the wire.
     .executableTarget(
       name: "monctl",
@@ -118,7 +132,7 @@ let package = Package(
     .testTarget(
       name: "ServiceTests",
       dependencies: [
-        "RPCServer", "Services", "StorageSQLite", "StoragePostgres", "ProtoCodec", "monctl",
+        "RPCServer", "Services", "StorageSQLite", "StoragePostgres", "ProtoCodec", "monctl", "LIMSSimulation",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),

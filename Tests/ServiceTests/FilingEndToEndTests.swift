@@ -47,4 +47,27 @@ struct FilingEndToEndTests {
     let prove = try ServerProcess.run("monctl", ["audit", "prove", reply] + server.monctl(as: "agency"))
     #expect(prove.status == 0, "\(prove.error)")
   }
+
+  @Test("lims-sim: agencies enrolled and listed over the API, days of activities filed on a fast development clock")
+  func simulator() async throws {
+    // The server's clock starts ten days back and runs 100,000 times faster until it catches up.
+    let server = try ServerProcess(extra: ["--dev-clock-days-ago", "10", "--dev-clock-speed", "100000"])
+    try await server.waitUntilServing()
+    let certs = ServerProcess.certificates.path
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("lims-sim-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: work) }
+    let run = try ServerProcess.run("lims-sim", [
+      "--server", "127.0.0.1:\(server.port)", "--ca", "\(certs)/ca.pem", "--officer-cert", "\(certs)/city.pem",
+      "--officer-key", "\(certs)/city-key.pem", "--agencies", "2", "--days", "5", "--per-day", "4", "--violations", "0.5",
+      "--clock-speed", "100000", "--work-dir", work,
+    ])
+    #expect(run.status == 0, "\(run.error)\n\(run.output)")
+    #expect(run.error.contains("2 agencies listed"), "\(run.error)")
+    let totals = try #require(run.output.split(separator: "\n").last { $0.hasPrefix("filed ") })
+    #expect(totals.contains("refused 0") && !totals.hasPrefix("filed 0"), "\(run.output)")
+    #expect(run.output.contains("SINGLE_SAMPLER"), "the first planted kind: \(run.output)")
+    // What it filed is there for the officer: activities and the findings queue.
+    let findings = try ServerProcess.run("monctl", ["findings", "list", "--agency", "91500100MA000001YB"] + server.monctl(as: "city"))
+    #expect(findings.status == 0 && findings.output.contains("fnd-"), "\(findings.output)\(findings.error)")
+  }
 }

@@ -285,6 +285,11 @@ final class TestClock: Sendable {
   func advance(days: Int) {
     instant.withLock { $0 = $0.addingTimeInterval(Double(days) * 86_400) }
   }
+
+  /// Moves to `later`, if it is later.
+  func advance(to later: Date) {
+    instant.withLock { $0 = max($0, later) }
+  }
 }
 
 import Synchronization
