@@ -19,7 +19,7 @@ if [ -e "$data" ]; then
 fi
 "$bin/monitord" --listen "127.0.0.1:$port" --data-dir "$data" --tls-cert certs/dev/server.pem \
   --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem \
-  --signing-key certs/dev/signing-key.pem --dev-clock-days-ago 400 --dev-clock-speed "$speed" &
+  --signing-key certs/dev/signing-key.pem --dev-clock-days-ago 400 --dev-clock-speed "$speed" --log-level warning &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do

@@ -203,5 +203,8 @@ enum Migrations {
       "DROP INDEX finding_by_rule",
       "CREATE INDEX finding_by_rule ON finding (rule, status, number)",
     ]),
+    ("v9 activities by client", [
+      "CREATE INDEX activity_by_client ON activity (client_name, number)",
+    ]),
   ]
 }

@@ -40,6 +40,7 @@ extension PostgresAccess {
     }
     if let from = filter.sampledFrom { sql.add(" AND a.sampled_until >= "); sql.bind(Timestamps.format(from)) }
     if let before = filter.sampledBefore { sql.add(" AND a.sampled_from < "); sql.bind(Timestamps.format(before)) }
+    if !filter.clientName.isEmpty { sql.add(" AND a.client_name = "); sql.bind(filter.clientName) }
     if let status = filter.status { sql.add(" AND a.status = "); sql.bind(status.rawValue) }
     if let hasFindings = filter.hasFindings { sql.add(hasFindings ? " AND a.finding_count > 0" : " AND a.finding_count = 0") }
     sql.add(" ORDER BY a.number DESC LIMIT ")

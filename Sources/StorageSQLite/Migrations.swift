@@ -241,6 +241,10 @@ extension SQLiteStore {
     migrator.registerMigration("v11 finding numbers") { db in
       for statement in Self.findingNumbers { try db.execute(sql: statement) }
     }
+    migrator.registerMigration("v12 activities by client") { db in
+      // Lists of a client's activities, newest first. The same statement as PostgreSQL's v9.
+      try db.execute(sql: "CREATE INDEX activity_by_client ON activity (client_name, number)")
+    }
     return migrator
   }
 

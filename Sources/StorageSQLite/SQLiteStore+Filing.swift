@@ -39,6 +39,7 @@ extension SQLiteAccess {
     }
     if let from = filter.sampledFrom { conditions.append("a.sampled_until >= ?"); arguments += [Timestamps.format(from)] }
     if let before = filter.sampledBefore { conditions.append("a.sampled_from < ?"); arguments += [Timestamps.format(before)] }
+    if !filter.clientName.isEmpty { conditions.append("a.client_name = ?"); arguments += [filter.clientName] }
     if let status = filter.status { conditions.append("a.status = ?"); arguments += [status.rawValue] }
     if let hasFindings = filter.hasFindings { conditions.append(hasFindings ? "a.finding_count > 0" : "a.finding_count = 0") }
     let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")

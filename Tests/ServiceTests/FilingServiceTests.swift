@@ -171,6 +171,8 @@ struct FilingServiceTests {
         let withFindings = try await filing.listActivities(.with { $0.findings = .with })
         #expect(withFindings.activities.map(\.activityId) == [filed.activityId])
         #expect(try await filing.listActivities(.with { $0.status = .filed }).activities.isEmpty)
+        #expect(try await filing.listActivities(.with { $0.clientName = "重庆某某化工有限公司" }).activities.map(\.activityId) == [filed.activityId])
+        #expect(try await filing.listActivities(.with { $0.clientName = "另一家客户" }).activities.isEmpty)
         #expect(try await h.audit.verifyAuditLog(.init()).intact)
         try await store.tamper("UPDATE activity_version SET content = replace(content, 'EQ-404', 'EQ-001') WHERE version = 1")
         let verification = try await h.audit.verifyAuditLog(.init())

@@ -117,6 +117,8 @@ struct FilingStoreContractTests {
         $0.sampledBefore = Self.base.addingTimeInterval(12 * 86_400 + 1)
       } == [12, 11, 10])
       #expect(try await count { $0.creditCode = a; $0.parameter = "氨氮"; $0.districtCode = "500103" } == [18, 12, 6])
+      #expect(try await count { $0.clientName = "客户 7" } == [7])
+      #expect(try await count { $0.clientName = "客户" }.isEmpty, "the name exactly, not a part of it")
     }
   }
 }

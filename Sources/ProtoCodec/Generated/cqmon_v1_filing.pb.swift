@@ -418,6 +418,9 @@ public struct Cqmon_V1_ListActivitiesRequest: Sendable, Equatable {
   /// Only those with findings, or without; UNSPECIFIED for either.
   public var findings: Cqmon_V1_FindingsPresence = .init(rawValue: 0)
 
+  /// Only for this client: its name exactly as filed (`client.name`); empty for any.
+  public var clientName: String = ""
+
   public init() {}
 }
 
@@ -797,6 +800,7 @@ extension Cqmon_V1_ListActivitiesRequest: ProtoMessage {
     self.pageToken = _pcString(c.pointee.page_token)
     self.parameter = _pcString(c.pointee.parameter)
     self.findings = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.findings.rawValue))
+    self.clientName = _pcString(c.pointee.client_name)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListActivitiesRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -809,6 +813,7 @@ extension Cqmon_V1_ListActivitiesRequest: ProtoMessage {
     if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
     if !self.parameter.isEmpty { c.pointee.parameter = try arena.string(self.parameter, field: "parameter") }
     c.pointee.findings = .init(rawValue: .init(truncatingIfNeeded: self.findings.rawValue))
+    if !self.clientName.isEmpty { c.pointee.client_name = try arena.string(self.clientName, field: "client_name") }
   }
 }
 

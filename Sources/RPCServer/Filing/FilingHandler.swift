@@ -74,6 +74,7 @@ struct FilingHandler: Cqmon_V1_FilingService.SimpleServiceProtocol {
       filter.sampledFrom = RequestReader.instant(request.sampledAfter)
       filter.sampledBefore = RequestReader.instant(request.sampledBefore)
       filter.parameter = request.parameter
+      filter.clientName = request.clientName
       filter.status = switch request.status {
       case .filed: .filed
       case .withdrawn: .withdrawn

@@ -77,6 +77,8 @@ public struct ActivityFilter: Sendable, Equatable {
   public var sampledBefore: Date?
   /// With an analysis of this parameter.
   public var parameter = ""
+  /// For this client (its name exactly as filed).
+  public var clientName = ""
   public var status: ActivityRow.Status?
   /// Only those with (true) or without (false) findings.
   public var hasFindings: Bool?

@@ -58,6 +58,7 @@ struct ActivitiesCommand: AsyncParsableCommand {
     @Option(name: .customLong("agency"), help: "Only this agency's (credit code).") var agency: String = ""
     @Option(help: "Only with sampling in this district (code).") var district: String = ""
     @Option(help: "Only with an analysis of this parameter.") var parameter: String = ""
+    @Option(name: .customLong("client"), help: "Only for this client (its name exactly as filed).") var clientName: String = ""
     @Flag(name: .customLong("with-findings"), help: "Only those with findings.") var withFindings = false
     @Flag(name: .customLong("withdrawn"), help: "Only withdrawn ones.") var withdrawn = false
     @OptionGroup var paging: PagingOptions
@@ -71,6 +72,7 @@ struct ActivitiesCommand: AsyncParsableCommand {
               $0.creditCode = agency
               $0.districtCode = district
               $0.parameter = parameter
+              $0.clientName = clientName
               $0.findings = withFindings ? .with : .unspecified
               $0.status = withdrawn ? .withdrawn : .unspecified
               $0.pageSize = size

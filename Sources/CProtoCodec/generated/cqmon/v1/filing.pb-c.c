@@ -1835,7 +1835,7 @@ const ProtobufCMessageDescriptor cqmon__v1__get_activity_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__get_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_descriptors[9] =
+static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_descriptors[10] =
 {
   {
     "credit_code",
@@ -1945,8 +1945,21 @@ static const ProtobufCFieldDescriptor cqmon__v1__list_activities_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "client_name",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListActivitiesRequest, client_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__list_activities_request__field_indices_by_name[] = {
+  9,   /* field[9] = client_name */
   0,   /* field[0] = credit_code */
   1,   /* field[1] = district_code */
   8,   /* field[8] = findings */
@@ -1960,7 +1973,7 @@ static const unsigned cqmon__v1__list_activities_request__field_indices_by_name[
 static const ProtobufCIntRange cqmon__v1__list_activities_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__list_activities_request__descriptor =
 {
@@ -1970,7 +1983,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_activities_request__descriptor 
   "Cqmon__V1__ListActivitiesRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__ListActivitiesRequest),
-  9,
+  10,
   cqmon__v1__list_activities_request__field_descriptors,
   cqmon__v1__list_activities_request__field_indices_by_name,
   1,  cqmon__v1__list_activities_request__number_ranges,

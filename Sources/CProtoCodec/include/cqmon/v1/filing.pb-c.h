@@ -570,10 +570,14 @@ struct  Cqmon__V1__ListActivitiesRequest
    * Only those with findings, or without; UNSPECIFIED for either.
    */
   Cqmon__V1__FindingsPresence findings;
+  /*
+   * Only for this client: its name exactly as filed (`client.name`); empty for any.
+   */
+  char *client_name;
 };
 #define CQMON__V1__LIST_ACTIVITIES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_activities_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, CQMON__V1__ACTIVITY_STATUS__ACTIVITY_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDINGS_PRESENCE__FINDINGS_PRESENCE_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 /*
