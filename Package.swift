@@ -199,7 +199,7 @@ let package = Package(
     .executableTarget(
       name: "FilingBenchmark",
       dependencies: [
-        "Services", "StorageSQLite", "StoragePostgres", "RPCServer", "ProtoCodec",
+        "Services", "StorageSQLite", "StoragePostgres", "RPCServer", "ProtoCodec", "LIMSSimulation",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),

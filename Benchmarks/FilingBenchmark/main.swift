@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
+import LIMSSimulation
 import Logging
 import ProtoCodec
 import RPCServer
@@ -146,6 +147,14 @@ func activity(_ number: Int, events: Int, analyses: Int, digest: String, at now:
   }
 }
 
+/// The simulated server's clock, moved forward as activities are taken.
+final class VirtualClock: Sendable {
+  private let instant: Mutex<Date>
+  init(_ start: Date) { instant = Mutex(start) }
+  var now: Date { instant.withLock { $0 } }
+  func advance(to later: Date) { instant.withLock { $0 = max($0, later) } }
+}
+
 final class Counter: Sendable {
   private let value: Mutex<Int>
   init(_ first: Int) { value = Mutex(first) }
@@ -229,7 +238,50 @@ func openLoop(_ client: GRPCClient<InProcessTransport.Client>, rate: Double, dig
   return Figures(rate: rate, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99))
 }
 
-func withServer(_ store: any Store, _ body: (GRPCClient<InProcessTransport.Client>, Caller) async throws -> Void) async throws {
+/// One caller, always the same principal.
+struct FixedIdentity: IdentityResolver {
+  let uri: String
+  func principal(of context: ServerContext) throws(IdentityError) -> Principal { try Principal(uri: uri) }
+}
+
+/// What the in-process servers of one store share.
+struct Services {
+  let store: any Store
+  let registry: Registry
+  let documents: Documents
+  let log: TransparencyLog
+}
+
+/// An in-process server for `identity` over `services` with `filing`, and a client of it.
+func withServer(
+  _ services: Services, filing: Filing, identity: any IdentityResolver, _ body: (GRPCClient<InProcessTransport.Client>) async throws -> Void
+) async throws {
+  var quiet = Logger(label: "bench")
+  quiet.logLevel = .critical
+  let components = MonitorServer.Components(
+    registry: services.registry, documents: services.documents, filing: filing, log: services.log, store: services.store,
+    identity: identity, logger: quiet, metrics: nil)
+  let transport = InProcessTransport()
+  let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
+  try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { try await server.serve() }
+    defer { server.beginGracefulShutdown() }
+    try await withGRPCClient(transport: transport.client) { try await body($0) }
+  }
+}
+
+/// Servers for each of `identities` at once; their clients in the same order.
+func withServers(
+  _ services: Services, filing: Filing, identities: [String], _ body: ([GRPCClient<InProcessTransport.Client>]) async throws -> Void
+) async throws {
+  func nest(_ index: Int, _ clients: [GRPCClient<InProcessTransport.Client>]) async throws {
+    guard index < identities.count else { return try await body(clients) }
+    try await withServer(services, filing: filing, identity: FixedIdentity(uri: identities[index])) { try await nest(index + 1, clients + [$0]) }
+  }
+  try await nest(0, [])
+}
+
+func withServer(_ store: any Store, _ body: (GRPCClient<InProcessTransport.Client>, Caller, Services) async throws -> Void) async throws {
   var quiet = Logger(label: "bench")
   quiet.logLevel = .critical
   let caller = Caller()
@@ -250,23 +302,103 @@ func withServer(_ store: any Store, _ body: (GRPCClient<InProcessTransport.Clien
   let authority = CertificateAuthority(
     certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8), keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
   let uploads = FileManager.default.temporaryDirectory.appendingPathComponent("bench-uploads-\(UUID())").path
-  let components = MonitorServer.Components(
-    registry: Registry(store: store, authority: authority, signingKey: signingKey, now: { listedAt }),
+  let services = Services(
+    store: store, registry: Registry(store: store, authority: authority, signingKey: signingKey, now: { listedAt }),
     documents: try Documents(store: store, temporaryDirectory: uploads, maxBytes: 1 << 20, signingKey: signingKey),
-    filing: Filing(store: store, signingKey: signingKey),
-    log: TransparencyLog(store: store, keys: SigningKeys(current: signingKey)), store: store, identity: caller, logger: quiet, metrics: nil)
-  let transport = InProcessTransport()
-  let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
-  try await withThrowingDiscardingTaskGroup { group in
-    group.addTask { try await server.serve() }
-    defer { server.beginGracefulShutdown() }
-    try await withGRPCClient(transport: transport.client) { try await body($0, caller) }
+    log: TransparencyLog(store: store, keys: SigningKeys(current: signingKey)))
+  _ = quiet
+  try await withServer(services, filing: Filing(store: store, signingKey: signingKey), identity: caller) { try await body($0, caller, services) }
+}
+
+/// The LIMS simulator's laboratories (`LIMSSimulation`): `count` agencies listed through the
+/// API, and their year of activities (5 % with a planted violation) in filing order.
+func simulatedPlan(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller, count: Int) async throws -> [PlannedActivity] {
+  let registry = Cqmon_V1_RegistryService.Client(wrapping: client)
+  var plan: [PlannedActivity] = []
+  for index in 0..<count {
+    let agency = SimulatedAgency(number: index + 1)
+    caller.uri.withLock { $0 = "spiffe://cq-monitoring/bureau/city/bench" }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sim-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    for arguments in [
+      ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", directory + "/key.pem"],
+      ["req", "-new", "-key", directory + "/key.pem", "-subj", "/CN=lims", "-out", directory + "/req.pem"],
+    ] {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+      process.arguments = arguments
+      try process.run()
+      process.waitUntilExit()
+    }
+    _ = try await registry.enrollAgency(.with {
+      $0.requestId = "sim-enrol-\(index)"; $0.creditCode = agency.creditCode; $0.name = agency.name
+      $0.csrPem = try String(contentsOfFile: directory + "/req.pem", encoding: .utf8)
+    })
+    caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency.creditCode)" }
+    let digest = try await Cqmon_V1_DocumentService.Client(wrapping: client).upload(requestProducer: { writer in
+      try await writer.write(.with { $0.metadata = .with { $0.requestId = "sim-scan"; $0.fileName = "report.txt"; $0.mediaType = "text/plain" } })
+      try await writer.write(.with { $0.chunk = Array("simulated report \(index)".utf8) })
+    }).sha256
+    let application = try await registry.submitApplication(.with {
+      $0.requestId = "sim-apply-\(index)"; $0.creditCode = agency.creditCode
+      $0.materials = agency.materials(document: digest, on: CalendarDate(chinaTimeOf: Int64(listedAt.timeIntervalSince1970)))
+    })
+    caller.uri.withLock { $0 = "spiffe://cq-monitoring/bureau/city/bench" }
+    _ = try await registry.reviewApplication(.with { $0.requestId = "sim-review-\(index)"; $0.applicationId = application.applicationId; $0.decision = .approve })
+    plan += ActivityPlanner(
+      agency: agency, index: index, from: listedAt, days: 365, perDay: 4, violationShare: 0.05, reportDigest: digest, seed: 1
+    ).plan()
   }
+  caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency)" }
+  return plan.sorted { $0.fileAfter < $1.fileAfter }
+}
+
+/// 64 callers filing the simulated laboratories' activities in order for `seconds`, the
+/// server's clock moved to each activity's filing time as it is taken (so nothing is late or
+/// in the future but what the simulator planted). Figures, and findings raised per filing.
+func simulatedLoop(_ services: Services, plan: [PlannedActivity], agencies: Int) async throws -> (Figures, Double) {
+  let clock = VirtualClock(listedAt)
+  let filing = Filing(store: services.store, signingKey: signingKey, now: { clock.now })
+  let identities = (0..<agencies).map { "spiffe://cq-monitoring/agency/\(SimulatedAgency(number: $0 + 1).creditCode)" }
+  var result = (Figures(), 0.0)
+  try await withServers(services, filing: filing, identities: identities) { clients in
+    let counter = Counter(0)
+    let findings = Counter(0)
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    let start = ContinuousClock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+      for _ in 0..<64 {
+        group.addTask {
+          var latencies: [Double] = []
+          while ContinuousClock.now < deadline {
+            let index = counter.next()
+            guard index < plan.count else { break }
+            let planned = plan[index]
+            clock.advance(to: planned.fileAfter)
+            let began = ContinuousClock.now
+            let filed = try await Cqmon_V1_FilingService.Client(wrapping: clients[planned.agency]).fileActivity(planned.request)
+            let taken = ContinuousClock.now - began
+            latencies.append(Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15)
+            for _ in filed.findings { _ = findings.next() }
+          }
+          return latencies
+        }
+      }
+      return try await group.reduce(into: []) { $0 += $1 }
+    }
+    let elapsed = ContinuousClock.now - start
+    let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    result = (
+      Figures(rate: Double(latencies.count) / secondsTaken, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99)),
+      Double(findings.next()) / Double(max(1, latencies.count))
+    )
+  }
+  return result
 }
 
 func run(_ label: String, _ makeStore: () async throws -> any Store) async throws -> [String] {
   var lines: [String] = []
-  try await withServer(try await makeStore()) { client, caller in
+  try await withServer(try await makeStore()) { client, caller, services in
     let digest = try await listAgency(client, caller: caller)
     var next = 0
     for (name, events, analyses) in [("typical", 2, 6), ("large", 30, 60)] {
@@ -277,6 +409,11 @@ func run(_ label: String, _ makeStore: () async throws -> any Store) async throw
       next += count
       lines.append(String(format: "| %@ | %@ | %.0f | %.1f | %.1f | %.0f |", label, name, closed.rate, closed.p50, closed.p99, streamed))
     }
+    let plan = try await simulatedPlan(client, caller: caller, count: 5)
+    let (simulated, findings) = try await simulatedLoop(services, plan: plan, agencies: 5)
+    lines.append(String(
+      format: "| %@ | lims-sim's laboratories (5 agencies, %.2f findings a filing) | %.0f | %.1f | %.1f | - |", label, findings, simulated.rate,
+      simulated.p50, simulated.p99))
     if label == "SQLite, grouped" {
       for rate in [500.0, 1000.0] {
         let open = try await openLoop(client, rate: rate, digest: digest, first: next)
