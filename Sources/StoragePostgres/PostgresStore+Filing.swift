@@ -57,8 +57,11 @@ extension PostgresAccess {
     }
   }
 
-  public func findings(ofActivity id: String) async throws -> [FindingRow] {
-    try await run { try await $0.all(.with("SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", [id]), Rows.finding) }
+  public func findings(ofActivities ids: [String]) async throws -> [FindingRow] {
+    guard !ids.isEmpty else { return [] }
+    return try await run {
+      try await $0.all(.with("SELECT * FROM finding WHERE activity_id = ANY(?::text[]) ORDER BY raised_at, id", [ids]), Rows.finding)
+    }
   }
 
   public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {

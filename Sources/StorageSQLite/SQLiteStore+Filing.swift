@@ -64,8 +64,13 @@ extension SQLiteAccess {
     }
   }
 
-  public func findings(ofActivity id: String) async throws -> [FindingRow] {
-    try await run { db in try FindingRow.fetchAll(cached: db, sql: "SELECT * FROM finding WHERE activity_id = ? ORDER BY raised_at, id", arguments: [id]) }
+  public func findings(ofActivities ids: [String]) async throws -> [FindingRow] {
+    guard !ids.isEmpty else { return [] }
+    let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+    return try await run { db in
+      try FindingRow.fetchAll(
+        db, sql: "SELECT * FROM finding WHERE activity_id IN (\(placeholders)) ORDER BY raised_at, id", arguments: StatementArguments(ids))
+    }
   }
 
   public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {

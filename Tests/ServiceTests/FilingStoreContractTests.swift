@@ -57,9 +57,11 @@ struct FilingStoreContractTests {
       #expect(try await store.activityVersions(id: filed.id).map(\.version) == [1, 2])
       #expect(try await store.activityVersion(id: filed.id, version: 1)?.content == "{\"n\":1}", "the old version stays readable")
       #expect(try await store.activityVersion(id: filed.id, version: 3) == nil)
-      let finding = try #require(try await store.findings(ofActivity: filed.id).first)
+      let finding = try #require(try await store.findings(ofActivities: [filed.id]).first)
       #expect(finding.rule == "INSTRUMENT_NOT_LISTED" && finding.activityVersion == 2 && finding.status == "open")
       #expect(finding.fields == "[\"activity.analyses[0].instrument_id\"]")
+      #expect(try await store.findings(ofActivities: [filed.id, "act-999999"]).map(\.id) == [finding.id], "a page's findings in one read")
+      #expect(try await store.findings(ofActivities: []).isEmpty)
       var filter = ActivityFilter()
       filter.districtCode = "500103"
       #expect(try await store.activities(filter, before: nil, limit: 10).isEmpty, "the old district no longer lists it")

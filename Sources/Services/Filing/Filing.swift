@@ -151,7 +151,7 @@ public final class Filing: Sendable {
   /// Every version, oldest first, under the same rules as `activity`.
   public func versions(id: String, viewer: Viewer) async throws -> [Filed] {
     let latest = try await activity(id: id, version: nil, viewer: viewer)
-    let findings = latest.activity.findingCount > 0 ? try await store.findings(ofActivity: id) : []
+    let findings = latest.activity.findingCount > 0 ? try await store.findings(ofActivities: [id]) : []
     var versions: [Filed] = []
     for row in try await store.activityVersions(id: id) {
       versions.append(Filed(
@@ -184,11 +184,15 @@ public final class Filing: Sendable {
       break
     }
     let rows = try await store.activities(filter, before: try page.afterSequence(), limit: page.limit)
-    return try await page.page(rows) { String(IDSequence.activity.number(of: $0.activity.id) ?? 0) }.asyncMap { listing in
+    let listings = page.page(rows) { String(IDSequence.activity.number(of: $0.activity.id) ?? 0) }
+    // The findings of the whole page in one read, each activity's on its latest version.
+    let flagged = listings.items.filter { $0.activity.findingCount > 0 }.map(\.activity.id)
+    let findings = flagged.isEmpty ? [:] : Dictionary(grouping: try await store.findings(ofActivities: flagged)) { $0.activityID ?? "" }
+    return listings.map { listing in
       Filed(
         activity: listing.activity, version: listing.latest,
         content: Registry.decode(ActivityContent.self, listing.latest.content) ?? ActivityContent(),
-        findings: listing.activity.findingCount > 0 ? try await self.store.findings(ofActivity: listing.activity.id) : [])
+        findings: (findings[listing.activity.id] ?? []).filter { $0.activityVersion == listing.latest.version })
     }
   }
 
@@ -389,7 +393,7 @@ public final class Filing: Sendable {
         .notFound, "activity \(id) has no version \(version ?? 0) (it has \(activity.version))", reason: "ACTIVITY_VERSION_NOT_FOUND",
         violations: [FieldViolation("version", "at most \(activity.version)", reason: "ACTIVITY_VERSION_NOT_FOUND")])
     }
-    let findings = activity.findingCount > 0 ? try await reads.findings(ofActivity: id) : []
+    let findings = activity.findingCount > 0 ? try await reads.findings(ofActivities: [id]) : []
     return Filed(
       activity: activity, version: row, content: Registry.decode(ActivityContent.self, row.content) ?? ActivityContent(),
       findings: findings.filter { $0.activityVersion == row.version })

@@ -108,8 +108,8 @@ public protocol FilingReads {
   func activities(_ filter: ActivityFilter, before: Int64?, limit: Int) async throws -> [ActivityListing]
   /// The activity of the agency with this report number, if any.
   func activityID(reportNumber: String, creditCode: String) async throws -> String?
-  /// Findings raised on an activity, oldest first.
-  func findings(ofActivity id: String) async throws -> [FindingRow]
+  /// Findings raised on these activities, oldest first (one query for a page of them).
+  func findings(ofActivities ids: [String]) async throws -> [FindingRow]
   /// Samplings by a person, by any agency, that began in [from, before).
   func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling]
   /// Uses of an agency's instrument that overlap [from, until) and ended before `latest` (the
