@@ -205,6 +205,31 @@ struct FilingRulesTests {
     #expect(Self.findings(content) == ["REPORT_BEFORE_ANALYSIS"])
     #expect(OffSiteChecks.reportBeforeAnalysis.category == .suspectedFalsification)
   }
+
+  @Test("holding time: 氨氮 by HJ/T 195-2005 is analysed within 24 h of collection; no row, no check")
+  func holdingTime() {
+    var record = Self.record()
+    record.cmaCertificate?.scope.append(ScopeEntry(category: "水和废水", parameter: "氨氮", methodStandard: "HJ/T 195-2005"))
+    var content = Self.activity()
+    content.analyses[0].parameter = "氨氮"
+    content.analyses[0].methodStandard = "HJ/T 195—2005"
+    let collected = content.samplingEvents[0].endedAt!
+    content.analyses[0].startedAt = collected.addingTimeInterval(24 * 3600)
+    content.analyses[0].endedAt = collected.addingTimeInterval(25 * 3600)
+    #expect(Self.findings(content, record: record).isEmpty, "24 hours exactly is in time")
+    content.analyses[0].startedAt = collected.addingTimeInterval(24 * 3600 + 1)
+    #expect(Self.findings(content, record: record) == ["HOLDING_TIME_EXCEEDED"])
+    let found = OffSiteChecks.check(content, record: { _ in record })
+    #expect(found[0].fields == ["activity.analyses[0].started_at"] && found[0].explanation.contains("HJ/T 195-2005 水质 氨氮的测定"))
+    // 化学需氧量 by HJ 828-2017 has no row (its clause was not read): not checked, however late.
+    content = Self.activity()
+    content.analyses[0].startedAt = content.samplingEvents[0].endedAt!.addingTimeInterval(30 * 86_400)
+    content.analyses[0].endedAt = content.analyses[0].startedAt!.addingTimeInterval(3600)
+    content.analyses[1].startedAt = content.analyses[0].startedAt
+    content.analyses[1].endedAt = content.analyses[0].endedAt
+    #expect(!Self.findings(content, record: record).contains("HOLDING_TIME_EXCEEDED"))
+    #expect(HoldingTime.table.allSatisfy { !$0.source.isEmpty && MethodStandard.normalised($0.method) == $0.method })
+  }
 }
 
 @Suite("Filing: the checks across activities, at their boundaries")

@@ -63,6 +63,9 @@ public enum OffSiteChecks {
   public static let analysisBeforeSampling = CheckRule(
     id: "ANALYSIS_BEFORE_SAMPLING", category: .suspectedFalsification, article: "Art. 9(2)",
     summary: "an analysis that began before its sample was taken")
+  public static let holdingTimeExceeded = CheckRule(
+    id: "HOLDING_TIME_EXCEEDED", category: .irregularProcess, article: "Art. 9(1)1",
+    summary: "a sample analysed after the maximum holding time of its parameter under its method standard")
   public static let reportBeforeAnalysis = CheckRule(
     id: "REPORT_BEFORE_ANALYSIS", category: .suspectedFalsification, article: "Art. 9(2)",
     summary: "a report issued before its last analysis ended")
@@ -77,7 +80,7 @@ public enum OffSiteChecks {
   /// The rules applied to each activity on its own.
   public static let rules = [
     cmaScope, instrumentNotListed, calibrationLapsed, staffNotListed, signatoryNotAuthorised, singleSampler,
-    analysisBeforeSampling, reportBeforeAnalysis, lateFiling, amendedAfterReport,
+    analysisBeforeSampling, holdingTimeExceeded, reportBeforeAnalysis, lateFiling, amendedAfterReport,
   ]
 
   /// When a filing came, against its report: more than `lateAfterDays` after the report was
@@ -145,6 +148,17 @@ public enum OffSiteChecks {
       if let sampled = content.event(of: analysis.sampleID)?.startedAt, started < sampled {
         found.add(analysisBeforeSampling, subject: at,
                   "the analysis of sample \(analysis.sampleID) began at \(Timestamps.format(started)), before sampling began at \(Timestamps.format(sampled))",
+                  at + ".started_at")
+      }
+      // Held from the end of the sampling event that took it (the agency's benefit of the doubt).
+      if let collected = content.event(of: analysis.sampleID)?.endedAt,
+        let limit = HoldingTime.limit(parameter: analysis.parameter, method: analysis.methodStandard),
+        started.timeIntervalSince(collected) > limit.maximum
+      {
+        let hours = started.timeIntervalSince(collected) / 3600
+        found.add(holdingTimeExceeded, subject: at,
+                  String(format: "sample %@ was analysed for %@ %.1f h after it was collected; %@ allows %.0f h (%@)",
+                         analysis.sampleID, analysis.parameter, hours, limit.method, limit.maximum / 3600, limit.source),
                   at + ".started_at")
       }
     }
