@@ -64,11 +64,12 @@ extension PostgresAccess {
     }
   }
 
-  public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
-    try await run {
+  public func samplings(of idNumbers: [String], startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
+    guard !idNumbers.isEmpty else { return [] }
+    return try await run {
       try await $0.all(.with(
-        "SELECT * FROM activity_sampling WHERE id_number = ? AND started_at >= ? AND started_at < ?",
-        [idNumber, Timestamps.format(from), Timestamps.format(before)])) { c in
+        "SELECT * FROM activity_sampling WHERE id_number = ANY(?::text[]) AND started_at >= ? AND started_at < ?",
+        [idNumbers, Timestamps.format(from), Timestamps.format(before)])) { c in
         OtherSampling(
           activityID: try c.string("activity_id"), creditCode: try c.string("credit_code"),
           sampling: ActivityFacts.Sampling(
@@ -78,16 +79,17 @@ extension PostgresAccess {
     }
   }
 
-  public func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+  public func instrumentUses(creditCode: String, instrumentIDs: [String], overlapping from: Date, until: Date, endedBefore latest: Date) async throws
     -> [OtherInstrumentUse]
   {
-    try await run {
+    guard !instrumentIDs.isEmpty else { return [] }
+    return try await run {
       try await $0.all(.with(
         """
         SELECT * FROM activity_instrument
-        WHERE credit_code = ? AND instrument_id = ? AND ended_at > ? AND ended_at < ? AND started_at < ?
+        WHERE credit_code = ? AND instrument_id = ANY(?::text[]) AND ended_at > ? AND ended_at < ? AND started_at < ?
         """,
-        [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)])) { c in
+        [creditCode, instrumentIDs, Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)])) { c in
         OtherInstrumentUse(
           activityID: try c.string("activity_id"),
           use: ActivityFacts.InstrumentUse(instrumentID: try c.string("instrument_id"), startedAt: try c.instant("started_at"), endedAt: try c.instant("ended_at")))

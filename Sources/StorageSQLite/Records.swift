@@ -332,11 +332,29 @@ extension DocumentRow: FetchableRecord, PersistableRecord {
 }
 
 // Statements whose text never varies go through the connection's statement cache: compiled
-// (and run past GRDB's authorizer) once per connection, not at every call. Text that varies
-// (IN lists, optional filters) is compiled each time, so the cache stays small.
+// (and run past GRDB's authorizer) once per connection, not at every call. So do the IN lists
+// of a filing's lookups, whose text varies only with the number of items (one statement per
+// number seen); text that varies otherwise (optional filters) is compiled each time.
+extension SQLiteAccess {
+  /// `?, ?, ?` for an IN list of `count` items.
+  static func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+  }
+}
+
 extension Database {
   func executeCached(sql: String, arguments: StatementArguments = []) throws {
     try cachedStatement(sql: sql).execute(arguments: arguments)
+  }
+
+  /// Inserts `rows` (values in the order of `columns`) with one statement: a filing's facts
+  /// are a few dozen rows, and a statement each cost more than the rows.
+  func insert(into table: String, columns: [String], rows: [[(any DatabaseValueConvertible)?]]) throws {
+    guard !rows.isEmpty else { return }
+    let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    try executeCached(
+      sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: tuple, count: rows.count).joined(separator: ", "),
+      arguments: StatementArguments(rows.flatMap { $0 }))
   }
 }
 

@@ -21,13 +21,13 @@ extension SQLiteAccess {
       let placeholders = Array(repeating: "(?, ?)", count: sorted.count).joined(separator: ", ")
       var arguments = StatementArguments()
       for id in sorted { arguments += [id.level, id.index] }
-      let rows = try Row.fetchCursor(
-        db,
+      // Cached: the text varies only with the number of ids.
+      let statement = try db.cachedStatement(
         sql: """
           SELECT m.level, m.idx, m.hash FROM (VALUES \(placeholders)) AS wanted
           JOIN merkle_node m ON m.level = wanted.column1 AND m.idx = wanted.column2
-          """,
-        arguments: arguments)
+          """)
+      let rows = try Row.fetchCursor(statement, arguments: arguments)
       while let row = try rows.next() {
         nodes[MerkleTree.NodeID(level: row[0], index: row[1])] = Hex.bytes(row[2])
       }

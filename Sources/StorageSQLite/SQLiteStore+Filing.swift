@@ -73,60 +73,63 @@ extension SQLiteAccess {
     }
   }
 
-  public func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
-    try await run { db in
+  public func samplings(of idNumbers: [String], startedFrom from: Date, before: Date) async throws -> [OtherSampling] {
+    guard !idNumbers.isEmpty else { return [] }
+    return try await run { db in
       try Row.fetchAll(
-        db,
+        cached: db,
         sql: """
-          SELECT activity_id, credit_code, started_at, ended_at, latitude, longitude FROM activity_sampling
-          WHERE id_number = ? AND started_at >= ? AND started_at < ?
+          SELECT activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude FROM activity_sampling
+          WHERE id_number IN (\(Self.placeholders(idNumbers.count))) AND started_at >= ? AND started_at < ?
           """,
-        arguments: [idNumber, Timestamps.format(from), Timestamps.format(before)]
+        arguments: StatementArguments(idNumbers + [Timestamps.format(from), Timestamps.format(before)])
       ).map { row in
         OtherSampling(
           activityID: row[0], creditCode: row[1],
           sampling: ActivityFacts.Sampling(
-            idNumber: idNumber, startedAt: row.instant(2), endedAt: row.instant(3), location: GeoPoint(latitude: row[4], longitude: row[5])))
+            idNumber: row[2], startedAt: row.instant(3), endedAt: row.instant(4), location: GeoPoint(latitude: row[5], longitude: row[6])))
       }
     }
   }
 
-  public func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+  public func instrumentUses(creditCode: String, instrumentIDs: [String], overlapping from: Date, until: Date, endedBefore latest: Date) async throws
     -> [OtherInstrumentUse]
   {
-    try await run { db in
+    guard !instrumentIDs.isEmpty else { return [] }
+    return try await run { db in
       try Row.fetchAll(
-        db,
+        cached: db,
         sql: """
-          SELECT activity_id, started_at, ended_at FROM activity_instrument
-          WHERE credit_code = ? AND instrument_id = ? AND ended_at > ? AND ended_at < ? AND started_at < ?
+          SELECT activity_id, instrument_id, started_at, ended_at FROM activity_instrument
+          WHERE credit_code = ? AND instrument_id IN (\(Self.placeholders(instrumentIDs.count))) AND ended_at > ? AND ended_at < ?
+            AND started_at < ?
           """,
-        arguments: [creditCode, instrumentID, Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)]
+        arguments: StatementArguments(
+          [creditCode] + instrumentIDs + [Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)])
       ).map { row in
         OtherInstrumentUse(
-          activityID: row[0], use: ActivityFacts.InstrumentUse(instrumentID: instrumentID, startedAt: row.instant(1), endedAt: row.instant(2)))
+          activityID: row[0], use: ActivityFacts.InstrumentUse(instrumentID: row[1], startedAt: row.instant(2), endedAt: row.instant(3)))
       }
     }
   }
 
   public func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)] {
     guard !sampleIDs.isEmpty else { return [] }
-    let placeholders = Array(repeating: "?", count: sampleIDs.count).joined(separator: ", ")
     return try await run { db in
       try Row.fetchAll(
-        db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(placeholders))",
+        cached: db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(Self.placeholders(sampleIDs.count)))",
         arguments: StatementArguments([creditCode] + sampleIDs)
-      ).map { (sampleID: $0["sample_id"] as String, activityID: $0["activity_id"] as String) }
+      ).map { (sampleID: $0[0] as String, activityID: $0[1] as String) }
     }
   }
 
   public func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)] {
     guard !series.isEmpty else { return [] }
-    let placeholders = Array(repeating: "?", count: series.count).joined(separator: ", ")
     return try await run { db in
       try Row.fetchAll(
-        db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(placeholders))", arguments: StatementArguments(series)
-      ).map { (series: $0["series"] as String, activityID: $0["activity_id"] as String) }
+        cached: db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(Self.placeholders(series.count)))",
+        arguments: StatementArguments(series)
+      ).map { (series: $0[0] as String, activityID: $0[1] as String) }
     }
   }
 }
@@ -179,25 +182,22 @@ extension SQLiteTransaction: FilingTransaction {
 
   func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     try await run { db in
-      for sampling in facts.samplings {
-        try db.executeCached(
-          sql: "INSERT INTO activity_sampling (activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          arguments: [
+      try db.insert(
+        into: "activity_sampling", columns: ["activity_id", "credit_code", "id_number", "started_at", "ended_at", "latitude", "longitude"],
+        rows: facts.samplings.map { sampling in
+          [
             activityID, creditCode, sampling.idNumber, Timestamps.format(sampling.startedAt), Timestamps.format(sampling.endedAt),
             sampling.location.latitude, sampling.location.longitude,
-          ])
-      }
-      for use in facts.instrumentUses {
-        try db.executeCached(
-          sql: "INSERT INTO activity_instrument (activity_id, credit_code, instrument_id, started_at, ended_at) VALUES (?, ?, ?, ?, ?)",
-          arguments: [activityID, creditCode, use.instrumentID, Timestamps.format(use.startedAt), Timestamps.format(use.endedAt)])
-      }
-      for sample in Set(facts.sampleIDs) {
-        try db.executeCached(sql: "INSERT INTO activity_sample (credit_code, sample_id, activity_id) VALUES (?, ?, ?)", arguments: [creditCode, sample, activityID])
-      }
-      for series in Set(facts.resultSeries) {
-        try db.executeCached(sql: "INSERT INTO activity_result_series (series, activity_id) VALUES (?, ?)", arguments: [series, activityID])
-      }
+          ]
+        })
+      try db.insert(
+        into: "activity_instrument", columns: ["activity_id", "credit_code", "instrument_id", "started_at", "ended_at"],
+        rows: facts.instrumentUses.map { [activityID, creditCode, $0.instrumentID, Timestamps.format($0.startedAt), Timestamps.format($0.endedAt)] })
+      try db.insert(
+        into: "activity_sample", columns: ["credit_code", "sample_id", "activity_id"],
+        rows: Set(facts.sampleIDs).sorted().map { [creditCode, $0, activityID] })
+      try db.insert(
+        into: "activity_result_series", columns: ["series", "activity_id"], rows: Set(facts.resultSeries).sorted().map { [$0, activityID] })
     }
   }
 
@@ -255,11 +255,9 @@ enum FilingRows {
 
   static func index(_ db: Database, _ row: ActivityRow, districts: [String], parameters: [String]) throws {
     let number = IDSequence.activity.number(of: row.id)
-    for district in Set(districts) {
-      try db.executeCached(sql: "INSERT INTO activity_district (district_code, number, activity_id) VALUES (?, ?, ?)", arguments: [district, number, row.id])
-    }
-    for parameter in Set(parameters) {
-      try db.executeCached(sql: "INSERT INTO activity_parameter (parameter, number, activity_id) VALUES (?, ?, ?)", arguments: [parameter, number, row.id])
-    }
+    try db.insert(
+      into: "activity_district", columns: ["district_code", "number", "activity_id"], rows: Set(districts).sorted().map { [$0, number, row.id] })
+    try db.insert(
+      into: "activity_parameter", columns: ["parameter", "number", "activity_id"], rows: Set(parameters).sorted().map { [$0, number, row.id] })
   }
 }

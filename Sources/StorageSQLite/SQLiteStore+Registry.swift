@@ -130,11 +130,11 @@ extension SQLiteAccess {
 
   public func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)] {
     guard !idNumbers.isEmpty else { return [] }
-    let placeholders = Array(repeating: "?", count: idNumbers.count).joined(separator: ", ")
     return try await run { db in
       try Row.fetchAll(
-        db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(placeholders))", arguments: StatementArguments(idNumbers)
-      ).map { (idNumber: $0["id_number"] as String, creditCode: $0["credit_code"] as String) }
+        cached: db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(Self.placeholders(idNumbers.count)))",
+        arguments: StatementArguments(idNumbers)
+      ).map { (idNumber: $0[0] as String, creditCode: $0[1] as String) }
     }
   }
 
@@ -177,10 +177,9 @@ extension SQLiteAccess {
   public func missingDocuments(_ digests: [String], owner: String) async throws -> Set<String> {
     guard !digests.isEmpty else { return [] }
     return try await run { db in
-      let placeholders = Array(repeating: "?", count: digests.count).joined(separator: ", ")
-      let present = try String.fetchSet(
-        db, sql: "SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(placeholders))",
-        arguments: StatementArguments([owner] + digests))
+      let present = Set(try String.fetchAll(
+        cached: db, sql: "SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(Self.placeholders(digests.count)))",
+        arguments: StatementArguments([owner] + digests)))
       return Set(digests).subtracting(present)
     }
   }

@@ -330,23 +330,24 @@ public final class Filing: Sendable {
     _ tx: some FilingTransaction, content: ActivityContent, facts: ActivityFacts, id: String, code: CreditCode
   ) async throws -> [CheckFinding] {
     var found = OffSiteChecks.Findings(prefix: "activity")
-    // One read per sampler, over the span of all their events here.
-    for (person, samplings) in Dictionary(grouping: facts.samplings, by: \.idNumber).sorted(by: { $0.key < $1.key }) {
-      let from = samplings.map(\.startedAt).min()!.addingTimeInterval(-CrossChecks.samplingWindow)
-      let until = samplings.map(\.endedAt).max()!.addingTimeInterval(CrossChecks.samplingWindow)
-      let others = try await tx.samplings(of: person, startedFrom: from, before: until).filter { $0.activityID != id }
-      for sampling in samplings {
+    // One read for every sampler, over the span of all the events here.
+    if !facts.samplings.isEmpty {
+      let from = facts.samplings.map(\.startedAt).min()!.addingTimeInterval(-CrossChecks.samplingWindow)
+      let until = facts.samplings.map(\.endedAt).max()!.addingTimeInterval(CrossChecks.samplingWindow)
+      let people = Array(Set(facts.samplings.map(\.idNumber))).sorted()
+      let others = try await tx.samplings(of: people, startedFrom: from, before: until).filter { $0.activityID != id }
+      for sampling in facts.samplings {
         CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
       }
     }
-    // One read per instrument, over the span of all its uses here.
-    for (instrument, uses) in Dictionary(grouping: facts.instrumentUses, by: \.instrumentID).sorted(by: { $0.key < $1.key }) {
-      let from = uses.map(\.startedAt).min()!, until = uses.map(\.endedAt).max()!
+    // One read for every instrument, over the span of all the analyses here.
+    if !facts.instrumentUses.isEmpty {
+      let from = facts.instrumentUses.map(\.startedAt).min()!, until = facts.instrumentUses.map(\.endedAt).max()!
       let others = try await tx.instrumentUses(
-        creditCode: code.rawValue, instrumentID: instrument, overlapping: from, until: until,
+        creditCode: code.rawValue, instrumentIDs: Array(Set(facts.instrumentUses.map(\.instrumentID))).sorted(), overlapping: from, until: until,
         endedBefore: until.addingTimeInterval(CrossChecks.longestAnalysis)
       ).filter { $0.activityID != id }
-      for use in uses { CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found) }
+      for use in facts.instrumentUses { CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found) }
     }
     for (sample, other) in try await tx.sampleUses(creditCode: code.rawValue, sampleIDs: facts.sampleIDs) where other != id {
       let field = content.samplingEvents.enumerated().compactMap { index, event in

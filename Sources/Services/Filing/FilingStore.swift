@@ -110,11 +110,11 @@ public protocol FilingReads {
   func activityID(reportNumber: String, creditCode: String) async throws -> String?
   /// Findings raised on these activities, oldest first (one query for a page of them).
   func findings(ofActivities ids: [String]) async throws -> [FindingRow]
-  /// Samplings by a person, by any agency, that began in [from, before).
-  func samplings(of idNumber: String, startedFrom from: Date, before: Date) async throws -> [OtherSampling]
-  /// Uses of an agency's instrument that overlap [from, until) and ended before `latest` (the
-  /// bound that keeps the read a short range of the index by end time).
-  func instrumentUses(creditCode: String, instrumentID: String, overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+  /// Samplings by any of these people, by any agency, that began in [from, before).
+  func samplings(of idNumbers: [String], startedFrom from: Date, before: Date) async throws -> [OtherSampling]
+  /// Uses of any of these instruments of an agency that overlap [from, until) and ended before
+  /// `latest` (the bound that keeps the read a short range of the index by end time).
+  func instrumentUses(creditCode: String, instrumentIDs: [String], overlapping from: Date, until: Date, endedBefore latest: Date) async throws
     -> [OtherInstrumentUse]
   /// The agency's activities that used any of these sample ids: (sample id, activity id).
   func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)]
