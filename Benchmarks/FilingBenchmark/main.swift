@@ -40,11 +40,11 @@ final class Caller: IdentityResolver {
   func principal(of context: ServerContext) throws(IdentityError) -> Principal { try Principal(uri: uri.withLock { $0 }) }
 }
 
-/// Lists the agency through the real API: enrolment (a CSR made with openssl), an upload, an
-/// application and its approval. Returns the report's digest.
-func listAgency(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller) async throws -> String {
+/// A certificate request for a new P-256 key, made with openssl.
+func csr() throws -> String {
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-csr-\(UUID())").path
   try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(atPath: directory) }
   for arguments in [
     ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", directory + "/key.pem"],
     ["req", "-new", "-key", directory + "/key.pem", "-subj", "/CN=lims", "-out", directory + "/req.pem"],
@@ -55,10 +55,14 @@ func listAgency(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller)
     try process.run()
     process.waitUntilExit()
   }
+  return try String(contentsOfFile: directory + "/req.pem", encoding: .utf8)
+}
+
+/// Lists the agency through the real API: enrolment (a CSR made with openssl), an upload, an
+/// application and its approval. Returns the report's digest.
+func listAgency(_ client: GRPCClient<InProcessTransport.Client>, caller: Caller) async throws -> String {
   let registry = Cqmon_V1_RegistryService.Client(wrapping: client)
-  _ = try await registry.enrollAgency(.with {
-    $0.requestId = "enrol"; $0.creditCode = agency; $0.name = "x"; $0.csrPem = try String(contentsOfFile: directory + "/req.pem", encoding: .utf8)
-  })
+  _ = try await registry.enrollAgency(.with { $0.requestId = "enrol"; $0.creditCode = agency; $0.name = "x"; $0.csrPem = try csr() })
   caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency)" }
   let digest = try await Cqmon_V1_DocumentService.Client(wrapping: client).upload(requestProducer: { writer in
     try await writer.write(.with { $0.metadata = .with { $0.requestId = "scan"; $0.fileName = "scan.pdf"; $0.mediaType = "application/pdf" } })
@@ -318,21 +322,8 @@ func simulatedPlan(_ client: GRPCClient<InProcessTransport.Client>, caller: Call
   for index in 0..<count {
     let agency = SimulatedAgency(number: index + 1)
     caller.uri.withLock { $0 = "spiffe://cq-monitoring/bureau/city/bench" }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-sim-\(UUID())").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for arguments in [
-      ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", directory + "/key.pem"],
-      ["req", "-new", "-key", directory + "/key.pem", "-subj", "/CN=lims", "-out", directory + "/req.pem"],
-    ] {
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-      process.arguments = arguments
-      try process.run()
-      process.waitUntilExit()
-    }
     _ = try await registry.enrollAgency(.with {
-      $0.requestId = "sim-enrol-\(index)"; $0.creditCode = agency.creditCode; $0.name = agency.name
-      $0.csrPem = try String(contentsOfFile: directory + "/req.pem", encoding: .utf8)
+      $0.requestId = "sim-enrol-\(index)"; $0.creditCode = agency.creditCode; $0.name = agency.name; $0.csrPem = try csr()
     })
     caller.uri.withLock { $0 = "spiffe://cq-monitoring/agency/\(agency.creditCode)" }
     let digest = try await Cqmon_V1_DocumentService.Client(wrapping: client).upload(requestProducer: { writer in

@@ -165,24 +165,7 @@ public final class Filing: Sendable {
   /// sampling in its district (naming another is PERMISSION_DENIED); the city all.
   public func activities(_ filter: ActivityFilter, viewer: Viewer, page: PageRequest) async throws -> Page<Filed> {
     var filter = filter
-    switch viewer {
-    case .agency(let own):
-      if !filter.creditCode.isEmpty, filter.creditCode != own.rawValue {
-        throw ServiceError(
-          .permissionDenied, "you may list only your own agency's activities", reason: "NOT_YOUR_AGENCY",
-          violations: [FieldViolation("credit_code", "must be empty or your own credit code", reason: "NOT_YOUR_AGENCY")])
-      }
-      filter.creditCode = own.rawValue
-    case .districtOfficer(let district):
-      if !filter.districtCode.isEmpty, filter.districtCode != district {
-        throw ServiceError(
-          .permissionDenied, "a district officer lists the activities of its own district (\(district))", reason: "NOT_YOUR_DISTRICT",
-          violations: [FieldViolation("district_code", "must be empty or \(district)", reason: "NOT_YOUR_DISTRICT")])
-      }
-      filter.districtCode = district
-    case .cityOfficer, .partner:
-      break
-    }
+    try viewer.narrow(creditCode: &filter.creditCode, districtCode: &filter.districtCode, listing: "activities")
     let rows = try await store.activities(filter, before: try page.afterSequence(), limit: page.limit)
     let listings = page.page(rows) { String(IDSequence.activity.number(of: $0.activity.id) ?? 0) }
     // The findings of the whole page in one read, each activity's on its latest version.

@@ -42,6 +42,7 @@ public struct Receipt: Sendable, Equatable {
 
 /// Who is reading, for the ownership rules the policy table cannot express.
 public enum Viewer: Sendable, Equatable {
+
   case cityOfficer
   case districtOfficer(district: String)
   case partner
@@ -214,4 +215,30 @@ public struct RemovalRecord: Sendable {
   public var bans: [BanRecord]
   public var removalCount: Int
   public var receipt: Receipt
+}
+
+extension Viewer {
+  /// Narrows a list's agency and district to what this viewer may see: an agency its own
+  /// (naming another is PERMISSION_DENIED, NOT_YOUR_AGENCY), a district officer its district
+  /// (NOT_YOUR_DISTRICT); the city and partners as asked.
+  func narrow(creditCode: inout String, districtCode: inout String, listing what: String) throws(ServiceError) {
+    switch self {
+    case .agency(let own):
+      if !creditCode.isEmpty, creditCode != own.rawValue {
+        throw ServiceError(
+          .permissionDenied, "an agency lists only its own \(what)", reason: "NOT_YOUR_AGENCY",
+          violations: [FieldViolation("credit_code", "must be empty or your own credit code", reason: "NOT_YOUR_AGENCY")])
+      }
+      creditCode = own.rawValue
+    case .districtOfficer(let district):
+      if !districtCode.isEmpty, districtCode != district {
+        throw ServiceError(
+          .permissionDenied, "a district officer lists the \(what) of its own district (\(district))", reason: "NOT_YOUR_DISTRICT",
+          violations: [FieldViolation("district_code", "must be empty or \(district)", reason: "NOT_YOUR_DISTRICT")])
+      }
+      districtCode = district
+    case .cityOfficer, .partner:
+      break
+    }
+  }
 }

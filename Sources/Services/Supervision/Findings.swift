@@ -48,26 +48,8 @@ public final class Findings: Sendable {
         FieldViolation("status", "one of \(Self.statuses.joined(separator: ", ")), or empty for any", reason: "FINDING_STATUS")
       ])
     }
-    switch viewer {
-    case .agency(let own):
-      if !filter.creditCode.isEmpty, filter.creditCode != own.rawValue {
-        throw ServiceError(
-          .permissionDenied, "an agency lists only its own findings", reason: "NOT_YOUR_AGENCY",
-          violations: [FieldViolation("credit_code", "must be empty or your own credit code", reason: "NOT_YOUR_AGENCY")])
-      }
-      filter.creditCode = own.rawValue
-    case .districtOfficer(let district):
-      if !filter.districtCode.isEmpty, filter.districtCode != district {
-        throw ServiceError(
-          .permissionDenied, "a district officer lists the findings of its own district (\(district))", reason: "NOT_YOUR_DISTRICT",
-          violations: [FieldViolation("district_code", "must be empty or \(district)", reason: "NOT_YOUR_DISTRICT")])
-      }
-      filter.districtCode = district
-    case .cityOfficer:
-      break
-    case .partner:
-      throw ServiceError(.permissionDenied, "partners do not read findings", reason: "METHOD_NOT_ALLOWED")
-    }
+    if viewer == .partner { throw ServiceError(.permissionDenied, "partners do not read findings", reason: "METHOD_NOT_ALLOWED") }
+    try viewer.narrow(creditCode: &filter.creditCode, districtCode: &filter.districtCode, listing: "findings")
     let rows = try await store.findings(filter, before: try page.afterSequence(), limit: page.limit)
     return page.page(rows) { String(IDSequence.finding.number(of: $0.id) ?? 0) }
   }
