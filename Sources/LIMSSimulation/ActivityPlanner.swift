@@ -6,6 +6,9 @@ import Services
 public enum PlantedViolation: String, CaseIterable, Sendable {
   case singleSampler = "SINGLE_SAMPLER"
   case staffNotListed = "STAFF_NOT_LISTED"
+  /// An analyst of the neighbouring agency (number ± 1) doing this one's analysis: caught when
+  /// that agency is listed too.
+  case staffOfTwoAgencies = "STAFF_OF_TWO_AGENCIES"
   case instrumentNotListed = "INSTRUMENT_NOT_LISTED"
   case calibrationLapsed = "INSTRUMENT_CALIBRATION_LAPSED"
   case cmaScope = "CMA_SCOPE"
@@ -165,7 +168,12 @@ public struct ActivityPlanner {
       analyses.append(.with {
         $0.sampleId = item.sample; $0.parameter = parameter.name
         $0.methodStandard = position == 0 && violation == .cmaScope ? SimulatedParameter.outOfScopeMethod : parameter.method
-        $0.analystIdNumber = position == 0 && violation == .staffNotListed ? ResidentID.completing("50010519850505999")! : analyst
+        $0.analystIdNumber =
+          switch (position, violation) {
+          case (0, .staffNotListed?): ResidentID.completing("50010519850505999")!
+          case (0, .staffOfTwoAgencies?): SimulatedAgency(number: agency.number == 1 ? 2 : agency.number - 1).analysts[0].idNumber
+          default: analyst
+          }
         $0.instrumentId = instrument; $0.startedAt = stamp(begin); $0.endedAt = stamp(end)
         $0.result = String(format: value < 10 ? "%.3f" : "%.1f", value); $0.unit = parameter.unit
       })
