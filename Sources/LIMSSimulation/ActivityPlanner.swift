@@ -20,6 +20,8 @@ public enum PlantedViolation: String, CaseIterable, Sendable {
   case instrumentOverCapacity = "INSTRUMENT_OVER_CAPACITY"
   case personInTwoPlaces = "PERSON_IN_TWO_PLACES"
   case lateFiling = "LATE_FILING"
+  /// Filed, then corrected (a result re-entered) once the report was out.
+  case amendedAfterReport = "AMENDED_AFTER_REPORT"
 
   /// The rule id the finding carries.
   public var rule: String { rawValue }
@@ -33,6 +35,8 @@ public struct PlannedActivity: Sendable {
   public var request: Cqmon_V1_FileActivityRequest
   public var fileAfter: Date
   public var violation: PlantedViolation?
+  /// The correction to send once it is filed (its `activity_id` left to fill in).
+  public var amendment: Cqmon_V1_AmendActivityRequest?
 }
 
 /// A year (or any number of days) of one agency's monitoring work, day by day, as its LIMS
@@ -96,7 +100,16 @@ public struct ActivityPlanner {
         let instants = content.samplingEvents.compactMap(\.endedAt) + content.analyses.compactMap(\.endedAt)
         let lastEnd = instants.map { Date(timeIntervalSince1970: Double($0.seconds)) }.max()!
         let fileAfter = lastEnd.addingTimeInterval(violation == .lateFiling ? 35 * 86_400 : Double(random.int(60...180)) * 60)
-        planned.append(PlannedActivity(agency: index, request: request, fileAfter: fileAfter, violation: violation))
+        var amendment: Cqmon_V1_AmendActivityRequest?
+        if violation == .amendedAfterReport {
+          var corrected = content
+          corrected.analyses[0].result = String(format: "%.2f", (Double(corrected.analyses[0].result) ?? 1) * 1.1)
+          amendment = .with {
+            $0.requestId = "sim-amend-\(agency.creditCode)-\(day)-\(slot)"; $0.expectedVersion = 1; $0.activity = corrected
+            $0.reason = "分析结果录入有误, 更正 \(corrected.analyses[0].sampleId) 的 \(corrected.analyses[0].parameter)"
+          }
+        }
+        planned.append(PlannedActivity(agency: index, request: request, fileAfter: fileAfter, violation: violation, amendment: amendment))
         previous = request
       }
     }

@@ -175,8 +175,12 @@ struct LIMSSim: AsyncParsableCommand {
             try await pacer.wait()
             let filing = Cqmon_V1_FilingService.Client(wrapping: clients[planned.agency].client)
             do {
-              let filed = try await filing.fileActivity(planned.request)
+              var filed = try await filing.fileActivity(planned.request)
               clock.observe(filed.receipt)
+              if var amendment = planned.amendment {
+                amendment.activityId = filed.activityId
+                filed = try await filing.amendActivity(amendment)
+              }
               shared.tally.withLock { $0.filed(filed, planted: planned.violation) }
             } catch let error as RPCError {
               shared.tally.withLock { $0.refused(planned.request.requestId, error) }

@@ -45,9 +45,14 @@ struct LIMSSimulationTests {
         for planned in plan {
           clock.advance(to: planned.fileAfter)
           h.as("spiffe://cq-monitoring/agency/\(agencies[planned.agency].creditCode)")
-          let filed: Cqmon_V1_Activity
+          var filed: Cqmon_V1_Activity
           do {
             filed = try await filing.fileActivity(planned.request)
+            if var amendment = planned.amendment {
+              amendment.activityId = filed.activityId
+              filed = try await filing.amendActivity(amendment)
+              #expect(filed.version == 2)
+            }
           } catch let error as RPCError {
             Issue.record("\(planned.request.requestId) (\(planned.violation?.rule ?? "clean")) was refused: \(error.message)")
             continue
