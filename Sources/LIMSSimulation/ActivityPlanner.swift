@@ -19,6 +19,9 @@ public enum PlantedViolation: String, CaseIterable, Sendable {
   case copiedResults = "COPIED_RESULTS"
   case instrumentOverCapacity = "INSTRUMENT_OVER_CAPACITY"
   case personInTwoPlaces = "PERSON_IN_TWO_PLACES"
+  /// One of the two samplers lent by the neighbouring agency, whose plan has that person
+  /// sampling for it in the same slot: caught when that agency is listed and filing too.
+  case samplingForTwoAgencies = "SAMPLING_FOR_TWO_AGENCIES"
   case lateFiling = "LATE_FILING"
   /// Filed, then corrected (a result re-entered) once the report was out.
   case amendedAfterReport = "AMENDED_AFTER_REPORT"
@@ -139,6 +142,11 @@ public struct ActivityPlanner {
       firstDistrict = SimulatedDistrict.faraway
     }
     if violation == .singleSampler { samplers = [samplers[0]] }
+    if violation == .samplingForTwoAgencies {
+      // Every agency's plan gives slot N the same pair and the same hour, so the neighbour's
+      // sampler is at its own event, within twenty minutes of this one, 40 minutes long.
+      samplers[0] = SimulatedAgency(number: agency.number == 1 ? 2 : agency.number - 1).samplers[2 * pair].idNumber
+    }
     var events: [Cqmon_V1_SamplingEvent] = [.with {
       $0.eventId = "E1"; $0.startedAt = stamp(firstStart); $0.endedAt = stamp(firstStart.addingTimeInterval(40 * 60))
       $0.siteName = "DW\(String(format: "%03d", random.int(1...40))) 排放口"; $0.districtCode = firstDistrict.code; $0.location = near(firstDistrict)

@@ -10,9 +10,12 @@ import Testing
 /// the clean ones raise nothing but the other half of a planted pair.
 @Suite("LIMS simulation through the real stack")
 struct LIMSSimulationTests {
-  /// Rules a planted activity shares with the earlier activity it copies or collides with;
-  /// whichever of the two is filed second carries the finding.
-  static let paired: Set<String> = ["SAMPLE_ID_REUSED", "COPIED_RESULTS", "INSTRUMENT_OVER_CAPACITY", "PERSON_IN_TWO_PLACES"]
+  /// Rules a planted activity shares with the other activity it copies or collides with (its
+  /// agency's earlier one, or the neighbouring agency's in the same slot); whichever of the
+  /// two is filed second carries the finding.
+  static let paired: Set<String> = [
+    "SAMPLE_ID_REUSED", "COPIED_RESULTS", "INSTRUMENT_OVER_CAPACITY", "PERSON_IN_TWO_PLACES", "SAMPLING_FOR_TWO_AGENCIES",
+  ]
 
   @Test("two agencies, forty days: every planted rule caught, nothing refused")
   func plantedViolations() async throws {
