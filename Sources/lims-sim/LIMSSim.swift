@@ -313,7 +313,7 @@ struct Connection: Sendable {
     }
     let host = String(server[..<colon])
     let transport = try HTTP2ClientTransport.Posix(
-      target: host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." }) ? .ipv4(host: host, port: port) : .dns(host: host, port: port),
+      target: host.split(separator: ".").count == 4 && host.allSatisfy({ $0.isNumber || $0 == "." }) ? .ipv4(address: host, port: port) : .dns(host: host, port: port),
       transportSecurity: .mTLS(certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)) { tls in
         tls.trustRoots = .certificates([.file(path: ca, format: .pem)])
       })

@@ -34,10 +34,10 @@ enum Client {
     var host = String(server[..<colon])
     if host.hasPrefix("["), host.hasSuffix("]") {
       host = String(host.dropFirst().dropLast())
-      return .ipv6(host: host, port: port)
+      return .ipv6(address: host, port: port)
     }
     if host.split(separator: ".").count == 4, host.allSatisfy({ $0.isNumber || $0 == "." }) {
-      return .ipv4(host: host, port: port)
+      return .ipv4(address: host, port: port)
     }
     return .dns(host: host, port: port)
   }
