@@ -83,7 +83,7 @@ public struct ActivityPlanner {
     let listedFor30Days = start.addingTimeInterval(31 * 86_400)
     for day in 0..<days {
       // 08:00 in Chongqing on that day.
-      let morning = Date(timeIntervalSince1970: Double(firstDay.adding(days: day).dayNumber) * 86_400)
+      let morning = Date(timeIntervalSince1970: Double(firstDay.adding(days: day).chinaMidnight + 8 * 3600))
       for slot in 0..<perDay {
         let sampledAt = morning.addingTimeInterval(Double(slot) * 8 * 3600 / Double(perDay) + Double(random.int(0...20)) * 60)
         guard sampledAt > start.addingTimeInterval(3600) else { continue }

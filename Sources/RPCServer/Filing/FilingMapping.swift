@@ -145,7 +145,7 @@ extension Reply {
           $0.rule = finding.rule
           $0.category = Int32(finding.category)
           $0.explanation = finding.description
-          $0.fields = (try? JSONDecoder().decode([String].self, from: Data(finding.fields.utf8))) ?? []
+          $0.fields = finding.fieldPaths
           $0.status = finding.status
         }
       }

@@ -40,8 +40,8 @@ struct InspectionHandler: RegistrableRPCService {
           reader.violations.append(FieldViolation("period.end", "the period ends before it starts (\(start))", reason: "PERIOD_REVERSED"))
         }
         // Days in China: from the start day's midnight to the midnight after the end day.
-        filter.raisedFrom = start.map { Date(timeIntervalSince1970: Double($0.dayNumber) * 86_400 - 8 * 3600) }
-        filter.raisedBefore = end.map { Date(timeIntervalSince1970: Double($0.dayNumber + 1) * 86_400 - 8 * 3600) }
+        filter.raisedFrom = start.map { Date(timeIntervalSince1970: Double($0.chinaMidnight)) }
+        filter.raisedBefore = end.map { Date(timeIntervalSince1970: Double($0.adding(days: 1).chinaMidnight)) }
       }
       if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
       let page = try await findings.list(filter, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
@@ -68,7 +68,7 @@ extension Reply {
       $0.verified = row.verified
       $0.rule = row.rule
       $0.activityVersion = Int32(row.activityVersion ?? 0)
-      $0.fields = (try? JSONDecoder().decode([String].self, from: Data(row.fields.utf8))) ?? []
+      $0.fields = row.fieldPaths
       $0.status = row.status
     }
   }

@@ -43,12 +43,7 @@ public final class Filing: Sendable {
     return try await store.writeFiling { tx in
       if let id = try await tx.replayed(context) { return try await self.filed(tx, id: id, version: nil) }
       let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
-      if let existing = try await tx.activityID(reportNumber: content.report?.reportNumber ?? "", creditCode: code.rawValue) {
-        throw ServiceError(
-          .alreadyExists, "report \(content.report?.reportNumber ?? "") of agency \(code) was filed already as \(existing)",
-          reason: "REPORT_FILED", violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
-          info: ["activity_id": existing])
-      }
+      try await self.requireReportUnfiled(tx, content: content, code: code, other: nil)
       let id = IDSequence.activity.id(try await tx.nextNumber(in: .activity))
       let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
       let findings = try await self.raiseFindings(tx, prepared, id: id, version: 1, code: code, registry: versions, at: instant)
@@ -82,18 +77,12 @@ public final class Filing: Sendable {
       var row = try await self.ownActivity(tx, id: id, filer: code)
       try self.requireCurrent(row, expected: expectedVersion)
       let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
-      let number = content.report?.reportNumber ?? ""
-      if let existing = try await tx.activityID(reportNumber: number, creditCode: code.rawValue), existing != id {
-        throw ServiceError(
-          .alreadyExists, "report \(number) of agency \(code) was filed already as \(existing)", reason: "REPORT_FILED",
-          violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
-          info: ["activity_id": existing])
-      }
+      try await self.requireReportUnfiled(tx, content: content, code: code, other: id)
       let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
       row.version += 1
       let findings = try await self.raiseFindings(tx, prepared, id: id, version: row.version, code: code, registry: versions, at: instant)
       row.findingCount += findings.count
-      row.reportNumber = number
+      row.reportNumber = content.report?.reportNumber ?? ""
       row.clientName = content.client?.name ?? ""
       let span = Self.span(content)
       row.sampledFrom = span.lowerBound
@@ -142,7 +131,7 @@ public final class Filing: Sendable {
   /// or not it exists (AIP-211); officers get NOT_FOUND for what does not exist.
   public func activity(id: String, version: Int?, viewer: Viewer) async throws -> Filed {
     let found = try await store.activity(id: id)
-    let filed = try await found.asyncMap { _ in try await self.filed(store, id: id, version: version) }
+    let filed = try await found.asyncMap { try await self.filed(store, activity: $0, version: version) }
     try Self.requireRead(filed, id: id, viewer: viewer)
     guard let filed else { throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND") }
     return filed
@@ -258,9 +247,20 @@ public final class Filing: Sendable {
     return versions
   }
 
+  /// The report number not filed yet by the agency, but as activity `other` (the one amended):
+  /// otherwise ALREADY_EXISTS naming the activity that has it.
+  func requireReportUnfiled(_ tx: some FilingTransaction, content: ActivityContent, code: CreditCode, other: String?) async throws {
+    let number = content.report?.reportNumber ?? ""
+    guard let existing = try await tx.activityID(reportNumber: number, creditCode: code.rawValue), existing != other else { return }
+    throw ServiceError(
+      .alreadyExists, "report \(number) of agency \(code) was filed already as \(existing)", reason: "REPORT_FILED",
+      violations: [FieldViolation("activity.report.report_number", "filed already as \(existing)", reason: "REPORT_FILED")],
+      info: ["activity_id": existing])
+  }
+
   /// The last instant of a day in China (UTC+8).
   static func endOfDay(_ day: CalendarDate) -> Date {
-    Date(timeIntervalSince1970: Double(day.dayNumber + 1) * 86_400 - 8 * 3600 - 0.001)
+    Date(timeIntervalSince1970: Double(day.adding(days: 1).chinaMidnight) - 0.001)
   }
 
   /// Where each sampling event began (each analysis, for laboratory-only work).
@@ -372,6 +372,12 @@ public final class Filing: Sendable {
     guard let activity = try await reads.activity(id: id) else {
       throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND")
     }
+    return try await filed(reads, activity: activity, version: version)
+  }
+
+  /// `activity` at `version` (the latest when nil), with that version's findings.
+  func filed(_ reads: some FilingReads, activity: ActivityRow, version: Int?) async throws -> Filed {
+    let id = activity.id
     guard let row = try await reads.activityVersion(id: id, version: version ?? activity.version) else {
       throw ServiceError(
         .notFound, "activity \(id) has no version \(version ?? 0) (it has \(activity.version))", reason: "ACTIVITY_VERSION_NOT_FOUND",
@@ -430,13 +436,5 @@ extension Optional {
   func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
     guard let value = self else { return nil }
     return try await transform(value)
-  }
-}
-
-extension Page {
-  func asyncMap<Other>(_ transform: (Item) async throws -> Other) async rethrows -> Page<Other> {
-    var items: [Other] = []
-    for item in self.items { items.append(try await transform(item)) }
-    return Page<Other>(items: items, nextPageToken: nextPageToken)
   }
 }

@@ -68,6 +68,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
     self.init(dayNumber: Int((seconds + 8 * 3600).floorDivided(by: 86_400)))
   }
 
+  /// When this day begins in China Standard Time (UTC+8), in seconds since 1970.
+  public var chinaMidnight: Int64 { Int64(dayNumber) * 86_400 - 8 * 3600 }
+
   /// `2026-01-31`; also the parse format.
   public var description: String {
     let m = month < 10 ? "0\(month)" : "\(month)"

@@ -42,7 +42,6 @@ public struct Receipt: Sendable, Equatable {
 
 /// Who is reading, for the ownership rules the policy table cannot express.
 public enum Viewer: Sendable, Equatable {
-
   case cityOfficer
   case districtOfficer(district: String)
   case partner

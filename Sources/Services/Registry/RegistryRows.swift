@@ -189,6 +189,8 @@ public struct FindingRow: Sendable, Equatable {
   public var activityVersion: Int?
   /// JSON array of the fields involved (paths in the filed activity).
   public var fields: String
+  /// `fields` read: the paths of the fields involved.
+  public var fieldPaths: [String] { Registry.decode([String].self, fields) ?? [] }
   /// `open` until an officer confirms or dismisses it (the supervision issue).
   public var status: String
 
