@@ -163,8 +163,7 @@ extension PostgresAccess {
 
   public func missingDocuments(_ digests: [String], owner: String) async throws -> Set<String> {
     guard !digests.isEmpty else { return [] }
-    let placeholders = Array(repeating: "?", count: digests.count).joined(separator: ", ")
-    let query = SQL.with("SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(placeholders))", [owner] + digests)
+    let query = SQL.with("SELECT sha256 FROM document_record WHERE owner = ? AND sha256 = ANY(?::text[])", [owner, digests])
     let present = try await run { try await $0.all(query) { try $0.string("sha256") } }
     return Set(digests).subtracting(present)
   }

@@ -335,8 +335,8 @@ extension DocumentRow: FetchableRecord, PersistableRecord {
 // (and run past GRDB's authorizer) once per connection, not at every call. So do the IN lists
 // of a filing's lookups, whose text varies only with the number of items (one statement per
 // number seen); text that varies otherwise (optional filters) is compiled each time.
-extension SQLiteAccess {
-  /// `?, ?, ?` for an IN list of `count` items.
+extension Database {
+  /// `?, ?, ?` for a list (an IN list, a row of values) of `count` items.
   static func placeholders(_ count: Int) -> String {
     Array(repeating: "?", count: count).joined(separator: ", ")
   }
@@ -351,7 +351,7 @@ extension Database {
   /// are a few dozen rows, and a statement each cost more than the rows.
   func insert(into table: String, columns: [String], rows: [[(any DatabaseValueConvertible)?]]) throws {
     guard !rows.isEmpty else { return }
-    let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+    let tuple = "(\(Self.placeholders(columns.count)))"
     try executeCached(
       sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: tuple, count: rows.count).joined(separator: ", "),
       arguments: StatementArguments(rows.flatMap { $0 }))

@@ -66,10 +66,10 @@ extension SQLiteAccess {
 
   public func findings(ofActivities ids: [String]) async throws -> [FindingRow] {
     guard !ids.isEmpty else { return [] }
-    let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
     return try await run { db in
       try FindingRow.fetchAll(
-        db, sql: "SELECT * FROM finding WHERE activity_id IN (\(placeholders)) ORDER BY raised_at, id", arguments: StatementArguments(ids))
+        db, sql: "SELECT * FROM finding WHERE activity_id IN (\(Database.placeholders(ids.count))) ORDER BY raised_at, id",
+        arguments: StatementArguments(ids))
     }
   }
 
@@ -80,7 +80,7 @@ extension SQLiteAccess {
         cached: db,
         sql: """
           SELECT activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude FROM activity_sampling
-          WHERE id_number IN (\(Self.placeholders(idNumbers.count))) AND started_at >= ? AND started_at < ?
+          WHERE id_number IN (\(Database.placeholders(idNumbers.count))) AND started_at >= ? AND started_at < ?
           """,
         arguments: StatementArguments(idNumbers + [Timestamps.format(from), Timestamps.format(before)])
       ).map { row in
@@ -101,7 +101,7 @@ extension SQLiteAccess {
         cached: db,
         sql: """
           SELECT activity_id, instrument_id, started_at, ended_at FROM activity_instrument
-          WHERE credit_code = ? AND instrument_id IN (\(Self.placeholders(instrumentIDs.count))) AND ended_at > ? AND ended_at < ?
+          WHERE credit_code = ? AND instrument_id IN (\(Database.placeholders(instrumentIDs.count))) AND ended_at > ? AND ended_at < ?
             AND started_at < ?
           """,
         arguments: StatementArguments(
@@ -117,7 +117,7 @@ extension SQLiteAccess {
     guard !sampleIDs.isEmpty else { return [] }
     return try await run { db in
       try Row.fetchAll(
-        cached: db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(Self.placeholders(sampleIDs.count)))",
+        cached: db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(Database.placeholders(sampleIDs.count)))",
         arguments: StatementArguments([creditCode] + sampleIDs)
       ).map { (sampleID: $0[0] as String, activityID: $0[1] as String) }
     }
@@ -127,7 +127,7 @@ extension SQLiteAccess {
     guard !series.isEmpty else { return [] }
     return try await run { db in
       try Row.fetchAll(
-        cached: db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(Self.placeholders(series.count)))",
+        cached: db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(Database.placeholders(series.count)))",
         arguments: StatementArguments(series)
       ).map { (series: $0[0] as String, activityID: $0[1] as String) }
     }

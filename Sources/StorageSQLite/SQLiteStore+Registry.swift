@@ -132,7 +132,7 @@ extension SQLiteAccess {
     guard !idNumbers.isEmpty else { return [] }
     return try await run { db in
       try Row.fetchAll(
-        cached: db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(Self.placeholders(idNumbers.count)))",
+        cached: db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(Database.placeholders(idNumbers.count)))",
         arguments: StatementArguments(idNumbers)
       ).map { (idNumber: $0[0] as String, creditCode: $0[1] as String) }
     }
@@ -178,7 +178,7 @@ extension SQLiteAccess {
     guard !digests.isEmpty else { return [] }
     return try await run { db in
       let present = Set(try String.fetchAll(
-        cached: db, sql: "SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(Self.placeholders(digests.count)))",
+        cached: db, sql: "SELECT sha256 FROM document_record WHERE owner = ? AND sha256 IN (\(Database.placeholders(digests.count)))",
         arguments: StatementArguments([owner] + digests)))
       return Set(digests).subtracting(present)
     }

@@ -92,16 +92,16 @@ public final class SQLiteStore: Store, Sendable {
       writeLock.unlock()
       throw Self.translate(error)
     }
+    let transaction = SQLiteTransaction(writer: writer, documentDirectory: documentDirectory)
     let outcome: Result<T, any Error>
     do {
-      let transaction = SQLiteTransaction(writer: writer, documentDirectory: documentDirectory)
       try transaction.runNow { try $0.execute(sql: "SAVEPOINT write") }
       let result = try await body(transaction)
       try transaction.runNow { try $0.execute(sql: "RELEASE write") }
       outcome = .success(result)
       group.members += 1
     } catch {
-      try? SQLiteTransaction(writer: writer, documentDirectory: documentDirectory).runNow { db in
+      try? transaction.runNow { db in
         try db.execute(sql: "ROLLBACK TO write")
         try db.execute(sql: "RELEASE write")
       }
@@ -230,4 +230,3 @@ struct SQLiteTransaction: SQLiteAccess {
     }
   }
 }
-
