@@ -180,31 +180,44 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
   return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
 }
 
-/// `callers` callers filing back to back for `seconds`.
-func closedLoop(_ client: GRPCClient<InProcessTransport.Client>, callers: Int, events: Int, analyses: Int, digest: String, first: Int) async throws -> (Figures, Int) {
-  let filing = Cqmon_V1_FilingService.Client(wrapping: client)
+extension Duration {
+  /// In milliseconds, as the tables print them.
+  var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}
+
+/// `callers` callers filing back to back for `seconds`: each takes the next number from one
+/// counter starting at `first` (so no two filings share a request id) and files it with
+/// `file`, which says false when there is nothing left to file. Filings/s, p50, p99, and how
+/// many were filed.
+func closedLoop(callers: Int, first: Int, _ file: @escaping @Sendable (Int) async throws -> Bool) async throws -> (Figures, Int) {
   let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
   let start = ContinuousClock.now
-  // Activity numbers are drawn from one counter, so that no two filings share a request id.
   let counter = Counter(first)
   let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
     for _ in 0..<callers {
       group.addTask {
         var latencies: [Double] = []
         while ContinuousClock.now < deadline {
-          let number = counter.next()
           let began = ContinuousClock.now
-          _ = try await filing.fileActivity(activity(number, events: events, analyses: analyses, digest: digest, at: Date()))
-          latencies.append(Double((ContinuousClock.now - began).components.attoseconds) / 1e15 + Double((ContinuousClock.now - began).components.seconds) * 1000)
+          guard try await file(counter.next()) else { break }
+          latencies.append((ContinuousClock.now - began).milliseconds)
         }
         return latencies
       }
     }
     return try await group.reduce(into: []) { $0 += $1 }
   }
-  let elapsed = ContinuousClock.now - start
-  let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-  return (Figures(rate: Double(latencies.count) / secondsTaken, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99)), latencies.count)
+  let taken = (ContinuousClock.now - start).milliseconds / 1000
+  return (Figures(rate: Double(latencies.count) / taken, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99)), latencies.count)
+}
+
+/// The typical or large activity, filed by `callers` callers back to back for `seconds`.
+func closedLoop(_ client: GRPCClient<InProcessTransport.Client>, callers: Int, events: Int, analyses: Int, digest: String, first: Int) async throws -> (Figures, Int) {
+  let filing = Cqmon_V1_FilingService.Client(wrapping: client)
+  return try await closedLoop(callers: callers, first: first) { number in
+    _ = try await filing.fileActivity(activity(number, events: events, analyses: analyses, digest: digest, at: Date()))
+    return true
+  }
 }
 
 /// One stream pushing `count` activities.
@@ -217,8 +230,7 @@ func stream(_ client: GRPCClient<InProcessTransport.Client>, count: Int, events:
     for try await _ in response.messages { results += 1 }
     return results
   }
-  let elapsed = ContinuousClock.now - start
-  return Double(results) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+  return Double(results) / ((ContinuousClock.now - start).milliseconds / 1000)
 }
 
 /// An open loop: one filing every 1/rate seconds, whatever the replies do.
@@ -233,8 +245,7 @@ func openLoop(_ client: GRPCClient<InProcessTransport.Client>, rate: Double, dig
       group.addTask {
         let began = ContinuousClock.now
         _ = try await filing.fileActivity(activity(first + index, events: 2, analyses: 6, digest: digest, at: Date()))
-        let taken = ContinuousClock.now - began
-        return Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15
+        return (ContinuousClock.now - began).milliseconds
       }
     }
     return try await group.reduce(into: []) { $0.append($1) }
@@ -353,36 +364,16 @@ func simulatedLoop(_ services: Services, plan: [PlannedActivity], agencies: Int)
   let identities = (0..<agencies).map { "spiffe://cq-monitoring/agency/\(SimulatedAgency(number: $0 + 1).creditCode)" }
   var result = (Figures(), 0.0)
   try await withServers(services, filing: filing, identities: identities) { clients in
-    let counter = Counter(0)
     let findings = Counter(0)
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    let start = ContinuousClock.now
-    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-      for _ in 0..<64 {
-        group.addTask {
-          var latencies: [Double] = []
-          while ContinuousClock.now < deadline {
-            let index = counter.next()
-            guard index < plan.count else { break }
-            let planned = plan[index]
-            clock.advance(to: planned.fileAfter)
-            let began = ContinuousClock.now
-            let filed = try await Cqmon_V1_FilingService.Client(wrapping: clients[planned.agency]).fileActivity(planned.request)
-            let taken = ContinuousClock.now - began
-            latencies.append(Double(taken.components.seconds) * 1000 + Double(taken.components.attoseconds) / 1e15)
-            for _ in filed.findings { _ = findings.next() }
-          }
-          return latencies
-        }
-      }
-      return try await group.reduce(into: []) { $0 += $1 }
+    let (figures, filed) = try await closedLoop(callers: 64, first: 0) { index in
+      guard index < plan.count else { return false }
+      let planned = plan[index]
+      clock.advance(to: planned.fileAfter)
+      let reply = try await Cqmon_V1_FilingService.Client(wrapping: clients[planned.agency]).fileActivity(planned.request)
+      for _ in reply.findings { _ = findings.next() }
+      return true
     }
-    let elapsed = ContinuousClock.now - start
-    let secondsTaken = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    result = (
-      Figures(rate: Double(latencies.count) / secondsTaken, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99)),
-      Double(findings.next()) / Double(max(1, latencies.count))
-    )
+    result = (figures, Double(findings.next()) / Double(max(1, filed)))
   }
   return result
 }
@@ -432,7 +423,7 @@ func fsyncMicroseconds(in directory: String) -> Double {
     _ = page.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, 4096, off_t(index * 4096)) }
     fdatasync(descriptor)
     let taken = ContinuousClock.now - began
-    times.append(Double(taken.components.seconds) * 1e6 + Double(taken.components.attoseconds) / 1e12)
+    times.append(taken.milliseconds * 1000)
   }
   return percentile(times, 0.5)
 }
