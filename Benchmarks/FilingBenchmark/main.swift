@@ -274,7 +274,8 @@ func withServer(
   var quiet = Logger(label: "bench")
   quiet.logLevel = .critical
   let components = MonitorServer.Components(
-    registry: services.registry, documents: services.documents, filing: filing, log: services.log, store: services.store,
+    registry: services.registry, documents: services.documents, filing: filing,
+    supervision: Supervision(store: services.store, signingKey: signingKey), log: services.log, store: services.store,
     identity: identity, logger: quiet, metrics: nil)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)

@@ -6,7 +6,9 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -48,6 +50,20 @@ void cq_sha256_free(cq_sha256 *ctx)
 		return;
 	EVP_MD_CTX_free(ctx->md);
 	OPENSSL_free(ctx);
+}
+
+int cq_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32])
+{
+	unsigned int out_len = 0;
+	static const uint8_t empty = 0;
+	if (HMAC(EVP_sha256(), key, (int)key_len, len == 0 ? &empty : data, len, out, &out_len) == NULL)
+		return 0;
+	return out_len == 32;
+}
+
+int cq_random_bytes(uint8_t *out, size_t len)
+{
+	return RAND_bytes(out, (int)len) == 1;
 }
 
 void cq_free(void *pointer)

@@ -33,7 +33,8 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: Documents, filing: Filing, log: TransparencyLog, store: any Store, identity: any IdentityResolver,
+      registry: Registry, documents: Documents, filing: Filing, supervision: Supervision, log: TransparencyLog, store: any Store,
+      identity: any IdentityResolver,
       policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, limits: ProtoDecodingLimits = .defaults,
       now: @escaping @Sendable () -> Date = Date.init
     ) {
@@ -48,7 +49,7 @@ public struct MonitorServer: Sendable {
       services = [
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
         DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
-        InspectionHandler(findings: Findings(store: store), decodingLimits: limits),
+        InspectionHandler(supervision: supervision, decodingLimits: limits),
         AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -84,8 +85,9 @@ public struct MonitorServer: Sendable {
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
     let filing = Filing(store: store, signingKey: keys.current, now: now)
+    let supervision = Supervision(store: store, signingKey: keys.current, now: now)
     let components = Components(
-      registry: registry, documents: documents, filing: filing, log: log, store: store, identity: identities, logger: logger,
+      registry: registry, documents: documents, filing: filing, supervision: supervision, log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
       limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth), now: now)
     let listener = try MutualTLSListener(

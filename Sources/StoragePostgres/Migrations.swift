@@ -206,5 +206,30 @@ enum Migrations {
     ("v9 activities by client", [
       "CREATE INDEX activity_by_client ON activity (client_name, number)",
     ]),
+    ("v10 supervision", [
+      // Supervision records: every version as written, and one index row per record with what
+      // its lists filter on.
+      """
+      CREATE TABLE supervision_record (
+        id text NOT NULL, version bigint NOT NULL, content text NOT NULL, recorded_at text NOT NULL, recorded_by text NOT NULL,
+        audit_sequence bigint NOT NULL, PRIMARY KEY (id, version))
+      """,
+      """
+      CREATE TABLE supervision_index (
+        id text PRIMARY KEY, kind text NOT NULL, number bigint NOT NULL, version bigint NOT NULL, credit_code text NOT NULL,
+        district_code text NOT NULL, status text NOT NULL, day text NOT NULL, key text NOT NULL)
+      """,
+      "CREATE INDEX supervision_by_kind ON supervision_index (kind, number)",
+      "CREATE INDEX supervision_by_agency ON supervision_index (kind, credit_code, number)",
+      "CREATE INDEX supervision_by_district ON supervision_index (kind, district_code, number)",
+      "CREATE INDEX supervision_by_status ON supervision_index (kind, status, day)",
+      "CREATE UNIQUE INDEX supervision_by_key ON supervision_index (kind, key) WHERE key <> ''",
+      // A seed committed to stays here, out of every record, until its plan reveals it.
+      "CREATE TABLE draw_seed (commitment_id text PRIMARY KEY, seed text NOT NULL)",
+      "ALTER TABLE finding ADD COLUMN district_code text NOT NULL DEFAULT ''",
+      "ALTER TABLE finding ADD COLUMN case_id text NOT NULL DEFAULT ''",
+      "CREATE INDEX finding_by_district ON finding (district_code, number)",
+      "CREATE INDEX activity_district_by_activity ON activity_district (activity_id)",
+    ]),
   ]
 }

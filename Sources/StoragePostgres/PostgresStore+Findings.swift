@@ -12,7 +12,9 @@ extension PostgresStore: FindingStore {
       sql.bind(filter.districtCode)
       sql.add(") OR activity_id IN (SELECT activity_id FROM activity_district WHERE district_code = ")
       sql.bind(filter.districtCode)
-      sql.add("))")
+      sql.add(") OR district_code = ")
+      sql.bind(filter.districtCode)
+      sql.add(")")
     }
     if let source = filter.source { sql.add(" AND source = "); sql.bind(Int64(source)) }
     if let category = filter.category { sql.add(" AND category = "); sql.bind(Int64(category)) }

@@ -295,11 +295,11 @@ extension PostgresTransaction: RegistryTransaction {
     try await connection.run(.with(
       """
       INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified, rule, activity_id,
-                           activity_version, fields, status, number)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           activity_version, fields, status, number, district_code, case_id)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [f.id, f.creditCode, f.category, f.source, f.sourceID, f.description, Timestamps.format(f.raisedAt), f.verified, f.rule,
-       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status, IDSequence.finding.number(of: f.id)]))
+       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status, IDSequence.finding.number(of: f.id), f.districtCode, f.caseID]))
   }
 
   func insertRemoval(_ r: RemovalRow) async throws {

@@ -76,7 +76,8 @@ enum Rows {
       id: try c.string("id"), creditCode: try c.string("credit_code"), category: try c.int("category"), source: try c.int("source"),
       sourceID: try c.string("source_id"), description: try c.string("description"), raisedAt: try c.instant("raised_at"),
       verified: try c.bool("verified"), rule: try c.string("rule"), activityID: try c.optionalString("activity_id"),
-      activityVersion: try c.optionalInt64("activity_version").map(Int.init), fields: try c.string("fields"), status: try c.string("status"))
+      activityVersion: try c.optionalInt64("activity_version").map(Int.init), fields: try c.string("fields"), status: try c.string("status"),
+      districtCode: try c.string("district_code"), caseID: try c.string("case_id"))
   }
 
   static func removal(_ c: Columns) throws -> RemovalRow {

@@ -245,8 +245,39 @@ extension SQLiteStore {
       // Lists of a client's activities, newest first. The same statement as PostgreSQL's v9.
       try db.execute(sql: "CREATE INDEX activity_by_client ON activity (client_name, number)")
     }
+    migrator.registerMigration("v13 supervision") { db in
+      for statement in Self.supervision { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// Supervision records (inspectors, seed commitments, plans, inspections, complaints, cases,
+  /// decisions on findings): every version as written, and one index row per record with what
+  /// its lists filter on. The same statements as PostgreSQL's v10.
+  static let supervision = [
+    """
+    CREATE TABLE supervision_record (
+      id TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL, recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,
+      audit_sequence INTEGER NOT NULL, PRIMARY KEY (id, version))
+    """,
+    """
+    CREATE TABLE supervision_index (
+      id TEXT PRIMARY KEY, kind TEXT NOT NULL, number INTEGER NOT NULL, version INTEGER NOT NULL, credit_code TEXT NOT NULL,
+      district_code TEXT NOT NULL, status TEXT NOT NULL, day TEXT NOT NULL, key TEXT NOT NULL)
+    """,
+    "CREATE INDEX supervision_by_kind ON supervision_index (kind, number)",
+    "CREATE INDEX supervision_by_agency ON supervision_index (kind, credit_code, number)",
+    "CREATE INDEX supervision_by_district ON supervision_index (kind, district_code, number)",
+    "CREATE INDEX supervision_by_status ON supervision_index (kind, status, day)",
+    "CREATE UNIQUE INDEX supervision_by_key ON supervision_index (kind, key) WHERE key <> ''",
+    // A seed committed to stays here, out of every record, until its plan reveals it.
+    "CREATE TABLE draw_seed (commitment_id TEXT PRIMARY KEY, seed TEXT NOT NULL)",
+    "ALTER TABLE finding ADD COLUMN district_code TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE finding ADD COLUMN case_id TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX finding_by_district ON finding (district_code, number)",
+    // Art. 7: an agency's sampling in a district, found from the agency's side.
+    "CREATE INDEX activity_district_by_activity ON activity_district (activity_id)",
+  ]
 
   /// Findings are listed newest first by the number in their id (`fnd-000042`), with keyset
   /// pages, filtered by agency, rule and status. The same statements as PostgreSQL's v8.

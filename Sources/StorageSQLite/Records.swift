@@ -237,7 +237,8 @@ extension FindingRow: FetchableRecord, PersistableRecord {
     self.init(
       id: row["id"], creditCode: row["credit_code"], category: row["category"], source: row["source"], sourceID: row["source_id"],
       description: row["description"], raisedAt: row.instant("raised_at"), verified: row["verified"], rule: row["rule"],
-      activityID: row["activity_id"], activityVersion: row["activity_version"], fields: row["fields"], status: row["status"])
+      activityID: row["activity_id"], activityVersion: row["activity_version"], fields: row["fields"], status: row["status"],
+      districtCode: row["district_code"], caseID: row["case_id"])
   }
 
   public func encode(to container: inout PersistenceContainer) {
@@ -255,6 +256,8 @@ extension FindingRow: FetchableRecord, PersistableRecord {
     container["fields"] = fields
     container["status"] = status
     container["number"] = IDSequence.finding.number(of: id)
+    container["district_code"] = districtCode
+    container["case_id"] = caseID
   }
 }
 

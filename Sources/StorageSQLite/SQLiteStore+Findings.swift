@@ -11,8 +11,8 @@ extension SQLiteStore: FindingStore {
     if !filter.creditCode.isEmpty { conditions.append("credit_code = ?"); arguments += [filter.creditCode] }
     if !filter.districtCode.isEmpty {
       conditions.append(
-        "(credit_code IN (SELECT credit_code FROM agency WHERE district_code = ?) OR activity_id IN (SELECT activity_id FROM activity_district WHERE district_code = ?))")
-      arguments += [filter.districtCode, filter.districtCode]
+        "(credit_code IN (SELECT credit_code FROM agency WHERE district_code = ?) OR activity_id IN (SELECT activity_id FROM activity_district WHERE district_code = ?) OR district_code = ?)")
+      arguments += [filter.districtCode, filter.districtCode, filter.districtCode]
     }
     if let source = filter.source { conditions.append("source = ?"); arguments += [source] }
     if let category = filter.category { conditions.append("category = ?"); arguments += [category] }

@@ -209,15 +209,91 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming Yuzhong", expected: "OK OK PD OK OK PD") { _ in
       try bytes(Cqmon_V1_ListFindingsRequest.with { $0.districtCode = "500103" })
     },
-  ] + planned
+  ] + supervision + planned
+
+  /// InspectionService over the world's supervision records: city inspectors ipr-000001 and
+  /// ipr-000002, plan-000001 drawn with seed-000001, seed-000002 unused, inspection insp-000001
+  /// of A in Yuzhong with its confirmed finding fnd-000001, complaint cmp-000001 received and
+  /// cmp-000002 accepted, both about A in Yuzhong.
+  static let supervision: [Row] = [
+    Row(method: "cqmon.v1.InspectionService/AddInspector", note: "to the city's pool", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_AddInspectorRequest.with { $0.requestId = "m"; $0.name = "王强"; $0.badgeNumber = "CQ-9" })
+    },
+    Row(method: "cqmon.v1.InspectionService/AddInspector", note: "to Yuzhong's pool", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_AddInspectorRequest.with { $0.requestId = "m"; $0.name = "王强"; $0.badgeNumber = "YZ-9"; $0.districtCode = "500103" })
+    },
+    Row(method: "cqmon.v1.InspectionService/DeclareConflict", note: "a city inspector's", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_DeclareConflictRequest.with {
+        $0.requestId = "m"; $0.inspectorId = "ipr-000001"; $0.conflict = .with { $0.creditCode = agencyB; $0.reason = "a relative works there" }
+      })
+    },
+    Row(method: "cqmon.v1.InspectionService/ListInspectors", note: "each office its own", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListInspectorsRequest())
+    },
+    Row(method: "cqmon.v1.InspectionService/CommitDrawSeed", note: "for the city", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_CommitDrawSeedRequest.with { $0.requestId = "m"; $0.period = .with { $0.start = Days.china(1); $0.end = Days.china(30) } })
+    },
+    Row(method: "cqmon.v1.InspectionService/PlanInspections", note: "the city's unused seed", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_PlanInspectionsRequest.with { $0.requestId = "m"; $0.commitmentId = "seed-000002" })
+    },
+    Row(method: "cqmon.v1.InspectionService/GetInspectionPlan", note: "the city's", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetInspectionPlanRequest.with { $0.planId = "plan-000001" })
+    },
+    Row(method: "cqmon.v1.InspectionService/RecordInspection", note: "of A, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(inspectionRecord)
+    },
+    Row(method: "cqmon.v1.InspectionService/CorrectInspection", note: "A's, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+      var record = inspectionRecord
+      record.findings = []
+      return try bytes(Cqmon_V1_CorrectInspectionRequest.with { $0.requestId = "m"; $0.inspectionId = "insp-000001"; $0.record = record; $0.reason = "typo" })
+    },
+    Row(method: "cqmon.v1.InspectionService/GetInspection", note: "A's, in Yuzhong", expected: "OK OK PD OK NF PD") { _ in
+      try bytes(Cqmon_V1_GetInspectionRequest.with { $0.inspectionId = "insp-000001" })
+    },
+    Row(method: "cqmon.v1.InspectionService/ListInspections", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
+      try bytes(Cqmon_V1_ListInspectionsRequest())
+    },
+    Row(method: "cqmon.v1.InspectionService/FileComplaint", note: "about A, to Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_FileComplaintRequest.with {
+        $0.requestId = "m"; $0.channel = .wechat; $0.creditCode = Materials.applicant; $0.districtCode = "500103"
+        $0.receivedAt = .with { $0.seconds = Int64(TestNow.now().timeIntervalSince1970) - 60 }; $0.content = "报告造假"
+      })
+    },
+    Row(method: "cqmon.v1.InspectionService/AcceptComplaint", note: "Yuzhong's, received", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_AcceptComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000001" })
+    },
+    Row(method: "cqmon.v1.InspectionService/ExtendComplaint", note: "Yuzhong's, accepted", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_ExtendComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000002"; $0.days = 10; $0.reason = "records awaited" })
+    },
+    Row(method: "cqmon.v1.InspectionService/ResolveComplaint", note: "Yuzhong's, accepted", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_ResolveComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000002"; $0.outcome = .unfounded; $0.explanation = "no evidence" })
+    },
+    Row(method: "cqmon.v1.InspectionService/GetComplaint", note: "Yuzhong's", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetComplaintRequest.with { $0.complaintId = "cmp-000001" })
+    },
+    Row(method: "cqmon.v1.InspectionService/ListComplaints", note: "each office its own", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListComplaintsRequest())
+    },
+    Row(method: "cqmon.v1.InspectionService/GetFinding", note: "A's, in Yuzhong", expected: "OK OK PD OK NF PD") { _ in
+      try bytes(Cqmon_V1_GetFindingRequest.with { $0.findingId = "fnd-000001" })
+    },
+    Row(method: "cqmon.v1.InspectionService/DecideFinding", note: "A's, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_DecideFindingRequest.with {
+        $0.requestId = "m"; $0.findingId = "fnd-000001"; $0.decision = .rectified; $0.reason = "put right"; $0.rectifiedOn = Days.china(0)
+      })
+    },
+  ]
+
+  /// An inspection of A in Yuzhong by the world's city inspectors, with one finding.
+  static let inspectionRecord = Cqmon_V1_RecordInspectionRequest.with {
+    $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.districtCode = "500103"; $0.inspectedOn = Days.china(0)
+    $0.methods = [.onSite]; $0.items = [.reports]; $0.inspectorIds = ["ipr-000001", "ipr-000002"]
+    $0.findings = [.with { $0.category = .qualityControl; $0.description = "no blank sample" }]
+  }
 
   /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
   /// the rest (the policy is checked first).
   static let planned: [Row] = [
-    ("cqmon.v1.InspectionService/PlanInspections", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/RecordInspection", "UI UI UI PD PD PD"),
-    ("cqmon.v1.InspectionService/GetInspection", "UI UI UI UI UI PD"), ("cqmon.v1.InspectionService/ListInspections", "UI UI UI UI UI PD"),
-    ("cqmon.v1.InspectionService/FileComplaint", "UI UI UI PD PD PD"), ("cqmon.v1.InspectionService/ResolveComplaint", "UI UI UI PD PD PD"),
-    ("cqmon.v1.InspectionService/ListComplaints", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/PutIndicatorSystem", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetIndicatorSystem", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/RecordEvidence", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/VerifyEvidence", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/RunEvaluation", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetEvaluation", "UI UI UI PD PD PD"),
@@ -272,6 +348,27 @@ struct TenantMatrixTests {
       })
       h.as("spiffe://cq-monitoring/agency/\(agencyB)")
       _ = try await h.upload(Array("B's own scan".utf8))
+      // The supervision records the InspectionService rows name.
+      h.as(Identities.city)
+      let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
+      for index in 1...2 {
+        _ = try await inspection.addInspector(.with { $0.requestId = "ipr\(index)"; $0.name = "检查员\(index)"; $0.badgeNumber = "CQ-\(index)" })
+      }
+      let period: Cqmon_V1_DateRange = .with { $0.start = Days.china(1, from: clock.now); $0.end = Days.china(30, from: clock.now) }
+      let seed = try await inspection.commitDrawSeed(.with { $0.requestId = "seed1"; $0.period = period })
+      _ = try await inspection.planInspections(.with { $0.requestId = "plan1"; $0.commitmentId = seed.commitmentId })
+      _ = try await inspection.commitDrawSeed(.with { $0.requestId = "seed2"; $0.period = period })
+      var record = inspectionRecord
+      record.requestId = "insp1"
+      record.inspectedOn = Days.china(0, from: clock.now)
+      _ = try await inspection.recordInspection(record)
+      for index in 1...2 {
+        _ = try await inspection.fileComplaint(.with {
+          $0.requestId = "cmp\(index)"; $0.channel = .hotline12369; $0.creditCode = Materials.applicant; $0.districtCode = "500103"
+          $0.receivedAt = .with { $0.seconds = Int64(clock.now.timeIntervalSince1970) - 3600 }; $0.content = "数据造假"
+        })
+      }
+      _ = try await inspection.acceptComplaint(.with { $0.requestId = "accept2"; $0.complaintId = "cmp-000002" })
     }
     let template = directory.appendingPathComponent("template")
     try FileManager.default.createDirectory(at: template, withIntermediateDirectories: true)

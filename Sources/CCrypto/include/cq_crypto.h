@@ -17,6 +17,12 @@ int cq_sha256_update(cq_sha256 *ctx, const void *data, size_t len);
 int cq_sha256_final(cq_sha256 *ctx, uint8_t out[32]);
 void cq_sha256_free(cq_sha256 *ctx);
 
+/* HMAC-SHA256 of data under key into out; 1 on success. */
+int cq_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len, uint8_t out[32]);
+
+/* len bytes from OpenSSL's CSPRNG into out; 1 on success. */
+int cq_random_bytes(uint8_t *out, size_t len);
+
 /* What a certificate request is refused for. */
 enum cq_csr_problem {
   CQ_CSR_OK = 0,

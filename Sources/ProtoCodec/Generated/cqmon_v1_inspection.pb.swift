@@ -223,6 +223,42 @@ public struct Cqmon_V1_MeasureKind: ProtoEnum {
     }
   }
 }
+/// What an officer decides about a finding. From `open`: CONFIRM or DISMISS; from `confirmed`:
+/// RECTIFIED, or DISMISS on reconsideration; from `dismissed`: CONFIRM on reconsideration;
+/// `rectified` is final.
+///
+/// An open enum: values this version does not know are kept as they are.
+public struct Cqmon_V1_FindingDecision: ProtoEnum {
+  public var rawValue: Int32
+
+  public init(rawValue: Int32) { self.rawValue = rawValue }
+
+  /// Not set; refused.
+  public static let unspecified = Self(rawValue: 0)
+
+  /// Verified: evidence for the rating (Art. 13).
+  public static let confirm = Self(rawValue: 1)
+
+  /// Not a breach after all.
+  public static let dismiss = Self(rawValue: 2)
+
+  /// The agency put it right (a confirmed finding stays evidence).
+  public static let rectified = Self(rawValue: 3)
+
+  /// Every value this version knows, in declaration order.
+  public static let knownValues: [Self] = [.unspecified, .confirm, .dismiss, .rectified]
+
+  /// The value's name in the .proto file, or nil for a value this version does not know.
+  public var name: String? {
+    switch rawValue {
+      case 0: return "FINDING_DECISION_UNSPECIFIED"
+      case 1: return "FINDING_DECISION_CONFIRM"
+      case 2: return "FINDING_DECISION_DISMISS"
+      case 3: return "FINDING_DECISION_RECTIFIED"
+      default: return nil
+    }
+  }
+}
 /// Where a finding came from.
 ///
 /// An open enum: values this version does not know are kept as they are.
@@ -286,8 +322,17 @@ public struct Cqmon_V1_ComplaintChannel: ProtoEnum {
   /// Anything else.
   public static let other = Self(rawValue: 6)
 
+  /// Chongqing's 12345 citizen hotline.
+  public static let hotline12345 = Self(rawValue: 7)
+
+  /// The bureau's WeChat account.
+  public static let wechat = Self(rawValue: 8)
+
+  /// A telephone call other than to a hotline.
+  public static let phone = Self(rawValue: 9)
+
   /// Every value this version knows, in declaration order.
-  public static let knownValues: [Self] = [.unspecified, .hotline12369, .online, .letterOrVisit, .organisation, .media, .other]
+  public static let knownValues: [Self] = [.unspecified, .hotline12369, .online, .letterOrVisit, .organisation, .media, .other, .hotline12345, .wechat, .phone]
 
   /// The value's name in the .proto file, or nil for a value this version does not know.
   public var name: String? {
@@ -299,6 +344,9 @@ public struct Cqmon_V1_ComplaintChannel: ProtoEnum {
       case 4: return "COMPLAINT_CHANNEL_ORGANISATION"
       case 5: return "COMPLAINT_CHANNEL_MEDIA"
       case 6: return "COMPLAINT_CHANNEL_OTHER"
+      case 7: return "COMPLAINT_CHANNEL_HOTLINE_12345"
+      case 8: return "COMPLAINT_CHANNEL_WECHAT"
+      case 9: return "COMPLAINT_CHANNEL_PHONE"
       default: return nil
     }
   }
@@ -323,8 +371,14 @@ public struct Cqmon_V1_ComplaintStatus: ProtoEnum {
   /// Investigated and found groundless.
   public static let unfounded = Self(rawValue: 3)
 
+  /// Received, acceptance not decided yet.
+  public static let received = Self(rawValue: 4)
+
+  /// Not accepted: outside the bureau's remit (redirected, in litigation, repeated), with why.
+  public static let outsideRemit = Self(rawValue: 5)
+
   /// Every value this version knows, in declaration order.
-  public static let knownValues: [Self] = [.unspecified, .`open`, .verified, .unfounded]
+  public static let knownValues: [Self] = [.unspecified, .`open`, .verified, .unfounded, .received, .outsideRemit]
 
   /// The value's name in the .proto file, or nil for a value this version does not know.
   public var name: String? {
@@ -333,32 +387,178 @@ public struct Cqmon_V1_ComplaintStatus: ProtoEnum {
       case 1: return "COMPLAINT_STATUS_OPEN"
       case 2: return "COMPLAINT_STATUS_VERIFIED"
       case 3: return "COMPLAINT_STATUS_UNFOUNDED"
+      case 4: return "COMPLAINT_STATUS_RECEIVED"
+      case 5: return "COMPLAINT_STATUS_OUTSIDE_REMIT"
       default: return nil
     }
   }
 }
 
-/// Draws agencies to inspect.
-public struct Cqmon_V1_PlanInspectionsRequest: Sendable, Equatable {
+/// Registers an inspector.
+public struct Cqmon_V1_AddInspectorRequest: Sendable, Equatable {
   /// Idempotency key. Required.
   public var requestId: String = ""
 
-  /// The period the plan covers. Required.
-  public var period: Cqmon_V1_DateRange? = nil
+  /// Full name, 1 to 100 characters. Required.
+  public var name: String = ""
 
-  /// Only agencies working in this district; empty for the city. District officers get their own.
+  /// The inspector's law-enforcement badge number (执法证号), 1 to 50 characters; unique.
+  /// Required.
+  public var badgeNumber: String = ""
+
+  /// The district bureau they work for; empty for the city bureau. District officers: their own.
   public var districtCode: String = ""
-
-  /// Shares to inspect per level, in percent; unset uses Art. 22's maxima.
-  public var shares: Cqmon_V1_LevelShares? = nil
-
-  /// A given seed, to reproduce an earlier draw.
-  public var seed: UInt64? = nil
 
   public init() {}
 }
 
-/// Share of agencies to inspect per credit level, in percent (0 to 100).
+/// A declared conflict of interest.
+public struct Cqmon_V1_Conflict: Sendable, Equatable {
+  /// The agency. Required.
+  public var creditCode: String = ""
+
+  /// Why, 1 to 1000 characters, e.g. "worked there until 2025". Required.
+  public var reason: String = ""
+
+  /// When it was declared (set by the server).
+  public var declaredAt: Google_Protobuf_Timestamp? = nil
+
+  public init() {}
+}
+
+/// An inspector in the pool.
+public struct Cqmon_V1_Inspector: Sendable, Equatable {
+  /// Server-assigned id, e.g. `ipr-000007`.
+  public var inspectorId: String = ""
+
+  /// Full name.
+  public var name: String = ""
+
+  /// Badge number.
+  public var badgeNumber: String = ""
+
+  /// The district bureau; empty for the city.
+  public var districtCode: String = ""
+
+  /// Agencies they may not be sent to.
+  public var conflicts: [Cqmon_V1_Conflict] = []
+
+  /// When they were added.
+  public var addedAt: Google_Protobuf_Timestamp? = nil
+
+  /// Who added them.
+  public var addedBy: Cqmon_V1_Actor? = nil
+
+  /// Receipt of the latest write (the registration or the latest conflict).
+  public var receipt: Cqmon_V1_Receipt? = nil
+
+  public init() {}
+}
+
+/// Declares a conflict.
+public struct Cqmon_V1_DeclareConflictRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The inspector. Required.
+  public var inspectorId: String = ""
+
+  /// The conflict. Required.
+  public var conflict: Cqmon_V1_Conflict? = nil
+
+  public init() {}
+}
+
+/// Which inspectors.
+public struct Cqmon_V1_ListInspectorsRequest: Sendable, Equatable {
+  /// Only of this district's bureau; empty for all (district officers get their own).
+  public var districtCode: String = ""
+
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+  public var pageSize: Int32 = 0
+
+  /// From the previous page's `next_page_token`; empty for the first page.
+  public var pageToken: String = ""
+
+  public init() {}
+}
+
+/// A page of inspectors.
+public struct Cqmon_V1_ListInspectorsResponse: Sendable, Equatable {
+  /// Newest first.
+  public var inspectors: [Cqmon_V1_Inspector] = []
+
+  /// Empty on the last page.
+  public var nextPageToken: String = ""
+
+  public init() {}
+}
+
+/// Commits to the seed of a draw.
+public struct Cqmon_V1_CommitDrawSeedRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The period the draw will cover. Required.
+  public var period: Cqmon_V1_DateRange? = nil
+
+  /// The district; empty for the city. District officers: their own.
+  public var districtCode: String = ""
+
+  public init() {}
+}
+
+/// A seed committed to, before the draw.
+public struct Cqmon_V1_DrawCommitment: Sendable, Equatable {
+  /// Server-assigned id, e.g. `seed-000003`.
+  public var commitmentId: String = ""
+
+  /// The period.
+  public var period: Cqmon_V1_DateRange? = nil
+
+  /// The district; empty for the city.
+  public var districtCode: String = ""
+
+  /// SHA-256 (hex) of the 32 seed bytes; the seed itself is revealed by the plan.
+  public var seedSha256: String = ""
+
+  /// When it was committed.
+  public var committedAt: Google_Protobuf_Timestamp? = nil
+
+  /// Who committed it.
+  public var committedBy: Cqmon_V1_Actor? = nil
+
+  /// Receipt: the commitment's place in the audit log, before the plan's.
+  public var receipt: Cqmon_V1_Receipt? = nil
+
+  /// The plan that used it; empty until then.
+  public var planId: String = ""
+
+  public init() {}
+}
+
+/// Draws a plan.
+public struct Cqmon_V1_PlanInspectionsRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The unused commitment whose seed draws the plan. Required; its period and district are
+  /// the plan's.
+  public var commitmentId: String = ""
+
+  /// Shares of A, B and C agencies to inspect; unset uses Art. 22's maxima.
+  public var shares: Cqmon_V1_LevelShares? = nil
+
+  /// The plan this one replaces (a redraw); empty for a first draw.
+  public var replacesPlanId: String = ""
+
+  /// Why the redraw, 1 to 1000 characters. Required with `replaces_plan_id`.
+  public var reason: String = ""
+
+  public init() {}
+}
+
+/// Share of agencies to inspect per credit level, in percent (0 to 100, at most two decimals).
 public struct Cqmon_V1_LevelShares: Sendable, Equatable {
   /// Level A; at most 5 (Art. 22).
   public var aPercent: Double = 0
@@ -372,7 +572,72 @@ public struct Cqmon_V1_LevelShares: Sendable, Equatable {
   public init() {}
 }
 
-/// The agencies drawn for inspection.
+/// An agency the draw could pick.
+public struct Cqmon_V1_DrawCandidate: Sendable, Equatable {
+  /// The agency.
+  public var creditCode: String = ""
+
+  /// Its current credit level; UNSPECIFIED when unrated.
+  public var level: Cqmon_V1_CreditLevel = .init(rawValue: 0)
+
+  /// A complaint about it was verified in the 12 months before the draw.
+  public var verifiedComplaint: Bool = false
+
+  /// The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see the README).
+  public var stratum: String = ""
+
+  /// HMAC-SHA256(seed, credit code), hex: its rank in the stratum, lowest first.
+  public var rank: String = ""
+
+  public init() {}
+}
+
+/// An inspector the draw could pick.
+public struct Cqmon_V1_PoolInspector: Sendable, Equatable {
+  /// The inspector.
+  public var inspectorId: String = ""
+
+  /// The agencies they have a conflict with, sorted.
+  public var conflicts: [String] = []
+
+  public init() {}
+}
+
+/// One stratum of the draw.
+public struct Cqmon_V1_StratumDraw: Sendable, Equatable {
+  /// `A` to `E`, `UNRATED` or `COMPLAINT`.
+  public var stratum: String = ""
+
+  /// Candidates in it.
+  public var population: Int32 = 0
+
+  /// The share applied, in hundredths of a percent (500 is 5 %).
+  public var shareBasisPoints: Int32 = 0
+
+  /// `down` (A, B, C: Art. 22's shares are maxima) or `up` (the rest: at least the share).
+  public var rounding: String = ""
+
+  /// How many were drawn.
+  public var drawn: Int32 = 0
+
+  public init() {}
+}
+
+/// An agency drawn, with its inspectors.
+public struct Cqmon_V1_DrawnAgency: Sendable, Equatable {
+  /// The agency.
+  public var creditCode: String = ""
+
+  /// Its stratum.
+  public var stratum: String = ""
+
+  /// Two inspectors without a conflict with it, in the order drawn.
+  public var inspectorIds: [String] = []
+
+  public init() {}
+}
+
+/// The agencies and inspectors drawn for inspection.
 public struct Cqmon_V1_InspectionPlan: Sendable, Equatable {
   /// Server-assigned id, e.g. `plan-000012`.
   public var planId: String = ""
@@ -383,37 +648,57 @@ public struct Cqmon_V1_InspectionPlan: Sendable, Equatable {
   /// The district; empty for the city.
   public var districtCode: String = ""
 
-  /// The seed of the draw.
-  public var seed: UInt64 = 0
+  /// The commitment whose seed was used, with its receipt: it was in the audit log before the
+  /// plan (a lower `leaf_index`).
+  public var commitment: Cqmon_V1_DrawCommitment? = nil
 
-  /// One entry per level (A to E, then UNSPECIFIED for unrated).
-  public var draws: [Cqmon_V1_LevelDraw] = []
+  /// The seed, revealed: its SHA-256 is the commitment's `seed_sha256`.
+  public var seed: [UInt8] = []
 
-  /// When it was made.
+  /// The algorithm and its version: `cqmon-draw-v1`.
+  public var algorithm: String = ""
+
+  /// Every agency in scope, sorted by credit code.
+  public var candidates: [Cqmon_V1_DrawCandidate] = []
+
+  /// The pool, sorted by id.
+  public var inspectors: [Cqmon_V1_PoolInspector] = []
+
+  /// SHA-256 (hex) of the draw's inputs in their canonical text (README): algorithm, seed,
+  /// shares, candidates and pool.
+  public var inputsSha256: String = ""
+
+  /// The strata, in the order A, B, C, D, E, UNRATED, COMPLAINT.
+  public var strata: [Cqmon_V1_StratumDraw] = []
+
+  /// The agencies drawn, sorted by credit code.
+  public var drawn: [Cqmon_V1_DrawnAgency] = []
+
+  /// When it was drawn.
   public var createdAt: Google_Protobuf_Timestamp? = nil
 
-  /// Who made it.
+  /// Who drew it.
   public var createdBy: Cqmon_V1_Actor? = nil
 
   /// Receipt of the write.
   public var receipt: Cqmon_V1_Receipt? = nil
 
+  /// The plan it replaces, and why; empty for a first draw.
+  public var replacesPlanId: String = ""
+
+  /// Why it was redrawn.
+  public var reason: String = ""
+
+  /// The plan that replaced it; empty while it stands.
+  public var replacedBy: String = ""
+
   public init() {}
 }
 
-/// The draw for one level.
-public struct Cqmon_V1_LevelDraw: Sendable, Equatable {
-  /// The level; UNSPECIFIED for unrated agencies.
-  public var level: Cqmon_V1_CreditLevel = .init(rawValue: 0)
-
-  /// How many agencies are at the level.
-  public var population: Int32 = 0
-
-  /// The share applied, in percent.
-  public var sharePercent: Double = 0
-
-  /// The credit codes drawn, sorted.
-  public var drawn: [String] = []
+/// Which plan.
+public struct Cqmon_V1_GetInspectionPlanRequest: Sendable, Equatable {
+  /// The plan. Required.
+  public var planId: String = ""
 
   public init() {}
 }
@@ -484,8 +769,8 @@ public struct Cqmon_V1_RecordInspectionRequest: Sendable, Equatable {
   /// Measures taken (Art. 9(1)). Optional.
   public var measures: [Cqmon_V1_Measure] = []
 
-  /// Inspectors' names, at least one.
-  public var inspectors: [String] = []
+  /// The inspectors, by id from the pool (`ipr-…`): at least one.
+  public var inspectorIds: [String] = []
 
   /// A summary, at most 4000 characters. Optional.
   public var summary: String = ""
@@ -513,8 +798,59 @@ public struct Cqmon_V1_Inspection: Sendable, Equatable {
   /// Who recorded it.
   public var recordedBy: Cqmon_V1_Actor? = nil
 
-  /// Receipt of the write.
+  /// Receipt of the write of this version.
   public var receipt: Cqmon_V1_Receipt? = nil
+
+  /// The version: 1, then one more per correction.
+  public var version: Int32 = 0
+
+  /// Why this version; empty for version 1.
+  public var reason: String = ""
+
+  /// Cases opened for its 9(2) findings, referred for investigation under the national rules on
+  /// falsified monitoring data.
+  public var cases: [Cqmon_V1_InvestigationCase] = []
+
+  public init() {}
+}
+
+/// A case opened by a 9(2) finding (suspected fake or untrue data).
+public struct Cqmon_V1_InvestigationCase: Sendable, Equatable {
+  /// Server-assigned id, e.g. `case-000004`.
+  public var caseId: String = ""
+
+  /// The agency.
+  public var creditCode: String = ""
+
+  /// The finding that opened it.
+  public var findingId: String = ""
+
+  /// The activities involved.
+  public var activityIds: [String] = []
+
+  /// The day it was referred.
+  public var referredOn: Cqmon_V1_Date? = nil
+
+  /// `referred` (the investigation is outside this system).
+  public var status: String = ""
+
+  public init() {}
+}
+
+/// Corrects an inspection.
+public struct Cqmon_V1_CorrectInspectionRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The inspection. Required.
+  public var inspectionId: String = ""
+
+  /// The record as it should read. Its agency and district are those of the inspection; its
+  /// findings are added to those already raised.
+  public var record: Cqmon_V1_RecordInspectionRequest? = nil
+
+  /// Why, 1 to 1000 characters. Required.
+  public var reason: String = ""
 
   public init() {}
 }
@@ -562,8 +898,77 @@ public struct Cqmon_V1_Finding: Sendable, Equatable {
   public var fields: [String] = []
 
   /// `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed` or
-  /// `rectified`.
+  /// `rectified`. Findings of inspections and verified complaints are raised `confirmed`.
   public var status: String = ""
+
+  /// The officers' decisions, oldest first.
+  public var reviews: [Cqmon_V1_FindingReview] = []
+
+  /// The district it was raised in (an inspection's or complaint's); empty for off-site checks.
+  public var districtCode: String = ""
+
+  /// The case it opened (9(2) findings of inspections); empty otherwise.
+  public var caseId: String = ""
+
+  public init() {}
+}
+
+/// One decision on a finding.
+public struct Cqmon_V1_FindingReview: Sendable, Equatable {
+  /// The decision.
+  public var decision: Cqmon_V1_FindingDecision = .init(rawValue: 0)
+
+  /// The status it led to.
+  public var status: String = ""
+
+  /// Why.
+  public var reason: String = ""
+
+  /// Evidence.
+  public var evidence: [Cqmon_V1_DocumentRef] = []
+
+  /// For RECTIFIED, the day it was put right.
+  public var rectifiedOn: Cqmon_V1_Date? = nil
+
+  /// Who decided.
+  public var decidedBy: Cqmon_V1_Actor? = nil
+
+  /// When.
+  public var decidedAt: Google_Protobuf_Timestamp? = nil
+
+  /// Receipt of the write.
+  public var receipt: Cqmon_V1_Receipt? = nil
+
+  public init() {}
+}
+
+/// Which finding.
+public struct Cqmon_V1_GetFindingRequest: Sendable, Equatable {
+  /// The finding. Required.
+  public var findingId: String = ""
+
+  public init() {}
+}
+
+/// Decides on a finding.
+public struct Cqmon_V1_DecideFindingRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The finding. Required.
+  public var findingId: String = ""
+
+  /// The decision. Required.
+  public var decision: Cqmon_V1_FindingDecision = .init(rawValue: 0)
+
+  /// Why, 1 to 2000 characters. Required.
+  public var reason: String = ""
+
+  /// Evidence. Optional.
+  public var evidence: [Cqmon_V1_DocumentRef] = []
+
+  /// For RECTIFIED: the day it was put right, not in the future. Required then.
+  public var rectifiedOn: Cqmon_V1_Date? = nil
 
   public init() {}
 }
@@ -572,6 +977,9 @@ public struct Cqmon_V1_Finding: Sendable, Equatable {
 public struct Cqmon_V1_GetInspectionRequest: Sendable, Equatable {
   /// The inspection. Required.
   public var inspectionId: String = ""
+
+  /// The version; 0 for the latest.
+  public var version: Int32 = 0
 
   public init() {}
 }
@@ -634,6 +1042,10 @@ public struct Cqmon_V1_FileComplaintRequest: Sendable, Equatable {
   /// Attachments. Optional.
   public var attachments: [Cqmon_V1_DocumentRef] = []
 
+  /// The district it goes to (where the complained-of work took place). Required; a district
+  /// officer's own.
+  public var districtCode: String = ""
+
   public init() {}
 }
 
@@ -642,7 +1054,8 @@ public struct Cqmon_V1_Complaint: Sendable, Equatable {
   /// Server-assigned id, e.g. `cmp-000090`.
   public var complaintId: String = ""
 
-  /// What was recorded (the request without `request_id`).
+  /// What was recorded (the request without `request_id`). The complainant's contact is masked
+  /// (`138****5678`) for everyone but the officer handling the complaint.
   public var record: Cqmon_V1_FileComplaintRequest? = nil
 
   /// Where it stands.
@@ -657,15 +1070,87 @@ public struct Cqmon_V1_Complaint: Sendable, Equatable {
   /// Who recorded it.
   public var recordedBy: Cqmon_V1_Actor? = nil
 
-  /// Receipt of the write.
+  /// Receipt of the latest write.
   public var receipt: Cqmon_V1_Receipt? = nil
+
+  /// The day by which acceptance is to be decided: 3 working days after receipt (China time).
+  /// Unset when the working-day calendar does not reach that far.
+  public var acceptBy: Cqmon_V1_Date? = nil
+
+  /// When it was accepted; unset before.
+  public var acceptedAt: Google_Protobuf_Timestamp? = nil
+
+  /// The day by which it is to be concluded: 60 days after acceptance, plus an extension.
+  public var concludeBy: Cqmon_V1_Date? = nil
+
+  /// The extension, if one.
+  public var `extension`: Cqmon_V1_ComplaintExtension? = nil
+
+  /// Past its acceptance or conclusion day, still not decided (as of the reply).
+  public var overdue: Bool = false
+
+  /// The officer handling it (who filed it, then who accepted it).
+  public var handledBy: Cqmon_V1_Actor? = nil
+
+  public init() {}
+}
+
+/// An extension of a complaint's deadline.
+public struct Cqmon_V1_ComplaintExtension: Sendable, Equatable {
+  /// Days added, 1 to 30.
+  public var days: Int32 = 0
+
+  /// Why.
+  public var reason: String = ""
+
+  /// Who extended it.
+  public var extendedBy: Cqmon_V1_Actor? = nil
+
+  /// When.
+  public var extendedAt: Google_Protobuf_Timestamp? = nil
+
+  public init() {}
+}
+
+/// Accepts a complaint.
+public struct Cqmon_V1_AcceptComplaintRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The complaint awaiting acceptance. Required.
+  public var complaintId: String = ""
+
+  public init() {}
+}
+
+/// Extends a complaint's deadline.
+public struct Cqmon_V1_ExtendComplaintRequest: Sendable, Equatable {
+  /// Idempotency key. Required.
+  public var requestId: String = ""
+
+  /// The complaint under investigation. Required.
+  public var complaintId: String = ""
+
+  /// Days to add, 1 to 30. Required.
+  public var days: Int32 = 0
+
+  /// Why, 1 to 1000 characters. Required.
+  public var reason: String = ""
+
+  public init() {}
+}
+
+/// Which complaint.
+public struct Cqmon_V1_GetComplaintRequest: Sendable, Equatable {
+  /// The complaint. Required.
+  public var complaintId: String = ""
 
   public init() {}
 }
 
 /// How a complaint was resolved.
 public struct Cqmon_V1_ComplaintResolution: Sendable, Equatable {
-  /// VERIFIED or UNFOUNDED.
+  /// VERIFIED, UNFOUNDED or OUTSIDE_REMIT.
   public var outcome: Cqmon_V1_ComplaintStatus = .init(rawValue: 0)
 
   /// What the investigation found, 1 to 4000 characters.
@@ -686,6 +1171,9 @@ public struct Cqmon_V1_ComplaintResolution: Sendable, Equatable {
   /// When.
   public var resolvedAt: Google_Protobuf_Timestamp? = nil
 
+  /// Evidence.
+  public var evidence: [Cqmon_V1_DocumentRef] = []
+
   public init() {}
 }
 
@@ -697,7 +1185,8 @@ public struct Cqmon_V1_ResolveComplaintRequest: Sendable, Equatable {
   /// The open complaint. Required.
   public var complaintId: String = ""
 
-  /// VERIFIED or UNFOUNDED. Required.
+  /// VERIFIED or UNFOUNDED for an accepted complaint; OUTSIDE_REMIT for one not accepted.
+  /// Required.
   public var outcome: Cqmon_V1_ComplaintStatus = .init(rawValue: 0)
 
   /// What the investigation found, 1 to 4000 characters. Required.
@@ -708,6 +1197,9 @@ public struct Cqmon_V1_ResolveComplaintRequest: Sendable, Equatable {
 
   /// The inspection that investigated it, if one. Optional.
   public var inspectionId: String = ""
+
+  /// Evidence. Optional.
+  public var evidence: [Cqmon_V1_DocumentRef] = []
 
   public init() {}
 }
@@ -726,6 +1218,12 @@ public struct Cqmon_V1_ListComplaintsRequest: Sendable, Equatable {
   /// From the previous page's `next_page_token` (opaque; pages never repeat or skip a row
   /// while others are added); empty for the first page.
   public var pageToken: String = ""
+
+  /// Only those past their acceptance or conclusion day and still undecided.
+  public var overdue: Bool = false
+
+  /// Only of this district; empty for any (district officers get their own).
+  public var districtCode: String = ""
 
   public init() {}
 }
@@ -786,6 +1284,184 @@ public struct Cqmon_V1_ListFindingsResponse: Sendable, Equatable {
   public init() {}
 }
 
+extension Cqmon_V1_AddInspectorRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__AddInspectorRequest
+  public static let protoMessageName = "cqmon.v1.AddInspectorRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__AddInspectorRequest(); cqmon__v1__add_inspector_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__AddInspectorRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.name = _pcString(c.pointee.name)
+    self.badgeNumber = _pcString(c.pointee.badge_number)
+    self.districtCode = _pcString(c.pointee.district_code)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__AddInspectorRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.name.isEmpty { c.pointee.name = try arena.string(self.name, field: "name") }
+    if !self.badgeNumber.isEmpty { c.pointee.badge_number = try arena.string(self.badgeNumber, field: "badge_number") }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+  }
+}
+
+extension Cqmon_V1_Conflict: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__Conflict
+  public static let protoMessageName = "cqmon.v1.Conflict"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__Conflict(); cqmon__v1__conflict__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__Conflict>) {
+    self.init()
+    self.creditCode = _pcString(c.pointee.credit_code)
+    self.reason = _pcString(c.pointee.reason)
+    self.declaredAt = c.pointee.declared_at.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Conflict>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if let value = self.declaredAt { c.pointee.declared_at = try arena.message(value, field: "declared_at") }
+  }
+}
+
+extension Cqmon_V1_Inspector: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__Inspector
+  public static let protoMessageName = "cqmon.v1.Inspector"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__Inspector(); cqmon__v1__inspector__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__Inspector>) {
+    self.init()
+    self.inspectorId = _pcString(c.pointee.inspector_id)
+    self.name = _pcString(c.pointee.name)
+    self.badgeNumber = _pcString(c.pointee.badge_number)
+    self.districtCode = _pcString(c.pointee.district_code)
+    self.conflicts = _pcMessages(c.pointee.conflicts, c.pointee.n_conflicts)
+    self.addedAt = c.pointee.added_at.map { .init(c: $0) }
+    self.addedBy = c.pointee.added_by.map { .init(c: $0) }
+    self.receipt = c.pointee.receipt.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Inspector>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.inspectorId.isEmpty { c.pointee.inspector_id = try arena.string(self.inspectorId, field: "inspector_id") }
+    if !self.name.isEmpty { c.pointee.name = try arena.string(self.name, field: "name") }
+    if !self.badgeNumber.isEmpty { c.pointee.badge_number = try arena.string(self.badgeNumber, field: "badge_number") }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+    if !self.conflicts.isEmpty {
+      c.pointee.n_conflicts = self.conflicts.count
+      c.pointee.conflicts = try arena.messages(self.conflicts, field: "conflicts")
+    }
+    if let value = self.addedAt { c.pointee.added_at = try arena.message(value, field: "added_at") }
+    if let value = self.addedBy { c.pointee.added_by = try arena.message(value, field: "added_by") }
+    if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+  }
+}
+
+extension Cqmon_V1_DeclareConflictRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__DeclareConflictRequest
+  public static let protoMessageName = "cqmon.v1.DeclareConflictRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__DeclareConflictRequest(); cqmon__v1__declare_conflict_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__DeclareConflictRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.inspectorId = _pcString(c.pointee.inspector_id)
+    self.conflict = c.pointee.conflict.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__DeclareConflictRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.inspectorId.isEmpty { c.pointee.inspector_id = try arena.string(self.inspectorId, field: "inspector_id") }
+    if let value = self.conflict { c.pointee.conflict = try arena.message(value, field: "conflict") }
+  }
+}
+
+extension Cqmon_V1_ListInspectorsRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListInspectorsRequest
+  public static let protoMessageName = "cqmon.v1.ListInspectorsRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListInspectorsRequest(); cqmon__v1__list_inspectors_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListInspectorsRequest>) {
+    self.init()
+    self.districtCode = _pcString(c.pointee.district_code)
+    self.pageSize = c.pointee.page_size
+    self.pageToken = _pcString(c.pointee.page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListInspectorsRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+    c.pointee.page_size = self.pageSize
+    if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+  }
+}
+
+extension Cqmon_V1_ListInspectorsResponse: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListInspectorsResponse
+  public static let protoMessageName = "cqmon.v1.ListInspectorsResponse"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListInspectorsResponse(); cqmon__v1__list_inspectors_response__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListInspectorsResponse>) {
+    self.init()
+    self.inspectors = _pcMessages(c.pointee.inspectors, c.pointee.n_inspectors)
+    self.nextPageToken = _pcString(c.pointee.next_page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListInspectorsResponse>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.inspectors.isEmpty {
+      c.pointee.n_inspectors = self.inspectors.count
+      c.pointee.inspectors = try arena.messages(self.inspectors, field: "inspectors")
+    }
+    if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "next_page_token") }
+  }
+}
+
+extension Cqmon_V1_CommitDrawSeedRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__CommitDrawSeedRequest
+  public static let protoMessageName = "cqmon.v1.CommitDrawSeedRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__CommitDrawSeedRequest(); cqmon__v1__commit_draw_seed_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__CommitDrawSeedRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.period = c.pointee.period.map { .init(c: $0) }
+    self.districtCode = _pcString(c.pointee.district_code)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__CommitDrawSeedRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if let value = self.period { c.pointee.period = try arena.message(value, field: "period") }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+  }
+}
+
+extension Cqmon_V1_DrawCommitment: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__DrawCommitment
+  public static let protoMessageName = "cqmon.v1.DrawCommitment"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__DrawCommitment(); cqmon__v1__draw_commitment__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__DrawCommitment>) {
+    self.init()
+    self.commitmentId = _pcString(c.pointee.commitment_id)
+    self.period = c.pointee.period.map { .init(c: $0) }
+    self.districtCode = _pcString(c.pointee.district_code)
+    self.seedSha256 = _pcString(c.pointee.seed_sha256)
+    self.committedAt = c.pointee.committed_at.map { .init(c: $0) }
+    self.committedBy = c.pointee.committed_by.map { .init(c: $0) }
+    self.receipt = c.pointee.receipt.map { .init(c: $0) }
+    self.planId = _pcString(c.pointee.plan_id)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__DrawCommitment>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.commitmentId.isEmpty { c.pointee.commitment_id = try arena.string(self.commitmentId, field: "commitment_id") }
+    if let value = self.period { c.pointee.period = try arena.message(value, field: "period") }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+    if !self.seedSha256.isEmpty { c.pointee.seed_sha256 = try arena.string(self.seedSha256, field: "seed_sha256") }
+    if let value = self.committedAt { c.pointee.committed_at = try arena.message(value, field: "committed_at") }
+    if let value = self.committedBy { c.pointee.committed_by = try arena.message(value, field: "committed_by") }
+    if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+    if !self.planId.isEmpty { c.pointee.plan_id = try arena.string(self.planId, field: "plan_id") }
+  }
+}
+
 extension Cqmon_V1_PlanInspectionsRequest: ProtoMessage {
   public typealias CMessage = Cqmon__V1__PlanInspectionsRequest
   public static let protoMessageName = "cqmon.v1.PlanInspectionsRequest"
@@ -794,21 +1470,18 @@ extension Cqmon_V1_PlanInspectionsRequest: ProtoMessage {
   public init(c: UnsafePointer<Cqmon__V1__PlanInspectionsRequest>) {
     self.init()
     self.requestId = _pcString(c.pointee.request_id)
-    self.period = c.pointee.period.map { .init(c: $0) }
-    self.districtCode = _pcString(c.pointee.district_code)
+    self.commitmentId = _pcString(c.pointee.commitment_id)
     self.shares = c.pointee.shares.map { .init(c: $0) }
-    if c.pointee.seed_choice_case.rawValue == 4 { self.seed = c.pointee.seed }
+    self.replacesPlanId = _pcString(c.pointee.replaces_plan_id)
+    self.reason = _pcString(c.pointee.reason)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__PlanInspectionsRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
     if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
-    if let value = self.period { c.pointee.period = try arena.message(value, field: "period") }
-    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+    if !self.commitmentId.isEmpty { c.pointee.commitment_id = try arena.string(self.commitmentId, field: "commitment_id") }
     if let value = self.shares { c.pointee.shares = try arena.message(value, field: "shares") }
-    if let value = self.seed {
-      c.pointee.seed_choice_case = .init(rawValue: 4)
-      c.pointee.seed = value
-    }
+    if !self.replacesPlanId.isEmpty { c.pointee.replaces_plan_id = try arena.string(self.replacesPlanId, field: "replaces_plan_id") }
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
   }
 }
 
@@ -831,6 +1504,94 @@ extension Cqmon_V1_LevelShares: ProtoMessage {
   }
 }
 
+extension Cqmon_V1_DrawCandidate: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__DrawCandidate
+  public static let protoMessageName = "cqmon.v1.DrawCandidate"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__DrawCandidate(); cqmon__v1__draw_candidate__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__DrawCandidate>) {
+    self.init()
+    self.creditCode = _pcString(c.pointee.credit_code)
+    self.level = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.level.rawValue))
+    self.verifiedComplaint = c.pointee.verified_complaint != 0
+    self.stratum = _pcString(c.pointee.stratum)
+    self.rank = _pcString(c.pointee.rank)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__DrawCandidate>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
+    c.pointee.level = .init(rawValue: .init(truncatingIfNeeded: self.level.rawValue))
+    c.pointee.verified_complaint = self.verifiedComplaint ? 1 : 0
+    if !self.stratum.isEmpty { c.pointee.stratum = try arena.string(self.stratum, field: "stratum") }
+    if !self.rank.isEmpty { c.pointee.rank = try arena.string(self.rank, field: "rank") }
+  }
+}
+
+extension Cqmon_V1_PoolInspector: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__PoolInspector
+  public static let protoMessageName = "cqmon.v1.PoolInspector"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__PoolInspector(); cqmon__v1__pool_inspector__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__PoolInspector>) {
+    self.init()
+    self.inspectorId = _pcString(c.pointee.inspector_id)
+    self.conflicts = _pcMap(c.pointee.conflicts, c.pointee.n_conflicts) { _pcString($0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__PoolInspector>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.inspectorId.isEmpty { c.pointee.inspector_id = try arena.string(self.inspectorId, field: "inspector_id") }
+    if !self.conflicts.isEmpty {
+      c.pointee.n_conflicts = self.conflicts.count
+      c.pointee.conflicts = try arena.strings(self.conflicts, field: "conflicts")
+    }
+  }
+}
+
+extension Cqmon_V1_StratumDraw: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__StratumDraw
+  public static let protoMessageName = "cqmon.v1.StratumDraw"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__StratumDraw(); cqmon__v1__stratum_draw__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__StratumDraw>) {
+    self.init()
+    self.stratum = _pcString(c.pointee.stratum)
+    self.population = c.pointee.population
+    self.shareBasisPoints = c.pointee.share_basis_points
+    self.rounding = _pcString(c.pointee.rounding)
+    self.drawn = c.pointee.drawn
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__StratumDraw>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.stratum.isEmpty { c.pointee.stratum = try arena.string(self.stratum, field: "stratum") }
+    c.pointee.population = self.population
+    c.pointee.share_basis_points = self.shareBasisPoints
+    if !self.rounding.isEmpty { c.pointee.rounding = try arena.string(self.rounding, field: "rounding") }
+    c.pointee.drawn = self.drawn
+  }
+}
+
+extension Cqmon_V1_DrawnAgency: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__DrawnAgency
+  public static let protoMessageName = "cqmon.v1.DrawnAgency"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__DrawnAgency(); cqmon__v1__drawn_agency__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__DrawnAgency>) {
+    self.init()
+    self.creditCode = _pcString(c.pointee.credit_code)
+    self.stratum = _pcString(c.pointee.stratum)
+    self.inspectorIds = _pcMap(c.pointee.inspector_ids, c.pointee.n_inspector_ids) { _pcString($0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__DrawnAgency>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
+    if !self.stratum.isEmpty { c.pointee.stratum = try arena.string(self.stratum, field: "stratum") }
+    if !self.inspectorIds.isEmpty {
+      c.pointee.n_inspector_ids = self.inspectorIds.count
+      c.pointee.inspector_ids = try arena.strings(self.inspectorIds, field: "inspector_ids")
+    }
+  }
+}
+
 extension Cqmon_V1_InspectionPlan: ProtoMessage {
   public typealias CMessage = Cqmon__V1__InspectionPlan
   public static let protoMessageName = "cqmon.v1.InspectionPlan"
@@ -841,49 +1602,67 @@ extension Cqmon_V1_InspectionPlan: ProtoMessage {
     self.planId = _pcString(c.pointee.plan_id)
     self.period = c.pointee.period.map { .init(c: $0) }
     self.districtCode = _pcString(c.pointee.district_code)
-    self.seed = c.pointee.seed
-    self.draws = _pcMessages(c.pointee.draws, c.pointee.n_draws)
+    self.commitment = c.pointee.commitment.map { .init(c: $0) }
+    self.seed = _pcBytes(c.pointee.seed)
+    self.algorithm = _pcString(c.pointee.algorithm)
+    self.candidates = _pcMessages(c.pointee.candidates, c.pointee.n_candidates)
+    self.inspectors = _pcMessages(c.pointee.inspectors, c.pointee.n_inspectors)
+    self.inputsSha256 = _pcString(c.pointee.inputs_sha256)
+    self.strata = _pcMessages(c.pointee.strata, c.pointee.n_strata)
+    self.drawn = _pcMessages(c.pointee.drawn, c.pointee.n_drawn)
     self.createdAt = c.pointee.created_at.map { .init(c: $0) }
     self.createdBy = c.pointee.created_by.map { .init(c: $0) }
     self.receipt = c.pointee.receipt.map { .init(c: $0) }
+    self.replacesPlanId = _pcString(c.pointee.replaces_plan_id)
+    self.reason = _pcString(c.pointee.reason)
+    self.replacedBy = _pcString(c.pointee.replaced_by)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__InspectionPlan>, in arena: ProtoArena) throws(ProtoEncodingError) {
     if !self.planId.isEmpty { c.pointee.plan_id = try arena.string(self.planId, field: "plan_id") }
     if let value = self.period { c.pointee.period = try arena.message(value, field: "period") }
     if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
-    c.pointee.seed = self.seed
-    if !self.draws.isEmpty {
-      c.pointee.n_draws = self.draws.count
-      c.pointee.draws = try arena.messages(self.draws, field: "draws")
+    if let value = self.commitment { c.pointee.commitment = try arena.message(value, field: "commitment") }
+    if !self.seed.isEmpty { c.pointee.seed = arena.bytes(self.seed) }
+    if !self.algorithm.isEmpty { c.pointee.algorithm = try arena.string(self.algorithm, field: "algorithm") }
+    if !self.candidates.isEmpty {
+      c.pointee.n_candidates = self.candidates.count
+      c.pointee.candidates = try arena.messages(self.candidates, field: "candidates")
+    }
+    if !self.inspectors.isEmpty {
+      c.pointee.n_inspectors = self.inspectors.count
+      c.pointee.inspectors = try arena.messages(self.inspectors, field: "inspectors")
+    }
+    if !self.inputsSha256.isEmpty { c.pointee.inputs_sha256 = try arena.string(self.inputsSha256, field: "inputs_sha256") }
+    if !self.strata.isEmpty {
+      c.pointee.n_strata = self.strata.count
+      c.pointee.strata = try arena.messages(self.strata, field: "strata")
+    }
+    if !self.drawn.isEmpty {
+      c.pointee.n_drawn = self.drawn.count
+      c.pointee.drawn = try arena.messages(self.drawn, field: "drawn")
     }
     if let value = self.createdAt { c.pointee.created_at = try arena.message(value, field: "created_at") }
     if let value = self.createdBy { c.pointee.created_by = try arena.message(value, field: "created_by") }
     if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+    if !self.replacesPlanId.isEmpty { c.pointee.replaces_plan_id = try arena.string(self.replacesPlanId, field: "replaces_plan_id") }
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if !self.replacedBy.isEmpty { c.pointee.replaced_by = try arena.string(self.replacedBy, field: "replaced_by") }
   }
 }
 
-extension Cqmon_V1_LevelDraw: ProtoMessage {
-  public typealias CMessage = Cqmon__V1__LevelDraw
-  public static let protoMessageName = "cqmon.v1.LevelDraw"
-  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__LevelDraw(); cqmon__v1__level_draw__init(&m); return m.base.descriptor }
+extension Cqmon_V1_GetInspectionPlanRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetInspectionPlanRequest
+  public static let protoMessageName = "cqmon.v1.GetInspectionPlanRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetInspectionPlanRequest(); cqmon__v1__get_inspection_plan_request__init(&m); return m.base.descriptor }
 
-  public init(c: UnsafePointer<Cqmon__V1__LevelDraw>) {
+  public init(c: UnsafePointer<Cqmon__V1__GetInspectionPlanRequest>) {
     self.init()
-    self.level = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.level.rawValue))
-    self.population = c.pointee.population
-    self.sharePercent = c.pointee.share_percent
-    self.drawn = _pcMap(c.pointee.drawn, c.pointee.n_drawn) { _pcString($0) }
+    self.planId = _pcString(c.pointee.plan_id)
   }
 
-  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__LevelDraw>, in arena: ProtoArena) throws(ProtoEncodingError) {
-    c.pointee.level = .init(rawValue: .init(truncatingIfNeeded: self.level.rawValue))
-    c.pointee.population = self.population
-    c.pointee.share_percent = self.sharePercent
-    if !self.drawn.isEmpty {
-      c.pointee.n_drawn = self.drawn.count
-      c.pointee.drawn = try arena.strings(self.drawn, field: "drawn")
-    }
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetInspectionPlanRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.planId.isEmpty { c.pointee.plan_id = try arena.string(self.planId, field: "plan_id") }
   }
 }
 
@@ -949,7 +1728,7 @@ extension Cqmon_V1_RecordInspectionRequest: ProtoMessage {
     self.activityIds = _pcMap(c.pointee.activity_ids, c.pointee.n_activity_ids) { _pcString($0) }
     self.findings = _pcMessages(c.pointee.findings, c.pointee.n_findings)
     self.measures = _pcMessages(c.pointee.measures, c.pointee.n_measures)
-    self.inspectors = _pcMap(c.pointee.inspectors, c.pointee.n_inspectors) { _pcString($0) }
+    self.inspectorIds = _pcMap(c.pointee.inspector_ids, c.pointee.n_inspector_ids) { _pcString($0) }
     self.summary = _pcString(c.pointee.summary)
     self.complaintId = _pcString(c.pointee.complaint_id)
   }
@@ -980,9 +1759,9 @@ extension Cqmon_V1_RecordInspectionRequest: ProtoMessage {
       c.pointee.n_measures = self.measures.count
       c.pointee.measures = try arena.messages(self.measures, field: "measures")
     }
-    if !self.inspectors.isEmpty {
-      c.pointee.n_inspectors = self.inspectors.count
-      c.pointee.inspectors = try arena.strings(self.inspectors, field: "inspectors")
+    if !self.inspectorIds.isEmpty {
+      c.pointee.n_inspector_ids = self.inspectorIds.count
+      c.pointee.inspector_ids = try arena.strings(self.inspectorIds, field: "inspector_ids")
     }
     if !self.summary.isEmpty { c.pointee.summary = try arena.string(self.summary, field: "summary") }
     if !self.complaintId.isEmpty { c.pointee.complaint_id = try arena.string(self.complaintId, field: "complaint_id") }
@@ -1002,6 +1781,9 @@ extension Cqmon_V1_Inspection: ProtoMessage {
     self.recordedAt = c.pointee.recorded_at.map { .init(c: $0) }
     self.recordedBy = c.pointee.recorded_by.map { .init(c: $0) }
     self.receipt = c.pointee.receipt.map { .init(c: $0) }
+    self.version = c.pointee.version
+    self.reason = _pcString(c.pointee.reason)
+    self.cases = _pcMessages(c.pointee.cases, c.pointee.n_cases)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Inspection>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1014,6 +1796,61 @@ extension Cqmon_V1_Inspection: ProtoMessage {
     if let value = self.recordedAt { c.pointee.recorded_at = try arena.message(value, field: "recorded_at") }
     if let value = self.recordedBy { c.pointee.recorded_by = try arena.message(value, field: "recorded_by") }
     if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+    c.pointee.version = self.version
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if !self.cases.isEmpty {
+      c.pointee.n_cases = self.cases.count
+      c.pointee.cases = try arena.messages(self.cases, field: "cases")
+    }
+  }
+}
+
+extension Cqmon_V1_InvestigationCase: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__InvestigationCase
+  public static let protoMessageName = "cqmon.v1.InvestigationCase"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__InvestigationCase(); cqmon__v1__investigation_case__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__InvestigationCase>) {
+    self.init()
+    self.caseId = _pcString(c.pointee.case_id)
+    self.creditCode = _pcString(c.pointee.credit_code)
+    self.findingId = _pcString(c.pointee.finding_id)
+    self.activityIds = _pcMap(c.pointee.activity_ids, c.pointee.n_activity_ids) { _pcString($0) }
+    self.referredOn = c.pointee.referred_on.map { .init(c: $0) }
+    self.status = _pcString(c.pointee.status)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__InvestigationCase>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "case_id") }
+    if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
+    if !self.findingId.isEmpty { c.pointee.finding_id = try arena.string(self.findingId, field: "finding_id") }
+    if !self.activityIds.isEmpty {
+      c.pointee.n_activity_ids = self.activityIds.count
+      c.pointee.activity_ids = try arena.strings(self.activityIds, field: "activity_ids")
+    }
+    if let value = self.referredOn { c.pointee.referred_on = try arena.message(value, field: "referred_on") }
+    if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
+  }
+}
+
+extension Cqmon_V1_CorrectInspectionRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__CorrectInspectionRequest
+  public static let protoMessageName = "cqmon.v1.CorrectInspectionRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__CorrectInspectionRequest(); cqmon__v1__correct_inspection_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__CorrectInspectionRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.inspectionId = _pcString(c.pointee.inspection_id)
+    self.record = c.pointee.record.map { .init(c: $0) }
+    self.reason = _pcString(c.pointee.reason)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__CorrectInspectionRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.inspectionId.isEmpty { c.pointee.inspection_id = try arena.string(self.inspectionId, field: "inspection_id") }
+    if let value = self.record { c.pointee.record = try arena.message(value, field: "record") }
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
   }
 }
 
@@ -1038,6 +1875,9 @@ extension Cqmon_V1_Finding: ProtoMessage {
     self.activityVersion = c.pointee.activity_version
     self.fields = _pcMap(c.pointee.fields, c.pointee.n_fields) { _pcString($0) }
     self.status = _pcString(c.pointee.status)
+    self.reviews = _pcMessages(c.pointee.reviews, c.pointee.n_reviews)
+    self.districtCode = _pcString(c.pointee.district_code)
+    self.caseId = _pcString(c.pointee.case_id)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Finding>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1061,6 +1901,87 @@ extension Cqmon_V1_Finding: ProtoMessage {
       c.pointee.fields = try arena.strings(self.fields, field: "fields")
     }
     if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
+    if !self.reviews.isEmpty {
+      c.pointee.n_reviews = self.reviews.count
+      c.pointee.reviews = try arena.messages(self.reviews, field: "reviews")
+    }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
+    if !self.caseId.isEmpty { c.pointee.case_id = try arena.string(self.caseId, field: "case_id") }
+  }
+}
+
+extension Cqmon_V1_FindingReview: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__FindingReview
+  public static let protoMessageName = "cqmon.v1.FindingReview"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__FindingReview(); cqmon__v1__finding_review__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__FindingReview>) {
+    self.init()
+    self.decision = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.decision.rawValue))
+    self.status = _pcString(c.pointee.status)
+    self.reason = _pcString(c.pointee.reason)
+    self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
+    self.rectifiedOn = c.pointee.rectified_on.map { .init(c: $0) }
+    self.decidedBy = c.pointee.decided_by.map { .init(c: $0) }
+    self.decidedAt = c.pointee.decided_at.map { .init(c: $0) }
+    self.receipt = c.pointee.receipt.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__FindingReview>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.decision = .init(rawValue: .init(truncatingIfNeeded: self.decision.rawValue))
+    if !self.status.isEmpty { c.pointee.status = try arena.string(self.status, field: "status") }
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if !self.evidence.isEmpty {
+      c.pointee.n_evidence = self.evidence.count
+      c.pointee.evidence = try arena.messages(self.evidence, field: "evidence")
+    }
+    if let value = self.rectifiedOn { c.pointee.rectified_on = try arena.message(value, field: "rectified_on") }
+    if let value = self.decidedBy { c.pointee.decided_by = try arena.message(value, field: "decided_by") }
+    if let value = self.decidedAt { c.pointee.decided_at = try arena.message(value, field: "decided_at") }
+    if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+  }
+}
+
+extension Cqmon_V1_GetFindingRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetFindingRequest
+  public static let protoMessageName = "cqmon.v1.GetFindingRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetFindingRequest(); cqmon__v1__get_finding_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetFindingRequest>) {
+    self.init()
+    self.findingId = _pcString(c.pointee.finding_id)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetFindingRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.findingId.isEmpty { c.pointee.finding_id = try arena.string(self.findingId, field: "finding_id") }
+  }
+}
+
+extension Cqmon_V1_DecideFindingRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__DecideFindingRequest
+  public static let protoMessageName = "cqmon.v1.DecideFindingRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__DecideFindingRequest(); cqmon__v1__decide_finding_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__DecideFindingRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.findingId = _pcString(c.pointee.finding_id)
+    self.decision = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.decision.rawValue))
+    self.reason = _pcString(c.pointee.reason)
+    self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
+    self.rectifiedOn = c.pointee.rectified_on.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__DecideFindingRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.findingId.isEmpty { c.pointee.finding_id = try arena.string(self.findingId, field: "finding_id") }
+    c.pointee.decision = .init(rawValue: .init(truncatingIfNeeded: self.decision.rawValue))
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if !self.evidence.isEmpty {
+      c.pointee.n_evidence = self.evidence.count
+      c.pointee.evidence = try arena.messages(self.evidence, field: "evidence")
+    }
+    if let value = self.rectifiedOn { c.pointee.rectified_on = try arena.message(value, field: "rectified_on") }
   }
 }
 
@@ -1072,10 +1993,12 @@ extension Cqmon_V1_GetInspectionRequest: ProtoMessage {
   public init(c: UnsafePointer<Cqmon__V1__GetInspectionRequest>) {
     self.init()
     self.inspectionId = _pcString(c.pointee.inspection_id)
+    self.version = c.pointee.version
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetInspectionRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
     if !self.inspectionId.isEmpty { c.pointee.inspection_id = try arena.string(self.inspectionId, field: "inspection_id") }
+    c.pointee.version = self.version
   }
 }
 
@@ -1137,6 +2060,7 @@ extension Cqmon_V1_FileComplaintRequest: ProtoMessage {
     self.channelReference = _pcString(c.pointee.channel_reference)
     self.complainantContact = _pcString(c.pointee.complainant_contact)
     self.attachments = _pcMessages(c.pointee.attachments, c.pointee.n_attachments)
+    self.districtCode = _pcString(c.pointee.district_code)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__FileComplaintRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1151,6 +2075,7 @@ extension Cqmon_V1_FileComplaintRequest: ProtoMessage {
       c.pointee.n_attachments = self.attachments.count
       c.pointee.attachments = try arena.messages(self.attachments, field: "attachments")
     }
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
   }
 }
 
@@ -1168,6 +2093,12 @@ extension Cqmon_V1_Complaint: ProtoMessage {
     self.recordedAt = c.pointee.recorded_at.map { .init(c: $0) }
     self.recordedBy = c.pointee.recorded_by.map { .init(c: $0) }
     self.receipt = c.pointee.receipt.map { .init(c: $0) }
+    self.acceptBy = c.pointee.accept_by.map { .init(c: $0) }
+    self.acceptedAt = c.pointee.accepted_at.map { .init(c: $0) }
+    self.concludeBy = c.pointee.conclude_by.map { .init(c: $0) }
+    self.`extension` = c.pointee.extension.map { .init(c: $0) }
+    self.overdue = c.pointee.overdue != 0
+    self.handledBy = c.pointee.handled_by.map { .init(c: $0) }
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Complaint>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1178,6 +2109,86 @@ extension Cqmon_V1_Complaint: ProtoMessage {
     if let value = self.recordedAt { c.pointee.recorded_at = try arena.message(value, field: "recorded_at") }
     if let value = self.recordedBy { c.pointee.recorded_by = try arena.message(value, field: "recorded_by") }
     if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+    if let value = self.acceptBy { c.pointee.accept_by = try arena.message(value, field: "accept_by") }
+    if let value = self.acceptedAt { c.pointee.accepted_at = try arena.message(value, field: "accepted_at") }
+    if let value = self.concludeBy { c.pointee.conclude_by = try arena.message(value, field: "conclude_by") }
+    if let value = self.`extension` { c.pointee.extension = try arena.message(value, field: "extension") }
+    c.pointee.overdue = self.overdue ? 1 : 0
+    if let value = self.handledBy { c.pointee.handled_by = try arena.message(value, field: "handled_by") }
+  }
+}
+
+extension Cqmon_V1_ComplaintExtension: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ComplaintExtension
+  public static let protoMessageName = "cqmon.v1.ComplaintExtension"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ComplaintExtension(); cqmon__v1__complaint_extension__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ComplaintExtension>) {
+    self.init()
+    self.days = c.pointee.days
+    self.reason = _pcString(c.pointee.reason)
+    self.extendedBy = c.pointee.extended_by.map { .init(c: $0) }
+    self.extendedAt = c.pointee.extended_at.map { .init(c: $0) }
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ComplaintExtension>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    c.pointee.days = self.days
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+    if let value = self.extendedBy { c.pointee.extended_by = try arena.message(value, field: "extended_by") }
+    if let value = self.extendedAt { c.pointee.extended_at = try arena.message(value, field: "extended_at") }
+  }
+}
+
+extension Cqmon_V1_AcceptComplaintRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__AcceptComplaintRequest
+  public static let protoMessageName = "cqmon.v1.AcceptComplaintRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__AcceptComplaintRequest(); cqmon__v1__accept_complaint_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__AcceptComplaintRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.complaintId = _pcString(c.pointee.complaint_id)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__AcceptComplaintRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.complaintId.isEmpty { c.pointee.complaint_id = try arena.string(self.complaintId, field: "complaint_id") }
+  }
+}
+
+extension Cqmon_V1_ExtendComplaintRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ExtendComplaintRequest
+  public static let protoMessageName = "cqmon.v1.ExtendComplaintRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ExtendComplaintRequest(); cqmon__v1__extend_complaint_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ExtendComplaintRequest>) {
+    self.init()
+    self.requestId = _pcString(c.pointee.request_id)
+    self.complaintId = _pcString(c.pointee.complaint_id)
+    self.days = c.pointee.days
+    self.reason = _pcString(c.pointee.reason)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ExtendComplaintRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.requestId.isEmpty { c.pointee.request_id = try arena.string(self.requestId, field: "request_id") }
+    if !self.complaintId.isEmpty { c.pointee.complaint_id = try arena.string(self.complaintId, field: "complaint_id") }
+    c.pointee.days = self.days
+    if !self.reason.isEmpty { c.pointee.reason = try arena.string(self.reason, field: "reason") }
+  }
+}
+
+extension Cqmon_V1_GetComplaintRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__GetComplaintRequest
+  public static let protoMessageName = "cqmon.v1.GetComplaintRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__GetComplaintRequest(); cqmon__v1__get_complaint_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__GetComplaintRequest>) {
+    self.init()
+    self.complaintId = _pcString(c.pointee.complaint_id)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__GetComplaintRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.complaintId.isEmpty { c.pointee.complaint_id = try arena.string(self.complaintId, field: "complaint_id") }
   }
 }
 
@@ -1195,6 +2206,7 @@ extension Cqmon_V1_ComplaintResolution: ProtoMessage {
     self.inspectionId = _pcString(c.pointee.inspection_id)
     self.resolvedBy = c.pointee.resolved_by.map { .init(c: $0) }
     self.resolvedAt = c.pointee.resolved_at.map { .init(c: $0) }
+    self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ComplaintResolution>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1205,6 +2217,10 @@ extension Cqmon_V1_ComplaintResolution: ProtoMessage {
     if !self.inspectionId.isEmpty { c.pointee.inspection_id = try arena.string(self.inspectionId, field: "inspection_id") }
     if let value = self.resolvedBy { c.pointee.resolved_by = try arena.message(value, field: "resolved_by") }
     if let value = self.resolvedAt { c.pointee.resolved_at = try arena.message(value, field: "resolved_at") }
+    if !self.evidence.isEmpty {
+      c.pointee.n_evidence = self.evidence.count
+      c.pointee.evidence = try arena.messages(self.evidence, field: "evidence")
+    }
   }
 }
 
@@ -1221,6 +2237,7 @@ extension Cqmon_V1_ResolveComplaintRequest: ProtoMessage {
     self.explanation = _pcString(c.pointee.explanation)
     self.category = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.category.rawValue))
     self.inspectionId = _pcString(c.pointee.inspection_id)
+    self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ResolveComplaintRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1230,6 +2247,10 @@ extension Cqmon_V1_ResolveComplaintRequest: ProtoMessage {
     if !self.explanation.isEmpty { c.pointee.explanation = try arena.string(self.explanation, field: "explanation") }
     c.pointee.category = .init(rawValue: .init(truncatingIfNeeded: self.category.rawValue))
     if !self.inspectionId.isEmpty { c.pointee.inspection_id = try arena.string(self.inspectionId, field: "inspection_id") }
+    if !self.evidence.isEmpty {
+      c.pointee.n_evidence = self.evidence.count
+      c.pointee.evidence = try arena.messages(self.evidence, field: "evidence")
+    }
   }
 }
 
@@ -1244,6 +2265,8 @@ extension Cqmon_V1_ListComplaintsRequest: ProtoMessage {
     self.status = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.status.rawValue))
     self.pageSize = c.pointee.page_size
     self.pageToken = _pcString(c.pointee.page_token)
+    self.overdue = c.pointee.overdue != 0
+    self.districtCode = _pcString(c.pointee.district_code)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListComplaintsRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1251,6 +2274,8 @@ extension Cqmon_V1_ListComplaintsRequest: ProtoMessage {
     c.pointee.status = .init(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
     c.pointee.page_size = self.pageSize
     if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+    c.pointee.overdue = self.overdue ? 1 : 0
+    if !self.districtCode.isEmpty { c.pointee.district_code = try arena.string(self.districtCode, field: "district_code") }
   }
 }
 
@@ -1325,25 +2350,56 @@ extension Cqmon_V1_ListFindingsResponse: ProtoMessage {
   }
 }
 
-/// Inspections, findings, measures and complaints.
+/// Supervision: the inspectors' pool, the verifiable random draw, inspections, findings and
+/// their review, complaints.
 ///
-/// Built so far: ListFindings. Every other method answers UNIMPLEMENTED, after the same identity
-/// and policy checks as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages
-/// below are the contract the implementation will keep; the status codes of each method come
-/// with it.
+/// Jurisdiction (Art. 7): a district officer acts only on agencies that worked in their district
+/// (registered there, a sampling event filed there in the last 12 months, or an open complaint or
+/// finding there); PERMISSION_DENIED with reason OUTSIDE_JURISDICTION says which of these is
+/// missing. City officers act anywhere.
 public enum Cqmon_V1_InspectionService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.InspectionService")
 
   public enum Method: Sendable {
+    public enum AddInspector: Sendable {
+      public typealias Input = Cqmon_V1_AddInspectorRequest
+      public typealias Output = Cqmon_V1_Inspector
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "AddInspector", type: .unary)
+    }
+    public enum DeclareConflict: Sendable {
+      public typealias Input = Cqmon_V1_DeclareConflictRequest
+      public typealias Output = Cqmon_V1_Inspector
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "DeclareConflict", type: .unary)
+    }
+    public enum ListInspectors: Sendable {
+      public typealias Input = Cqmon_V1_ListInspectorsRequest
+      public typealias Output = Cqmon_V1_ListInspectorsResponse
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "ListInspectors", type: .unary)
+    }
+    public enum CommitDrawSeed: Sendable {
+      public typealias Input = Cqmon_V1_CommitDrawSeedRequest
+      public typealias Output = Cqmon_V1_DrawCommitment
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "CommitDrawSeed", type: .unary)
+    }
     public enum PlanInspections: Sendable {
       public typealias Input = Cqmon_V1_PlanInspectionsRequest
       public typealias Output = Cqmon_V1_InspectionPlan
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "PlanInspections", type: .unary)
     }
+    public enum GetInspectionPlan: Sendable {
+      public typealias Input = Cqmon_V1_GetInspectionPlanRequest
+      public typealias Output = Cqmon_V1_InspectionPlan
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "GetInspectionPlan", type: .unary)
+    }
     public enum RecordInspection: Sendable {
       public typealias Input = Cqmon_V1_RecordInspectionRequest
       public typealias Output = Cqmon_V1_Inspection
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "RecordInspection", type: .unary)
+    }
+    public enum CorrectInspection: Sendable {
+      public typealias Input = Cqmon_V1_CorrectInspectionRequest
+      public typealias Output = Cqmon_V1_Inspection
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "CorrectInspection", type: .unary)
     }
     public enum GetInspection: Sendable {
       public typealias Input = Cqmon_V1_GetInspectionRequest
@@ -1360,10 +2416,25 @@ public enum Cqmon_V1_InspectionService: Sendable {
       public typealias Output = Cqmon_V1_Complaint
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "FileComplaint", type: .unary)
     }
+    public enum AcceptComplaint: Sendable {
+      public typealias Input = Cqmon_V1_AcceptComplaintRequest
+      public typealias Output = Cqmon_V1_Complaint
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "AcceptComplaint", type: .unary)
+    }
+    public enum ExtendComplaint: Sendable {
+      public typealias Input = Cqmon_V1_ExtendComplaintRequest
+      public typealias Output = Cqmon_V1_Complaint
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "ExtendComplaint", type: .unary)
+    }
     public enum ResolveComplaint: Sendable {
       public typealias Input = Cqmon_V1_ResolveComplaintRequest
       public typealias Output = Cqmon_V1_Complaint
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "ResolveComplaint", type: .unary)
+    }
+    public enum GetComplaint: Sendable {
+      public typealias Input = Cqmon_V1_GetComplaintRequest
+      public typealias Output = Cqmon_V1_Complaint
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "GetComplaint", type: .unary)
     }
     public enum ListComplaints: Sendable {
       public typealias Input = Cqmon_V1_ListComplaintsRequest
@@ -1375,35 +2446,77 @@ public enum Cqmon_V1_InspectionService: Sendable {
       public typealias Output = Cqmon_V1_ListFindingsResponse
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "ListFindings", type: .unary)
     }
-    public static let descriptors: [GRPCCore.MethodDescriptor] = [PlanInspections.descriptor, RecordInspection.descriptor, GetInspection.descriptor, ListInspections.descriptor, FileComplaint.descriptor, ResolveComplaint.descriptor, ListComplaints.descriptor, ListFindings.descriptor]
+    public enum GetFinding: Sendable {
+      public typealias Input = Cqmon_V1_GetFindingRequest
+      public typealias Output = Cqmon_V1_Finding
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "GetFinding", type: .unary)
+    }
+    public enum DecideFinding: Sendable {
+      public typealias Input = Cqmon_V1_DecideFindingRequest
+      public typealias Output = Cqmon_V1_Finding
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_InspectionService.descriptor, method: "DecideFinding", type: .unary)
+    }
+    public static let descriptors: [GRPCCore.MethodDescriptor] = [AddInspector.descriptor, DeclareConflict.descriptor, ListInspectors.descriptor, CommitDrawSeed.descriptor, PlanInspections.descriptor, GetInspectionPlan.descriptor, RecordInspection.descriptor, CorrectInspection.descriptor, GetInspection.descriptor, ListInspections.descriptor, FileComplaint.descriptor, AcceptComplaint.descriptor, ExtendComplaint.descriptor, ResolveComplaint.descriptor, GetComplaint.descriptor, ListComplaints.descriptor, ListFindings.descriptor, GetFinding.descriptor, DecideFinding.descriptor]
   }
 
   /// Every request message type of the service, once each (the fuzz target decodes them all).
-  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PlanInspectionsRequest.self, Cqmon_V1_RecordInspectionRequest.self, Cqmon_V1_GetInspectionRequest.self, Cqmon_V1_ListInspectionsRequest.self, Cqmon_V1_FileComplaintRequest.self, Cqmon_V1_ResolveComplaintRequest.self, Cqmon_V1_ListComplaintsRequest.self, Cqmon_V1_ListFindingsRequest.self]
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_AddInspectorRequest.self, Cqmon_V1_DeclareConflictRequest.self, Cqmon_V1_ListInspectorsRequest.self, Cqmon_V1_CommitDrawSeedRequest.self, Cqmon_V1_PlanInspectionsRequest.self, Cqmon_V1_GetInspectionPlanRequest.self, Cqmon_V1_RecordInspectionRequest.self, Cqmon_V1_CorrectInspectionRequest.self, Cqmon_V1_GetInspectionRequest.self, Cqmon_V1_ListInspectionsRequest.self, Cqmon_V1_FileComplaintRequest.self, Cqmon_V1_AcceptComplaintRequest.self, Cqmon_V1_ExtendComplaintRequest.self, Cqmon_V1_ResolveComplaintRequest.self, Cqmon_V1_GetComplaintRequest.self, Cqmon_V1_ListComplaintsRequest.self, Cqmon_V1_ListFindingsRequest.self, Cqmon_V1_GetFindingRequest.self, Cqmon_V1_DecideFindingRequest.self]
 }
 
 extension Cqmon_V1_InspectionService {
   /// Every method with streaming requests and responses; what the router calls.
   public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService, ProtoDecodingService {
-    /// Draws the agencies to inspect in a period (Art. 22): at most 5% of A, 10% of B, 30% of C,
-    /// all of D and E, and all unrated agencies, by a seeded random draw that anyone can reproduce
-    /// from the returned seed. City officers (the whole city) and district officers (agencies
-    /// working in their district). INVALID_ARGUMENT: bad period or shares.
+    /// Registers an inspector in the pool the draw takes inspectors from: a city inspector
+    /// (empty district) or a district's. City officers any; district officers their own district's.
+    /// ALREADY_EXISTS: the badge number is registered.
+    func addInspector(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AddInspectorRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspector>
+    /// Declares an inspector's conflict of interest with an agency: the draw never sends them
+    /// there. Officers (district officers: their district's inspectors). NOT_FOUND: no such
+    /// inspector.
+    func declareConflict(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DeclareConflictRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspector>
+    /// The pool, newest first. Officers (district officers: their district's).
+    func listInspectors(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListInspectorsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListInspectorsResponse>
+    /// Commits to the seed of a coming draw: the server makes a random 32-byte seed, keeps it
+    /// secret and records its SHA-256 in the audit log, so that the seed cannot be chosen after the
+    /// candidates are known. Officers (district officers: their district).
+    func commitDrawSeed(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DrawCommitment>
+    /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
+    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
+    /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
+    /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan>
+    /// One plan, with everything needed to re-run its draw. Officers.
+    func getInspectionPlan(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan>
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
-    /// measures. City officers anywhere; district officers only in their own district (Art. 7).
-    /// PERMISSION_DENIED: outside the caller's district; NOT_FOUND: unknown agency or activity.
+    /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
+    /// jurisdiction (Art. 7). NOT_FOUND: unknown agency, inspector or activity.
     func recordInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_RecordInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection>
-    /// One inspection. Officers; the inspected agency. NOT_FOUND: no such id.
+    /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
+    /// Findings already raised keep their own history (DecideFinding); those listed are added.
+    func correctInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection>
+    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
+    /// NOT_FOUND: no such id.
     func getInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection>
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListInspectionsResponse>
-    /// Records a complaint about an agency (Art. 12), e.g. from the 12369 hotline. Officers only.
+    /// Records a complaint about an agency (Art. 12) as received: it awaits acceptance, to be
+    /// decided within 3 working days. Officers (district officers: for their district).
     func fileComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
-    /// Closes a complaint after investigation; a verified complaint becomes a finding and evidence
-    /// for the rating (Art. 13). Officers only. FAILED_PRECONDITION: already resolved.
+    /// Accepts a received complaint for investigation: it is to be concluded within 60 days.
+    /// FAILED_PRECONDITION: not awaiting acceptance.
+    func acceptComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AcceptComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
+    /// Extends an accepted complaint's deadline once, by at most 30 days, with a reason.
+    /// FAILED_PRECONDITION: not under investigation, or extended already.
+    func extendComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ExtendComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
+    /// Concludes a complaint: VERIFIED (it becomes a confirmed finding, evidence for the rating,
+    /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
+    /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
-    /// Complaints, newest first. Officers only.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    func getComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
+    /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
+    /// district's).
     func listComplaints(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListComplaintsResponse>
     /// Findings from every source: inspections, verified complaints and those the server raises
     /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
@@ -1413,29 +2526,68 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListFindingsResponse>
+    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    func getFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding>
+    /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
+    /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
+    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
+    /// follow from the finding's status (see FindingDecision).
+    func decideFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding>
   }
 
   /// Every method with request and response objects (metadata included).
   public protocol ServiceProtocol: Cqmon_V1_InspectionService.StreamingServiceProtocol {
-    /// Draws the agencies to inspect in a period (Art. 22): at most 5% of A, 10% of B, 30% of C,
-    /// all of D and E, and all unrated agencies, by a seeded random draw that anyone can reproduce
-    /// from the returned seed. City officers (the whole city) and district officers (agencies
-    /// working in their district). INVALID_ARGUMENT: bad period or shares.
+    /// Registers an inspector in the pool the draw takes inspectors from: a city inspector
+    /// (empty district) or a district's. City officers any; district officers their own district's.
+    /// ALREADY_EXISTS: the badge number is registered.
+    func addInspector(request: GRPCCore.ServerRequest<Cqmon_V1_AddInspectorRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspector>
+    /// Declares an inspector's conflict of interest with an agency: the draw never sends them
+    /// there. Officers (district officers: their district's inspectors). NOT_FOUND: no such
+    /// inspector.
+    func declareConflict(request: GRPCCore.ServerRequest<Cqmon_V1_DeclareConflictRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspector>
+    /// The pool, newest first. Officers (district officers: their district's).
+    func listInspectors(request: GRPCCore.ServerRequest<Cqmon_V1_ListInspectorsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListInspectorsResponse>
+    /// Commits to the seed of a coming draw: the server makes a random 32-byte seed, keeps it
+    /// secret and records its SHA-256 in the audit log, so that the seed cannot be chosen after the
+    /// candidates are known. Officers (district officers: their district).
+    func commitDrawSeed(request: GRPCCore.ServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_DrawCommitment>
+    /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
+    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
+    /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
+    /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: GRPCCore.ServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan>
+    /// One plan, with everything needed to re-run its draw. Officers.
+    func getInspectionPlan(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan>
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
-    /// measures. City officers anywhere; district officers only in their own district (Art. 7).
-    /// PERMISSION_DENIED: outside the caller's district; NOT_FOUND: unknown agency or activity.
+    /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
+    /// jurisdiction (Art. 7). NOT_FOUND: unknown agency, inspector or activity.
     func recordInspection(request: GRPCCore.ServerRequest<Cqmon_V1_RecordInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection>
-    /// One inspection. Officers; the inspected agency. NOT_FOUND: no such id.
+    /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
+    /// Findings already raised keep their own history (DecideFinding); those listed are added.
+    func correctInspection(request: GRPCCore.ServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection>
+    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
+    /// NOT_FOUND: no such id.
     func getInspection(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection>
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: GRPCCore.ServerRequest<Cqmon_V1_ListInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListInspectionsResponse>
-    /// Records a complaint about an agency (Art. 12), e.g. from the 12369 hotline. Officers only.
+    /// Records a complaint about an agency (Art. 12) as received: it awaits acceptance, to be
+    /// decided within 3 working days. Officers (district officers: for their district).
     func fileComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_FileComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
-    /// Closes a complaint after investigation; a verified complaint becomes a finding and evidence
-    /// for the rating (Art. 13). Officers only. FAILED_PRECONDITION: already resolved.
+    /// Accepts a received complaint for investigation: it is to be concluded within 60 days.
+    /// FAILED_PRECONDITION: not awaiting acceptance.
+    func acceptComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_AcceptComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
+    /// Extends an accepted complaint's deadline once, by at most 30 days, with a reason.
+    /// FAILED_PRECONDITION: not under investigation, or extended already.
+    func extendComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_ExtendComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
+    /// Concludes a complaint: VERIFIED (it becomes a confirmed finding, evidence for the rating,
+    /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
+    /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
-    /// Complaints, newest first. Officers only.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    func getComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
+    /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
+    /// district's).
     func listComplaints(request: GRPCCore.ServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListComplaintsResponse>
     /// Findings from every source: inspections, verified complaints and those the server raises
     /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
@@ -1445,29 +2597,68 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: GRPCCore.ServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListFindingsResponse>
+    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    func getFinding(request: GRPCCore.ServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding>
+    /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
+    /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
+    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
+    /// follow from the finding's status (see FindingDecision).
+    func decideFinding(request: GRPCCore.ServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding>
   }
 
   /// Every method with plain messages; implement this one unless metadata is needed.
   public protocol SimpleServiceProtocol: Cqmon_V1_InspectionService.ServiceProtocol {
-    /// Draws the agencies to inspect in a period (Art. 22): at most 5% of A, 10% of B, 30% of C,
-    /// all of D and E, and all unrated agencies, by a seeded random draw that anyone can reproduce
-    /// from the returned seed. City officers (the whole city) and district officers (agencies
-    /// working in their district). INVALID_ARGUMENT: bad period or shares.
+    /// Registers an inspector in the pool the draw takes inspectors from: a city inspector
+    /// (empty district) or a district's. City officers any; district officers their own district's.
+    /// ALREADY_EXISTS: the badge number is registered.
+    func addInspector(request: Cqmon_V1_AddInspectorRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspector
+    /// Declares an inspector's conflict of interest with an agency: the draw never sends them
+    /// there. Officers (district officers: their district's inspectors). NOT_FOUND: no such
+    /// inspector.
+    func declareConflict(request: Cqmon_V1_DeclareConflictRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspector
+    /// The pool, newest first. Officers (district officers: their district's).
+    func listInspectors(request: Cqmon_V1_ListInspectorsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListInspectorsResponse
+    /// Commits to the seed of a coming draw: the server makes a random 32-byte seed, keeps it
+    /// secret and records its SHA-256 in the audit log, so that the seed cannot be chosen after the
+    /// candidates are known. Officers (district officers: their district).
+    func commitDrawSeed(request: Cqmon_V1_CommitDrawSeedRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_DrawCommitment
+    /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
+    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
+    /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
+    /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: Cqmon_V1_PlanInspectionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_InspectionPlan
+    /// One plan, with everything needed to re-run its draw. Officers.
+    func getInspectionPlan(request: Cqmon_V1_GetInspectionPlanRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_InspectionPlan
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
-    /// measures. City officers anywhere; district officers only in their own district (Art. 7).
-    /// PERMISSION_DENIED: outside the caller's district; NOT_FOUND: unknown agency or activity.
+    /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
+    /// jurisdiction (Art. 7). NOT_FOUND: unknown agency, inspector or activity.
     func recordInspection(request: Cqmon_V1_RecordInspectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspection
-    /// One inspection. Officers; the inspected agency. NOT_FOUND: no such id.
+    /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
+    /// Findings already raised keep their own history (DecideFinding); those listed are added.
+    func correctInspection(request: Cqmon_V1_CorrectInspectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspection
+    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
+    /// NOT_FOUND: no such id.
     func getInspection(request: Cqmon_V1_GetInspectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspection
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: Cqmon_V1_ListInspectionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListInspectionsResponse
-    /// Records a complaint about an agency (Art. 12), e.g. from the 12369 hotline. Officers only.
+    /// Records a complaint about an agency (Art. 12) as received: it awaits acceptance, to be
+    /// decided within 3 working days. Officers (district officers: for their district).
     func fileComplaint(request: Cqmon_V1_FileComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
-    /// Closes a complaint after investigation; a verified complaint becomes a finding and evidence
-    /// for the rating (Art. 13). Officers only. FAILED_PRECONDITION: already resolved.
+    /// Accepts a received complaint for investigation: it is to be concluded within 60 days.
+    /// FAILED_PRECONDITION: not awaiting acceptance.
+    func acceptComplaint(request: Cqmon_V1_AcceptComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
+    /// Extends an accepted complaint's deadline once, by at most 30 days, with a reason.
+    /// FAILED_PRECONDITION: not under investigation, or extended already.
+    func extendComplaint(request: Cqmon_V1_ExtendComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
+    /// Concludes a complaint: VERIFIED (it becomes a confirmed finding, evidence for the rating,
+    /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
+    /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: Cqmon_V1_ResolveComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
-    /// Complaints, newest first. Officers only.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    func getComplaint(request: Cqmon_V1_GetComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
+    /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
+    /// district's).
     func listComplaints(request: Cqmon_V1_ListComplaintsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListComplaintsResponse
     /// Findings from every source: inspections, verified complaints and those the server raises
     /// itself from off-site checks (Art. 8), such as late change filings (Art. 9(1)5) and the
@@ -1477,11 +2668,42 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: Cqmon_V1_ListFindingsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListFindingsResponse
+    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    func getFinding(request: Cqmon_V1_GetFindingRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Finding
+    /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
+    /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
+    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
+    /// follow from the finding's status (see FindingDecision).
+    func decideFinding(request: Cqmon_V1_DecideFindingRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Finding
   }
 }
 
 extension Cqmon_V1_InspectionService.StreamingServiceProtocol {
   public func registerMethods<Transport: GRPCCore.ServerTransport>(with router: inout GRPCCore.RPCRouter<Transport>) {
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.AddInspector.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_AddInspectorRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Inspector>(),
+      handler: { request, context in try await self.addInspector(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.DeclareConflict.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_DeclareConflictRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Inspector>(),
+      handler: { request, context in try await self.declareConflict(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.ListInspectors.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_ListInspectorsRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_ListInspectorsResponse>(),
+      handler: { request, context in try await self.listInspectors(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.CommitDrawSeed.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_CommitDrawSeedRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_DrawCommitment>(),
+      handler: { request, context in try await self.commitDrawSeed(request: request, context: context) }
+    )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.PlanInspections.descriptor,
       deserializer: ProtoDeserializer<Cqmon_V1_PlanInspectionsRequest>(limits: decodingLimits),
@@ -1489,10 +2711,22 @@ extension Cqmon_V1_InspectionService.StreamingServiceProtocol {
       handler: { request, context in try await self.planInspections(request: request, context: context) }
     )
     router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.GetInspectionPlan.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetInspectionPlanRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_InspectionPlan>(),
+      handler: { request, context in try await self.getInspectionPlan(request: request, context: context) }
+    )
+    router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.RecordInspection.descriptor,
       deserializer: ProtoDeserializer<Cqmon_V1_RecordInspectionRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Inspection>(),
       handler: { request, context in try await self.recordInspection(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.CorrectInspection.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_CorrectInspectionRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Inspection>(),
+      handler: { request, context in try await self.correctInspection(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.GetInspection.descriptor,
@@ -1513,10 +2747,28 @@ extension Cqmon_V1_InspectionService.StreamingServiceProtocol {
       handler: { request, context in try await self.fileComplaint(request: request, context: context) }
     )
     router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.AcceptComplaint.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_AcceptComplaintRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
+      handler: { request, context in try await self.acceptComplaint(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.ExtendComplaint.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_ExtendComplaintRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
+      handler: { request, context in try await self.extendComplaint(request: request, context: context) }
+    )
+    router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ResolveComplaint.descriptor,
       deserializer: ProtoDeserializer<Cqmon_V1_ResolveComplaintRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
       handler: { request, context in try await self.resolveComplaint(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.GetComplaint.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetComplaintRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Complaint>(),
+      handler: { request, context in try await self.getComplaint(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_InspectionService.Method.ListComplaints.descriptor,
@@ -1530,15 +2782,45 @@ extension Cqmon_V1_InspectionService.StreamingServiceProtocol {
       serializer: ProtoSerializer<Cqmon_V1_ListFindingsResponse>(),
       handler: { request, context in try await self.listFindings(request: request, context: context) }
     )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.GetFinding.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_GetFindingRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Finding>(),
+      handler: { request, context in try await self.getFinding(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_InspectionService.Method.DecideFinding.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_DecideFindingRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_Finding>(),
+      handler: { request, context in try await self.decideFinding(request: request, context: context) }
+    )
   }
 }
 
 extension Cqmon_V1_InspectionService.ServiceProtocol {
+  public func addInspector(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AddInspectorRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspector> {
+    return GRPCCore.StreamingServerResponse(single: try await self.addInspector(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func declareConflict(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DeclareConflictRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspector> {
+    return GRPCCore.StreamingServerResponse(single: try await self.declareConflict(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func listInspectors(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListInspectorsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListInspectorsResponse> {
+    return GRPCCore.StreamingServerResponse(single: try await self.listInspectors(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func commitDrawSeed(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DrawCommitment> {
+    return GRPCCore.StreamingServerResponse(single: try await self.commitDrawSeed(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func planInspections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan> {
     return GRPCCore.StreamingServerResponse(single: try await self.planInspections(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
+  public func getInspectionPlan(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getInspectionPlan(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func recordInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_RecordInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection> {
     return GRPCCore.StreamingServerResponse(single: try await self.recordInspection(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func correctInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection> {
+    return GRPCCore.StreamingServerResponse(single: try await self.correctInspection(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
   public func getInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection> {
     return GRPCCore.StreamingServerResponse(single: try await self.getInspection(request: try await GRPCCore.ServerRequest(stream: request), context: context))
@@ -1549,8 +2831,17 @@ extension Cqmon_V1_InspectionService.ServiceProtocol {
   public func fileComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint> {
     return GRPCCore.StreamingServerResponse(single: try await self.fileComplaint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
+  public func acceptComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AcceptComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.StreamingServerResponse(single: try await self.acceptComplaint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func extendComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ExtendComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.StreamingServerResponse(single: try await self.extendComplaint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func resolveComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint> {
     return GRPCCore.StreamingServerResponse(single: try await self.resolveComplaint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func getComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getComplaint(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
   public func listComplaints(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListComplaintsResponse> {
     return GRPCCore.StreamingServerResponse(single: try await self.listComplaints(request: try await GRPCCore.ServerRequest(stream: request), context: context))
@@ -1558,14 +2849,38 @@ extension Cqmon_V1_InspectionService.ServiceProtocol {
   public func listFindings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListFindingsResponse> {
     return GRPCCore.StreamingServerResponse(single: try await self.listFindings(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
+  public func getFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding> {
+    return GRPCCore.StreamingServerResponse(single: try await self.getFinding(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
+  public func decideFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding> {
+    return GRPCCore.StreamingServerResponse(single: try await self.decideFinding(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
 }
 
 extension Cqmon_V1_InspectionService.SimpleServiceProtocol {
+  public func addInspector(request: GRPCCore.ServerRequest<Cqmon_V1_AddInspectorRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspector> {
+    return GRPCCore.ServerResponse(message: try await self.addInspector(request: request.message, context: context), metadata: [:])
+  }
+  public func declareConflict(request: GRPCCore.ServerRequest<Cqmon_V1_DeclareConflictRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspector> {
+    return GRPCCore.ServerResponse(message: try await self.declareConflict(request: request.message, context: context), metadata: [:])
+  }
+  public func listInspectors(request: GRPCCore.ServerRequest<Cqmon_V1_ListInspectorsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListInspectorsResponse> {
+    return GRPCCore.ServerResponse(message: try await self.listInspectors(request: request.message, context: context), metadata: [:])
+  }
+  public func commitDrawSeed(request: GRPCCore.ServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_DrawCommitment> {
+    return GRPCCore.ServerResponse(message: try await self.commitDrawSeed(request: request.message, context: context), metadata: [:])
+  }
   public func planInspections(request: GRPCCore.ServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan> {
     return GRPCCore.ServerResponse(message: try await self.planInspections(request: request.message, context: context), metadata: [:])
   }
+  public func getInspectionPlan(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan> {
+    return GRPCCore.ServerResponse(message: try await self.getInspectionPlan(request: request.message, context: context), metadata: [:])
+  }
   public func recordInspection(request: GRPCCore.ServerRequest<Cqmon_V1_RecordInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection> {
     return GRPCCore.ServerResponse(message: try await self.recordInspection(request: request.message, context: context), metadata: [:])
+  }
+  public func correctInspection(request: GRPCCore.ServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection> {
+    return GRPCCore.ServerResponse(message: try await self.correctInspection(request: request.message, context: context), metadata: [:])
   }
   public func getInspection(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection> {
     return GRPCCore.ServerResponse(message: try await self.getInspection(request: request.message, context: context), metadata: [:])
@@ -1576,14 +2891,29 @@ extension Cqmon_V1_InspectionService.SimpleServiceProtocol {
   public func fileComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_FileComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint> {
     return GRPCCore.ServerResponse(message: try await self.fileComplaint(request: request.message, context: context), metadata: [:])
   }
+  public func acceptComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_AcceptComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.ServerResponse(message: try await self.acceptComplaint(request: request.message, context: context), metadata: [:])
+  }
+  public func extendComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_ExtendComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.ServerResponse(message: try await self.extendComplaint(request: request.message, context: context), metadata: [:])
+  }
   public func resolveComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint> {
     return GRPCCore.ServerResponse(message: try await self.resolveComplaint(request: request.message, context: context), metadata: [:])
+  }
+  public func getComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint> {
+    return GRPCCore.ServerResponse(message: try await self.getComplaint(request: request.message, context: context), metadata: [:])
   }
   public func listComplaints(request: GRPCCore.ServerRequest<Cqmon_V1_ListComplaintsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListComplaintsResponse> {
     return GRPCCore.ServerResponse(message: try await self.listComplaints(request: request.message, context: context), metadata: [:])
   }
   public func listFindings(request: GRPCCore.ServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListFindingsResponse> {
     return GRPCCore.ServerResponse(message: try await self.listFindings(request: request.message, context: context), metadata: [:])
+  }
+  public func getFinding(request: GRPCCore.ServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding> {
+    return GRPCCore.ServerResponse(message: try await self.getFinding(request: request.message, context: context), metadata: [:])
+  }
+  public func decideFinding(request: GRPCCore.ServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding> {
+    return GRPCCore.ServerResponse(message: try await self.decideFinding(request: request.message, context: context), metadata: [:])
   }
 }
 
@@ -1594,10 +2924,85 @@ extension Cqmon_V1_InspectionService {
 
     public init(wrapping client: GRPCCore.GRPCClient<Transport>) { self.client = client }
 
-    /// Draws the agencies to inspect in a period (Art. 22): at most 5% of A, 10% of B, 30% of C,
-    /// all of D and E, and all unrated agencies, by a seeded random draw that anyone can reproduce
-    /// from the returned seed. City officers (the whole city) and district officers (agencies
-    /// working in their district). INVALID_ARGUMENT: bad period or shares.
+    /// Registers an inspector in the pool the draw takes inspectors from: a city inspector
+    /// (empty district) or a district's. City officers any; district officers their own district's.
+    /// ALREADY_EXISTS: the badge number is registered.
+    public func addInspector<Result: Sendable>(
+      _ message: Cqmon_V1_AddInspectorRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Inspector>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_AddInspectorRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.AddInspector.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_AddInspectorRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Inspector>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Declares an inspector's conflict of interest with an agency: the draw never sends them
+    /// there. Officers (district officers: their district's inspectors). NOT_FOUND: no such
+    /// inspector.
+    public func declareConflict<Result: Sendable>(
+      _ message: Cqmon_V1_DeclareConflictRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Inspector>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_DeclareConflictRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.DeclareConflict.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_DeclareConflictRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Inspector>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// The pool, newest first. Officers (district officers: their district's).
+    public func listInspectors<Result: Sendable>(
+      _ message: Cqmon_V1_ListInspectorsRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_ListInspectorsResponse>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_ListInspectorsRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.ListInspectors.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_ListInspectorsRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_ListInspectorsResponse>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Commits to the seed of a coming draw: the server makes a random 32-byte seed, keeps it
+    /// secret and records its SHA-256 in the audit log, so that the seed cannot be chosen after the
+    /// candidates are known. Officers (district officers: their district).
+    public func commitDrawSeed<Result: Sendable>(
+      _ message: Cqmon_V1_CommitDrawSeedRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_DrawCommitment>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_CommitDrawSeedRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.CommitDrawSeed.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_CommitDrawSeedRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_DrawCommitment>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
+    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
+    /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
+    /// scope; too few inspectors without a conflict for an agency drawn.
     public func planInspections<Result: Sendable>(
       _ message: Cqmon_V1_PlanInspectionsRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1614,9 +3019,26 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
+    /// One plan, with everything needed to re-run its draw. Officers.
+    public func getInspectionPlan<Result: Sendable>(
+      _ message: Cqmon_V1_GetInspectionPlanRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_InspectionPlan>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetInspectionPlanRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.GetInspectionPlan.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetInspectionPlanRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_InspectionPlan>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
-    /// measures. City officers anywhere; district officers only in their own district (Art. 7).
-    /// PERMISSION_DENIED: outside the caller's district; NOT_FOUND: unknown agency or activity.
+    /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
+    /// jurisdiction (Art. 7). NOT_FOUND: unknown agency, inspector or activity.
     public func recordInspection<Result: Sendable>(
       _ message: Cqmon_V1_RecordInspectionRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1633,7 +3055,26 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// One inspection. Officers; the inspected agency. NOT_FOUND: no such id.
+    /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
+    /// Findings already raised keep their own history (DecideFinding); those listed are added.
+    public func correctInspection<Result: Sendable>(
+      _ message: Cqmon_V1_CorrectInspectionRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Inspection>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_CorrectInspectionRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.CorrectInspection.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_CorrectInspectionRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Inspection>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
+    /// NOT_FOUND: no such id.
     public func getInspection<Result: Sendable>(
       _ message: Cqmon_V1_GetInspectionRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1667,7 +3108,8 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// Records a complaint about an agency (Art. 12), e.g. from the 12369 hotline. Officers only.
+    /// Records a complaint about an agency (Art. 12) as received: it awaits acceptance, to be
+    /// decided within 3 working days. Officers (district officers: for their district).
     public func fileComplaint<Result: Sendable>(
       _ message: Cqmon_V1_FileComplaintRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1684,8 +3126,45 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// Closes a complaint after investigation; a verified complaint becomes a finding and evidence
-    /// for the rating (Art. 13). Officers only. FAILED_PRECONDITION: already resolved.
+    /// Accepts a received complaint for investigation: it is to be concluded within 60 days.
+    /// FAILED_PRECONDITION: not awaiting acceptance.
+    public func acceptComplaint<Result: Sendable>(
+      _ message: Cqmon_V1_AcceptComplaintRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Complaint>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_AcceptComplaintRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.AcceptComplaint.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_AcceptComplaintRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Complaint>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Extends an accepted complaint's deadline once, by at most 30 days, with a reason.
+    /// FAILED_PRECONDITION: not under investigation, or extended already.
+    public func extendComplaint<Result: Sendable>(
+      _ message: Cqmon_V1_ExtendComplaintRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Complaint>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_ExtendComplaintRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.ExtendComplaint.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_ExtendComplaintRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Complaint>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Concludes a complaint: VERIFIED (it becomes a confirmed finding, evidence for the rating,
+    /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
+    /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     public func resolveComplaint<Result: Sendable>(
       _ message: Cqmon_V1_ResolveComplaintRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1702,7 +3181,25 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// Complaints, newest first. Officers only.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    public func getComplaint<Result: Sendable>(
+      _ message: Cqmon_V1_GetComplaintRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Complaint>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetComplaintRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.GetComplaint.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetComplaintRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Complaint>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
+    /// district's).
     public func listComplaints<Result: Sendable>(
       _ message: Cqmon_V1_ListComplaintsRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1737,6 +3234,43 @@ extension Cqmon_V1_InspectionService {
         descriptor: Cqmon_V1_InspectionService.Method.ListFindings.descriptor,
         serializer: ProtoSerializer<Cqmon_V1_ListFindingsRequest>(),
         deserializer: ProtoDeserializer<Cqmon_V1_ListFindingsResponse>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    public func getFinding<Result: Sendable>(
+      _ message: Cqmon_V1_GetFindingRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Finding>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_GetFindingRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.GetFinding.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_GetFindingRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Finding>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
+    /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
+    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
+    /// follow from the finding's status (see FindingDecision).
+    public func decideFinding<Result: Sendable>(
+      _ message: Cqmon_V1_DecideFindingRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_Finding>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_DecideFindingRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_InspectionService.Method.DecideFinding.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_DecideFindingRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_Finding>(),
         options: options,
         onResponse: handleResponse
       )

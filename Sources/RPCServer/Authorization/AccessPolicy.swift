@@ -48,8 +48,12 @@ public struct AccessPolicy: Sendable {
     allow(officersAndAgency, filing, ["GetActivity", "ListActivities", "ListActivityVersions"])
 
     let inspection = "cqmon.v1.InspectionService"
-    allow(officers, inspection, ["PlanInspections", "RecordInspection", "FileComplaint", "ResolveComplaint", "ListComplaints"])
-    allow(officersAndAgency, inspection, ["GetInspection", "ListInspections", "ListFindings"])
+    allow(officers, inspection, [
+      "AddInspector", "DeclareConflict", "ListInspectors", "CommitDrawSeed", "PlanInspections", "GetInspectionPlan", "RecordInspection",
+      "CorrectInspection", "FileComplaint", "AcceptComplaint", "ExtendComplaint", "ResolveComplaint", "GetComplaint", "ListComplaints",
+      "DecideFinding",
+    ])
+    allow(officersAndAgency, inspection, ["GetInspection", "ListInspections", "ListFindings", "GetFinding"])
 
     let credit = "cqmon.v1.CreditService"
     allow(city, credit, [

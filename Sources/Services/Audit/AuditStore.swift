@@ -45,6 +45,8 @@ public enum CoveredTable: String, Sendable, CaseIterable {
   case documentRecord = "document_record"
   /// A version of a filed activity: `[content]`, as stored.
   case activityVersion = "activity_version"
+  /// A version of a supervision record: `[content]`, as stored.
+  case supervisionRecord = "supervision_record"
   // Registry versions are made by filings rather than named by an entry: `Registry.verifyVersions`
   // replays them from the covered filings.
 }

@@ -48,7 +48,7 @@ extension AuditLog {
   /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.
   public static func recordSHA256(of record: CoveredRecord, in table: CoveredTable) -> String {
     switch table {
-    case .application, .change, .activityVersion:
+    case .application, .change, .activityVersion, .supervisionRecord:
       return Digest.sha256Hex(record.fields.first ?? "")
     case .removal:
       return Digest.sha256Hex(Registry.json(record.fields))

@@ -20,6 +20,21 @@ public enum Digest {
     sha256Hex(Array(text.utf8))
   }
 
+  /// HMAC-SHA256 of `data` under `key`.
+  public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: 32)
+    let ok = key.withUnsafeBufferPointer { k in data.withUnsafeBufferPointer { d in cq_hmac_sha256(k.baseAddress, k.count, d.baseAddress, d.count, &out) } }
+    guard ok == 1 else { fatalError("OpenSSL: HMAC-SHA256 failed") }
+    return out
+  }
+
+  /// `count` bytes from OpenSSL's cryptographically secure generator.
+  public static func randomBytes(_ count: Int) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: count)
+    guard cq_random_bytes(&out, count) == 1 else { fatalError("OpenSSL: RAND_bytes failed") }
+    return out
+  }
+
   public static func hex(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date (China Standard Time), with the arithmetic the rules need: whole days,
 /// calendar months (Art. 5's one month) and years (Art. 20's bans).
 public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStringConvertible {
@@ -66,6 +68,18 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
   /// The date in China Standard Time (UTC+8) of an instant given in seconds since 1970.
   public init(chinaTimeOf seconds: Int64) {
     self.init(dayNumber: Int((seconds + 8 * 3600).floorDivided(by: 86_400)))
+  }
+
+  /// The date in China Standard Time (UTC+8) of an instant.
+  public init(chinaDayOf instant: Date) {
+    self.init(chinaTimeOf: Int64(instant.timeIntervalSince1970.rounded(.down)))
+  }
+
+  /// 1 Monday … 7 Sunday (ISO 8601).
+  public var weekday: Int {
+    // 1970-01-01 was a Thursday.
+    let offset = (dayNumber + 3) % 7
+    return (offset < 0 ? offset + 7 : offset) + 1
   }
 
   /// When this day begins in China Standard Time (UTC+8), in seconds since 1970.

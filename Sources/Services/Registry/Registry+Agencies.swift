@@ -134,11 +134,12 @@ extension Registry {
         filedBy: context.actor, before: Self.json(before), after: after, documents: Self.json(documents), note: note,
         version: row.version, audit: entry))
       if late {
-        // Art. 9(1)5: filing a change late is itself a finding; an off-site check raises it.
+        // Art. 9(1)5: filing a change late is itself a finding; an off-site check raises it,
+        // open for an officer to confirm like every automatic finding.
         try await tx.insertFinding(FindingRow(
           id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: 5, source: 3,
           sourceID: id, description: "change \(id) (effective \(effective)) was filed on \(today), after the Art. 5 deadline of \(dueOn)",
-          raisedAt: instant, verified: true))
+          raisedAt: instant, verified: false, rule: "LATE_CHANGE"))
       }
       return try await self.change(tx, id: id)
     }

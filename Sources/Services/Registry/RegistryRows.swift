@@ -193,10 +193,15 @@ public struct FindingRow: Sendable, Equatable {
   public var fieldPaths: [String] { Registry.decode([String].self, fields) ?? [] }
   /// `open` until an officer confirms or dismisses it (the supervision issue).
   public var status: String
+  /// The district it was raised in (an inspection's or a complaint's); empty for off-site checks.
+  public var districtCode: String
+  /// The investigation case a 9(2) finding opened; empty otherwise.
+  public var caseID: String
 
   public init(
     id: String, creditCode: String, category: Int, source: Int, sourceID: String, description: String, raisedAt: Date, verified: Bool,
-    rule: String = "", activityID: String? = nil, activityVersion: Int? = nil, fields: String = "[]", status: String = "open"
+    rule: String = "", activityID: String? = nil, activityVersion: Int? = nil, fields: String = "[]", status: String = "open",
+    districtCode: String = "", caseID: String = ""
   ) {
     self.id = id
     self.creditCode = creditCode
@@ -211,6 +216,8 @@ public struct FindingRow: Sendable, Equatable {
     self.activityVersion = activityVersion
     self.fields = fields
     self.status = status
+    self.districtCode = districtCode
+    self.caseID = caseID
   }
 }
 

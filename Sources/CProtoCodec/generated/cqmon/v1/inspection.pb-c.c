@@ -7,6 +7,366 @@
 #endif
 
 #include "cqmon/v1/inspection.pb-c.h"
+void   cqmon__v1__add_inspector_request__init
+                     (Cqmon__V1__AddInspectorRequest         *message)
+{
+  static const Cqmon__V1__AddInspectorRequest init_value = CQMON__V1__ADD_INSPECTOR_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__add_inspector_request__get_packed_size
+                     (const Cqmon__V1__AddInspectorRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__add_inspector_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__add_inspector_request__pack
+                     (const Cqmon__V1__AddInspectorRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__add_inspector_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__add_inspector_request__pack_to_buffer
+                     (const Cqmon__V1__AddInspectorRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__add_inspector_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__AddInspectorRequest *
+       cqmon__v1__add_inspector_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__AddInspectorRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__add_inspector_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__add_inspector_request__free_unpacked
+                     (Cqmon__V1__AddInspectorRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__add_inspector_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__conflict__init
+                     (Cqmon__V1__Conflict         *message)
+{
+  static const Cqmon__V1__Conflict init_value = CQMON__V1__CONFLICT__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__conflict__get_packed_size
+                     (const Cqmon__V1__Conflict *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__conflict__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__conflict__pack
+                     (const Cqmon__V1__Conflict *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__conflict__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__conflict__pack_to_buffer
+                     (const Cqmon__V1__Conflict *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__conflict__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__Conflict *
+       cqmon__v1__conflict__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__Conflict *)
+     protobuf_c_message_unpack (&cqmon__v1__conflict__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__conflict__free_unpacked
+                     (Cqmon__V1__Conflict *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__conflict__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__inspector__init
+                     (Cqmon__V1__Inspector         *message)
+{
+  static const Cqmon__V1__Inspector init_value = CQMON__V1__INSPECTOR__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__inspector__get_packed_size
+                     (const Cqmon__V1__Inspector *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__inspector__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__inspector__pack
+                     (const Cqmon__V1__Inspector *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__inspector__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__inspector__pack_to_buffer
+                     (const Cqmon__V1__Inspector *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__inspector__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__Inspector *
+       cqmon__v1__inspector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__Inspector *)
+     protobuf_c_message_unpack (&cqmon__v1__inspector__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__inspector__free_unpacked
+                     (Cqmon__V1__Inspector *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__inspector__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__declare_conflict_request__init
+                     (Cqmon__V1__DeclareConflictRequest         *message)
+{
+  static const Cqmon__V1__DeclareConflictRequest init_value = CQMON__V1__DECLARE_CONFLICT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__declare_conflict_request__get_packed_size
+                     (const Cqmon__V1__DeclareConflictRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__declare_conflict_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__declare_conflict_request__pack
+                     (const Cqmon__V1__DeclareConflictRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__declare_conflict_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__declare_conflict_request__pack_to_buffer
+                     (const Cqmon__V1__DeclareConflictRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__declare_conflict_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__DeclareConflictRequest *
+       cqmon__v1__declare_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__DeclareConflictRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__declare_conflict_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__declare_conflict_request__free_unpacked
+                     (Cqmon__V1__DeclareConflictRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__declare_conflict_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__list_inspectors_request__init
+                     (Cqmon__V1__ListInspectorsRequest         *message)
+{
+  static const Cqmon__V1__ListInspectorsRequest init_value = CQMON__V1__LIST_INSPECTORS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_inspectors_request__get_packed_size
+                     (const Cqmon__V1__ListInspectorsRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_inspectors_request__pack
+                     (const Cqmon__V1__ListInspectorsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_inspectors_request__pack_to_buffer
+                     (const Cqmon__V1__ListInspectorsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListInspectorsRequest *
+       cqmon__v1__list_inspectors_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListInspectorsRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__list_inspectors_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_inspectors_request__free_unpacked
+                     (Cqmon__V1__ListInspectorsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__list_inspectors_response__init
+                     (Cqmon__V1__ListInspectorsResponse         *message)
+{
+  static const Cqmon__V1__ListInspectorsResponse init_value = CQMON__V1__LIST_INSPECTORS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_inspectors_response__get_packed_size
+                     (const Cqmon__V1__ListInspectorsResponse *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_inspectors_response__pack
+                     (const Cqmon__V1__ListInspectorsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_inspectors_response__pack_to_buffer
+                     (const Cqmon__V1__ListInspectorsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListInspectorsResponse *
+       cqmon__v1__list_inspectors_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListInspectorsResponse *)
+     protobuf_c_message_unpack (&cqmon__v1__list_inspectors_response__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_inspectors_response__free_unpacked
+                     (Cqmon__V1__ListInspectorsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_inspectors_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__commit_draw_seed_request__init
+                     (Cqmon__V1__CommitDrawSeedRequest         *message)
+{
+  static const Cqmon__V1__CommitDrawSeedRequest init_value = CQMON__V1__COMMIT_DRAW_SEED_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__commit_draw_seed_request__get_packed_size
+                     (const Cqmon__V1__CommitDrawSeedRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__commit_draw_seed_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__commit_draw_seed_request__pack
+                     (const Cqmon__V1__CommitDrawSeedRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__commit_draw_seed_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__commit_draw_seed_request__pack_to_buffer
+                     (const Cqmon__V1__CommitDrawSeedRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__commit_draw_seed_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__CommitDrawSeedRequest *
+       cqmon__v1__commit_draw_seed_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__CommitDrawSeedRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__commit_draw_seed_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__commit_draw_seed_request__free_unpacked
+                     (Cqmon__V1__CommitDrawSeedRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__commit_draw_seed_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__draw_commitment__init
+                     (Cqmon__V1__DrawCommitment         *message)
+{
+  static const Cqmon__V1__DrawCommitment init_value = CQMON__V1__DRAW_COMMITMENT__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__draw_commitment__get_packed_size
+                     (const Cqmon__V1__DrawCommitment *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_commitment__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__draw_commitment__pack
+                     (const Cqmon__V1__DrawCommitment *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_commitment__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__draw_commitment__pack_to_buffer
+                     (const Cqmon__V1__DrawCommitment *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_commitment__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__DrawCommitment *
+       cqmon__v1__draw_commitment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__DrawCommitment *)
+     protobuf_c_message_unpack (&cqmon__v1__draw_commitment__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__draw_commitment__free_unpacked
+                     (Cqmon__V1__DrawCommitment *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__draw_commitment__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__plan_inspections_request__init
                      (Cqmon__V1__PlanInspectionsRequest         *message)
 {
@@ -97,6 +457,186 @@ void   cqmon__v1__level_shares__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__level_shares__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   cqmon__v1__draw_candidate__init
+                     (Cqmon__V1__DrawCandidate         *message)
+{
+  static const Cqmon__V1__DrawCandidate init_value = CQMON__V1__DRAW_CANDIDATE__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__draw_candidate__get_packed_size
+                     (const Cqmon__V1__DrawCandidate *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_candidate__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__draw_candidate__pack
+                     (const Cqmon__V1__DrawCandidate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_candidate__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__draw_candidate__pack_to_buffer
+                     (const Cqmon__V1__DrawCandidate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__draw_candidate__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__DrawCandidate *
+       cqmon__v1__draw_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__DrawCandidate *)
+     protobuf_c_message_unpack (&cqmon__v1__draw_candidate__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__draw_candidate__free_unpacked
+                     (Cqmon__V1__DrawCandidate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__draw_candidate__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__pool_inspector__init
+                     (Cqmon__V1__PoolInspector         *message)
+{
+  static const Cqmon__V1__PoolInspector init_value = CQMON__V1__POOL_INSPECTOR__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__pool_inspector__get_packed_size
+                     (const Cqmon__V1__PoolInspector *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__pool_inspector__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__pool_inspector__pack
+                     (const Cqmon__V1__PoolInspector *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__pool_inspector__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__pool_inspector__pack_to_buffer
+                     (const Cqmon__V1__PoolInspector *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__pool_inspector__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__PoolInspector *
+       cqmon__v1__pool_inspector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__PoolInspector *)
+     protobuf_c_message_unpack (&cqmon__v1__pool_inspector__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__pool_inspector__free_unpacked
+                     (Cqmon__V1__PoolInspector *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__pool_inspector__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__stratum_draw__init
+                     (Cqmon__V1__StratumDraw         *message)
+{
+  static const Cqmon__V1__StratumDraw init_value = CQMON__V1__STRATUM_DRAW__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__stratum_draw__get_packed_size
+                     (const Cqmon__V1__StratumDraw *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__stratum_draw__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__stratum_draw__pack
+                     (const Cqmon__V1__StratumDraw *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__stratum_draw__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__stratum_draw__pack_to_buffer
+                     (const Cqmon__V1__StratumDraw *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__stratum_draw__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__StratumDraw *
+       cqmon__v1__stratum_draw__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__StratumDraw *)
+     protobuf_c_message_unpack (&cqmon__v1__stratum_draw__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__stratum_draw__free_unpacked
+                     (Cqmon__V1__StratumDraw *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__stratum_draw__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__drawn_agency__init
+                     (Cqmon__V1__DrawnAgency         *message)
+{
+  static const Cqmon__V1__DrawnAgency init_value = CQMON__V1__DRAWN_AGENCY__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__drawn_agency__get_packed_size
+                     (const Cqmon__V1__DrawnAgency *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__drawn_agency__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__drawn_agency__pack
+                     (const Cqmon__V1__DrawnAgency *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__drawn_agency__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__drawn_agency__pack_to_buffer
+                     (const Cqmon__V1__DrawnAgency *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__drawn_agency__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__DrawnAgency *
+       cqmon__v1__drawn_agency__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__DrawnAgency *)
+     protobuf_c_message_unpack (&cqmon__v1__drawn_agency__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__drawn_agency__free_unpacked
+                     (Cqmon__V1__DrawnAgency *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__drawn_agency__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__inspection_plan__init
                      (Cqmon__V1__InspectionPlan         *message)
 {
@@ -142,49 +682,49 @@ void   cqmon__v1__inspection_plan__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__inspection_plan__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   cqmon__v1__level_draw__init
-                     (Cqmon__V1__LevelDraw         *message)
+void   cqmon__v1__get_inspection_plan_request__init
+                     (Cqmon__V1__GetInspectionPlanRequest         *message)
 {
-  static const Cqmon__V1__LevelDraw init_value = CQMON__V1__LEVEL_DRAW__INIT;
+  static const Cqmon__V1__GetInspectionPlanRequest init_value = CQMON__V1__GET_INSPECTION_PLAN_REQUEST__INIT;
   *message = init_value;
 }
-size_t cqmon__v1__level_draw__get_packed_size
-                     (const Cqmon__V1__LevelDraw *message)
+size_t cqmon__v1__get_inspection_plan_request__get_packed_size
+                     (const Cqmon__V1__GetInspectionPlanRequest *message)
 {
-  assert(message->base.descriptor == &cqmon__v1__level_draw__descriptor);
+  assert(message->base.descriptor == &cqmon__v1__get_inspection_plan_request__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t cqmon__v1__level_draw__pack
-                     (const Cqmon__V1__LevelDraw *message,
+size_t cqmon__v1__get_inspection_plan_request__pack
+                     (const Cqmon__V1__GetInspectionPlanRequest *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &cqmon__v1__level_draw__descriptor);
+  assert(message->base.descriptor == &cqmon__v1__get_inspection_plan_request__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t cqmon__v1__level_draw__pack_to_buffer
-                     (const Cqmon__V1__LevelDraw *message,
+size_t cqmon__v1__get_inspection_plan_request__pack_to_buffer
+                     (const Cqmon__V1__GetInspectionPlanRequest *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &cqmon__v1__level_draw__descriptor);
+  assert(message->base.descriptor == &cqmon__v1__get_inspection_plan_request__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Cqmon__V1__LevelDraw *
-       cqmon__v1__level_draw__unpack
+Cqmon__V1__GetInspectionPlanRequest *
+       cqmon__v1__get_inspection_plan_request__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Cqmon__V1__LevelDraw *)
-     protobuf_c_message_unpack (&cqmon__v1__level_draw__descriptor,
+  return (Cqmon__V1__GetInspectionPlanRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_inspection_plan_request__descriptor,
                                 allocator, len, data);
 }
-void   cqmon__v1__level_draw__free_unpacked
-                     (Cqmon__V1__LevelDraw *message,
+void   cqmon__v1__get_inspection_plan_request__free_unpacked
+                     (Cqmon__V1__GetInspectionPlanRequest *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &cqmon__v1__level_draw__descriptor);
+  assert(message->base.descriptor == &cqmon__v1__get_inspection_plan_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   cqmon__v1__finding_input__init
@@ -367,6 +907,96 @@ void   cqmon__v1__inspection__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__inspection__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   cqmon__v1__investigation_case__init
+                     (Cqmon__V1__InvestigationCase         *message)
+{
+  static const Cqmon__V1__InvestigationCase init_value = CQMON__V1__INVESTIGATION_CASE__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__investigation_case__get_packed_size
+                     (const Cqmon__V1__InvestigationCase *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__investigation_case__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__investigation_case__pack
+                     (const Cqmon__V1__InvestigationCase *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__investigation_case__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__investigation_case__pack_to_buffer
+                     (const Cqmon__V1__InvestigationCase *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__investigation_case__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__InvestigationCase *
+       cqmon__v1__investigation_case__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__InvestigationCase *)
+     protobuf_c_message_unpack (&cqmon__v1__investigation_case__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__investigation_case__free_unpacked
+                     (Cqmon__V1__InvestigationCase *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__investigation_case__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__correct_inspection_request__init
+                     (Cqmon__V1__CorrectInspectionRequest         *message)
+{
+  static const Cqmon__V1__CorrectInspectionRequest init_value = CQMON__V1__CORRECT_INSPECTION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__correct_inspection_request__get_packed_size
+                     (const Cqmon__V1__CorrectInspectionRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__correct_inspection_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__correct_inspection_request__pack
+                     (const Cqmon__V1__CorrectInspectionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__correct_inspection_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__correct_inspection_request__pack_to_buffer
+                     (const Cqmon__V1__CorrectInspectionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__correct_inspection_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__CorrectInspectionRequest *
+       cqmon__v1__correct_inspection_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__CorrectInspectionRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__correct_inspection_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__correct_inspection_request__free_unpacked
+                     (Cqmon__V1__CorrectInspectionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__correct_inspection_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__finding__init
                      (Cqmon__V1__Finding         *message)
 {
@@ -410,6 +1040,141 @@ void   cqmon__v1__finding__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &cqmon__v1__finding__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__finding_review__init
+                     (Cqmon__V1__FindingReview         *message)
+{
+  static const Cqmon__V1__FindingReview init_value = CQMON__V1__FINDING_REVIEW__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__finding_review__get_packed_size
+                     (const Cqmon__V1__FindingReview *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__finding_review__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__finding_review__pack
+                     (const Cqmon__V1__FindingReview *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__finding_review__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__finding_review__pack_to_buffer
+                     (const Cqmon__V1__FindingReview *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__finding_review__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__FindingReview *
+       cqmon__v1__finding_review__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__FindingReview *)
+     protobuf_c_message_unpack (&cqmon__v1__finding_review__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__finding_review__free_unpacked
+                     (Cqmon__V1__FindingReview *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__finding_review__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__get_finding_request__init
+                     (Cqmon__V1__GetFindingRequest         *message)
+{
+  static const Cqmon__V1__GetFindingRequest init_value = CQMON__V1__GET_FINDING_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_finding_request__get_packed_size
+                     (const Cqmon__V1__GetFindingRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_finding_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_finding_request__pack
+                     (const Cqmon__V1__GetFindingRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_finding_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_finding_request__pack_to_buffer
+                     (const Cqmon__V1__GetFindingRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_finding_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetFindingRequest *
+       cqmon__v1__get_finding_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetFindingRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_finding_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_finding_request__free_unpacked
+                     (Cqmon__V1__GetFindingRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_finding_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__decide_finding_request__init
+                     (Cqmon__V1__DecideFindingRequest         *message)
+{
+  static const Cqmon__V1__DecideFindingRequest init_value = CQMON__V1__DECIDE_FINDING_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__decide_finding_request__get_packed_size
+                     (const Cqmon__V1__DecideFindingRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__decide_finding_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__decide_finding_request__pack
+                     (const Cqmon__V1__DecideFindingRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__decide_finding_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__decide_finding_request__pack_to_buffer
+                     (const Cqmon__V1__DecideFindingRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__decide_finding_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__DecideFindingRequest *
+       cqmon__v1__decide_finding_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__DecideFindingRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__decide_finding_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__decide_finding_request__free_unpacked
+                     (Cqmon__V1__DecideFindingRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__decide_finding_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   cqmon__v1__get_inspection_request__init
@@ -635,6 +1400,186 @@ void   cqmon__v1__complaint__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &cqmon__v1__complaint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__complaint_extension__init
+                     (Cqmon__V1__ComplaintExtension         *message)
+{
+  static const Cqmon__V1__ComplaintExtension init_value = CQMON__V1__COMPLAINT_EXTENSION__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__complaint_extension__get_packed_size
+                     (const Cqmon__V1__ComplaintExtension *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__complaint_extension__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__complaint_extension__pack
+                     (const Cqmon__V1__ComplaintExtension *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__complaint_extension__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__complaint_extension__pack_to_buffer
+                     (const Cqmon__V1__ComplaintExtension *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__complaint_extension__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ComplaintExtension *
+       cqmon__v1__complaint_extension__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ComplaintExtension *)
+     protobuf_c_message_unpack (&cqmon__v1__complaint_extension__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__complaint_extension__free_unpacked
+                     (Cqmon__V1__ComplaintExtension *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__complaint_extension__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__accept_complaint_request__init
+                     (Cqmon__V1__AcceptComplaintRequest         *message)
+{
+  static const Cqmon__V1__AcceptComplaintRequest init_value = CQMON__V1__ACCEPT_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__accept_complaint_request__get_packed_size
+                     (const Cqmon__V1__AcceptComplaintRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__accept_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__accept_complaint_request__pack
+                     (const Cqmon__V1__AcceptComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__accept_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__accept_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__AcceptComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__accept_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__AcceptComplaintRequest *
+       cqmon__v1__accept_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__AcceptComplaintRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__accept_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__accept_complaint_request__free_unpacked
+                     (Cqmon__V1__AcceptComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__accept_complaint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__extend_complaint_request__init
+                     (Cqmon__V1__ExtendComplaintRequest         *message)
+{
+  static const Cqmon__V1__ExtendComplaintRequest init_value = CQMON__V1__EXTEND_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__extend_complaint_request__get_packed_size
+                     (const Cqmon__V1__ExtendComplaintRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__extend_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__extend_complaint_request__pack
+                     (const Cqmon__V1__ExtendComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__extend_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__extend_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__ExtendComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__extend_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ExtendComplaintRequest *
+       cqmon__v1__extend_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ExtendComplaintRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__extend_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__extend_complaint_request__free_unpacked
+                     (Cqmon__V1__ExtendComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__extend_complaint_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__get_complaint_request__init
+                     (Cqmon__V1__GetComplaintRequest         *message)
+{
+  static const Cqmon__V1__GetComplaintRequest init_value = CQMON__V1__GET_COMPLAINT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__get_complaint_request__get_packed_size
+                     (const Cqmon__V1__GetComplaintRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__get_complaint_request__pack
+                     (const Cqmon__V1__GetComplaintRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__get_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__GetComplaintRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__get_complaint_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__GetComplaintRequest *
+       cqmon__v1__get_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__GetComplaintRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__get_complaint_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__get_complaint_request__free_unpacked
+                     (Cqmon__V1__GetComplaintRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__get_complaint_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   cqmon__v1__complaint_resolution__init
@@ -907,6 +1852,648 @@ void   cqmon__v1__list_findings_response__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__list_findings_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor cqmon__v1__add_inspector_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AddInspectorRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AddInspectorRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "badge_number",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AddInspectorRequest, badge_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AddInspectorRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__add_inspector_request__field_indices_by_name[] = {
+  2,   /* field[2] = badge_number */
+  3,   /* field[3] = district_code */
+  1,   /* field[1] = name */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__add_inspector_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__add_inspector_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.AddInspectorRequest",
+  "AddInspectorRequest",
+  "Cqmon__V1__AddInspectorRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__AddInspectorRequest),
+  4,
+  cqmon__v1__add_inspector_request__field_descriptors,
+  cqmon__v1__add_inspector_request__field_indices_by_name,
+  1,  cqmon__v1__add_inspector_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__add_inspector_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__conflict__field_descriptors[3] =
+{
+  {
+    "credit_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Conflict, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Conflict, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "declared_at",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Conflict, declared_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__conflict__field_indices_by_name[] = {
+  0,   /* field[0] = credit_code */
+  2,   /* field[2] = declared_at */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange cqmon__v1__conflict__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__conflict__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.Conflict",
+  "Conflict",
+  "Cqmon__V1__Conflict",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__Conflict),
+  3,
+  cqmon__v1__conflict__field_descriptors,
+  cqmon__v1__conflict__field_indices_by_name,
+  1,  cqmon__v1__conflict__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__conflict__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__inspector__field_descriptors[8] =
+{
+  {
+    "inspector_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, inspector_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "badge_number",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, badge_number),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "conflicts",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__Inspector, n_conflicts),
+    offsetof(Cqmon__V1__Inspector, conflicts),
+    &cqmon__v1__conflict__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "added_at",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, added_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "added_by",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, added_by),
+    &cqmon__v1__actor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receipt",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspector, receipt),
+    &cqmon__v1__receipt__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__inspector__field_indices_by_name[] = {
+  5,   /* field[5] = added_at */
+  6,   /* field[6] = added_by */
+  2,   /* field[2] = badge_number */
+  4,   /* field[4] = conflicts */
+  3,   /* field[3] = district_code */
+  0,   /* field[0] = inspector_id */
+  1,   /* field[1] = name */
+  7,   /* field[7] = receipt */
+};
+static const ProtobufCIntRange cqmon__v1__inspector__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__inspector__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.Inspector",
+  "Inspector",
+  "Cqmon__V1__Inspector",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__Inspector),
+  8,
+  cqmon__v1__inspector__field_descriptors,
+  cqmon__v1__inspector__field_indices_by_name,
+  1,  cqmon__v1__inspector__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__inspector__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__declare_conflict_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DeclareConflictRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspector_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DeclareConflictRequest, inspector_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "conflict",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DeclareConflictRequest, conflict),
+    &cqmon__v1__conflict__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__declare_conflict_request__field_indices_by_name[] = {
+  2,   /* field[2] = conflict */
+  1,   /* field[1] = inspector_id */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__declare_conflict_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__declare_conflict_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.DeclareConflictRequest",
+  "DeclareConflictRequest",
+  "Cqmon__V1__DeclareConflictRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__DeclareConflictRequest),
+  3,
+  cqmon__v1__declare_conflict_request__field_descriptors,
+  cqmon__v1__declare_conflict_request__field_indices_by_name,
+  1,  cqmon__v1__declare_conflict_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__declare_conflict_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__list_inspectors_request__field_descriptors[3] =
+{
+  {
+    "district_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListInspectorsRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListInspectorsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListInspectorsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_inspectors_request__field_indices_by_name[] = {
+  0,   /* field[0] = district_code */
+  1,   /* field[1] = page_size */
+  2,   /* field[2] = page_token */
+};
+static const ProtobufCIntRange cqmon__v1__list_inspectors_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_inspectors_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListInspectorsRequest",
+  "ListInspectorsRequest",
+  "Cqmon__V1__ListInspectorsRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListInspectorsRequest),
+  3,
+  cqmon__v1__list_inspectors_request__field_descriptors,
+  cqmon__v1__list_inspectors_request__field_indices_by_name,
+  1,  cqmon__v1__list_inspectors_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_inspectors_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__list_inspectors_response__field_descriptors[2] =
+{
+  {
+    "inspectors",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__ListInspectorsResponse, n_inspectors),
+    offsetof(Cqmon__V1__ListInspectorsResponse, inspectors),
+    &cqmon__v1__inspector__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListInspectorsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_inspectors_response__field_indices_by_name[] = {
+  0,   /* field[0] = inspectors */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange cqmon__v1__list_inspectors_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_inspectors_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListInspectorsResponse",
+  "ListInspectorsResponse",
+  "Cqmon__V1__ListInspectorsResponse",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListInspectorsResponse),
+  2,
+  cqmon__v1__list_inspectors_response__field_descriptors,
+  cqmon__v1__list_inspectors_response__field_indices_by_name,
+  1,  cqmon__v1__list_inspectors_response__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_inspectors_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__commit_draw_seed_request__field_descriptors[3] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CommitDrawSeedRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CommitDrawSeedRequest, period),
+    &cqmon__v1__date_range__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CommitDrawSeedRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__commit_draw_seed_request__field_indices_by_name[] = {
+  2,   /* field[2] = district_code */
+  1,   /* field[1] = period */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__commit_draw_seed_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__commit_draw_seed_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.CommitDrawSeedRequest",
+  "CommitDrawSeedRequest",
+  "Cqmon__V1__CommitDrawSeedRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__CommitDrawSeedRequest),
+  3,
+  cqmon__v1__commit_draw_seed_request__field_descriptors,
+  cqmon__v1__commit_draw_seed_request__field_indices_by_name,
+  1,  cqmon__v1__commit_draw_seed_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__commit_draw_seed_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__draw_commitment__field_descriptors[8] =
+{
+  {
+    "commitment_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, commitment_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, period),
+    &cqmon__v1__date_range__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seed_sha256",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, seed_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "committed_at",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, committed_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "committed_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, committed_by),
+    &cqmon__v1__actor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receipt",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, receipt),
+    &cqmon__v1__receipt__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "plan_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCommitment, plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__draw_commitment__field_indices_by_name[] = {
+  0,   /* field[0] = commitment_id */
+  4,   /* field[4] = committed_at */
+  5,   /* field[5] = committed_by */
+  2,   /* field[2] = district_code */
+  1,   /* field[1] = period */
+  7,   /* field[7] = plan_id */
+  6,   /* field[6] = receipt */
+  3,   /* field[3] = seed_sha256 */
+};
+static const ProtobufCIntRange cqmon__v1__draw_commitment__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__draw_commitment__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.DrawCommitment",
+  "DrawCommitment",
+  "Cqmon__V1__DrawCommitment",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__DrawCommitment),
+  8,
+  cqmon__v1__draw_commitment__field_descriptors,
+  cqmon__v1__draw_commitment__field_indices_by_name,
+  1,  cqmon__v1__draw_commitment__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__draw_commitment__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor cqmon__v1__plan_inspections_request__field_descriptors[5] =
 {
   {
@@ -922,44 +2509,20 @@ static const ProtobufCFieldDescriptor cqmon__v1__plan_inspections_request__field
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "period",
+    "commitment_id",
     2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__PlanInspectionsRequest, period),
-    &cqmon__v1__date_range__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "district_code",
-    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__PlanInspectionsRequest, district_code),
+    offsetof(Cqmon__V1__PlanInspectionsRequest, commitment_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "seed",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    offsetof(Cqmon__V1__PlanInspectionsRequest, seed_choice_case),
-    offsetof(Cqmon__V1__PlanInspectionsRequest, seed),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "shares",
-    5,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -969,13 +2532,37 @@ static const ProtobufCFieldDescriptor cqmon__v1__plan_inspections_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replaces_plan_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__PlanInspectionsRequest, replaces_plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__PlanInspectionsRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__plan_inspections_request__field_indices_by_name[] = {
-  2,   /* field[2] = district_code */
-  1,   /* field[1] = period */
+  1,   /* field[1] = commitment_id */
+  4,   /* field[4] = reason */
+  3,   /* field[3] = replaces_plan_id */
   0,   /* field[0] = request_id */
-  3,   /* field[3] = seed */
-  4,   /* field[4] = shares */
+  2,   /* field[2] = shares */
 };
 static const ProtobufCIntRange cqmon__v1__plan_inspections_request__number_ranges[1 + 1] =
 {
@@ -1061,7 +2648,302 @@ const ProtobufCMessageDescriptor cqmon__v1__level_shares__descriptor =
   (ProtobufCMessageInit) cqmon__v1__level_shares__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descriptors[8] =
+static const ProtobufCFieldDescriptor cqmon__v1__draw_candidate__field_descriptors[5] =
+{
+  {
+    "credit_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCandidate, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCandidate, level),
+    &cqmon__v1__credit_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "verified_complaint",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCandidate, verified_complaint),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stratum",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCandidate, stratum),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rank",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawCandidate, rank),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__draw_candidate__field_indices_by_name[] = {
+  0,   /* field[0] = credit_code */
+  1,   /* field[1] = level */
+  4,   /* field[4] = rank */
+  3,   /* field[3] = stratum */
+  2,   /* field[2] = verified_complaint */
+};
+static const ProtobufCIntRange cqmon__v1__draw_candidate__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__draw_candidate__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.DrawCandidate",
+  "DrawCandidate",
+  "Cqmon__V1__DrawCandidate",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__DrawCandidate),
+  5,
+  cqmon__v1__draw_candidate__field_descriptors,
+  cqmon__v1__draw_candidate__field_indices_by_name,
+  1,  cqmon__v1__draw_candidate__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__draw_candidate__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__pool_inspector__field_descriptors[2] =
+{
+  {
+    "inspector_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__PoolInspector, inspector_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "conflicts",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__PoolInspector, n_conflicts),
+    offsetof(Cqmon__V1__PoolInspector, conflicts),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__pool_inspector__field_indices_by_name[] = {
+  1,   /* field[1] = conflicts */
+  0,   /* field[0] = inspector_id */
+};
+static const ProtobufCIntRange cqmon__v1__pool_inspector__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__pool_inspector__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.PoolInspector",
+  "PoolInspector",
+  "Cqmon__V1__PoolInspector",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__PoolInspector),
+  2,
+  cqmon__v1__pool_inspector__field_descriptors,
+  cqmon__v1__pool_inspector__field_indices_by_name,
+  1,  cqmon__v1__pool_inspector__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__pool_inspector__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__stratum_draw__field_descriptors[5] =
+{
+  {
+    "stratum",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__StratumDraw, stratum),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "population",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__StratumDraw, population),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "share_basis_points",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__StratumDraw, share_basis_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rounding",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__StratumDraw, rounding),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drawn",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__StratumDraw, drawn),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__stratum_draw__field_indices_by_name[] = {
+  4,   /* field[4] = drawn */
+  1,   /* field[1] = population */
+  3,   /* field[3] = rounding */
+  2,   /* field[2] = share_basis_points */
+  0,   /* field[0] = stratum */
+};
+static const ProtobufCIntRange cqmon__v1__stratum_draw__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__stratum_draw__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.StratumDraw",
+  "StratumDraw",
+  "Cqmon__V1__StratumDraw",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__StratumDraw),
+  5,
+  cqmon__v1__stratum_draw__field_descriptors,
+  cqmon__v1__stratum_draw__field_indices_by_name,
+  1,  cqmon__v1__stratum_draw__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__stratum_draw__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__drawn_agency__field_descriptors[3] =
+{
+  {
+    "credit_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawnAgency, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stratum",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DrawnAgency, stratum),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspector_ids",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__DrawnAgency, n_inspector_ids),
+    offsetof(Cqmon__V1__DrawnAgency, inspector_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__drawn_agency__field_indices_by_name[] = {
+  0,   /* field[0] = credit_code */
+  2,   /* field[2] = inspector_ids */
+  1,   /* field[1] = stratum */
+};
+static const ProtobufCIntRange cqmon__v1__drawn_agency__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__drawn_agency__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.DrawnAgency",
+  "DrawnAgency",
+  "Cqmon__V1__DrawnAgency",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__DrawnAgency),
+  3,
+  cqmon__v1__drawn_agency__field_descriptors,
+  cqmon__v1__drawn_agency__field_indices_by_name,
+  1,  cqmon__v1__drawn_agency__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__drawn_agency__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descriptors[17] =
 {
   {
     "plan_id",
@@ -1100,10 +2982,22 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descript
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "seed",
+    "commitment",
     4,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, commitment),
+    &cqmon__v1__draw_commitment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "seed",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
     offsetof(Cqmon__V1__InspectionPlan, seed),
     NULL,
@@ -1112,20 +3006,80 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descript
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "draws",
-    5,
+    "algorithm",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, algorithm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "candidates",
+    7,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Cqmon__V1__InspectionPlan, n_draws),
-    offsetof(Cqmon__V1__InspectionPlan, draws),
-    &cqmon__v1__level_draw__descriptor,
+    offsetof(Cqmon__V1__InspectionPlan, n_candidates),
+    offsetof(Cqmon__V1__InspectionPlan, candidates),
+    &cqmon__v1__draw_candidate__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspectors",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__InspectionPlan, n_inspectors),
+    offsetof(Cqmon__V1__InspectionPlan, inspectors),
+    &cqmon__v1__pool_inspector__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inputs_sha256",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, inputs_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "strata",
+    10,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__InspectionPlan, n_strata),
+    offsetof(Cqmon__V1__InspectionPlan, strata),
+    &cqmon__v1__stratum_draw__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "drawn",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__InspectionPlan, n_drawn),
+    offsetof(Cqmon__V1__InspectionPlan, drawn),
+    &cqmon__v1__drawn_agency__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "created_at",
-    6,
+    12,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1137,7 +3091,7 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descript
   },
   {
     "created_by",
-    7,
+    13,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1149,7 +3103,7 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descript
   },
   {
     "receipt",
-    8,
+    14,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1159,21 +3113,66 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection_plan__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "replaces_plan_id",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, replaces_plan_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "replaced_by",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InspectionPlan, replaced_by),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__inspection_plan__field_indices_by_name[] = {
-  5,   /* field[5] = created_at */
-  6,   /* field[6] = created_by */
+  5,   /* field[5] = algorithm */
+  6,   /* field[6] = candidates */
+  3,   /* field[3] = commitment */
+  11,   /* field[11] = created_at */
+  12,   /* field[12] = created_by */
   2,   /* field[2] = district_code */
-  4,   /* field[4] = draws */
+  10,   /* field[10] = drawn */
+  8,   /* field[8] = inputs_sha256 */
+  7,   /* field[7] = inspectors */
   1,   /* field[1] = period */
   0,   /* field[0] = plan_id */
-  7,   /* field[7] = receipt */
-  3,   /* field[3] = seed */
+  15,   /* field[15] = reason */
+  13,   /* field[13] = receipt */
+  16,   /* field[16] = replaced_by */
+  14,   /* field[14] = replaces_plan_id */
+  4,   /* field[4] = seed */
+  9,   /* field[9] = strata */
 };
 static const ProtobufCIntRange cqmon__v1__inspection_plan__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__inspection_plan__descriptor =
 {
@@ -1183,88 +3182,49 @@ const ProtobufCMessageDescriptor cqmon__v1__inspection_plan__descriptor =
   "Cqmon__V1__InspectionPlan",
   "cqmon.v1",
   sizeof(Cqmon__V1__InspectionPlan),
-  8,
+  17,
   cqmon__v1__inspection_plan__field_descriptors,
   cqmon__v1__inspection_plan__field_indices_by_name,
   1,  cqmon__v1__inspection_plan__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__inspection_plan__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__level_draw__field_descriptors[4] =
+static const ProtobufCFieldDescriptor cqmon__v1__get_inspection_plan_request__field_descriptors[1] =
 {
   {
-    "level",
+    "plan_id",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__LevelDraw, level),
-    &cqmon__v1__credit_level__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "population",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__LevelDraw, population),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "share_percent",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_DOUBLE,
-    0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__LevelDraw, share_percent),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "drawn",
-    4,
-    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    offsetof(Cqmon__V1__LevelDraw, n_drawn),
-    offsetof(Cqmon__V1__LevelDraw, drawn),
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetInspectionPlanRequest, plan_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned cqmon__v1__level_draw__field_indices_by_name[] = {
-  3,   /* field[3] = drawn */
-  0,   /* field[0] = level */
-  1,   /* field[1] = population */
-  2,   /* field[2] = share_percent */
+static const unsigned cqmon__v1__get_inspection_plan_request__field_indices_by_name[] = {
+  0,   /* field[0] = plan_id */
 };
-static const ProtobufCIntRange cqmon__v1__level_draw__number_ranges[1 + 1] =
+static const ProtobufCIntRange cqmon__v1__get_inspection_plan_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 1 }
 };
-const ProtobufCMessageDescriptor cqmon__v1__level_draw__descriptor =
+const ProtobufCMessageDescriptor cqmon__v1__get_inspection_plan_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "cqmon.v1.LevelDraw",
-  "LevelDraw",
-  "Cqmon__V1__LevelDraw",
+  "cqmon.v1.GetInspectionPlanRequest",
+  "GetInspectionPlanRequest",
+  "Cqmon__V1__GetInspectionPlanRequest",
   "cqmon.v1",
-  sizeof(Cqmon__V1__LevelDraw),
-  4,
-  cqmon__v1__level_draw__field_descriptors,
-  cqmon__v1__level_draw__field_indices_by_name,
-  1,  cqmon__v1__level_draw__number_ranges,
-  (ProtobufCMessageInit) cqmon__v1__level_draw__init,
+  sizeof(Cqmon__V1__GetInspectionPlanRequest),
+  1,
+  cqmon__v1__get_inspection_plan_request__field_descriptors,
+  cqmon__v1__get_inspection_plan_request__field_indices_by_name,
+  1,  cqmon__v1__get_inspection_plan_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_inspection_plan_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor cqmon__v1__finding_input__field_descriptors[4] =
@@ -1544,12 +3504,12 @@ static const ProtobufCFieldDescriptor cqmon__v1__record_inspection_request__fiel
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "inspectors",
+    "inspector_ids",
     11,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    offsetof(Cqmon__V1__RecordInspectionRequest, n_inspectors),
-    offsetof(Cqmon__V1__RecordInspectionRequest, inspectors),
+    offsetof(Cqmon__V1__RecordInspectionRequest, n_inspector_ids),
+    offsetof(Cqmon__V1__RecordInspectionRequest, inspector_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -1587,7 +3547,7 @@ static const unsigned cqmon__v1__record_inspection_request__field_indices_by_nam
   2,   /* field[2] = district_code */
   8,   /* field[8] = findings */
   4,   /* field[4] = inspected_on */
-  10,   /* field[10] = inspectors */
+  10,   /* field[10] = inspector_ids */
   6,   /* field[6] = items */
   9,   /* field[9] = measures */
   5,   /* field[5] = methods */
@@ -1615,7 +3575,7 @@ const ProtobufCMessageDescriptor cqmon__v1__record_inspection_request__descripto
   (ProtobufCMessageInit) cqmon__v1__record_inspection_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__inspection__field_descriptors[6] =
+static const ProtobufCFieldDescriptor cqmon__v1__inspection__field_descriptors[9] =
 {
   {
     "inspection_id",
@@ -1689,19 +3649,58 @@ static const ProtobufCFieldDescriptor cqmon__v1__inspection__field_descriptors[6
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "version",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspection, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Inspection, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cases",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__Inspection, n_cases),
+    offsetof(Cqmon__V1__Inspection, cases),
+    &cqmon__v1__investigation_case__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__inspection__field_indices_by_name[] = {
+  8,   /* field[8] = cases */
   2,   /* field[2] = findings */
   0,   /* field[0] = inspection_id */
+  7,   /* field[7] = reason */
   5,   /* field[5] = receipt */
   1,   /* field[1] = record */
   3,   /* field[3] = recorded_at */
   4,   /* field[4] = recorded_by */
+  6,   /* field[6] = version */
 };
 static const ProtobufCIntRange cqmon__v1__inspection__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__inspection__descriptor =
 {
@@ -1711,14 +3710,194 @@ const ProtobufCMessageDescriptor cqmon__v1__inspection__descriptor =
   "Cqmon__V1__Inspection",
   "cqmon.v1",
   sizeof(Cqmon__V1__Inspection),
-  6,
+  9,
   cqmon__v1__inspection__field_descriptors,
   cqmon__v1__inspection__field_indices_by_name,
   1,  cqmon__v1__inspection__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__inspection__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[14] =
+static const ProtobufCFieldDescriptor cqmon__v1__investigation_case__field_descriptors[6] =
+{
+  {
+    "case_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InvestigationCase, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "credit_code",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InvestigationCase, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "finding_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InvestigationCase, finding_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity_ids",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__InvestigationCase, n_activity_ids),
+    offsetof(Cqmon__V1__InvestigationCase, activity_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "referred_on",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InvestigationCase, referred_on),
+    &cqmon__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__InvestigationCase, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__investigation_case__field_indices_by_name[] = {
+  3,   /* field[3] = activity_ids */
+  0,   /* field[0] = case_id */
+  1,   /* field[1] = credit_code */
+  2,   /* field[2] = finding_id */
+  4,   /* field[4] = referred_on */
+  5,   /* field[5] = status */
+};
+static const ProtobufCIntRange cqmon__v1__investigation_case__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__investigation_case__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.InvestigationCase",
+  "InvestigationCase",
+  "Cqmon__V1__InvestigationCase",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__InvestigationCase),
+  6,
+  cqmon__v1__investigation_case__field_descriptors,
+  cqmon__v1__investigation_case__field_indices_by_name,
+  1,  cqmon__v1__investigation_case__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__investigation_case__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__correct_inspection_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CorrectInspectionRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inspection_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CorrectInspectionRequest, inspection_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "record",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CorrectInspectionRequest, record),
+    &cqmon__v1__record_inspection_request__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__CorrectInspectionRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__correct_inspection_request__field_indices_by_name[] = {
+  1,   /* field[1] = inspection_id */
+  3,   /* field[3] = reason */
+  2,   /* field[2] = record */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__correct_inspection_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__correct_inspection_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.CorrectInspectionRequest",
+  "CorrectInspectionRequest",
+  "Cqmon__V1__CorrectInspectionRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__CorrectInspectionRequest),
+  4,
+  cqmon__v1__correct_inspection_request__field_descriptors,
+  cqmon__v1__correct_inspection_request__field_indices_by_name,
+  1,  cqmon__v1__correct_inspection_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__correct_inspection_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[17] =
 {
   {
     "finding_id",
@@ -1888,17 +4067,56 @@ static const ProtobufCFieldDescriptor cqmon__v1__finding__field_descriptors[14] 
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "reviews",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__Finding, n_reviews),
+    offsetof(Cqmon__V1__Finding, reviews),
+    &cqmon__v1__finding_review__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Finding, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "case_id",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Finding, case_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__finding__field_indices_by_name[] = {
   6,   /* field[6] = activity_id */
   11,   /* field[11] = activity_version */
+  16,   /* field[16] = case_id */
   2,   /* field[2] = category */
   1,   /* field[1] = credit_code */
   4,   /* field[4] = description */
+  15,   /* field[15] = district_code */
   7,   /* field[7] = evidence */
   12,   /* field[12] = fields */
   0,   /* field[0] = finding_id */
   8,   /* field[8] = raised_at */
+  14,   /* field[14] = reviews */
   10,   /* field[10] = rule */
   3,   /* field[3] = source */
   5,   /* field[5] = source_id */
@@ -1908,7 +4126,7 @@ static const unsigned cqmon__v1__finding__field_indices_by_name[] = {
 static const ProtobufCIntRange cqmon__v1__finding__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__finding__descriptor =
 {
@@ -1918,14 +4136,284 @@ const ProtobufCMessageDescriptor cqmon__v1__finding__descriptor =
   "Cqmon__V1__Finding",
   "cqmon.v1",
   sizeof(Cqmon__V1__Finding),
-  14,
+  17,
   cqmon__v1__finding__field_descriptors,
   cqmon__v1__finding__field_indices_by_name,
   1,  cqmon__v1__finding__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__finding__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__get_inspection_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor cqmon__v1__finding_review__field_descriptors[8] =
+{
+  {
+    "decision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, decision),
+    &cqmon__v1__finding_decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, status),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__FindingReview, n_evidence),
+    offsetof(Cqmon__V1__FindingReview, evidence),
+    &cqmon__v1__document_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rectified_on",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, rectified_on),
+    &cqmon__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_by",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, decided_by),
+    &cqmon__v1__actor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decided_at",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, decided_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "receipt",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingReview, receipt),
+    &cqmon__v1__receipt__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__finding_review__field_indices_by_name[] = {
+  6,   /* field[6] = decided_at */
+  5,   /* field[5] = decided_by */
+  0,   /* field[0] = decision */
+  3,   /* field[3] = evidence */
+  2,   /* field[2] = reason */
+  7,   /* field[7] = receipt */
+  4,   /* field[4] = rectified_on */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange cqmon__v1__finding_review__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__finding_review__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.FindingReview",
+  "FindingReview",
+  "Cqmon__V1__FindingReview",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__FindingReview),
+  8,
+  cqmon__v1__finding_review__field_descriptors,
+  cqmon__v1__finding_review__field_indices_by_name,
+  1,  cqmon__v1__finding_review__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__finding_review__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__get_finding_request__field_descriptors[1] =
+{
+  {
+    "finding_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetFindingRequest, finding_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__get_finding_request__field_indices_by_name[] = {
+  0,   /* field[0] = finding_id */
+};
+static const ProtobufCIntRange cqmon__v1__get_finding_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__get_finding_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetFindingRequest",
+  "GetFindingRequest",
+  "Cqmon__V1__GetFindingRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetFindingRequest),
+  1,
+  cqmon__v1__get_finding_request__field_descriptors,
+  cqmon__v1__get_finding_request__field_indices_by_name,
+  1,  cqmon__v1__get_finding_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_finding_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__decide_finding_request__field_descriptors[6] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DecideFindingRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "finding_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DecideFindingRequest, finding_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "decision",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DecideFindingRequest, decision),
+    &cqmon__v1__finding_decision__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DecideFindingRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__DecideFindingRequest, n_evidence),
+    offsetof(Cqmon__V1__DecideFindingRequest, evidence),
+    &cqmon__v1__document_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rectified_on",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__DecideFindingRequest, rectified_on),
+    &cqmon__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__decide_finding_request__field_indices_by_name[] = {
+  2,   /* field[2] = decision */
+  4,   /* field[4] = evidence */
+  1,   /* field[1] = finding_id */
+  3,   /* field[3] = reason */
+  5,   /* field[5] = rectified_on */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__decide_finding_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__decide_finding_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.DecideFindingRequest",
+  "DecideFindingRequest",
+  "Cqmon__V1__DecideFindingRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__DecideFindingRequest),
+  6,
+  cqmon__v1__decide_finding_request__field_descriptors,
+  cqmon__v1__decide_finding_request__field_indices_by_name,
+  1,  cqmon__v1__decide_finding_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__decide_finding_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__get_inspection_request__field_descriptors[2] =
 {
   {
     "inspection_id",
@@ -1939,14 +4427,27 @@ static const ProtobufCFieldDescriptor cqmon__v1__get_inspection_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetInspectionRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__get_inspection_request__field_indices_by_name[] = {
   0,   /* field[0] = inspection_id */
+  1,   /* field[1] = version */
 };
 static const ProtobufCIntRange cqmon__v1__get_inspection_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__get_inspection_request__descriptor =
 {
@@ -1956,7 +4457,7 @@ const ProtobufCMessageDescriptor cqmon__v1__get_inspection_request__descriptor =
   "Cqmon__V1__GetInspectionRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__GetInspectionRequest),
-  1,
+  2,
   cqmon__v1__get_inspection_request__field_descriptors,
   cqmon__v1__get_inspection_request__field_indices_by_name,
   1,  cqmon__v1__get_inspection_request__number_ranges,
@@ -2104,7 +4605,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_inspections_response__descripto
   (ProtobufCMessageInit) cqmon__v1__list_inspections_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__file_complaint_request__field_descriptors[8] =
+static const ProtobufCFieldDescriptor cqmon__v1__file_complaint_request__field_descriptors[9] =
 {
   {
     "request_id",
@@ -2202,6 +4703,18 @@ static const ProtobufCFieldDescriptor cqmon__v1__file_complaint_request__field_d
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "district_code",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FileComplaintRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__file_complaint_request__field_indices_by_name[] = {
   7,   /* field[7] = attachments */
@@ -2210,13 +4723,14 @@ static const unsigned cqmon__v1__file_complaint_request__field_indices_by_name[]
   6,   /* field[6] = complainant_contact */
   4,   /* field[4] = content */
   2,   /* field[2] = credit_code */
+  8,   /* field[8] = district_code */
   3,   /* field[3] = received_at */
   0,   /* field[0] = request_id */
 };
 static const ProtobufCIntRange cqmon__v1__file_complaint_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__file_complaint_request__descriptor =
 {
@@ -2226,14 +4740,14 @@ const ProtobufCMessageDescriptor cqmon__v1__file_complaint_request__descriptor =
   "Cqmon__V1__FileComplaintRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__FileComplaintRequest),
-  8,
+  9,
   cqmon__v1__file_complaint_request__field_descriptors,
   cqmon__v1__file_complaint_request__field_indices_by_name,
   1,  cqmon__v1__file_complaint_request__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__file_complaint_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__complaint__field_descriptors[7] =
+static const ProtobufCFieldDescriptor cqmon__v1__complaint__field_descriptors[13] =
 {
   {
     "complaint_id",
@@ -2319,9 +4833,87 @@ static const ProtobufCFieldDescriptor cqmon__v1__complaint__field_descriptors[7]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accept_by",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, accept_by),
+    &cqmon__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "accepted_at",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, accepted_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "conclude_by",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, conclude_by),
+    &cqmon__v1__date__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "extension",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, extension),
+    &cqmon__v1__complaint_extension__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "handled_by",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Complaint, handled_by),
+    &cqmon__v1__actor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__complaint__field_indices_by_name[] = {
+  7,   /* field[7] = accept_by */
+  8,   /* field[8] = accepted_at */
   0,   /* field[0] = complaint_id */
+  9,   /* field[9] = conclude_by */
+  10,   /* field[10] = extension */
+  12,   /* field[12] = handled_by */
+  11,   /* field[11] = overdue */
   6,   /* field[6] = receipt */
   1,   /* field[1] = record */
   4,   /* field[4] = recorded_at */
@@ -2332,7 +4924,7 @@ static const unsigned cqmon__v1__complaint__field_indices_by_name[] = {
 static const ProtobufCIntRange cqmon__v1__complaint__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__complaint__descriptor =
 {
@@ -2342,14 +4934,257 @@ const ProtobufCMessageDescriptor cqmon__v1__complaint__descriptor =
   "Cqmon__V1__Complaint",
   "cqmon.v1",
   sizeof(Cqmon__V1__Complaint),
-  7,
+  13,
   cqmon__v1__complaint__field_descriptors,
   cqmon__v1__complaint__field_indices_by_name,
   1,  cqmon__v1__complaint__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__complaint__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__complaint_resolution__field_descriptors[7] =
+static const ProtobufCFieldDescriptor cqmon__v1__complaint_extension__field_descriptors[4] =
+{
+  {
+    "days",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ComplaintExtension, days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ComplaintExtension, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "extended_by",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ComplaintExtension, extended_by),
+    &cqmon__v1__actor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "extended_at",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ComplaintExtension, extended_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__complaint_extension__field_indices_by_name[] = {
+  0,   /* field[0] = days */
+  3,   /* field[3] = extended_at */
+  2,   /* field[2] = extended_by */
+  1,   /* field[1] = reason */
+};
+static const ProtobufCIntRange cqmon__v1__complaint_extension__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__complaint_extension__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ComplaintExtension",
+  "ComplaintExtension",
+  "Cqmon__V1__ComplaintExtension",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ComplaintExtension),
+  4,
+  cqmon__v1__complaint_extension__field_descriptors,
+  cqmon__v1__complaint_extension__field_indices_by_name,
+  1,  cqmon__v1__complaint_extension__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__complaint_extension__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__accept_complaint_request__field_descriptors[2] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AcceptComplaintRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__AcceptComplaintRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__accept_complaint_request__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__accept_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__accept_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.AcceptComplaintRequest",
+  "AcceptComplaintRequest",
+  "Cqmon__V1__AcceptComplaintRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__AcceptComplaintRequest),
+  2,
+  cqmon__v1__accept_complaint_request__field_descriptors,
+  cqmon__v1__accept_complaint_request__field_indices_by_name,
+  1,  cqmon__v1__accept_complaint_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__accept_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__extend_complaint_request__field_descriptors[4] =
+{
+  {
+    "request_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ExtendComplaintRequest, request_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "complaint_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ExtendComplaintRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "days",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ExtendComplaintRequest, days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reason",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ExtendComplaintRequest, reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__extend_complaint_request__field_indices_by_name[] = {
+  1,   /* field[1] = complaint_id */
+  2,   /* field[2] = days */
+  3,   /* field[3] = reason */
+  0,   /* field[0] = request_id */
+};
+static const ProtobufCIntRange cqmon__v1__extend_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__extend_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ExtendComplaintRequest",
+  "ExtendComplaintRequest",
+  "Cqmon__V1__ExtendComplaintRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ExtendComplaintRequest),
+  4,
+  cqmon__v1__extend_complaint_request__field_descriptors,
+  cqmon__v1__extend_complaint_request__field_indices_by_name,
+  1,  cqmon__v1__extend_complaint_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__extend_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__get_complaint_request__field_descriptors[1] =
+{
+  {
+    "complaint_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__GetComplaintRequest, complaint_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__get_complaint_request__field_indices_by_name[] = {
+  0,   /* field[0] = complaint_id */
+};
+static const ProtobufCIntRange cqmon__v1__get_complaint_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__get_complaint_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.GetComplaintRequest",
+  "GetComplaintRequest",
+  "Cqmon__V1__GetComplaintRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__GetComplaintRequest),
+  1,
+  cqmon__v1__get_complaint_request__field_descriptors,
+  cqmon__v1__get_complaint_request__field_indices_by_name,
+  1,  cqmon__v1__get_complaint_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__get_complaint_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__complaint_resolution__field_descriptors[8] =
 {
   {
     "outcome",
@@ -2435,9 +5270,22 @@ static const ProtobufCFieldDescriptor cqmon__v1__complaint_resolution__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "evidence",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__ComplaintResolution, n_evidence),
+    offsetof(Cqmon__V1__ComplaintResolution, evidence),
+    &cqmon__v1__document_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__complaint_resolution__field_indices_by_name[] = {
   2,   /* field[2] = category */
+  7,   /* field[7] = evidence */
   1,   /* field[1] = explanation */
   3,   /* field[3] = finding_id */
   4,   /* field[4] = inspection_id */
@@ -2448,7 +5296,7 @@ static const unsigned cqmon__v1__complaint_resolution__field_indices_by_name[] =
 static const ProtobufCIntRange cqmon__v1__complaint_resolution__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__complaint_resolution__descriptor =
 {
@@ -2458,14 +5306,14 @@ const ProtobufCMessageDescriptor cqmon__v1__complaint_resolution__descriptor =
   "Cqmon__V1__ComplaintResolution",
   "cqmon.v1",
   sizeof(Cqmon__V1__ComplaintResolution),
-  7,
+  8,
   cqmon__v1__complaint_resolution__field_descriptors,
   cqmon__v1__complaint_resolution__field_indices_by_name,
   1,  cqmon__v1__complaint_resolution__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__complaint_resolution__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__resolve_complaint_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor cqmon__v1__resolve_complaint_request__field_descriptors[7] =
 {
   {
     "request_id",
@@ -2539,10 +5387,23 @@ static const ProtobufCFieldDescriptor cqmon__v1__resolve_complaint_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "evidence",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__ResolveComplaintRequest, n_evidence),
+    offsetof(Cqmon__V1__ResolveComplaintRequest, evidence),
+    &cqmon__v1__document_ref__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__resolve_complaint_request__field_indices_by_name[] = {
   4,   /* field[4] = category */
   1,   /* field[1] = complaint_id */
+  6,   /* field[6] = evidence */
   3,   /* field[3] = explanation */
   5,   /* field[5] = inspection_id */
   2,   /* field[2] = outcome */
@@ -2551,7 +5412,7 @@ static const unsigned cqmon__v1__resolve_complaint_request__field_indices_by_nam
 static const ProtobufCIntRange cqmon__v1__resolve_complaint_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__resolve_complaint_request__descriptor =
 {
@@ -2561,14 +5422,14 @@ const ProtobufCMessageDescriptor cqmon__v1__resolve_complaint_request__descripto
   "Cqmon__V1__ResolveComplaintRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__ResolveComplaintRequest),
-  6,
+  7,
   cqmon__v1__resolve_complaint_request__field_descriptors,
   cqmon__v1__resolve_complaint_request__field_indices_by_name,
   1,  cqmon__v1__resolve_complaint_request__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__resolve_complaint_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__list_complaints_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor cqmon__v1__list_complaints_request__field_descriptors[6] =
 {
   {
     "credit_code",
@@ -2618,9 +5479,35 @@ static const ProtobufCFieldDescriptor cqmon__v1__list_complaints_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "overdue",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListComplaintsRequest, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "district_code",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListComplaintsRequest, district_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__list_complaints_request__field_indices_by_name[] = {
   0,   /* field[0] = credit_code */
+  5,   /* field[5] = district_code */
+  4,   /* field[4] = overdue */
   2,   /* field[2] = page_size */
   3,   /* field[3] = page_token */
   1,   /* field[1] = status */
@@ -2628,7 +5515,7 @@ static const unsigned cqmon__v1__list_complaints_request__field_indices_by_name[
 static const ProtobufCIntRange cqmon__v1__list_complaints_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__list_complaints_request__descriptor =
 {
@@ -2638,7 +5525,7 @@ const ProtobufCMessageDescriptor cqmon__v1__list_complaints_request__descriptor 
   "Cqmon__V1__ListComplaintsRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__ListComplaintsRequest),
-  4,
+  6,
   cqmon__v1__list_complaints_request__field_descriptors,
   cqmon__v1__list_complaints_request__field_indices_by_name,
   1,  cqmon__v1__list_complaints_request__number_ranges,
@@ -3059,6 +5946,38 @@ const ProtobufCEnumDescriptor cqmon__v1__measure_kind__descriptor =
   cqmon__v1__measure_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue cqmon__v1__finding_decision__enum_values_by_number[4] =
+{
+  { "FINDING_DECISION_UNSPECIFIED", "CQMON__V1__FINDING_DECISION__FINDING_DECISION_UNSPECIFIED", 0 },
+  { "FINDING_DECISION_CONFIRM", "CQMON__V1__FINDING_DECISION__FINDING_DECISION_CONFIRM", 1 },
+  { "FINDING_DECISION_DISMISS", "CQMON__V1__FINDING_DECISION__FINDING_DECISION_DISMISS", 2 },
+  { "FINDING_DECISION_RECTIFIED", "CQMON__V1__FINDING_DECISION__FINDING_DECISION_RECTIFIED", 3 },
+};
+static const ProtobufCIntRange cqmon__v1__finding_decision__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex cqmon__v1__finding_decision__enum_values_by_name[4] =
+{
+  { "FINDING_DECISION_CONFIRM", 1 },
+  { "FINDING_DECISION_DISMISS", 2 },
+  { "FINDING_DECISION_RECTIFIED", 3 },
+  { "FINDING_DECISION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor cqmon__v1__finding_decision__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "cqmon.v1.FindingDecision",
+  "FindingDecision",
+  "Cqmon__V1__FindingDecision",
+  "cqmon.v1",
+  4,
+  cqmon__v1__finding_decision__enum_values_by_number,
+  4,
+  cqmon__v1__finding_decision__enum_values_by_name,
+  1,
+  cqmon__v1__finding_decision__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCEnumValue cqmon__v1__finding_source__enum_values_by_number[4] =
 {
   { "FINDING_SOURCE_UNSPECIFIED", "CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED", 0 },
@@ -3091,7 +6010,7 @@ const ProtobufCEnumDescriptor cqmon__v1__finding_source__descriptor =
   cqmon__v1__finding_source__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue cqmon__v1__complaint_channel__enum_values_by_number[7] =
+static const ProtobufCEnumValue cqmon__v1__complaint_channel__enum_values_by_number[10] =
 {
   { "COMPLAINT_CHANNEL_UNSPECIFIED", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_UNSPECIFIED", 0 },
   { "COMPLAINT_CHANNEL_HOTLINE_12369", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_HOTLINE_12369", 1 },
@@ -3100,19 +6019,25 @@ static const ProtobufCEnumValue cqmon__v1__complaint_channel__enum_values_by_num
   { "COMPLAINT_CHANNEL_ORGANISATION", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_ORGANISATION", 4 },
   { "COMPLAINT_CHANNEL_MEDIA", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_MEDIA", 5 },
   { "COMPLAINT_CHANNEL_OTHER", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_OTHER", 6 },
+  { "COMPLAINT_CHANNEL_HOTLINE_12345", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_HOTLINE_12345", 7 },
+  { "COMPLAINT_CHANNEL_WECHAT", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_WECHAT", 8 },
+  { "COMPLAINT_CHANNEL_PHONE", "CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_PHONE", 9 },
 };
 static const ProtobufCIntRange cqmon__v1__complaint_channel__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 10}
 };
-static const ProtobufCEnumValueIndex cqmon__v1__complaint_channel__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex cqmon__v1__complaint_channel__enum_values_by_name[10] =
 {
+  { "COMPLAINT_CHANNEL_HOTLINE_12345", 7 },
   { "COMPLAINT_CHANNEL_HOTLINE_12369", 1 },
   { "COMPLAINT_CHANNEL_LETTER_OR_VISIT", 3 },
   { "COMPLAINT_CHANNEL_MEDIA", 5 },
   { "COMPLAINT_CHANNEL_ONLINE", 2 },
   { "COMPLAINT_CHANNEL_ORGANISATION", 4 },
   { "COMPLAINT_CHANNEL_OTHER", 6 },
+  { "COMPLAINT_CHANNEL_PHONE", 9 },
   { "COMPLAINT_CHANNEL_UNSPECIFIED", 0 },
+  { "COMPLAINT_CHANNEL_WECHAT", 8 },
 };
 const ProtobufCEnumDescriptor cqmon__v1__complaint_channel__descriptor =
 {
@@ -3121,27 +6046,31 @@ const ProtobufCEnumDescriptor cqmon__v1__complaint_channel__descriptor =
   "ComplaintChannel",
   "Cqmon__V1__ComplaintChannel",
   "cqmon.v1",
-  7,
+  10,
   cqmon__v1__complaint_channel__enum_values_by_number,
-  7,
+  10,
   cqmon__v1__complaint_channel__enum_values_by_name,
   1,
   cqmon__v1__complaint_channel__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue cqmon__v1__complaint_status__enum_values_by_number[4] =
+static const ProtobufCEnumValue cqmon__v1__complaint_status__enum_values_by_number[6] =
 {
   { "COMPLAINT_STATUS_UNSPECIFIED", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED", 0 },
   { "COMPLAINT_STATUS_OPEN", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_OPEN", 1 },
   { "COMPLAINT_STATUS_VERIFIED", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_VERIFIED", 2 },
   { "COMPLAINT_STATUS_UNFOUNDED", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNFOUNDED", 3 },
+  { "COMPLAINT_STATUS_RECEIVED", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_RECEIVED", 4 },
+  { "COMPLAINT_STATUS_OUTSIDE_REMIT", "CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_OUTSIDE_REMIT", 5 },
 };
 static const ProtobufCIntRange cqmon__v1__complaint_status__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex cqmon__v1__complaint_status__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex cqmon__v1__complaint_status__enum_values_by_name[6] =
 {
   { "COMPLAINT_STATUS_OPEN", 1 },
+  { "COMPLAINT_STATUS_OUTSIDE_REMIT", 5 },
+  { "COMPLAINT_STATUS_RECEIVED", 4 },
   { "COMPLAINT_STATUS_UNFOUNDED", 3 },
   { "COMPLAINT_STATUS_UNSPECIFIED", 0 },
   { "COMPLAINT_STATUS_VERIFIED", 2 },
@@ -3153,34 +6082,56 @@ const ProtobufCEnumDescriptor cqmon__v1__complaint_status__descriptor =
   "ComplaintStatus",
   "Cqmon__V1__ComplaintStatus",
   "cqmon.v1",
-  4,
+  6,
   cqmon__v1__complaint_status__enum_values_by_number,
-  4,
+  6,
   cqmon__v1__complaint_status__enum_values_by_name,
   1,
   cqmon__v1__complaint_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor cqmon__v1__inspection_service__method_descriptors[8] =
+static const ProtobufCMethodDescriptor cqmon__v1__inspection_service__method_descriptors[19] =
 {
+  { "AddInspector", &cqmon__v1__add_inspector_request__descriptor, &cqmon__v1__inspector__descriptor },
+  { "DeclareConflict", &cqmon__v1__declare_conflict_request__descriptor, &cqmon__v1__inspector__descriptor },
+  { "ListInspectors", &cqmon__v1__list_inspectors_request__descriptor, &cqmon__v1__list_inspectors_response__descriptor },
+  { "CommitDrawSeed", &cqmon__v1__commit_draw_seed_request__descriptor, &cqmon__v1__draw_commitment__descriptor },
   { "PlanInspections", &cqmon__v1__plan_inspections_request__descriptor, &cqmon__v1__inspection_plan__descriptor },
+  { "GetInspectionPlan", &cqmon__v1__get_inspection_plan_request__descriptor, &cqmon__v1__inspection_plan__descriptor },
   { "RecordInspection", &cqmon__v1__record_inspection_request__descriptor, &cqmon__v1__inspection__descriptor },
+  { "CorrectInspection", &cqmon__v1__correct_inspection_request__descriptor, &cqmon__v1__inspection__descriptor },
   { "GetInspection", &cqmon__v1__get_inspection_request__descriptor, &cqmon__v1__inspection__descriptor },
   { "ListInspections", &cqmon__v1__list_inspections_request__descriptor, &cqmon__v1__list_inspections_response__descriptor },
   { "FileComplaint", &cqmon__v1__file_complaint_request__descriptor, &cqmon__v1__complaint__descriptor },
+  { "AcceptComplaint", &cqmon__v1__accept_complaint_request__descriptor, &cqmon__v1__complaint__descriptor },
+  { "ExtendComplaint", &cqmon__v1__extend_complaint_request__descriptor, &cqmon__v1__complaint__descriptor },
   { "ResolveComplaint", &cqmon__v1__resolve_complaint_request__descriptor, &cqmon__v1__complaint__descriptor },
+  { "GetComplaint", &cqmon__v1__get_complaint_request__descriptor, &cqmon__v1__complaint__descriptor },
   { "ListComplaints", &cqmon__v1__list_complaints_request__descriptor, &cqmon__v1__list_complaints_response__descriptor },
   { "ListFindings", &cqmon__v1__list_findings_request__descriptor, &cqmon__v1__list_findings_response__descriptor },
+  { "GetFinding", &cqmon__v1__get_finding_request__descriptor, &cqmon__v1__finding__descriptor },
+  { "DecideFinding", &cqmon__v1__decide_finding_request__descriptor, &cqmon__v1__finding__descriptor },
 };
 const unsigned cqmon__v1__inspection_service__method_indices_by_name[] = {
-  4,        /* FileComplaint */
-  2,        /* GetInspection */
-  6,        /* ListComplaints */
-  7,        /* ListFindings */
-  3,        /* ListInspections */
-  0,        /* PlanInspections */
-  1,        /* RecordInspection */
-  5         /* ResolveComplaint */
+  11,        /* AcceptComplaint */
+  0,        /* AddInspector */
+  3,        /* CommitDrawSeed */
+  7,        /* CorrectInspection */
+  18,        /* DecideFinding */
+  1,        /* DeclareConflict */
+  12,        /* ExtendComplaint */
+  10,        /* FileComplaint */
+  14,        /* GetComplaint */
+  17,        /* GetFinding */
+  8,        /* GetInspection */
+  5,        /* GetInspectionPlan */
+  15,        /* ListComplaints */
+  16,        /* ListFindings */
+  9,        /* ListInspections */
+  2,        /* ListInspectors */
+  4,        /* PlanInspections */
+  6,        /* RecordInspection */
+  13         /* ResolveComplaint */
 };
 const ProtobufCServiceDescriptor cqmon__v1__inspection_service__descriptor =
 {
@@ -3189,17 +6140,57 @@ const ProtobufCServiceDescriptor cqmon__v1__inspection_service__descriptor =
   "InspectionService",
   "Cqmon__V1__InspectionService",
   "cqmon.v1",
-  8,
+  19,
   cqmon__v1__inspection_service__method_descriptors,
   cqmon__v1__inspection_service__method_indices_by_name
 };
+void cqmon__v1__inspection_service__add_inspector(ProtobufCService *service,
+                                                  const Cqmon__V1__AddInspectorRequest *input,
+                                                  Cqmon__V1__Inspector_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__declare_conflict(ProtobufCService *service,
+                                                     const Cqmon__V1__DeclareConflictRequest *input,
+                                                     Cqmon__V1__Inspector_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__list_inspectors(ProtobufCService *service,
+                                                    const Cqmon__V1__ListInspectorsRequest *input,
+                                                    Cqmon__V1__ListInspectorsResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__commit_draw_seed(ProtobufCService *service,
+                                                     const Cqmon__V1__CommitDrawSeedRequest *input,
+                                                     Cqmon__V1__DrawCommitment_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void cqmon__v1__inspection_service__plan_inspections(ProtobufCService *service,
                                                      const Cqmon__V1__PlanInspectionsRequest *input,
                                                      Cqmon__V1__InspectionPlan_Closure closure,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__get_inspection_plan(ProtobufCService *service,
+                                                        const Cqmon__V1__GetInspectionPlanRequest *input,
+                                                        Cqmon__V1__InspectionPlan_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__record_inspection(ProtobufCService *service,
                                                       const Cqmon__V1__RecordInspectionRequest *input,
@@ -3207,7 +6198,15 @@ void cqmon__v1__inspection_service__record_inspection(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__correct_inspection(ProtobufCService *service,
+                                                       const Cqmon__V1__CorrectInspectionRequest *input,
+                                                       Cqmon__V1__Inspection_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__get_inspection(ProtobufCService *service,
                                                    const Cqmon__V1__GetInspectionRequest *input,
@@ -3215,7 +6214,7 @@ void cqmon__v1__inspection_service__get_inspection(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__list_inspections(ProtobufCService *service,
                                                      const Cqmon__V1__ListInspectionsRequest *input,
@@ -3223,7 +6222,7 @@ void cqmon__v1__inspection_service__list_inspections(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__file_complaint(ProtobufCService *service,
                                                    const Cqmon__V1__FileComplaintRequest *input,
@@ -3231,7 +6230,23 @@ void cqmon__v1__inspection_service__file_complaint(ProtobufCService *service,
                                                    void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__accept_complaint(ProtobufCService *service,
+                                                     const Cqmon__V1__AcceptComplaintRequest *input,
+                                                     Cqmon__V1__Complaint_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__extend_complaint(ProtobufCService *service,
+                                                     const Cqmon__V1__ExtendComplaintRequest *input,
+                                                     Cqmon__V1__Complaint_Closure closure,
+                                                     void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__resolve_complaint(ProtobufCService *service,
                                                       const Cqmon__V1__ResolveComplaintRequest *input,
@@ -3239,7 +6254,15 @@ void cqmon__v1__inspection_service__resolve_complaint(ProtobufCService *service,
                                                       void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__get_complaint(ProtobufCService *service,
+                                                  const Cqmon__V1__GetComplaintRequest *input,
+                                                  Cqmon__V1__Complaint_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__list_complaints(ProtobufCService *service,
                                                     const Cqmon__V1__ListComplaintsRequest *input,
@@ -3247,7 +6270,7 @@ void cqmon__v1__inspection_service__list_complaints(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__list_findings(ProtobufCService *service,
                                                   const Cqmon__V1__ListFindingsRequest *input,
@@ -3255,7 +6278,23 @@ void cqmon__v1__inspection_service__list_findings(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__get_finding(ProtobufCService *service,
+                                                const Cqmon__V1__GetFindingRequest *input,
+                                                Cqmon__V1__Finding_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void cqmon__v1__inspection_service__decide_finding(ProtobufCService *service,
+                                                   const Cqmon__V1__DecideFindingRequest *input,
+                                                   Cqmon__V1__Finding_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__inspection_service__descriptor);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__inspection_service__init (Cqmon__V1__InspectionService_Service *service,
                                           Cqmon__V1__InspectionService_ServiceDestroy destroy)

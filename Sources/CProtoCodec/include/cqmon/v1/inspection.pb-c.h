@@ -17,20 +17,41 @@ PROTOBUF_C__BEGIN_DECLS
 #include "cqmon/v1/common.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
+typedef struct Cqmon__V1__AddInspectorRequest Cqmon__V1__AddInspectorRequest;
+typedef struct Cqmon__V1__Conflict Cqmon__V1__Conflict;
+typedef struct Cqmon__V1__Inspector Cqmon__V1__Inspector;
+typedef struct Cqmon__V1__DeclareConflictRequest Cqmon__V1__DeclareConflictRequest;
+typedef struct Cqmon__V1__ListInspectorsRequest Cqmon__V1__ListInspectorsRequest;
+typedef struct Cqmon__V1__ListInspectorsResponse Cqmon__V1__ListInspectorsResponse;
+typedef struct Cqmon__V1__CommitDrawSeedRequest Cqmon__V1__CommitDrawSeedRequest;
+typedef struct Cqmon__V1__DrawCommitment Cqmon__V1__DrawCommitment;
 typedef struct Cqmon__V1__PlanInspectionsRequest Cqmon__V1__PlanInspectionsRequest;
 typedef struct Cqmon__V1__LevelShares Cqmon__V1__LevelShares;
+typedef struct Cqmon__V1__DrawCandidate Cqmon__V1__DrawCandidate;
+typedef struct Cqmon__V1__PoolInspector Cqmon__V1__PoolInspector;
+typedef struct Cqmon__V1__StratumDraw Cqmon__V1__StratumDraw;
+typedef struct Cqmon__V1__DrawnAgency Cqmon__V1__DrawnAgency;
 typedef struct Cqmon__V1__InspectionPlan Cqmon__V1__InspectionPlan;
-typedef struct Cqmon__V1__LevelDraw Cqmon__V1__LevelDraw;
+typedef struct Cqmon__V1__GetInspectionPlanRequest Cqmon__V1__GetInspectionPlanRequest;
 typedef struct Cqmon__V1__FindingInput Cqmon__V1__FindingInput;
 typedef struct Cqmon__V1__Measure Cqmon__V1__Measure;
 typedef struct Cqmon__V1__RecordInspectionRequest Cqmon__V1__RecordInspectionRequest;
 typedef struct Cqmon__V1__Inspection Cqmon__V1__Inspection;
+typedef struct Cqmon__V1__InvestigationCase Cqmon__V1__InvestigationCase;
+typedef struct Cqmon__V1__CorrectInspectionRequest Cqmon__V1__CorrectInspectionRequest;
 typedef struct Cqmon__V1__Finding Cqmon__V1__Finding;
+typedef struct Cqmon__V1__FindingReview Cqmon__V1__FindingReview;
+typedef struct Cqmon__V1__GetFindingRequest Cqmon__V1__GetFindingRequest;
+typedef struct Cqmon__V1__DecideFindingRequest Cqmon__V1__DecideFindingRequest;
 typedef struct Cqmon__V1__GetInspectionRequest Cqmon__V1__GetInspectionRequest;
 typedef struct Cqmon__V1__ListInspectionsRequest Cqmon__V1__ListInspectionsRequest;
 typedef struct Cqmon__V1__ListInspectionsResponse Cqmon__V1__ListInspectionsResponse;
 typedef struct Cqmon__V1__FileComplaintRequest Cqmon__V1__FileComplaintRequest;
 typedef struct Cqmon__V1__Complaint Cqmon__V1__Complaint;
+typedef struct Cqmon__V1__ComplaintExtension Cqmon__V1__ComplaintExtension;
+typedef struct Cqmon__V1__AcceptComplaintRequest Cqmon__V1__AcceptComplaintRequest;
+typedef struct Cqmon__V1__ExtendComplaintRequest Cqmon__V1__ExtendComplaintRequest;
+typedef struct Cqmon__V1__GetComplaintRequest Cqmon__V1__GetComplaintRequest;
 typedef struct Cqmon__V1__ComplaintResolution Cqmon__V1__ComplaintResolution;
 typedef struct Cqmon__V1__ResolveComplaintRequest Cqmon__V1__ResolveComplaintRequest;
 typedef struct Cqmon__V1__ListComplaintsRequest Cqmon__V1__ListComplaintsRequest;
@@ -214,6 +235,30 @@ typedef enum _Cqmon__V1__MeasureKind {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__MEASURE_KIND)
 } Cqmon__V1__MeasureKind;
 /*
+ * What an officer decides about a finding. From `open`: CONFIRM or DISMISS; from `confirmed`:
+ * RECTIFIED, or DISMISS on reconsideration; from `dismissed`: CONFIRM on reconsideration;
+ * `rectified` is final.
+ */
+typedef enum _Cqmon__V1__FindingDecision {
+  /*
+   * Not set; refused.
+   */
+  CQMON__V1__FINDING_DECISION__FINDING_DECISION_UNSPECIFIED = 0,
+  /*
+   * Verified: evidence for the rating (Art. 13).
+   */
+  CQMON__V1__FINDING_DECISION__FINDING_DECISION_CONFIRM = 1,
+  /*
+   * Not a breach after all.
+   */
+  CQMON__V1__FINDING_DECISION__FINDING_DECISION_DISMISS = 2,
+  /*
+   * The agency put it right (a confirmed finding stays evidence).
+   */
+  CQMON__V1__FINDING_DECISION__FINDING_DECISION_RECTIFIED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__FINDING_DECISION)
+} Cqmon__V1__FindingDecision;
+/*
  * Where a finding came from.
  */
 typedef enum _Cqmon__V1__FindingSource {
@@ -266,7 +311,19 @@ typedef enum _Cqmon__V1__ComplaintChannel {
   /*
    * Anything else.
    */
-  CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_OTHER = 6
+  CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_OTHER = 6,
+  /*
+   * Chongqing's 12345 citizen hotline.
+   */
+  CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_HOTLINE_12345 = 7,
+  /*
+   * The bureau's WeChat account.
+   */
+  CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_WECHAT = 8,
+  /*
+   * A telephone call other than to a hotline.
+   */
+  CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_PHONE = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__COMPLAINT_CHANNEL)
 } Cqmon__V1__ComplaintChannel;
 /*
@@ -288,20 +345,257 @@ typedef enum _Cqmon__V1__ComplaintStatus {
   /*
    * Investigated and found groundless.
    */
-  CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNFOUNDED = 3
+  CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNFOUNDED = 3,
+  /*
+   * Received, acceptance not decided yet.
+   */
+  CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_RECEIVED = 4,
+  /*
+   * Not accepted: outside the bureau's remit (redirected, in litigation, repeated), with why.
+   */
+  CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_OUTSIDE_REMIT = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__COMPLAINT_STATUS)
 } Cqmon__V1__ComplaintStatus;
 
 /* --- messages --- */
 
-typedef enum {
-  CQMON__V1__PLAN_INSPECTIONS_REQUEST__SEED_CHOICE__NOT_SET = 0,
-  CQMON__V1__PLAN_INSPECTIONS_REQUEST__SEED_CHOICE_SEED = 4
-    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__PLAN_INSPECTIONS_REQUEST__SEED_CHOICE__CASE)
-} Cqmon__V1__PlanInspectionsRequest__SeedChoiceCase;
+/*
+ * Registers an inspector.
+ */
+struct  Cqmon__V1__AddInspectorRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * Full name, 1 to 100 characters. Required.
+   */
+  char *name;
+  /*
+   * The inspector's law-enforcement badge number (执法证号), 1 to 50 characters; unique.
+   * Required.
+   */
+  char *badge_number;
+  /*
+   * The district bureau they work for; empty for the city bureau. District officers: their own.
+   */
+  char *district_code;
+};
+#define CQMON__V1__ADD_INSPECTOR_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__add_inspector_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
 
 /*
- * Draws agencies to inspect.
+ * A declared conflict of interest.
+ */
+struct  Cqmon__V1__Conflict
+{
+  ProtobufCMessage base;
+  /*
+   * The agency. Required.
+   */
+  char *credit_code;
+  /*
+   * Why, 1 to 1000 characters, e.g. "worked there until 2025". Required.
+   */
+  char *reason;
+  /*
+   * When it was declared (set by the server).
+   */
+  Google__Protobuf__Timestamp *declared_at;
+};
+#define CQMON__V1__CONFLICT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__conflict__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * An inspector in the pool.
+ */
+struct  Cqmon__V1__Inspector
+{
+  ProtobufCMessage base;
+  /*
+   * Server-assigned id, e.g. `ipr-000007`.
+   */
+  char *inspector_id;
+  /*
+   * Full name.
+   */
+  char *name;
+  /*
+   * Badge number.
+   */
+  char *badge_number;
+  /*
+   * The district bureau; empty for the city.
+   */
+  char *district_code;
+  /*
+   * Agencies they may not be sent to.
+   */
+  size_t n_conflicts;
+  Cqmon__V1__Conflict **conflicts;
+  /*
+   * When they were added.
+   */
+  Google__Protobuf__Timestamp *added_at;
+  /*
+   * Who added them.
+   */
+  Cqmon__V1__Actor *added_by;
+  /*
+   * Receipt of the latest write (the registration or the latest conflict).
+   */
+  Cqmon__V1__Receipt *receipt;
+};
+#define CQMON__V1__INSPECTOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__inspector__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL }
+
+
+/*
+ * Declares a conflict.
+ */
+struct  Cqmon__V1__DeclareConflictRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The inspector. Required.
+   */
+  char *inspector_id;
+  /*
+   * The conflict. Required.
+   */
+  Cqmon__V1__Conflict *conflict;
+};
+#define CQMON__V1__DECLARE_CONFLICT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__declare_conflict_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL }
+
+
+/*
+ * Which inspectors.
+ */
+struct  Cqmon__V1__ListInspectorsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only of this district's bureau; empty for all (district officers get their own).
+   */
+  char *district_code;
+  /*
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+   */
+  int32_t page_size;
+  /*
+   * From the previous page's `next_page_token`; empty for the first page.
+   */
+  char *page_token;
+};
+#define CQMON__V1__LIST_INSPECTORS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_inspectors_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A page of inspectors.
+ */
+struct  Cqmon__V1__ListInspectorsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_inspectors;
+  Cqmon__V1__Inspector **inspectors;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define CQMON__V1__LIST_INSPECTORS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_inspectors_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Commits to the seed of a draw.
+ */
+struct  Cqmon__V1__CommitDrawSeedRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The period the draw will cover. Required.
+   */
+  Cqmon__V1__DateRange *period;
+  /*
+   * The district; empty for the city. District officers: their own.
+   */
+  char *district_code;
+};
+#define CQMON__V1__COMMIT_DRAW_SEED_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__commit_draw_seed_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A seed committed to, before the draw.
+ */
+struct  Cqmon__V1__DrawCommitment
+{
+  ProtobufCMessage base;
+  /*
+   * Server-assigned id, e.g. `seed-000003`.
+   */
+  char *commitment_id;
+  /*
+   * The period.
+   */
+  Cqmon__V1__DateRange *period;
+  /*
+   * The district; empty for the city.
+   */
+  char *district_code;
+  /*
+   * SHA-256 (hex) of the 32 seed bytes; the seed itself is revealed by the plan.
+   */
+  char *seed_sha256;
+  /*
+   * When it was committed.
+   */
+  Google__Protobuf__Timestamp *committed_at;
+  /*
+   * Who committed it.
+   */
+  Cqmon__V1__Actor *committed_by;
+  /*
+   * Receipt: the commitment's place in the audit log, before the plan's.
+   */
+  Cqmon__V1__Receipt *receipt;
+  /*
+   * The plan that used it; empty until then.
+   */
+  char *plan_id;
+};
+#define CQMON__V1__DRAW_COMMITMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__draw_commitment__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Draws a plan.
  */
 struct  Cqmon__V1__PlanInspectionsRequest
 {
@@ -311,32 +605,30 @@ struct  Cqmon__V1__PlanInspectionsRequest
    */
   char *request_id;
   /*
-   * The period the plan covers. Required.
+   * The unused commitment whose seed draws the plan. Required; its period and district are
+   * the plan's.
    */
-  Cqmon__V1__DateRange *period;
+  char *commitment_id;
   /*
-   * Only agencies working in this district; empty for the city. District officers get their own.
-   */
-  char *district_code;
-  /*
-   * Shares to inspect per level, in percent; unset uses Art. 22's maxima.
+   * Shares of A, B and C agencies to inspect; unset uses Art. 22's maxima.
    */
   Cqmon__V1__LevelShares *shares;
-  Cqmon__V1__PlanInspectionsRequest__SeedChoiceCase seed_choice_case;
-  union {
-    /*
-     * A given seed, to reproduce an earlier draw.
-     */
-    uint64_t seed;
-  };
+  /*
+   * The plan this one replaces (a redraw); empty for a first draw.
+   */
+  char *replaces_plan_id;
+  /*
+   * Why the redraw, 1 to 1000 characters. Required with `replaces_plan_id`.
+   */
+  char *reason;
 };
 #define CQMON__V1__PLAN_INSPECTIONS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__plan_inspections_request__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, CQMON__V1__PLAN_INSPECTIONS_REQUEST__SEED_CHOICE__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
- * Share of agencies to inspect per credit level, in percent (0 to 100).
+ * Share of agencies to inspect per credit level, in percent (0 to 100, at most two decimals).
  */
 struct  Cqmon__V1__LevelShares
 {
@@ -360,7 +652,117 @@ struct  Cqmon__V1__LevelShares
 
 
 /*
- * The agencies drawn for inspection.
+ * An agency the draw could pick.
+ */
+struct  Cqmon__V1__DrawCandidate
+{
+  ProtobufCMessage base;
+  /*
+   * The agency.
+   */
+  char *credit_code;
+  /*
+   * Its current credit level; UNSPECIFIED when unrated.
+   */
+  Cqmon__V1__CreditLevel level;
+  /*
+   * A complaint about it was verified in the 12 months before the draw.
+   */
+  protobuf_c_boolean verified_complaint;
+  /*
+   * The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see the README).
+   */
+  char *stratum;
+  /*
+   * HMAC-SHA256(seed, credit code), hex: its rank in the stratum, lowest first.
+   */
+  char *rank;
+};
+#define CQMON__V1__DRAW_CANDIDATE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__draw_candidate__descriptor) \
+    , (char *)protobuf_c_empty_string, CQMON__V1__CREDIT_LEVEL__CREDIT_LEVEL_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * An inspector the draw could pick.
+ */
+struct  Cqmon__V1__PoolInspector
+{
+  ProtobufCMessage base;
+  /*
+   * The inspector.
+   */
+  char *inspector_id;
+  /*
+   * The agencies they have a conflict with, sorted.
+   */
+  size_t n_conflicts;
+  char **conflicts;
+};
+#define CQMON__V1__POOL_INSPECTOR__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__pool_inspector__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * One stratum of the draw.
+ */
+struct  Cqmon__V1__StratumDraw
+{
+  ProtobufCMessage base;
+  /*
+   * `A` to `E`, `UNRATED` or `COMPLAINT`.
+   */
+  char *stratum;
+  /*
+   * Candidates in it.
+   */
+  int32_t population;
+  /*
+   * The share applied, in hundredths of a percent (500 is 5 %).
+   */
+  int32_t share_basis_points;
+  /*
+   * `down` (A, B, C: Art. 22's shares are maxima) or `up` (the rest: at least the share).
+   */
+  char *rounding;
+  /*
+   * How many were drawn.
+   */
+  int32_t drawn;
+};
+#define CQMON__V1__STRATUM_DRAW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__stratum_draw__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * An agency drawn, with its inspectors.
+ */
+struct  Cqmon__V1__DrawnAgency
+{
+  ProtobufCMessage base;
+  /*
+   * The agency.
+   */
+  char *credit_code;
+  /*
+   * Its stratum.
+   */
+  char *stratum;
+  /*
+   * Two inspectors without a conflict with it, in the order drawn.
+   */
+  size_t n_inspector_ids;
+  char **inspector_ids;
+};
+#define CQMON__V1__DRAWN_AGENCY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__drawn_agency__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * The agencies and inspectors drawn for inspection.
  */
 struct  Cqmon__V1__InspectionPlan
 {
@@ -378,59 +780,87 @@ struct  Cqmon__V1__InspectionPlan
    */
   char *district_code;
   /*
-   * The seed of the draw.
+   * The commitment whose seed was used, with its receipt: it was in the audit log before the
+   * plan (a lower `leaf_index`).
    */
-  uint64_t seed;
+  Cqmon__V1__DrawCommitment *commitment;
   /*
-   * One entry per level (A to E, then UNSPECIFIED for unrated).
+   * The seed, revealed: its SHA-256 is the commitment's `seed_sha256`.
    */
-  size_t n_draws;
-  Cqmon__V1__LevelDraw **draws;
+  ProtobufCBinaryData seed;
   /*
-   * When it was made.
+   * The algorithm and its version: `cqmon-draw-v1`.
+   */
+  char *algorithm;
+  /*
+   * Every agency in scope, sorted by credit code.
+   */
+  size_t n_candidates;
+  Cqmon__V1__DrawCandidate **candidates;
+  /*
+   * The pool, sorted by id.
+   */
+  size_t n_inspectors;
+  Cqmon__V1__PoolInspector **inspectors;
+  /*
+   * SHA-256 (hex) of the draw's inputs in their canonical text (README): algorithm, seed,
+   * shares, candidates and pool.
+   */
+  char *inputs_sha256;
+  /*
+   * The strata, in the order A, B, C, D, E, UNRATED, COMPLAINT.
+   */
+  size_t n_strata;
+  Cqmon__V1__StratumDraw **strata;
+  /*
+   * The agencies drawn, sorted by credit code.
+   */
+  size_t n_drawn;
+  Cqmon__V1__DrawnAgency **drawn;
+  /*
+   * When it was drawn.
    */
   Google__Protobuf__Timestamp *created_at;
   /*
-   * Who made it.
+   * Who drew it.
    */
   Cqmon__V1__Actor *created_by;
   /*
    * Receipt of the write.
    */
   Cqmon__V1__Receipt *receipt;
+  /*
+   * The plan it replaces, and why; empty for a first draw.
+   */
+  char *replaces_plan_id;
+  /*
+   * Why it was redrawn.
+   */
+  char *reason;
+  /*
+   * The plan that replaced it; empty while it stands.
+   */
+  char *replaced_by;
 };
 #define CQMON__V1__INSPECTION_PLAN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__inspection_plan__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0,NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, NULL, {0,NULL}, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
- * The draw for one level.
+ * Which plan.
  */
-struct  Cqmon__V1__LevelDraw
+struct  Cqmon__V1__GetInspectionPlanRequest
 {
   ProtobufCMessage base;
   /*
-   * The level; UNSPECIFIED for unrated agencies.
+   * The plan. Required.
    */
-  Cqmon__V1__CreditLevel level;
-  /*
-   * How many agencies are at the level.
-   */
-  int32_t population;
-  /*
-   * The share applied, in percent.
-   */
-  double share_percent;
-  /*
-   * The credit codes drawn, sorted.
-   */
-  size_t n_drawn;
-  char **drawn;
+  char *plan_id;
 };
-#define CQMON__V1__LEVEL_DRAW__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__level_draw__descriptor) \
-    , CQMON__V1__CREDIT_LEVEL__CREDIT_LEVEL_UNSPECIFIED, 0, 0, 0,NULL }
+#define CQMON__V1__GET_INSPECTION_PLAN_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_inspection_plan_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
 
 
 /*
@@ -542,10 +972,10 @@ struct  Cqmon__V1__RecordInspectionRequest
   size_t n_measures;
   Cqmon__V1__Measure **measures;
   /*
-   * Inspectors' names, at least one.
+   * The inspectors, by id from the pool (`ipr-…`): at least one.
    */
-  size_t n_inspectors;
-  char **inspectors;
+  size_t n_inspector_ids;
+  char **inspector_ids;
   /*
    * A summary, at most 4000 characters. Optional.
    */
@@ -588,13 +1018,93 @@ struct  Cqmon__V1__Inspection
    */
   Cqmon__V1__Actor *recorded_by;
   /*
-   * Receipt of the write.
+   * Receipt of the write of this version.
    */
   Cqmon__V1__Receipt *receipt;
+  /*
+   * The version: 1, then one more per correction.
+   */
+  int32_t version;
+  /*
+   * Why this version; empty for version 1.
+   */
+  char *reason;
+  /*
+   * Cases opened for its 9(2) findings, referred for investigation under the national rules on
+   * falsified monitoring data.
+   */
+  size_t n_cases;
+  Cqmon__V1__InvestigationCase **cases;
 };
 #define CQMON__V1__INSPECTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__inspection__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0,NULL, NULL, NULL, NULL, 0, (char *)protobuf_c_empty_string, 0,NULL }
+
+
+/*
+ * A case opened by a 9(2) finding (suspected fake or untrue data).
+ */
+struct  Cqmon__V1__InvestigationCase
+{
+  ProtobufCMessage base;
+  /*
+   * Server-assigned id, e.g. `case-000004`.
+   */
+  char *case_id;
+  /*
+   * The agency.
+   */
+  char *credit_code;
+  /*
+   * The finding that opened it.
+   */
+  char *finding_id;
+  /*
+   * The activities involved.
+   */
+  size_t n_activity_ids;
+  char **activity_ids;
+  /*
+   * The day it was referred.
+   */
+  Cqmon__V1__Date *referred_on;
+  /*
+   * `referred` (the investigation is outside this system).
+   */
+  char *status;
+};
+#define CQMON__V1__INVESTIGATION_CASE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__investigation_case__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Corrects an inspection.
+ */
+struct  Cqmon__V1__CorrectInspectionRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The inspection. Required.
+   */
+  char *inspection_id;
+  /*
+   * The record as it should read. Its agency and district are those of the inspection; its
+   * findings are added to those already raised.
+   */
+  Cqmon__V1__RecordInspectionRequest *record;
+  /*
+   * Why, 1 to 1000 characters. Required.
+   */
+  char *reason;
+};
+#define CQMON__V1__CORRECT_INSPECTION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__correct_inspection_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -660,13 +1170,124 @@ struct  Cqmon__V1__Finding
   char **fields;
   /*
    * `open` until an officer confirms or dismisses it; then `confirmed`, `dismissed` or
-   * `rectified`.
+   * `rectified`. Findings of inspections and verified complaints are raised `confirmed`.
    */
   char *status;
+  /*
+   * The officers' decisions, oldest first.
+   */
+  size_t n_reviews;
+  Cqmon__V1__FindingReview **reviews;
+  /*
+   * The district it was raised in (an inspection's or complaint's); empty for off-site checks.
+   */
+  char *district_code;
+  /*
+   * The case it opened (9(2) findings of inspections); empty otherwise.
+   */
+  char *case_id;
 };
 #define CQMON__V1__FINDING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__finding__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, CQMON__V1__FINDING_SOURCE__FINDING_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string, 0, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * One decision on a finding.
+ */
+struct  Cqmon__V1__FindingReview
+{
+  ProtobufCMessage base;
+  /*
+   * The decision.
+   */
+  Cqmon__V1__FindingDecision decision;
+  /*
+   * The status it led to.
+   */
+  char *status;
+  /*
+   * Why.
+   */
+  char *reason;
+  /*
+   * Evidence.
+   */
+  size_t n_evidence;
+  Cqmon__V1__DocumentRef **evidence;
+  /*
+   * For RECTIFIED, the day it was put right.
+   */
+  Cqmon__V1__Date *rectified_on;
+  /*
+   * Who decided.
+   */
+  Cqmon__V1__Actor *decided_by;
+  /*
+   * When.
+   */
+  Google__Protobuf__Timestamp *decided_at;
+  /*
+   * Receipt of the write.
+   */
+  Cqmon__V1__Receipt *receipt;
+};
+#define CQMON__V1__FINDING_REVIEW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__finding_review__descriptor) \
+    , CQMON__V1__FINDING_DECISION__FINDING_DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL, NULL }
+
+
+/*
+ * Which finding.
+ */
+struct  Cqmon__V1__GetFindingRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The finding. Required.
+   */
+  char *finding_id;
+};
+#define CQMON__V1__GET_FINDING_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_finding_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Decides on a finding.
+ */
+struct  Cqmon__V1__DecideFindingRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The finding. Required.
+   */
+  char *finding_id;
+  /*
+   * The decision. Required.
+   */
+  Cqmon__V1__FindingDecision decision;
+  /*
+   * Why, 1 to 2000 characters. Required.
+   */
+  char *reason;
+  /*
+   * Evidence. Optional.
+   */
+  size_t n_evidence;
+  Cqmon__V1__DocumentRef **evidence;
+  /*
+   * For RECTIFIED: the day it was put right, not in the future. Required then.
+   */
+  Cqmon__V1__Date *rectified_on;
+};
+#define CQMON__V1__DECIDE_FINDING_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__decide_finding_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_DECISION__FINDING_DECISION_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, NULL }
 
 
 /*
@@ -679,10 +1300,14 @@ struct  Cqmon__V1__GetInspectionRequest
    * The inspection. Required.
    */
   char *inspection_id;
+  /*
+   * The version; 0 for the latest.
+   */
+  int32_t version;
 };
 #define CQMON__V1__GET_INSPECTION_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_inspection_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -778,10 +1403,15 @@ struct  Cqmon__V1__FileComplaintRequest
    */
   size_t n_attachments;
   Cqmon__V1__DocumentRef **attachments;
+  /*
+   * The district it goes to (where the complained-of work took place). Required; a district
+   * officer's own.
+   */
+  char *district_code;
 };
 #define CQMON__V1__FILE_COMPLAINT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__file_complaint_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_CHANNEL__COMPLAINT_CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -795,7 +1425,8 @@ struct  Cqmon__V1__Complaint
    */
   char *complaint_id;
   /*
-   * What was recorded (the request without `request_id`).
+   * What was recorded (the request without `request_id`). The complainant's contact is masked
+   * (`138****5678`) for everyone but the officer handling the complaint.
    */
   Cqmon__V1__FileComplaintRequest *record;
   /*
@@ -815,13 +1446,130 @@ struct  Cqmon__V1__Complaint
    */
   Cqmon__V1__Actor *recorded_by;
   /*
-   * Receipt of the write.
+   * Receipt of the latest write.
    */
   Cqmon__V1__Receipt *receipt;
+  /*
+   * The day by which acceptance is to be decided: 3 working days after receipt (China time).
+   * Unset when the working-day calendar does not reach that far.
+   */
+  Cqmon__V1__Date *accept_by;
+  /*
+   * When it was accepted; unset before.
+   */
+  Google__Protobuf__Timestamp *accepted_at;
+  /*
+   * The day by which it is to be concluded: 60 days after acceptance, plus an extension.
+   */
+  Cqmon__V1__Date *conclude_by;
+  /*
+   * The extension, if one.
+   */
+  Cqmon__V1__ComplaintExtension *extension;
+  /*
+   * Past its acceptance or conclusion day, still not decided (as of the reply).
+   */
+  protobuf_c_boolean overdue;
+  /*
+   * The officer handling it (who filed it, then who accepted it).
+   */
+  Cqmon__V1__Actor *handled_by;
 };
 #define CQMON__V1__COMPLAINT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__complaint__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, NULL, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL }
+
+
+/*
+ * An extension of a complaint's deadline.
+ */
+struct  Cqmon__V1__ComplaintExtension
+{
+  ProtobufCMessage base;
+  /*
+   * Days added, 1 to 30.
+   */
+  int32_t days;
+  /*
+   * Why.
+   */
+  char *reason;
+  /*
+   * Who extended it.
+   */
+  Cqmon__V1__Actor *extended_by;
+  /*
+   * When.
+   */
+  Google__Protobuf__Timestamp *extended_at;
+};
+#define CQMON__V1__COMPLAINT_EXTENSION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__complaint_extension__descriptor) \
+    , 0, (char *)protobuf_c_empty_string, NULL, NULL }
+
+
+/*
+ * Accepts a complaint.
+ */
+struct  Cqmon__V1__AcceptComplaintRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The complaint awaiting acceptance. Required.
+   */
+  char *complaint_id;
+};
+#define CQMON__V1__ACCEPT_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__accept_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Extends a complaint's deadline.
+ */
+struct  Cqmon__V1__ExtendComplaintRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Idempotency key. Required.
+   */
+  char *request_id;
+  /*
+   * The complaint under investigation. Required.
+   */
+  char *complaint_id;
+  /*
+   * Days to add, 1 to 30. Required.
+   */
+  int32_t days;
+  /*
+   * Why, 1 to 1000 characters. Required.
+   */
+  char *reason;
+};
+#define CQMON__V1__EXTEND_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__extend_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Which complaint.
+ */
+struct  Cqmon__V1__GetComplaintRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The complaint. Required.
+   */
+  char *complaint_id;
+};
+#define CQMON__V1__GET_COMPLAINT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__get_complaint_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
 
 
 /*
@@ -831,7 +1579,7 @@ struct  Cqmon__V1__ComplaintResolution
 {
   ProtobufCMessage base;
   /*
-   * VERIFIED or UNFOUNDED.
+   * VERIFIED, UNFOUNDED or OUTSIDE_REMIT.
    */
   Cqmon__V1__ComplaintStatus outcome;
   /*
@@ -858,10 +1606,15 @@ struct  Cqmon__V1__ComplaintResolution
    * When.
    */
   Google__Protobuf__Timestamp *resolved_at;
+  /*
+   * Evidence.
+   */
+  size_t n_evidence;
+  Cqmon__V1__DocumentRef **evidence;
 };
 #define CQMON__V1__COMPLAINT_RESOLUTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__complaint_resolution__descriptor) \
-    , CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL }
+    , CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0,NULL }
 
 
 /*
@@ -879,7 +1632,8 @@ struct  Cqmon__V1__ResolveComplaintRequest
    */
   char *complaint_id;
   /*
-   * VERIFIED or UNFOUNDED. Required.
+   * VERIFIED or UNFOUNDED for an accepted complaint; OUTSIDE_REMIT for one not accepted.
+   * Required.
    */
   Cqmon__V1__ComplaintStatus outcome;
   /*
@@ -894,10 +1648,15 @@ struct  Cqmon__V1__ResolveComplaintRequest
    * The inspection that investigated it, if one. Optional.
    */
   char *inspection_id;
+  /*
+   * Evidence. Optional.
+   */
+  size_t n_evidence;
+  Cqmon__V1__DocumentRef **evidence;
 };
 #define CQMON__V1__RESOLVE_COMPLAINT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__resolve_complaint_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, CQMON__V1__FINDING_CATEGORY__FINDING_CATEGORY_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL }
 
 
 /*
@@ -923,10 +1682,18 @@ struct  Cqmon__V1__ListComplaintsRequest
    * while others are added); empty for the first page.
    */
   char *page_token;
+  /*
+   * Only those past their acceptance or conclusion day and still undecided.
+   */
+  protobuf_c_boolean overdue;
+  /*
+   * Only of this district; empty for any (district officers get their own).
+   */
+  char *district_code;
 };
 #define CQMON__V1__LIST_COMPLAINTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_complaints_request__descriptor) \
-    , (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, CQMON__V1__COMPLAINT_STATUS__COMPLAINT_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -1021,6 +1788,158 @@ struct  Cqmon__V1__ListFindingsResponse
     , 0,NULL, (char *)protobuf_c_empty_string }
 
 
+/* Cqmon__V1__AddInspectorRequest methods */
+void   cqmon__v1__add_inspector_request__init
+                     (Cqmon__V1__AddInspectorRequest         *message);
+size_t cqmon__v1__add_inspector_request__get_packed_size
+                     (const Cqmon__V1__AddInspectorRequest   *message);
+size_t cqmon__v1__add_inspector_request__pack
+                     (const Cqmon__V1__AddInspectorRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__add_inspector_request__pack_to_buffer
+                     (const Cqmon__V1__AddInspectorRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__AddInspectorRequest *
+       cqmon__v1__add_inspector_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__add_inspector_request__free_unpacked
+                     (Cqmon__V1__AddInspectorRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__Conflict methods */
+void   cqmon__v1__conflict__init
+                     (Cqmon__V1__Conflict         *message);
+size_t cqmon__v1__conflict__get_packed_size
+                     (const Cqmon__V1__Conflict   *message);
+size_t cqmon__v1__conflict__pack
+                     (const Cqmon__V1__Conflict   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__conflict__pack_to_buffer
+                     (const Cqmon__V1__Conflict   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__Conflict *
+       cqmon__v1__conflict__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__conflict__free_unpacked
+                     (Cqmon__V1__Conflict *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__Inspector methods */
+void   cqmon__v1__inspector__init
+                     (Cqmon__V1__Inspector         *message);
+size_t cqmon__v1__inspector__get_packed_size
+                     (const Cqmon__V1__Inspector   *message);
+size_t cqmon__v1__inspector__pack
+                     (const Cqmon__V1__Inspector   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__inspector__pack_to_buffer
+                     (const Cqmon__V1__Inspector   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__Inspector *
+       cqmon__v1__inspector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__inspector__free_unpacked
+                     (Cqmon__V1__Inspector *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__DeclareConflictRequest methods */
+void   cqmon__v1__declare_conflict_request__init
+                     (Cqmon__V1__DeclareConflictRequest         *message);
+size_t cqmon__v1__declare_conflict_request__get_packed_size
+                     (const Cqmon__V1__DeclareConflictRequest   *message);
+size_t cqmon__v1__declare_conflict_request__pack
+                     (const Cqmon__V1__DeclareConflictRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__declare_conflict_request__pack_to_buffer
+                     (const Cqmon__V1__DeclareConflictRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__DeclareConflictRequest *
+       cqmon__v1__declare_conflict_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__declare_conflict_request__free_unpacked
+                     (Cqmon__V1__DeclareConflictRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListInspectorsRequest methods */
+void   cqmon__v1__list_inspectors_request__init
+                     (Cqmon__V1__ListInspectorsRequest         *message);
+size_t cqmon__v1__list_inspectors_request__get_packed_size
+                     (const Cqmon__V1__ListInspectorsRequest   *message);
+size_t cqmon__v1__list_inspectors_request__pack
+                     (const Cqmon__V1__ListInspectorsRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_inspectors_request__pack_to_buffer
+                     (const Cqmon__V1__ListInspectorsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListInspectorsRequest *
+       cqmon__v1__list_inspectors_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_inspectors_request__free_unpacked
+                     (Cqmon__V1__ListInspectorsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListInspectorsResponse methods */
+void   cqmon__v1__list_inspectors_response__init
+                     (Cqmon__V1__ListInspectorsResponse         *message);
+size_t cqmon__v1__list_inspectors_response__get_packed_size
+                     (const Cqmon__V1__ListInspectorsResponse   *message);
+size_t cqmon__v1__list_inspectors_response__pack
+                     (const Cqmon__V1__ListInspectorsResponse   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_inspectors_response__pack_to_buffer
+                     (const Cqmon__V1__ListInspectorsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListInspectorsResponse *
+       cqmon__v1__list_inspectors_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_inspectors_response__free_unpacked
+                     (Cqmon__V1__ListInspectorsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__CommitDrawSeedRequest methods */
+void   cqmon__v1__commit_draw_seed_request__init
+                     (Cqmon__V1__CommitDrawSeedRequest         *message);
+size_t cqmon__v1__commit_draw_seed_request__get_packed_size
+                     (const Cqmon__V1__CommitDrawSeedRequest   *message);
+size_t cqmon__v1__commit_draw_seed_request__pack
+                     (const Cqmon__V1__CommitDrawSeedRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__commit_draw_seed_request__pack_to_buffer
+                     (const Cqmon__V1__CommitDrawSeedRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__CommitDrawSeedRequest *
+       cqmon__v1__commit_draw_seed_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__commit_draw_seed_request__free_unpacked
+                     (Cqmon__V1__CommitDrawSeedRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__DrawCommitment methods */
+void   cqmon__v1__draw_commitment__init
+                     (Cqmon__V1__DrawCommitment         *message);
+size_t cqmon__v1__draw_commitment__get_packed_size
+                     (const Cqmon__V1__DrawCommitment   *message);
+size_t cqmon__v1__draw_commitment__pack
+                     (const Cqmon__V1__DrawCommitment   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__draw_commitment__pack_to_buffer
+                     (const Cqmon__V1__DrawCommitment   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__DrawCommitment *
+       cqmon__v1__draw_commitment__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__draw_commitment__free_unpacked
+                     (Cqmon__V1__DrawCommitment *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__PlanInspectionsRequest methods */
 void   cqmon__v1__plan_inspections_request__init
                      (Cqmon__V1__PlanInspectionsRequest         *message);
@@ -1059,6 +1978,82 @@ Cqmon__V1__LevelShares *
 void   cqmon__v1__level_shares__free_unpacked
                      (Cqmon__V1__LevelShares *message,
                       ProtobufCAllocator *allocator);
+/* Cqmon__V1__DrawCandidate methods */
+void   cqmon__v1__draw_candidate__init
+                     (Cqmon__V1__DrawCandidate         *message);
+size_t cqmon__v1__draw_candidate__get_packed_size
+                     (const Cqmon__V1__DrawCandidate   *message);
+size_t cqmon__v1__draw_candidate__pack
+                     (const Cqmon__V1__DrawCandidate   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__draw_candidate__pack_to_buffer
+                     (const Cqmon__V1__DrawCandidate   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__DrawCandidate *
+       cqmon__v1__draw_candidate__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__draw_candidate__free_unpacked
+                     (Cqmon__V1__DrawCandidate *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__PoolInspector methods */
+void   cqmon__v1__pool_inspector__init
+                     (Cqmon__V1__PoolInspector         *message);
+size_t cqmon__v1__pool_inspector__get_packed_size
+                     (const Cqmon__V1__PoolInspector   *message);
+size_t cqmon__v1__pool_inspector__pack
+                     (const Cqmon__V1__PoolInspector   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__pool_inspector__pack_to_buffer
+                     (const Cqmon__V1__PoolInspector   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__PoolInspector *
+       cqmon__v1__pool_inspector__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__pool_inspector__free_unpacked
+                     (Cqmon__V1__PoolInspector *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__StratumDraw methods */
+void   cqmon__v1__stratum_draw__init
+                     (Cqmon__V1__StratumDraw         *message);
+size_t cqmon__v1__stratum_draw__get_packed_size
+                     (const Cqmon__V1__StratumDraw   *message);
+size_t cqmon__v1__stratum_draw__pack
+                     (const Cqmon__V1__StratumDraw   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__stratum_draw__pack_to_buffer
+                     (const Cqmon__V1__StratumDraw   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__StratumDraw *
+       cqmon__v1__stratum_draw__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__stratum_draw__free_unpacked
+                     (Cqmon__V1__StratumDraw *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__DrawnAgency methods */
+void   cqmon__v1__drawn_agency__init
+                     (Cqmon__V1__DrawnAgency         *message);
+size_t cqmon__v1__drawn_agency__get_packed_size
+                     (const Cqmon__V1__DrawnAgency   *message);
+size_t cqmon__v1__drawn_agency__pack
+                     (const Cqmon__V1__DrawnAgency   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__drawn_agency__pack_to_buffer
+                     (const Cqmon__V1__DrawnAgency   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__DrawnAgency *
+       cqmon__v1__drawn_agency__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__drawn_agency__free_unpacked
+                     (Cqmon__V1__DrawnAgency *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__InspectionPlan methods */
 void   cqmon__v1__inspection_plan__init
                      (Cqmon__V1__InspectionPlan         *message);
@@ -1078,24 +2073,24 @@ Cqmon__V1__InspectionPlan *
 void   cqmon__v1__inspection_plan__free_unpacked
                      (Cqmon__V1__InspectionPlan *message,
                       ProtobufCAllocator *allocator);
-/* Cqmon__V1__LevelDraw methods */
-void   cqmon__v1__level_draw__init
-                     (Cqmon__V1__LevelDraw         *message);
-size_t cqmon__v1__level_draw__get_packed_size
-                     (const Cqmon__V1__LevelDraw   *message);
-size_t cqmon__v1__level_draw__pack
-                     (const Cqmon__V1__LevelDraw   *message,
+/* Cqmon__V1__GetInspectionPlanRequest methods */
+void   cqmon__v1__get_inspection_plan_request__init
+                     (Cqmon__V1__GetInspectionPlanRequest         *message);
+size_t cqmon__v1__get_inspection_plan_request__get_packed_size
+                     (const Cqmon__V1__GetInspectionPlanRequest   *message);
+size_t cqmon__v1__get_inspection_plan_request__pack
+                     (const Cqmon__V1__GetInspectionPlanRequest   *message,
                       uint8_t             *out);
-size_t cqmon__v1__level_draw__pack_to_buffer
-                     (const Cqmon__V1__LevelDraw   *message,
+size_t cqmon__v1__get_inspection_plan_request__pack_to_buffer
+                     (const Cqmon__V1__GetInspectionPlanRequest   *message,
                       ProtobufCBuffer     *buffer);
-Cqmon__V1__LevelDraw *
-       cqmon__v1__level_draw__unpack
+Cqmon__V1__GetInspectionPlanRequest *
+       cqmon__v1__get_inspection_plan_request__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   cqmon__v1__level_draw__free_unpacked
-                     (Cqmon__V1__LevelDraw *message,
+void   cqmon__v1__get_inspection_plan_request__free_unpacked
+                     (Cqmon__V1__GetInspectionPlanRequest *message,
                       ProtobufCAllocator *allocator);
 /* Cqmon__V1__FindingInput methods */
 void   cqmon__v1__finding_input__init
@@ -1173,6 +2168,44 @@ Cqmon__V1__Inspection *
 void   cqmon__v1__inspection__free_unpacked
                      (Cqmon__V1__Inspection *message,
                       ProtobufCAllocator *allocator);
+/* Cqmon__V1__InvestigationCase methods */
+void   cqmon__v1__investigation_case__init
+                     (Cqmon__V1__InvestigationCase         *message);
+size_t cqmon__v1__investigation_case__get_packed_size
+                     (const Cqmon__V1__InvestigationCase   *message);
+size_t cqmon__v1__investigation_case__pack
+                     (const Cqmon__V1__InvestigationCase   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__investigation_case__pack_to_buffer
+                     (const Cqmon__V1__InvestigationCase   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__InvestigationCase *
+       cqmon__v1__investigation_case__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__investigation_case__free_unpacked
+                     (Cqmon__V1__InvestigationCase *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__CorrectInspectionRequest methods */
+void   cqmon__v1__correct_inspection_request__init
+                     (Cqmon__V1__CorrectInspectionRequest         *message);
+size_t cqmon__v1__correct_inspection_request__get_packed_size
+                     (const Cqmon__V1__CorrectInspectionRequest   *message);
+size_t cqmon__v1__correct_inspection_request__pack
+                     (const Cqmon__V1__CorrectInspectionRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__correct_inspection_request__pack_to_buffer
+                     (const Cqmon__V1__CorrectInspectionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__CorrectInspectionRequest *
+       cqmon__v1__correct_inspection_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__correct_inspection_request__free_unpacked
+                     (Cqmon__V1__CorrectInspectionRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__Finding methods */
 void   cqmon__v1__finding__init
                      (Cqmon__V1__Finding         *message);
@@ -1191,6 +2224,63 @@ Cqmon__V1__Finding *
                       const uint8_t       *data);
 void   cqmon__v1__finding__free_unpacked
                      (Cqmon__V1__Finding *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__FindingReview methods */
+void   cqmon__v1__finding_review__init
+                     (Cqmon__V1__FindingReview         *message);
+size_t cqmon__v1__finding_review__get_packed_size
+                     (const Cqmon__V1__FindingReview   *message);
+size_t cqmon__v1__finding_review__pack
+                     (const Cqmon__V1__FindingReview   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__finding_review__pack_to_buffer
+                     (const Cqmon__V1__FindingReview   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__FindingReview *
+       cqmon__v1__finding_review__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__finding_review__free_unpacked
+                     (Cqmon__V1__FindingReview *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__GetFindingRequest methods */
+void   cqmon__v1__get_finding_request__init
+                     (Cqmon__V1__GetFindingRequest         *message);
+size_t cqmon__v1__get_finding_request__get_packed_size
+                     (const Cqmon__V1__GetFindingRequest   *message);
+size_t cqmon__v1__get_finding_request__pack
+                     (const Cqmon__V1__GetFindingRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_finding_request__pack_to_buffer
+                     (const Cqmon__V1__GetFindingRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetFindingRequest *
+       cqmon__v1__get_finding_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_finding_request__free_unpacked
+                     (Cqmon__V1__GetFindingRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__DecideFindingRequest methods */
+void   cqmon__v1__decide_finding_request__init
+                     (Cqmon__V1__DecideFindingRequest         *message);
+size_t cqmon__v1__decide_finding_request__get_packed_size
+                     (const Cqmon__V1__DecideFindingRequest   *message);
+size_t cqmon__v1__decide_finding_request__pack
+                     (const Cqmon__V1__DecideFindingRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__decide_finding_request__pack_to_buffer
+                     (const Cqmon__V1__DecideFindingRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__DecideFindingRequest *
+       cqmon__v1__decide_finding_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__decide_finding_request__free_unpacked
+                     (Cqmon__V1__DecideFindingRequest *message,
                       ProtobufCAllocator *allocator);
 /* Cqmon__V1__GetInspectionRequest methods */
 void   cqmon__v1__get_inspection_request__init
@@ -1286,6 +2376,82 @@ Cqmon__V1__Complaint *
                       const uint8_t       *data);
 void   cqmon__v1__complaint__free_unpacked
                      (Cqmon__V1__Complaint *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ComplaintExtension methods */
+void   cqmon__v1__complaint_extension__init
+                     (Cqmon__V1__ComplaintExtension         *message);
+size_t cqmon__v1__complaint_extension__get_packed_size
+                     (const Cqmon__V1__ComplaintExtension   *message);
+size_t cqmon__v1__complaint_extension__pack
+                     (const Cqmon__V1__ComplaintExtension   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__complaint_extension__pack_to_buffer
+                     (const Cqmon__V1__ComplaintExtension   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ComplaintExtension *
+       cqmon__v1__complaint_extension__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__complaint_extension__free_unpacked
+                     (Cqmon__V1__ComplaintExtension *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__AcceptComplaintRequest methods */
+void   cqmon__v1__accept_complaint_request__init
+                     (Cqmon__V1__AcceptComplaintRequest         *message);
+size_t cqmon__v1__accept_complaint_request__get_packed_size
+                     (const Cqmon__V1__AcceptComplaintRequest   *message);
+size_t cqmon__v1__accept_complaint_request__pack
+                     (const Cqmon__V1__AcceptComplaintRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__accept_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__AcceptComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__AcceptComplaintRequest *
+       cqmon__v1__accept_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__accept_complaint_request__free_unpacked
+                     (Cqmon__V1__AcceptComplaintRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ExtendComplaintRequest methods */
+void   cqmon__v1__extend_complaint_request__init
+                     (Cqmon__V1__ExtendComplaintRequest         *message);
+size_t cqmon__v1__extend_complaint_request__get_packed_size
+                     (const Cqmon__V1__ExtendComplaintRequest   *message);
+size_t cqmon__v1__extend_complaint_request__pack
+                     (const Cqmon__V1__ExtendComplaintRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__extend_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__ExtendComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ExtendComplaintRequest *
+       cqmon__v1__extend_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__extend_complaint_request__free_unpacked
+                     (Cqmon__V1__ExtendComplaintRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__GetComplaintRequest methods */
+void   cqmon__v1__get_complaint_request__init
+                     (Cqmon__V1__GetComplaintRequest         *message);
+size_t cqmon__v1__get_complaint_request__get_packed_size
+                     (const Cqmon__V1__GetComplaintRequest   *message);
+size_t cqmon__v1__get_complaint_request__pack
+                     (const Cqmon__V1__GetComplaintRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__get_complaint_request__pack_to_buffer
+                     (const Cqmon__V1__GetComplaintRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__GetComplaintRequest *
+       cqmon__v1__get_complaint_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__get_complaint_request__free_unpacked
+                     (Cqmon__V1__GetComplaintRequest *message,
                       ProtobufCAllocator *allocator);
 /* Cqmon__V1__ComplaintResolution methods */
 void   cqmon__v1__complaint_resolution__init
@@ -1403,17 +2569,53 @@ void   cqmon__v1__list_findings_response__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Cqmon__V1__AddInspectorRequest_Closure)
+                 (const Cqmon__V1__AddInspectorRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__Conflict_Closure)
+                 (const Cqmon__V1__Conflict *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__Inspector_Closure)
+                 (const Cqmon__V1__Inspector *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__DeclareConflictRequest_Closure)
+                 (const Cqmon__V1__DeclareConflictRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ListInspectorsRequest_Closure)
+                 (const Cqmon__V1__ListInspectorsRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ListInspectorsResponse_Closure)
+                 (const Cqmon__V1__ListInspectorsResponse *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__CommitDrawSeedRequest_Closure)
+                 (const Cqmon__V1__CommitDrawSeedRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__DrawCommitment_Closure)
+                 (const Cqmon__V1__DrawCommitment *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__PlanInspectionsRequest_Closure)
                  (const Cqmon__V1__PlanInspectionsRequest *message,
                   void *closure_data);
 typedef void (*Cqmon__V1__LevelShares_Closure)
                  (const Cqmon__V1__LevelShares *message,
                   void *closure_data);
+typedef void (*Cqmon__V1__DrawCandidate_Closure)
+                 (const Cqmon__V1__DrawCandidate *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__PoolInspector_Closure)
+                 (const Cqmon__V1__PoolInspector *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__StratumDraw_Closure)
+                 (const Cqmon__V1__StratumDraw *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__DrawnAgency_Closure)
+                 (const Cqmon__V1__DrawnAgency *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__InspectionPlan_Closure)
                  (const Cqmon__V1__InspectionPlan *message,
                   void *closure_data);
-typedef void (*Cqmon__V1__LevelDraw_Closure)
-                 (const Cqmon__V1__LevelDraw *message,
+typedef void (*Cqmon__V1__GetInspectionPlanRequest_Closure)
+                 (const Cqmon__V1__GetInspectionPlanRequest *message,
                   void *closure_data);
 typedef void (*Cqmon__V1__FindingInput_Closure)
                  (const Cqmon__V1__FindingInput *message,
@@ -1427,8 +2629,23 @@ typedef void (*Cqmon__V1__RecordInspectionRequest_Closure)
 typedef void (*Cqmon__V1__Inspection_Closure)
                  (const Cqmon__V1__Inspection *message,
                   void *closure_data);
+typedef void (*Cqmon__V1__InvestigationCase_Closure)
+                 (const Cqmon__V1__InvestigationCase *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__CorrectInspectionRequest_Closure)
+                 (const Cqmon__V1__CorrectInspectionRequest *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__Finding_Closure)
                  (const Cqmon__V1__Finding *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__FindingReview_Closure)
+                 (const Cqmon__V1__FindingReview *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__GetFindingRequest_Closure)
+                 (const Cqmon__V1__GetFindingRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__DecideFindingRequest_Closure)
+                 (const Cqmon__V1__DecideFindingRequest *message,
                   void *closure_data);
 typedef void (*Cqmon__V1__GetInspectionRequest_Closure)
                  (const Cqmon__V1__GetInspectionRequest *message,
@@ -1444,6 +2661,18 @@ typedef void (*Cqmon__V1__FileComplaintRequest_Closure)
                   void *closure_data);
 typedef void (*Cqmon__V1__Complaint_Closure)
                  (const Cqmon__V1__Complaint *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ComplaintExtension_Closure)
+                 (const Cqmon__V1__ComplaintExtension *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__AcceptComplaintRequest_Closure)
+                 (const Cqmon__V1__AcceptComplaintRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ExtendComplaintRequest_Closure)
+                 (const Cqmon__V1__ExtendComplaintRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__GetComplaintRequest_Closure)
+                 (const Cqmon__V1__GetComplaintRequest *message,
                   void *closure_data);
 typedef void (*Cqmon__V1__ComplaintResolution_Closure)
                  (const Cqmon__V1__ComplaintResolution *message,
@@ -1470,14 +2699,38 @@ typedef struct Cqmon__V1__InspectionService_Service Cqmon__V1__InspectionService
 struct Cqmon__V1__InspectionService_Service
 {
   ProtobufCService base;
+  void (*add_inspector)(Cqmon__V1__InspectionService_Service *service,
+                        const Cqmon__V1__AddInspectorRequest *input,
+                        Cqmon__V1__Inspector_Closure closure,
+                        void *closure_data);
+  void (*declare_conflict)(Cqmon__V1__InspectionService_Service *service,
+                           const Cqmon__V1__DeclareConflictRequest *input,
+                           Cqmon__V1__Inspector_Closure closure,
+                           void *closure_data);
+  void (*list_inspectors)(Cqmon__V1__InspectionService_Service *service,
+                          const Cqmon__V1__ListInspectorsRequest *input,
+                          Cqmon__V1__ListInspectorsResponse_Closure closure,
+                          void *closure_data);
+  void (*commit_draw_seed)(Cqmon__V1__InspectionService_Service *service,
+                           const Cqmon__V1__CommitDrawSeedRequest *input,
+                           Cqmon__V1__DrawCommitment_Closure closure,
+                           void *closure_data);
   void (*plan_inspections)(Cqmon__V1__InspectionService_Service *service,
                            const Cqmon__V1__PlanInspectionsRequest *input,
                            Cqmon__V1__InspectionPlan_Closure closure,
                            void *closure_data);
+  void (*get_inspection_plan)(Cqmon__V1__InspectionService_Service *service,
+                              const Cqmon__V1__GetInspectionPlanRequest *input,
+                              Cqmon__V1__InspectionPlan_Closure closure,
+                              void *closure_data);
   void (*record_inspection)(Cqmon__V1__InspectionService_Service *service,
                             const Cqmon__V1__RecordInspectionRequest *input,
                             Cqmon__V1__Inspection_Closure closure,
                             void *closure_data);
+  void (*correct_inspection)(Cqmon__V1__InspectionService_Service *service,
+                             const Cqmon__V1__CorrectInspectionRequest *input,
+                             Cqmon__V1__Inspection_Closure closure,
+                             void *closure_data);
   void (*get_inspection)(Cqmon__V1__InspectionService_Service *service,
                          const Cqmon__V1__GetInspectionRequest *input,
                          Cqmon__V1__Inspection_Closure closure,
@@ -1490,10 +2743,22 @@ struct Cqmon__V1__InspectionService_Service
                          const Cqmon__V1__FileComplaintRequest *input,
                          Cqmon__V1__Complaint_Closure closure,
                          void *closure_data);
+  void (*accept_complaint)(Cqmon__V1__InspectionService_Service *service,
+                           const Cqmon__V1__AcceptComplaintRequest *input,
+                           Cqmon__V1__Complaint_Closure closure,
+                           void *closure_data);
+  void (*extend_complaint)(Cqmon__V1__InspectionService_Service *service,
+                           const Cqmon__V1__ExtendComplaintRequest *input,
+                           Cqmon__V1__Complaint_Closure closure,
+                           void *closure_data);
   void (*resolve_complaint)(Cqmon__V1__InspectionService_Service *service,
                             const Cqmon__V1__ResolveComplaintRequest *input,
                             Cqmon__V1__Complaint_Closure closure,
                             void *closure_data);
+  void (*get_complaint)(Cqmon__V1__InspectionService_Service *service,
+                        const Cqmon__V1__GetComplaintRequest *input,
+                        Cqmon__V1__Complaint_Closure closure,
+                        void *closure_data);
   void (*list_complaints)(Cqmon__V1__InspectionService_Service *service,
                           const Cqmon__V1__ListComplaintsRequest *input,
                           Cqmon__V1__ListComplaintsResponse_Closure closure,
@@ -1502,6 +2767,14 @@ struct Cqmon__V1__InspectionService_Service
                         const Cqmon__V1__ListFindingsRequest *input,
                         Cqmon__V1__ListFindingsResponse_Closure closure,
                         void *closure_data);
+  void (*get_finding)(Cqmon__V1__InspectionService_Service *service,
+                      const Cqmon__V1__GetFindingRequest *input,
+                      Cqmon__V1__Finding_Closure closure,
+                      void *closure_data);
+  void (*decide_finding)(Cqmon__V1__InspectionService_Service *service,
+                         const Cqmon__V1__DecideFindingRequest *input,
+                         Cqmon__V1__Finding_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Cqmon__V1__InspectionService_ServiceDestroy)(Cqmon__V1__InspectionService_Service *);
 void cqmon__v1__inspection_service__init (Cqmon__V1__InspectionService_Service *service,
@@ -1510,22 +2783,57 @@ void cqmon__v1__inspection_service__init (Cqmon__V1__InspectionService_Service *
     { &cqmon__v1__inspection_service__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define CQMON__V1__INSPECTION_SERVICE__INIT(function_prefix__) \
     { CQMON__V1__INSPECTION_SERVICE__BASE_INIT,\
+      function_prefix__ ## add_inspector,\
+      function_prefix__ ## declare_conflict,\
+      function_prefix__ ## list_inspectors,\
+      function_prefix__ ## commit_draw_seed,\
       function_prefix__ ## plan_inspections,\
+      function_prefix__ ## get_inspection_plan,\
       function_prefix__ ## record_inspection,\
+      function_prefix__ ## correct_inspection,\
       function_prefix__ ## get_inspection,\
       function_prefix__ ## list_inspections,\
       function_prefix__ ## file_complaint,\
+      function_prefix__ ## accept_complaint,\
+      function_prefix__ ## extend_complaint,\
       function_prefix__ ## resolve_complaint,\
+      function_prefix__ ## get_complaint,\
       function_prefix__ ## list_complaints,\
-      function_prefix__ ## list_findings  }
+      function_prefix__ ## list_findings,\
+      function_prefix__ ## get_finding,\
+      function_prefix__ ## decide_finding  }
+void cqmon__v1__inspection_service__add_inspector(ProtobufCService *service,
+                                                  const Cqmon__V1__AddInspectorRequest *input,
+                                                  Cqmon__V1__Inspector_Closure closure,
+                                                  void *closure_data);
+void cqmon__v1__inspection_service__declare_conflict(ProtobufCService *service,
+                                                     const Cqmon__V1__DeclareConflictRequest *input,
+                                                     Cqmon__V1__Inspector_Closure closure,
+                                                     void *closure_data);
+void cqmon__v1__inspection_service__list_inspectors(ProtobufCService *service,
+                                                    const Cqmon__V1__ListInspectorsRequest *input,
+                                                    Cqmon__V1__ListInspectorsResponse_Closure closure,
+                                                    void *closure_data);
+void cqmon__v1__inspection_service__commit_draw_seed(ProtobufCService *service,
+                                                     const Cqmon__V1__CommitDrawSeedRequest *input,
+                                                     Cqmon__V1__DrawCommitment_Closure closure,
+                                                     void *closure_data);
 void cqmon__v1__inspection_service__plan_inspections(ProtobufCService *service,
                                                      const Cqmon__V1__PlanInspectionsRequest *input,
                                                      Cqmon__V1__InspectionPlan_Closure closure,
                                                      void *closure_data);
+void cqmon__v1__inspection_service__get_inspection_plan(ProtobufCService *service,
+                                                        const Cqmon__V1__GetInspectionPlanRequest *input,
+                                                        Cqmon__V1__InspectionPlan_Closure closure,
+                                                        void *closure_data);
 void cqmon__v1__inspection_service__record_inspection(ProtobufCService *service,
                                                       const Cqmon__V1__RecordInspectionRequest *input,
                                                       Cqmon__V1__Inspection_Closure closure,
                                                       void *closure_data);
+void cqmon__v1__inspection_service__correct_inspection(ProtobufCService *service,
+                                                       const Cqmon__V1__CorrectInspectionRequest *input,
+                                                       Cqmon__V1__Inspection_Closure closure,
+                                                       void *closure_data);
 void cqmon__v1__inspection_service__get_inspection(ProtobufCService *service,
                                                    const Cqmon__V1__GetInspectionRequest *input,
                                                    Cqmon__V1__Inspection_Closure closure,
@@ -1538,10 +2846,22 @@ void cqmon__v1__inspection_service__file_complaint(ProtobufCService *service,
                                                    const Cqmon__V1__FileComplaintRequest *input,
                                                    Cqmon__V1__Complaint_Closure closure,
                                                    void *closure_data);
+void cqmon__v1__inspection_service__accept_complaint(ProtobufCService *service,
+                                                     const Cqmon__V1__AcceptComplaintRequest *input,
+                                                     Cqmon__V1__Complaint_Closure closure,
+                                                     void *closure_data);
+void cqmon__v1__inspection_service__extend_complaint(ProtobufCService *service,
+                                                     const Cqmon__V1__ExtendComplaintRequest *input,
+                                                     Cqmon__V1__Complaint_Closure closure,
+                                                     void *closure_data);
 void cqmon__v1__inspection_service__resolve_complaint(ProtobufCService *service,
                                                       const Cqmon__V1__ResolveComplaintRequest *input,
                                                       Cqmon__V1__Complaint_Closure closure,
                                                       void *closure_data);
+void cqmon__v1__inspection_service__get_complaint(ProtobufCService *service,
+                                                  const Cqmon__V1__GetComplaintRequest *input,
+                                                  Cqmon__V1__Complaint_Closure closure,
+                                                  void *closure_data);
 void cqmon__v1__inspection_service__list_complaints(ProtobufCService *service,
                                                     const Cqmon__V1__ListComplaintsRequest *input,
                                                     Cqmon__V1__ListComplaintsResponse_Closure closure,
@@ -1550,6 +2870,14 @@ void cqmon__v1__inspection_service__list_findings(ProtobufCService *service,
                                                   const Cqmon__V1__ListFindingsRequest *input,
                                                   Cqmon__V1__ListFindingsResponse_Closure closure,
                                                   void *closure_data);
+void cqmon__v1__inspection_service__get_finding(ProtobufCService *service,
+                                                const Cqmon__V1__GetFindingRequest *input,
+                                                Cqmon__V1__Finding_Closure closure,
+                                                void *closure_data);
+void cqmon__v1__inspection_service__decide_finding(ProtobufCService *service,
+                                                   const Cqmon__V1__DecideFindingRequest *input,
+                                                   Cqmon__V1__Finding_Closure closure,
+                                                   void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1557,23 +2885,45 @@ extern const ProtobufCEnumDescriptor    cqmon__v1__inspection_method__descriptor
 extern const ProtobufCEnumDescriptor    cqmon__v1__inspection_item__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__finding_category__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__measure_kind__descriptor;
+extern const ProtobufCEnumDescriptor    cqmon__v1__finding_decision__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__finding_source__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__complaint_channel__descriptor;
 extern const ProtobufCEnumDescriptor    cqmon__v1__complaint_status__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__add_inspector_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__conflict__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__inspector__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__declare_conflict_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_inspectors_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_inspectors_response__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__commit_draw_seed_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__draw_commitment__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__plan_inspections_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__level_shares__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__draw_candidate__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__pool_inspector__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__stratum_draw__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__drawn_agency__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__inspection_plan__descriptor;
-extern const ProtobufCMessageDescriptor cqmon__v1__level_draw__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_inspection_plan_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__finding_input__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__measure__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__record_inspection_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__inspection__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__investigation_case__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__correct_inspection_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__finding__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__finding_review__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_finding_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__decide_finding_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__get_inspection_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__list_inspections_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__list_inspections_response__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__file_complaint_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__complaint__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__complaint_extension__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__accept_complaint_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__extend_complaint_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__get_complaint_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__complaint_resolution__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__resolve_complaint_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__list_complaints_request__descriptor;
