@@ -138,8 +138,11 @@ extension SQLiteTransaction: SupervisionTransaction {
     try await run { db in
       try db.executeCached(
         sql: """
-          INSERT OR REPLACE INTO supervision_index (id, kind, number, version, credit_code, district_code, status, day, key)
+          INSERT INTO supervision_index (id, kind, number, version, credit_code, district_code, status, day, key)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, number = excluded.number, version = excluded.version,
+            credit_code = excluded.credit_code, district_code = excluded.district_code, status = excluded.status, day = excluded.day,
+            key = excluded.key
           """,
         arguments: [
           index.id, index.kind.rawValue, index.number, index.version, index.creditCode, index.districtCode, index.status, index.day, index.key,

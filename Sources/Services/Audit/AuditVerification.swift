@@ -43,6 +43,17 @@ extension AuditLog {
     "cqmon.v1.FilingService/FileActivity": .activityVersion,
     "cqmon.v1.FilingService/AmendActivity": .activityVersion,
     "cqmon.v1.FilingService/WithdrawActivity": .activityVersion,
+    "cqmon.v1.InspectionService/AddInspector": .supervisionRecord,
+    "cqmon.v1.InspectionService/DeclareConflict": .supervisionRecord,
+    "cqmon.v1.InspectionService/CommitDrawSeed": .supervisionRecord,
+    "cqmon.v1.InspectionService/PlanInspections": .supervisionRecord,
+    "cqmon.v1.InspectionService/RecordInspection": .supervisionRecord,
+    "cqmon.v1.InspectionService/CorrectInspection": .supervisionRecord,
+    "cqmon.v1.InspectionService/FileComplaint": .supervisionRecord,
+    "cqmon.v1.InspectionService/AcceptComplaint": .supervisionRecord,
+    "cqmon.v1.InspectionService/ExtendComplaint": .supervisionRecord,
+    "cqmon.v1.InspectionService/ResolveComplaint": .supervisionRecord,
+    "cqmon.v1.InspectionService/DecideFinding": .supervisionRecord,
   ]
 
   /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.
