@@ -1,5 +1,6 @@
 import Foundation
 import ProtoCodec
+import Services
 import Yams
 
 /// Request files (`-f FILE`): YAML (or JSON, which YAML reads too) turned into a message
@@ -38,6 +39,23 @@ enum RequestFile {
   /// A fresh request id, for writes the user did not name one for.
   static func requestID(_ given: String?) -> String {
     given ?? "monctl-" + UUID().uuidString.lowercased()
+  }
+}
+
+extension RequestFile {
+  /// A day given as `YYYY-MM-DD` on the command line.
+  static func day(_ text: String, option: String) throws(CLIError) -> Cqmon_V1_Date {
+    guard let day = CalendarDate(text) else { throw CLIError(.usage, "\(option) is a date YYYY-MM-DD, not '\(text)'") }
+    return .with { $0.year = Int32(day.year); $0.month = Int32(day.month); $0.day = Int32(day.day) }
+  }
+
+  /// An instant given in RFC 3339 (`2026-11-30T09:30:00+08:00`) on the command line.
+  static func instant(_ text: String, option: String) throws(CLIError) -> Google_Protobuf_Timestamp {
+    let formatter = ISO8601DateFormatter()
+    guard let date = formatter.date(from: text) else {
+      throw CLIError(.usage, "\(option) is an instant in RFC 3339, e.g. 2026-11-30T09:30:00+08:00, not '\(text)'")
+    }
+    return .with { $0.seconds = Int64(date.timeIntervalSince1970) }
   }
 }
 

@@ -29,7 +29,8 @@ struct Monctl: AsyncParsableCommand {
     subcommands: [
       HealthCommand.self, ServicesCommand.self, AgenciesCommand.self, CertificatesCommand.self, RegistryCommand.self,
       ApplicationsCommand.self,
-      ChangesCommand.self, EligibilityCommand.self, DocumentsCommand.self, ActivitiesCommand.self, FindingsCommand.self, AuditCommand.self,
+      ChangesCommand.self, EligibilityCommand.self, DocumentsCommand.self, ActivitiesCommand.self, FindingsCommand.self,
+      InspectorsCommand.self, InspectionsCommand.self, ComplaintsCommand.self, AuditCommand.self,
       VersionCommand.self,
       ConfigCommand.self,
     ]
