@@ -85,7 +85,7 @@ public struct MonitorServer: Sendable {
     let prometheus = PrometheusCollectorRegistry()
     let identities = ConnectionIdentities(revocations: revocations)
     let filing = Filing(store: store, signingKey: keys.current, now: now)
-    let supervision = Supervision(store: store, signingKey: keys.current, now: now)
+    let supervision = Supervision(store: store, signingKey: keys.current, settings: config.supervision, now: now)
     let components = Components(
       registry: registry, documents: documents, filing: filing, supervision: supervision, log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),

@@ -67,6 +67,26 @@ struct ConfigTests {
     #expect(clock.time(at: later) == later)
   }
 
+  @Test("supervision's settings: the documented defaults, set from the file and the environment")
+  func supervision() throws {
+    let defaults = ServerConfig.defaults.supervision
+    #expect(defaults.jurisdictionMonths == 12 && defaults.acceptanceWorkingDays == 3 && defaults.conclusionDays == 60)
+    #expect(defaults.maximumExtensionDays == 30 && defaults.unratedBasisPoints == 3000 && defaults.complaintBasisPoints == 5000)
+    var config = ServerConfig.defaults
+    try config.apply(yamlFile: try file("supervision:\n  jurisdiction_months: 6\n  unrated_percent: 45.5\n  conclusion_days: 30\n"))
+    try config.apply(environment: ["MONITORD_ACCEPTANCE_WORKING_DAYS": "2", "MONITORD_DRAW_COMPLAINT_PERCENT": "100"])
+    #expect(config.supervision.jurisdictionMonths == 6 && config.supervision.unratedBasisPoints == 4550 && config.supervision.conclusionDays == 30)
+    #expect(config.supervision.acceptanceWorkingDays == 2 && config.supervision.complaintBasisPoints == 10_000)
+    for (yaml, message) in [
+      ("supervision:\n  unrated_percent: 101\n", "supervision.unrated_percent '101' is not a percentage"),
+      ("supervision:\n  complaint_percent: 12.345\n", "at most two decimals"),
+      ("supervision:\n  jurisdiction_months: 0\n", "supervision.jurisdiction_months '0' is not a number of months from 1 to 120"),
+    ] {
+      var config = ServerConfig.defaults
+      #expect { try config.apply(yamlFile: try file(yaml)) } throws: { ($0 as? ConfigError)?.message.contains(message) == true }
+    }
+  }
+
   @Test("mistakes are one clear message naming the key")
   func mistakes() throws {
     let cases: [(String, String)] = [

@@ -267,6 +267,7 @@ struct SupervisionServiceTests {
     let referred = try #require(recorded.cases.first)
     #expect(recorded.cases.count == 1 && referred.findingId == recorded.findings[1].findingId && referred.status == "referred")
     #expect(referred.activityIds == [filed[0].activityId] && recorded.findings[1].caseId == referred.caseId)
+    #expect(recorded.findings[1].activityId == filed[0].activityId && recorded.findings[1].activityVersion == 1, "the version inspected")
     #expect(recorded.record?.measures.map(\.kind) == [.publicNotice] && recorded.record?.inspectorIds.count == 2)
 
     // A complaint filed in Jiangbei brings the agency into Jiangbei's jurisdiction.

@@ -81,7 +81,44 @@ extension ServerConfig {
       }
       config.development.clockSpeed = speed
     }),
+    Setting("supervision.jurisdiction_months", "MONITORD_JURISDICTION_MONTHS", {
+      $0.supervision.jurisdictionMonths = try within($1, 1...120, "supervision.jurisdiction_months", "months")
+    }),
+    Setting("supervision.complaint_lookback_months", "MONITORD_COMPLAINT_LOOKBACK_MONTHS", {
+      $0.supervision.complaintLookbackMonths = try within($1, 1...120, "supervision.complaint_lookback_months", "months")
+    }),
+    Setting("supervision.acceptance_working_days", "MONITORD_ACCEPTANCE_WORKING_DAYS", {
+      $0.supervision.acceptanceWorkingDays = try within($1, 1...30, "supervision.acceptance_working_days", "working days")
+    }),
+    Setting("supervision.conclusion_days", "MONITORD_CONCLUSION_DAYS", {
+      $0.supervision.conclusionDays = try within($1, 1...365, "supervision.conclusion_days", "days")
+    }),
+    Setting("supervision.max_extension_days", "MONITORD_MAX_EXTENSION_DAYS", {
+      $0.supervision.maximumExtensionDays = try within($1, 1...365, "supervision.max_extension_days", "days")
+    }),
+    Setting("supervision.unrated_percent", "MONITORD_DRAW_UNRATED_PERCENT", {
+      $0.supervision.unratedBasisPoints = try basisPoints($1, "supervision.unrated_percent")
+    }),
+    Setting("supervision.complaint_percent", "MONITORD_DRAW_COMPLAINT_PERCENT", {
+      $0.supervision.complaintBasisPoints = try basisPoints($1, "supervision.complaint_percent")
+    }),
   ]
+
+  /// A whole number in `range`.
+  static func within(_ value: String, _ range: ClosedRange<Int>, _ key: String, _ unit: String) throws(ConfigError) -> Int {
+    guard let number = Int(value), range.contains(number) else {
+      throw ConfigError("\(key) '\(value)' is not a number of \(unit) from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return number
+  }
+
+  /// A percentage from 0 to 100 with at most two decimals, as basis points.
+  static func basisPoints(_ value: String, _ key: String) throws(ConfigError) -> Int {
+    guard let percent = Double(value), (0...100).contains(percent), abs((percent * 100).rounded() - percent * 100) < 1e-6 else {
+      throw ConfigError("\(key) '\(value)' is not a percentage from 0 to 100 with at most two decimals")
+    }
+    return Int((percent * 100).rounded())
+  }
 
   /// Applies a YAML configuration file. Unknown keys are errors (a typo must not be ignored).
   public mutating func apply(yamlFile path: String) throws(ConfigError) {

@@ -1,3 +1,5 @@
+import Services
+
 /// Everything `monitord` can be told, with documented defaults (`.defaults`): from a YAML file
 /// (`--config`), then the environment (`MONITORD_*`), then flags, each over the one before.
 /// See `ServerConfig+Loading.swift` and the README's configuration table.
@@ -15,6 +17,8 @@ public struct ServerConfig: Sendable, Equatable {
   public var log: Log
   public var metrics: Metrics
   public var development: Development = Development()
+  /// Supervision's settings (Art. 7, 12, 22): jurisdiction, complaint deadlines, the draw's shares.
+  public var supervision: SupervisionSettings = SupervisionSettings()
 
   public struct TLS: Sendable, Equatable {
     /// The server's certificate chain, PEM.

@@ -230,11 +230,12 @@ extension Supervision {
           id: caseID, kind: .investigationCase, number: number, version: record.version, creditCode: record.input.creditCode,
           districtCode: record.input.districtCode, status: "referred", day: CalendarDate(chinaDayOf: instant).description, key: record.id))
       }
+      // A finding on an activity concerns the version the inspectors had before them: its latest.
+      let activity = finding.activityID.isEmpty ? nil : try await tx.activity(id: finding.activityID)
       try await tx.insertFinding(FindingRow(
         id: id, creditCode: record.input.creditCode, category: finding.category, source: 1, sourceID: record.id,
-        description: finding.description, raisedAt: instant, verified: true,
-        activityID: finding.activityID.isEmpty ? nil : finding.activityID, status: "confirmed", districtCode: record.input.districtCode,
-        caseID: caseID))
+        description: finding.description, raisedAt: instant, verified: true, activityID: activity?.id, activityVersion: activity?.version,
+        status: "confirmed", districtCode: record.input.districtCode, caseID: caseID))
       record.findingIDs.append(id)
     }
   }
