@@ -9,38 +9,44 @@ import Testing
 /// first in keyset pages, each caller seeing only what is theirs to see.
 @Suite("Findings through the real stack")
 struct FindingsServiceTests {
+  /// A listed agency in Yuzhong (500103) files one activity sampled by one person alone
+  /// (SINGLE_SAMPLER), one analysed on an instrument not on its list (INSTRUMENT_NOT_LISTED)
+  /// and, with `clean`, one that raises nothing; returns them as filed.
+  static func fileWithFindings(_ h: RegistryHarness, clock: TestClock, clean withClean: Bool) async throws -> [Cqmon_V1_Activity] {
+    let digest = try await FilingServiceTests.listedAgency(h, clock: clock)
+    let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
+    var alone = FilingServiceTests.activity(report: "R-1", digest: digest, now: clock.now)
+    alone.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.wang]
+    var unlisted = FilingServiceTests.activity(report: "R-2", digest: digest, now: clock.now)
+    unlisted.samplingEvents[0].sampleIds = ["S3", "S4"]
+    unlisted.analyses = unlisted.analyses.enumerated().map { index, analysis in
+      var analysis = analysis
+      analysis.sampleId = ["S3", "S4"][index]
+      analysis.instrumentId = "EQ-999"
+      return analysis
+    }
+    // Six hours earlier, so that its instrument runs alone.
+    var clean = FilingServiceTests.activity(report: "R-3", digest: digest, now: clock.now.addingTimeInterval(-6 * 3600))
+    clean.samplingEvents[0].sampleIds = ["S5", "S6"]
+    clean.analyses = clean.analyses.enumerated().map { index, analysis in
+      var analysis = analysis
+      analysis.sampleId = ["S5", "S6"][index]
+      return analysis
+    }
+    var filed: [Cqmon_V1_Activity] = []
+    for (index, content) in ([alone, unlisted] + (withClean ? [clean] : [])).enumerated() {
+      filed.append(try await filing.fileActivity(.with { $0.requestId = "f\(index)"; $0.creditCode = Materials.applicant; $0.activity = content }))
+    }
+    return filed
+  }
+
   @Test("findings of filed activities: filters, pages, and who sees which", arguments: Engine.all)
   func listFindings(engine: Engine) async throws {
     try await withStore(engine) { store in
       let clock = FilingServiceTests.start()
       try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
-        let digest = try await FilingServiceTests.listedAgency(h, clock: clock)
-        let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
         let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
-        // One sampler alone (SINGLE_SAMPLER), then an instrument not on the list
-        // (INSTRUMENT_NOT_LISTED), then a clean activity.
-        var alone = FilingServiceTests.activity(report: "R-1", digest: digest, now: clock.now)
-        alone.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.wang]
-        var unlisted = FilingServiceTests.activity(report: "R-2", digest: digest, now: clock.now)
-        unlisted.samplingEvents[0].sampleIds = ["S3", "S4"]
-        unlisted.analyses = unlisted.analyses.enumerated().map { index, analysis in
-          var analysis = analysis
-          analysis.sampleId = ["S3", "S4"][index]
-          analysis.instrumentId = "EQ-999"
-          return analysis
-        }
-        // Six hours earlier, so that its instrument runs alone.
-        var clean = FilingServiceTests.activity(report: "R-3", digest: digest, now: clock.now.addingTimeInterval(-6 * 3600))
-        clean.samplingEvents[0].sampleIds = ["S5", "S6"]
-        clean.analyses = clean.analyses.enumerated().map { index, analysis in
-          var analysis = analysis
-          analysis.sampleId = ["S5", "S6"][index]
-          return analysis
-        }
-        var filed: [Cqmon_V1_Activity] = []
-        for (index, content) in [alone, unlisted, clean].enumerated() {
-          filed.append(try await filing.fileActivity(.with { $0.requestId = "f\(index)"; $0.creditCode = Materials.applicant; $0.activity = content }))
-        }
+        let filed = try await Self.fileWithFindings(h, clock: clock, clean: true)
         #expect(filed[0].findings.map(\.rule) == ["SINGLE_SAMPLER"])
         #expect(filed[1].findings.map(\.rule) == ["INSTRUMENT_NOT_LISTED"])
         #expect(filed[2].findings.isEmpty)

@@ -11,28 +11,6 @@ import Testing
 struct SupervisionServiceTests {
   static let otherDistrict = "spiffe://cq-monitoring/bureau/district/500105/zhao-lei"
 
-  /// A listed agency in Yuzhong (500103) with one activity sampled there that raised
-  /// SINGLE_SAMPLER, and one that raised INSTRUMENT_NOT_LISTED.
-  static func agencyWithFindings(_ h: RegistryHarness, clock: TestClock) async throws -> [Cqmon_V1_Activity] {
-    let digest = try await FilingServiceTests.listedAgency(h, clock: clock)
-    let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
-    var alone = FilingServiceTests.activity(report: "R-1", digest: digest, now: clock.now)
-    alone.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.wang]
-    var unlisted = FilingServiceTests.activity(report: "R-2", digest: digest, now: clock.now)
-    unlisted.samplingEvents[0].sampleIds = ["S3", "S4"]
-    unlisted.analyses = unlisted.analyses.enumerated().map { index, analysis in
-      var analysis = analysis
-      analysis.sampleId = ["S3", "S4"][index]
-      analysis.instrumentId = "EQ-999"
-      return analysis
-    }
-    var filed: [Cqmon_V1_Activity] = []
-    for (index, content) in [alone, unlisted].enumerated() {
-      filed.append(try await filing.fileActivity(.with { $0.requestId = "f\(index)"; $0.creditCode = Materials.applicant; $0.activity = content }))
-    }
-    return filed
-  }
-
   @Test("decisions on findings: confirm, rectify, dismiss, each kept with its receipt; jurisdiction", arguments: Engine.all)
   func findingDecisions(engine: Engine) async throws {
     try await withStore(engine) { store in
@@ -42,7 +20,7 @@ struct SupervisionServiceTests {
   }
 
   static func findingDecisions(_ h: RegistryHarness, clock: TestClock) async throws {
-    let filed = try await Self.agencyWithFindings(h, clock: clock)
+    let filed = try await FindingsServiceTests.fileWithFindings(h, clock: clock, clean: false)
     let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
     let first = try #require(filed[0].findings.first?.findingId)
     let second = try #require(filed[1].findings.first?.findingId)
@@ -223,7 +201,7 @@ struct SupervisionServiceTests {
   }
 
   static func inspections(_ h: RegistryHarness, clock: TestClock) async throws {
-    let filed = try await Self.agencyWithFindings(h, clock: clock)
+    let filed = try await FindingsServiceTests.fileWithFindings(h, clock: clock, clean: false)
     let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
     h.as(Identities.city)
     let first = try await inspection.addInspector(.with { $0.requestId = "i1"; $0.name = "陈明"; $0.badgeNumber = "CQ-0001" })
@@ -328,7 +306,7 @@ struct SupervisionServiceTests {
   }
 
   static func draw(_ h: RegistryHarness, clock: TestClock) async throws {
-    _ = try await Self.agencyWithFindings(h, clock: clock)
+    _ = try await FindingsServiceTests.fileWithFindings(h, clock: clock, clean: false)
     let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
     h.as(Identities.city)
     let period: Cqmon_V1_DateRange = .with { $0.start = Days.china(1, from: clock.now); $0.end = Days.china(90, from: clock.now) }

@@ -53,7 +53,7 @@ struct InspectionHandler: Cqmon_V1_InspectionService.SimpleServiceProtocol {
       let call = try CallContext.current()
       let write = try call.write(request, requestID: request.requestId, method: Methods.CommitDrawSeed.descriptor)
       var reader = RequestReader()
-      let (start, end) = reader.period(request.period, "period")
+      let (start, end) = reader.period(request.period)
       if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
       let (record, row, planID) = try await supervision.commitSeed(
         periodStart: start, periodEnd: end, districtCode: request.districtCode, viewer: call.viewer, context: write)
@@ -119,10 +119,7 @@ struct InspectionHandler: Cqmon_V1_InspectionService.SimpleServiceProtocol {
       var filter = Supervision.InspectionFilter()
       filter.creditCode = request.creditCode
       filter.districtCode = request.districtCode
-      (filter.from, filter.through) = reader.period(request.period, "period")
-      if let from = filter.from, let through = filter.through, through < from {
-        reader.violations.append(FieldViolation("period.end", "the period ends before it starts (\(from))", reason: "PERIOD_REVERSED"))
-      }
+      (filter.from, filter.through) = reader.period(request.period)
       if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
       let page = try await supervision.inspections(filter, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {
@@ -228,16 +225,10 @@ struct InspectionHandler: Cqmon_V1_InspectionService.SimpleServiceProtocol {
       filter.category = request.category == .unspecified ? nil : Int(request.category.rawValue)
       filter.rule = request.rule
       filter.status = request.status
-      if let period = request.period {
-        let start = reader.date(period.start, "period.start")
-        let end = reader.date(period.end, "period.end")
-        if let start, let end, end < start {
-          reader.violations.append(FieldViolation("period.end", "the period ends before it starts (\(start))", reason: "PERIOD_REVERSED"))
-        }
-        // Days in China: from the start day's midnight to the midnight after the end day.
-        filter.raisedFrom = start.map { Date(timeIntervalSince1970: Double($0.chinaMidnight)) }
-        filter.raisedBefore = end.map { Date(timeIntervalSince1970: Double($0.adding(days: 1).chinaMidnight)) }
-      }
+      // Days in China: from the start day's midnight to the midnight after the end day.
+      let (start, end) = reader.period(request.period)
+      filter.raisedFrom = start.map { Date(timeIntervalSince1970: Double($0.chinaMidnight)) }
+      filter.raisedBefore = end.map { Date(timeIntervalSince1970: Double($0.adding(days: 1).chinaMidnight)) }
       if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
       let page = try await supervision.findings(filter, viewer: call.viewer, page: try PageRequest(size: request.pageSize, token: request.pageToken))
       return .with {

@@ -3,10 +3,14 @@ import ProtoCodec
 import Services
 
 extension RequestReader {
-  /// A period of days; a reversed one is a violation at `prefix.end`.
-  mutating func period(_ period: Cqmon_V1_DateRange?, _ prefix: String) -> (CalendarDate?, CalendarDate?) {
+  /// A period of days, either end open; a reversed one is a violation at `prefix.end`.
+  mutating func period(_ period: Cqmon_V1_DateRange?, _ prefix: String = "period") -> (CalendarDate?, CalendarDate?) {
     guard let period else { return (nil, nil) }
-    return (date(period.start, prefix + ".start"), date(period.end, prefix + ".end"))
+    let start = date(period.start, prefix + ".start"), end = date(period.end, prefix + ".end")
+    if let start, let end, end < start {
+      violations.append(FieldViolation(prefix + ".end", "the period ends before it starts (\(start))", reason: "PERIOD_REVERSED"))
+    }
+    return (start, end)
   }
 
   /// An inspection as the domain reads it.
