@@ -231,5 +231,10 @@ enum Migrations {
       "CREATE INDEX finding_by_district ON finding (district_code, number)",
       "CREATE INDEX activity_district_by_activity ON activity_district (activity_id)",
     ]),
+    ("v11 records of every service", [
+      // Credit keeps its records the way supervision does: the tables are named for what they hold.
+      "ALTER TABLE supervision_record RENAME TO record_version",
+      "ALTER TABLE supervision_index RENAME TO record_index",
+    ]),
   ]
 }

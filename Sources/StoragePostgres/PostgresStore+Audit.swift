@@ -55,7 +55,7 @@ extension PostgresAccess {
     case .certificate: ("serial AS row_key, audit_sequence, sha256_fingerprint AS f0", 1)
     case .documentRecord: ("sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0", 1)
     case .activityVersion: ("activity_id || '/' || version AS row_key, audit_sequence, content AS f0", 1)
-    case .supervisionRecord: ("id || '/' || version AS row_key, audit_sequence, content AS f0", 1)
+    case .recordVersion: ("id || '/' || version AS row_key, audit_sequence, content AS f0", 1)
     }
   }
 }

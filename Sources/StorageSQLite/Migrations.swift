@@ -248,6 +248,12 @@ extension SQLiteStore {
     migrator.registerMigration("v13 supervision") { db in
       for statement in Self.supervision { try db.execute(sql: statement) }
     }
+    migrator.registerMigration("v14 records of every service") { db in
+      // Credit keeps its records the way supervision does: the tables are named for what they
+      // hold. The same statements as PostgreSQL's v11.
+      try db.execute(sql: "ALTER TABLE supervision_record RENAME TO record_version")
+      try db.execute(sql: "ALTER TABLE supervision_index RENAME TO record_index")
+    }
     return migrator
   }
 

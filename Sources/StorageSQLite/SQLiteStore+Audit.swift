@@ -77,7 +77,7 @@ extension SQLiteAccess {
     case .certificate: "serial AS row_key, audit_sequence, sha256_fingerprint AS f0"
     case .documentRecord: "sha256 || '/' || owner AS row_key, audit_sequence, sha256 AS f0"
     case .activityVersion: "activity_id || '/' || version AS row_key, audit_sequence, content AS f0"
-    case .supervisionRecord: "id || '/' || version AS row_key, audit_sequence, content AS f0"
+    case .recordVersion: "id || '/' || version AS row_key, audit_sequence, content AS f0"
     }
   }
 }

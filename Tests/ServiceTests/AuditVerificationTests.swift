@@ -76,7 +76,7 @@ struct AuditVerificationTests {
   }
 
   @Test("a supervision record altered or deleted is named by its id and version", arguments: Engine.all)
-  func supervisionRecords(engine: Engine) async throws {
+  func recordVersions(engine: Engine) async throws {
     try await withStore(engine) { store in
       try await RegistryHarness.run(store: store.store) { h in
         h.as(Identities.city)
@@ -84,12 +84,12 @@ struct AuditVerificationTests {
         let first = try await inspection.addInspector(.with { $0.requestId = "i1"; $0.name = "陈明"; $0.badgeNumber = "CQ-1" })
         let second = try await inspection.addInspector(.with { $0.requestId = "i2"; $0.name = "刘洋"; $0.badgeNumber = "CQ-2" })
         #expect(try await Self.verify(h).intact)
-        try await store.tamper("UPDATE supervision_record SET content = replace(content, '陈明', '陈亮')")
-        try await store.tamper("DELETE FROM supervision_record WHERE id = '\(second.inspectorId)'")
+        try await store.tamper("UPDATE record_version SET content = replace(content, '陈明', '陈亮')")
+        try await store.tamper("DELETE FROM record_version WHERE id = '\(second.inspectorId)'")
         let result = try await Self.verify(h)
         let found = Set(result.records.map { "\($0.table) \($0.key) \($0.auditSequence)" })
         #expect(found == [
-          "supervision_record \(first.inspectorId)/1 \(first.receipt!.auditSequence)", "supervision_record  \(second.receipt!.auditSequence)",
+          "record_version \(first.inspectorId)/1 \(first.receipt!.auditSequence)", "record_version  \(second.receipt!.auditSequence)",
         ], "\(result.records)")
       }
     }

@@ -11,13 +11,13 @@ struct SupervisionStoreContractTests {
 
   /// Writes version `version` of record `id` with its index row.
   static func put(
-    _ tx: some SupervisionTransaction, _ index: SupervisionIndex, content: String, label: String
-  ) async throws -> SupervisionRecordRow {
-    let row = SupervisionRecordRow(
+    _ tx: some SupervisionTransaction, _ index: RecordIndex, content: String, label: String
+  ) async throws -> RecordVersion {
+    let row = RecordVersion(
       id: index.id, version: index.version, content: content, recordedAt: base.addingTimeInterval(Double(index.number)),
       recordedBy: "spiffe://cq-monitoring/bureau/city/tester", audit: try await StoreContractTests.entry(tx, label))
-    try await tx.insertSupervisionRecord(row)
-    try await tx.putSupervisionIndex(index)
+    try await tx.insertRecordVersion(row)
+    try await tx.putRecordIndex(index)
     return row
   }
 
@@ -26,31 +26,31 @@ struct SupervisionStoreContractTests {
     try await withStore(engine) { s in
       let store = s.store
       let first = try await store.writeSupervision { tx in
-        try await Self.put(tx, SupervisionIndex(id: "ipr-000001", kind: .inspector, number: 1, version: 1, key: "CQ-1"), content: "{\"v\":1}", label: "a")
+        try await Self.put(tx, RecordIndex(id: "ipr-000001", kind: .inspector, number: 1, version: 1, key: "CQ-1"), content: "{\"v\":1}", label: "a")
       }
       let second = try await store.writeSupervision { tx in
-        try await Self.put(tx, SupervisionIndex(id: "ipr-000001", kind: .inspector, number: 1, version: 2, key: "CQ-1"), content: "{\"v\":2}", label: "b")
+        try await Self.put(tx, RecordIndex(id: "ipr-000001", kind: .inspector, number: 1, version: 2, key: "CQ-1"), content: "{\"v\":2}", label: "b")
       }
-      #expect(try await store.supervisionRecord(id: "ipr-000001", version: nil) == second)
-      #expect(try await store.supervisionRecord(id: "ipr-000001", version: 1) == first)
-      #expect(try await store.supervisionRecord(id: "ipr-000001", version: 3) == nil)
-      #expect(try await store.supervisionRecords(id: "ipr-000001").map(\.content) == ["{\"v\":1}", "{\"v\":2}"])
+      #expect(try await store.recordVersion(id: "ipr-000001", version: nil) == second)
+      #expect(try await store.recordVersion(id: "ipr-000001", version: 1) == first)
+      #expect(try await store.recordVersion(id: "ipr-000001", version: 3) == nil)
+      #expect(try await store.recordVersions(id: "ipr-000001").map(\.content) == ["{\"v\":1}", "{\"v\":2}"])
       #expect(first.audit.sequence == 1 && second.audit.sequence == 2 && second.audit.receipt.signature.count == 64)
-      #expect(try await store.supervisionIndex(id: "ipr-000001")?.version == 2)
-      #expect(try await store.supervisionID(kind: .inspector, key: "CQ-1") == "ipr-000001")
-      #expect(try await store.supervisionID(kind: .inspector, key: "CQ-2") == nil)
-      #expect(try await store.supervisionID(kind: .complaint, key: "CQ-1") == nil)
+      #expect(try await store.recordIndex(id: "ipr-000001")?.version == 2)
+      #expect(try await store.recordID(kind: .inspector, key: "CQ-1") == "ipr-000001")
+      #expect(try await store.recordID(kind: .inspector, key: "CQ-2") == nil)
+      #expect(try await store.recordID(kind: .complaint, key: "CQ-1") == nil)
       // A badge number names one inspector: a second is refused, and nothing of its write stays.
       await #expect(throws: (any Error).self) {
         try await store.writeSupervision { tx in
-          _ = try await Self.put(tx, SupervisionIndex(id: "ipr-000002", kind: .inspector, number: 2, version: 1, key: "CQ-1"), content: "{}", label: "c")
+          _ = try await Self.put(tx, RecordIndex(id: "ipr-000002", kind: .inspector, number: 2, version: 1, key: "CQ-1"), content: "{}", label: "c")
         }
       }
-      #expect(try await store.supervisionRecord(id: "ipr-000002", version: nil) == nil)
+      #expect(try await store.recordVersion(id: "ipr-000002", version: nil) == nil)
       // Empty keys are not unique.
       try await store.writeSupervision { tx in
         for number in 1...2 {
-          _ = try await Self.put(tx, SupervisionIndex(id: "plan-00000\(number)", kind: .plan, number: Int64(number), version: 1), content: "{}", label: "p\(number)")
+          _ = try await Self.put(tx, RecordIndex(id: "plan-00000\(number)", kind: .plan, number: Int64(number), version: 1), content: "{}", label: "p\(number)")
         }
       }
       try await store.writeSupervision { tx in
@@ -70,17 +70,17 @@ struct SupervisionStoreContractTests {
           let status = ["received", "open", "verified"][Int(number) % 3]
           _ = try await Self.put(
             tx,
-            SupervisionIndex(
+            RecordIndex(
               id: IDSequence.complaint.id(number), kind: .complaint, number: number, version: 1, creditCode: StoreContractTests.code(Int(number) % 2),
               districtCode: number <= 6 ? "500103" : "500105", status: status, day: String(format: "2026-03-%02d", number)),
             content: "{\"n\":\(number)}", label: "c\(number)")
         }
-        _ = try await Self.put(tx, SupervisionIndex(id: "insp-000001", kind: .inspection, number: 1, version: 1, day: "2026-03-01"), content: "{}", label: "i")
+        _ = try await Self.put(tx, RecordIndex(id: "insp-000001", kind: .inspection, number: 1, version: 1, day: "2026-03-01"), content: "{}", label: "i")
       }
-      func ids(_ filter: SupervisionFilter, before: Int64? = nil, limit: Int = 100) async throws -> [String] {
-        try await store.supervisionRecords(filter, before: before, limit: limit).map(\.id)
+      func ids(_ filter: RecordFilter, before: Int64? = nil, limit: Int = 100) async throws -> [String] {
+        try await store.recordVersions(filter, before: before, limit: limit).map(\.id)
       }
-      var filter = SupervisionFilter(kind: .complaint)
+      var filter = RecordFilter(kind: .complaint)
       #expect(try await ids(filter) == (1...12).reversed().map { IDSequence.complaint.id(Int64($0)) })
       var paged: [String] = []
       var before: Int64?
@@ -94,16 +94,16 @@ struct SupervisionStoreContractTests {
       #expect(try await ids(filter) == [11, 9, 7, 5, 3, 1].map { IDSequence.complaint.id(Int64($0)) })
       filter.districtCode = "500103"
       #expect(try await ids(filter) == [5, 3, 1].map { IDSequence.complaint.id(Int64($0)) })
-      filter = SupervisionFilter(kind: .complaint)
+      filter = RecordFilter(kind: .complaint)
       filter.statuses = ["received", "open"]
       filter.dayBefore = "2026-03-06"
       #expect(try await ids(filter) == [4, 3, 1].map { IDSequence.complaint.id(Int64($0)) })
-      filter = SupervisionFilter(kind: .complaint)
+      filter = RecordFilter(kind: .complaint)
       filter.dayFrom = "2026-03-10"
       filter.dayThrough = "2026-03-11"
       #expect(try await ids(filter) == [11, 10].map { IDSequence.complaint.id(Int64($0)) })
-      #expect(try await ids(SupervisionFilter(kind: .inspection)) == ["insp-000001"])
-      #expect(try await ids(SupervisionFilter(kind: .plan)).isEmpty)
+      #expect(try await ids(RecordFilter(kind: .inspection)) == ["insp-000001"])
+      #expect(try await ids(RecordFilter(kind: .plan)).isEmpty)
     }
   }
 
@@ -136,7 +136,7 @@ struct SupervisionStoreContractTests {
       try await store.writeSupervision { tx in
         _ = try await Self.put(
           tx,
-          SupervisionIndex(
+          RecordIndex(
             id: "cmp-000001", kind: .complaint, number: 1, version: 1, creditCode: StoreContractTests.code(4), districtCode: "500106",
             status: "received", day: "2026-03-01"),
           content: "{}", label: "c")
@@ -152,7 +152,7 @@ struct SupervisionStoreContractTests {
         try await tx.updateFinding(id: "fnd-000001", status: "confirmed", verified: true)
         _ = try await Self.put(
           tx,
-          SupervisionIndex(
+          RecordIndex(
             id: "cmp-000001", kind: .complaint, number: 1, version: 2, creditCode: StoreContractTests.code(4), districtCode: "500106",
             status: "verified", day: "2026-03-05"),
           content: "{}", label: "c2")

@@ -50,7 +50,7 @@ extension Reply {
     return proto
   }
 
-  static func inspector(_ record: InspectorRecord, _ row: SupervisionRecordRow) -> Cqmon_V1_Inspector {
+  static func inspector(_ record: InspectorRecord, _ row: RecordVersion) -> Cqmon_V1_Inspector {
     .with {
       $0.inspectorId = record.id
       $0.name = record.name
@@ -76,7 +76,7 @@ extension Reply {
     }
   }
 
-  static func commitment(_ record: CommitmentRecord, _ row: SupervisionRecordRow, planID: String) -> Cqmon_V1_DrawCommitment {
+  static func commitment(_ record: CommitmentRecord, _ row: RecordVersion, planID: String) -> Cqmon_V1_DrawCommitment {
     .with {
       $0.commitmentId = record.id
       $0.period = period(record.periodStart, record.periodEnd)

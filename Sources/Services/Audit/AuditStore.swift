@@ -46,7 +46,7 @@ public enum CoveredTable: String, Sendable, CaseIterable {
   /// A version of a filed activity: `[content]`, as stored.
   case activityVersion = "activity_version"
   /// A version of a supervision record: `[content]`, as stored.
-  case supervisionRecord = "supervision_record"
+  case recordVersion = "record_version"
   // Registry versions are made by filings rather than named by an entry: `Registry.verifyVersions`
   // replays them from the covered filings.
 }

@@ -43,23 +43,23 @@ extension AuditLog {
     "cqmon.v1.FilingService/FileActivity": .activityVersion,
     "cqmon.v1.FilingService/AmendActivity": .activityVersion,
     "cqmon.v1.FilingService/WithdrawActivity": .activityVersion,
-    "cqmon.v1.InspectionService/AddInspector": .supervisionRecord,
-    "cqmon.v1.InspectionService/DeclareConflict": .supervisionRecord,
-    "cqmon.v1.InspectionService/CommitDrawSeed": .supervisionRecord,
-    "cqmon.v1.InspectionService/PlanInspections": .supervisionRecord,
-    "cqmon.v1.InspectionService/RecordInspection": .supervisionRecord,
-    "cqmon.v1.InspectionService/CorrectInspection": .supervisionRecord,
-    "cqmon.v1.InspectionService/FileComplaint": .supervisionRecord,
-    "cqmon.v1.InspectionService/AcceptComplaint": .supervisionRecord,
-    "cqmon.v1.InspectionService/ExtendComplaint": .supervisionRecord,
-    "cqmon.v1.InspectionService/ResolveComplaint": .supervisionRecord,
-    "cqmon.v1.InspectionService/DecideFinding": .supervisionRecord,
+    "cqmon.v1.InspectionService/AddInspector": .recordVersion,
+    "cqmon.v1.InspectionService/DeclareConflict": .recordVersion,
+    "cqmon.v1.InspectionService/CommitDrawSeed": .recordVersion,
+    "cqmon.v1.InspectionService/PlanInspections": .recordVersion,
+    "cqmon.v1.InspectionService/RecordInspection": .recordVersion,
+    "cqmon.v1.InspectionService/CorrectInspection": .recordVersion,
+    "cqmon.v1.InspectionService/FileComplaint": .recordVersion,
+    "cqmon.v1.InspectionService/AcceptComplaint": .recordVersion,
+    "cqmon.v1.InspectionService/ExtendComplaint": .recordVersion,
+    "cqmon.v1.InspectionService/ResolveComplaint": .recordVersion,
+    "cqmon.v1.InspectionService/DecideFinding": .recordVersion,
   ]
 
   /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.
   public static func recordSHA256(of record: CoveredRecord, in table: CoveredTable) -> String {
     switch table {
-    case .application, .change, .activityVersion, .supervisionRecord:
+    case .application, .change, .activityVersion, .recordVersion:
       return Digest.sha256Hex(record.fields.first ?? "")
     case .removal:
       return Digest.sha256Hex(Registry.json(record.fields))

@@ -5,7 +5,7 @@ extension Supervision {
   /// officer handling it.
   public struct ComplaintView: Sendable {
     public var complaint: ComplaintRecord
-    public var row: SupervisionRecordRow
+    public var row: RecordVersion
     /// Past its acceptance or conclusion day, undecided, as of the read.
     public var overdue: Bool
   }
@@ -153,7 +153,7 @@ extension Supervision {
         throw ServiceError(.failedPrecondition, "complaint \(id) is concluded already (\(complaint.status.rawValue))", reason: "COMPLAINT_STATUS")
       }
       try await Self.requireDocuments(tx, documents, viewer: viewer)
-      if !inspectionID.isEmpty, try await tx.supervisionIndex(id: inspectionID)?.kind != .inspection {
+      if !inspectionID.isEmpty, try await tx.recordIndex(id: inspectionID)?.kind != .inspection {
         throw ServiceError(
           .notFound, "no inspection \(inspectionID)", reason: "INSPECTION_NOT_FOUND",
           violations: [FieldViolation("inspection_id", "no such inspection", reason: "INSPECTION_NOT_FOUND")])
@@ -199,7 +199,7 @@ extension Supervision {
     var creditCode = filter.creditCode
     var district = filter.districtCode
     try viewer.narrow(creditCode: &creditCode, districtCode: &district, listing: "complaints")
-    var query = SupervisionFilter(kind: .complaint)
+    var query = RecordFilter(kind: .complaint)
     query.creditCode = creditCode
     query.districtCode = district
     if let status = filter.status { query.statuses = [status.rawValue] }
@@ -208,7 +208,7 @@ extension Supervision {
       if query.statuses.isEmpty { return Page(items: [], nextPageToken: "") }
       query.dayBefore = today().description
     }
-    let rows = try await store.supervisionRecords(query, before: try page.afterSequence(), limit: page.limit)
+    let rows = try await store.recordVersions(query, before: try page.afterSequence(), limit: page.limit)
     let today = today()
     let views = rows.compactMap { row in Registry.decode(ComplaintRecord.self, row.content).map { self.view($0, row: row, caller: caller, today: today) } }
     return page.page(views) { String(IDSequence.complaint.number(of: $0.complaint.id) ?? 0) }
@@ -243,7 +243,7 @@ extension Supervision {
   ) async throws {
     _ = try await write(tx, context, id: complaint.id, version: version, complaint, at: instant)
     let day = complaint.dueOn ?? complaint.resolution.map { CalendarDate(chinaDayOf: $0.resolvedAt) }
-    try await tx.putSupervisionIndex(SupervisionIndex(
+    try await tx.putRecordIndex(RecordIndex(
       id: complaint.id, kind: .complaint, number: number, version: version, creditCode: complaint.creditCode,
       districtCode: complaint.districtCode, status: complaint.status.rawValue, day: day?.description ?? ""))
   }
@@ -254,7 +254,7 @@ extension Supervision {
   }
 
   /// The contact is shown whole only to the officer handling the complaint.
-  func view(_ complaint: ComplaintRecord, row: SupervisionRecordRow, caller: String, today: CalendarDate) -> ComplaintView {
+  func view(_ complaint: ComplaintRecord, row: RecordVersion, caller: String, today: CalendarDate) -> ComplaintView {
     var shown = complaint
     if caller != complaint.handledBy { shown.complainantContact = ComplaintRecord.mask(complaint.complainantContact) }
     return ComplaintView(complaint: shown, row: row, overdue: complaint.isOverdue(on: today))

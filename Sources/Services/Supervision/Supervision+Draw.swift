@@ -5,7 +5,7 @@ extension Supervision {
 
   /// Registers an inspector: a district officer for its own district's bureau, the city for any.
   public func addInspector(name: String, badgeNumber: String, districtCode: String, viewer: Viewer, context: WriteContext) async throws
-    -> (InspectorRecord, SupervisionRecordRow)
+    -> (InspectorRecord, RecordVersion)
   {
     try Self.requireOfficer(viewer)
     var violations = Violations()
@@ -19,7 +19,7 @@ extension Supervision {
     let instant = now()
     return try await store.writeSupervision { tx in
       if let id = try await tx.replayed(context) { return try await self.read(InspectorRecord.self, tx, id: id, what: "inspector") }
-      if let existing = try await tx.supervisionID(kind: .inspector, key: badgeNumber) {
+      if let existing = try await tx.recordID(kind: .inspector, key: badgeNumber) {
         throw ServiceError(
           .alreadyExists, "badge number \(badgeNumber) is registered already, as \(existing)", reason: "INSPECTOR_EXISTS",
           violations: [FieldViolation("badge_number", "registered already (\(existing))", reason: "INSPECTOR_EXISTS")])
@@ -35,7 +35,7 @@ extension Supervision {
 
   /// Declares an inspector's conflict with an agency: no draw sends them there.
   public func declareConflict(inspectorID id: String, creditCode: String, reason: String, viewer: Viewer, context: WriteContext) async throws
-    -> (InspectorRecord, SupervisionRecordRow)
+    -> (InspectorRecord, RecordVersion)
   {
     try Self.requireOfficer(viewer)
     var violations = Violations()
@@ -61,23 +61,23 @@ extension Supervision {
   }
 
   /// The pool, newest first; a district officer's district's.
-  public func inspectors(districtCode: String, viewer: Viewer, page: PageRequest) async throws -> Page<(InspectorRecord, SupervisionRecordRow)> {
+  public func inspectors(districtCode: String, viewer: Viewer, page: PageRequest) async throws -> Page<(InspectorRecord, RecordVersion)> {
     try Self.requireOfficer(viewer)
     var creditCode = ""
     var district = districtCode
     try viewer.narrow(creditCode: &creditCode, districtCode: &district, listing: "inspectors")
-    var query = SupervisionFilter(kind: .inspector)
+    var query = RecordFilter(kind: .inspector)
     query.districtCode = district
-    let rows = try await store.supervisionRecords(query, before: try page.afterSequence(), limit: page.limit)
+    let rows = try await store.recordVersions(query, before: try page.afterSequence(), limit: page.limit)
     let records = rows.compactMap { row in Registry.decode(InspectorRecord.self, row.content).map { ($0, row) } }
     return page.page(records) { String(IDSequence.inspector.number(of: $0.0.id) ?? 0) }
   }
 
   func saveInspector(
     _ tx: some SupervisionTransaction, _ context: WriteContext, _ record: InspectorRecord, number: Int64, version: Int, at instant: Date
-  ) async throws -> SupervisionRecordRow {
+  ) async throws -> RecordVersion {
     let row = try await write(tx, context, id: record.id, version: version, record, at: instant)
-    try await tx.putSupervisionIndex(SupervisionIndex(
+    try await tx.putRecordIndex(RecordIndex(
       id: record.id, kind: .inspector, number: number, version: version, districtCode: record.districtCode, key: record.badgeNumber))
     return row
   }
@@ -87,7 +87,7 @@ extension Supervision {
   /// Commits to a fresh random seed for a coming draw: only its SHA-256 is recorded (and so in
   /// the audit log) until the plan reveals it.
   public func commitSeed(periodStart: CalendarDate?, periodEnd: CalendarDate?, districtCode: String, viewer: Viewer, context: WriteContext)
-    async throws -> (CommitmentRecord, SupervisionRecordRow, planID: String)
+    async throws -> (CommitmentRecord, RecordVersion, planID: String)
   {
     try Self.requireOfficer(viewer)
     var violations = Violations()
@@ -105,15 +105,15 @@ extension Supervision {
         seedSHA256: Digest.sha256Hex(seed), committedAt: instant, committedBy: context.actor)
       _ = try await self.write(tx, context, id: record.id, version: 1, record, at: instant)
       try await tx.insertSeed(commitmentID: record.id, seedHex: Digest.hex(seed))
-      try await tx.putSupervisionIndex(SupervisionIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: districtCode))
+      try await tx.putRecordIndex(RecordIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: districtCode))
       return try await self.commitment(tx, id: record.id)
     }
   }
 
   /// A commitment and the plan that used it ("" while unused).
-  func commitment(_ reads: some SupervisionReads, id: String) async throws -> (CommitmentRecord, SupervisionRecordRow, planID: String) {
+  func commitment(_ reads: some SupervisionReads, id: String) async throws -> (CommitmentRecord, RecordVersion, planID: String) {
     let (record, row) = try await read(CommitmentRecord.self, reads, id: id, what: "commitment")
-    return (record, row, try await reads.supervisionIndex(id: id)?.status ?? "")
+    return (record, row, try await reads.recordIndex(id: id)?.status ?? "")
   }
 
   // MARK: - The draw
@@ -121,9 +121,9 @@ extension Supervision {
   /// A plan with the commitment whose seed drew it and the plan that replaced it ("" while it stands).
   public struct PlanView: Sendable {
     public var plan: PlanRecord
-    public var row: SupervisionRecordRow
+    public var row: RecordVersion
     public var commitment: CommitmentRecord
-    public var commitmentRow: SupervisionRecordRow
+    public var commitmentRow: RecordVersion
     public var replacedBy: String
   }
 
@@ -191,16 +191,16 @@ extension Supervision {
         shares: shares, candidates: inputs.candidates, pool: inputs.pool, inputsSHA256: inputs.sha256, strata: draw.strata, drawn: draw.drawn,
         createdAt: instant, createdBy: context.actor, replacesPlanID: replacesPlanID, reason: reason)
       _ = try await self.write(tx, context, id: plan.id, version: 1, plan, at: instant)
-      try await tx.putSupervisionIndex(SupervisionIndex(id: plan.id, kind: .plan, number: number, version: 1, districtCode: plan.districtCode))
+      try await tx.putRecordIndex(RecordIndex(id: plan.id, kind: .plan, number: number, version: 1, districtCode: plan.districtCode))
       // The commitment's and the replaced plan's index rows name what used or replaced them.
-      if let used = try await tx.supervisionIndex(id: commitmentID) {
+      if let used = try await tx.recordIndex(id: commitmentID) {
         var index = used
         index.status = plan.id
-        try await tx.putSupervisionIndex(index)
+        try await tx.putRecordIndex(index)
       }
-      if !replacesPlanID.isEmpty, var replaced = try await tx.supervisionIndex(id: replacesPlanID) {
+      if !replacesPlanID.isEmpty, var replaced = try await tx.recordIndex(id: replacesPlanID) {
         replaced.status = plan.id
-        try await tx.putSupervisionIndex(replaced)
+        try await tx.putRecordIndex(replaced)
       }
       return try await self.planView(tx, id: plan.id)
     }
@@ -219,7 +219,7 @@ extension Supervision {
     let (plan, row) = try await read(PlanRecord.self, reads, id: id, what: "plan")
     let (commitment, commitmentRow, _) = try await commitment(reads, id: plan.commitmentID)
     return PlanView(
-      plan: plan, row: row, commitment: commitment, commitmentRow: commitmentRow, replacedBy: try await reads.supervisionIndex(id: id)?.status ?? "")
+      plan: plan, row: row, commitment: commitment, commitmentRow: commitmentRow, replacedBy: try await reads.recordIndex(id: id)?.status ?? "")
   }
 
   /// The candidates (the scope's listed agencies, each with its level and recent verified
@@ -234,10 +234,10 @@ extension Supervision {
     let candidates = codes.map { InspectionDraw.Candidate(creditCode: $0, level: nil, verifiedComplaint: complained.contains($0)) }
     var pool: [InspectionDraw.Inspector] = []
     var before: Int64?
-    var query = SupervisionFilter(kind: .inspector)
+    var query = RecordFilter(kind: .inspector)
     query.districtCode = commitment.districtCode
     repeat {
-      let rows = try await tx.supervisionRecords(query, before: before, limit: PageRequest.maximumSize)
+      let rows = try await tx.recordVersions(query, before: before, limit: PageRequest.maximumSize)
       for row in rows {
         guard let inspector = Registry.decode(InspectorRecord.self, row.content), inspector.districtCode == commitment.districtCode else { continue }
         pool.append(InspectionDraw.Inspector(id: inspector.id, conflicts: inspector.conflicts.map(\.creditCode)))

@@ -7,7 +7,7 @@ extension Supervision {
   /// A finding with the officers' decisions on it, oldest first.
   public struct FindingView: Sendable {
     public var finding: FindingRow
-    public var reviews: [(review: FindingReview, row: SupervisionRecordRow)]
+    public var reviews: [(review: FindingReview, row: RecordVersion)]
   }
 
   /// A page of findings, newest first. An agency sees its own, a district officer those of its
@@ -44,7 +44,7 @@ extension Supervision {
 
   func findingView(_ reads: some SupervisionReads, id: String) async throws -> FindingView {
     guard let row = try await reads.finding(id: id) else { throw ServiceError(.notFound, "no finding \(id)", reason: "FINDING_NOT_FOUND") }
-    let reviews = try await reads.supervisionRecords(id: id).compactMap { version in
+    let reviews = try await reads.recordVersions(id: id).compactMap { version in
       Registry.decode(FindingReview.self, version.content).map { (review: $0, row: version) }
     }
     return FindingView(finding: row, reviews: reviews)

@@ -4,7 +4,7 @@ extension Supervision {
   /// An inspection at one version, with the findings raised by all its versions.
   public struct InspectionView: Sendable {
     public var inspection: InspectionRecord
-    public var row: SupervisionRecordRow
+    public var row: RecordVersion
     public var findings: [FindingRow]
   }
 
@@ -107,13 +107,13 @@ extension Supervision {
   /// Inspections, newest first: a district officer's of its district, an agency its own.
   public func inspections(_ filter: InspectionFilter, viewer: Viewer, page: PageRequest) async throws -> Page<InspectionView> {
     if viewer == .partner { throw ServiceError(.permissionDenied, "partners do not read inspections", reason: "METHOD_NOT_ALLOWED") }
-    var query = SupervisionFilter(kind: .inspection)
+    var query = RecordFilter(kind: .inspection)
     query.creditCode = filter.creditCode
     query.districtCode = filter.districtCode
     try viewer.narrow(creditCode: &query.creditCode, districtCode: &query.districtCode, listing: "inspections")
     query.dayFrom = filter.from?.description
     query.dayThrough = filter.through?.description
-    let rows = try await store.supervisionRecords(query, before: try page.afterSequence(), limit: page.limit)
+    let rows = try await store.recordVersions(query, before: try page.afterSequence(), limit: page.limit)
     var views: [InspectionView] = []
     for row in rows {
       guard let record = Registry.decode(InspectionRecord.self, row.content) else { continue }
@@ -191,11 +191,11 @@ extension Supervision {
         missing.append(FieldViolation(field, "agency \(input.creditCode) filed no activity \(id)", reason: "ACTIVITY_NOT_FOUND"))
       }
     }
-    for (index, inspector) in input.inspectorIDs.enumerated() where try await tx.supervisionIndex(id: inspector)?.kind != .inspector {
+    for (index, inspector) in input.inspectorIDs.enumerated() where try await tx.recordIndex(id: inspector)?.kind != .inspector {
       missing.append(FieldViolation(prefix + "inspector_ids[\(index)]", "no inspector \(inspector) in the pool", reason: "INSPECTOR_NOT_FOUND"))
     }
     if !input.planID.isEmpty {
-      let plan = try await tx.supervisionRecord(id: input.planID, version: nil).flatMap { Registry.decode(PlanRecord.self, $0.content) }
+      let plan = try await tx.recordVersion(id: input.planID, version: nil).flatMap { Registry.decode(PlanRecord.self, $0.content) }
       if plan == nil {
         missing.append(FieldViolation(prefix + "plan_id", "no plan \(input.planID)", reason: "PLAN_NOT_FOUND"))
       } else if !(plan!.drawn.contains { $0.creditCode == input.creditCode }) {
@@ -203,7 +203,7 @@ extension Supervision {
       }
     }
     if !input.complaintID.isEmpty {
-      let complaint = try await tx.supervisionIndex(id: input.complaintID)
+      let complaint = try await tx.recordIndex(id: input.complaintID)
       if complaint?.kind != .complaint || complaint?.creditCode != input.creditCode {
         missing.append(FieldViolation(prefix + "complaint_id", "no complaint \(input.complaintID) about agency \(input.creditCode)", reason: "COMPLAINT_NOT_FOUND"))
       }
@@ -226,7 +226,7 @@ extension Supervision {
         record.cases.append(InvestigationCase(
           id: caseID, creditCode: record.input.creditCode, findingID: id, activityIDs: activities, referredOn: CalendarDate(chinaDayOf: instant),
           status: "referred"))
-        try await tx.putSupervisionIndex(SupervisionIndex(
+        try await tx.putRecordIndex(RecordIndex(
           id: caseID, kind: .investigationCase, number: number, version: record.version, creditCode: record.input.creditCode,
           districtCode: record.input.districtCode, status: "referred", day: CalendarDate(chinaDayOf: instant).description, key: record.id))
       }
@@ -244,7 +244,7 @@ extension Supervision {
     async throws
   {
     _ = try await write(tx, context, id: record.id, version: record.version, record, at: instant)
-    try await tx.putSupervisionIndex(SupervisionIndex(
+    try await tx.putRecordIndex(RecordIndex(
       id: record.id, kind: .inspection, number: number, version: record.version, creditCode: record.input.creditCode,
       districtCode: record.input.districtCode, status: "", day: record.input.inspectedOn?.description ?? ""))
   }

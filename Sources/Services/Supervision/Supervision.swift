@@ -24,7 +24,7 @@ public struct SupervisionSettings: Sendable, Equatable {
 /// findings from every source.
 ///
 /// Every write is one store transaction that appends its audit entry and one version of the
-/// record it changes (`supervision_record`, covered by the log); nothing is overwritten. A
+/// record it changes (`record_version`, covered by the log); nothing is overwritten. A
 /// district officer acts only within its jurisdiction (Art. 7, `requireJurisdiction`).
 public final class Supervision: Sendable {
   let store: any SupervisionStore
@@ -57,19 +57,19 @@ public final class Supervision: Sendable {
   /// Appends the write's audit entry and a version of record `id` holding `value`; returns it.
   func write(
     _ tx: some SupervisionTransaction, _ context: WriteContext, id: String, version: Int, _ value: some Encodable, at instant: Date
-  ) async throws -> SupervisionRecordRow {
+  ) async throws -> RecordVersion {
     let content = Registry.json(value)
     let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(content), at: instant, key: signingKey)
-    let row = SupervisionRecordRow(id: id, version: version, content: content, recordedAt: instant, recordedBy: context.actor, audit: entry)
-    try await tx.insertSupervisionRecord(row)
+    let row = RecordVersion(id: id, version: version, content: content, recordedAt: instant, recordedBy: context.actor, audit: entry)
+    try await tx.insertRecordVersion(row)
     return row
   }
 
   /// A record's version decoded, NOT_FOUND when there is none.
   func read<T: Decodable>(_ type: T.Type, _ reads: some SupervisionReads, id: String, version: Int? = nil, what: String) async throws
-    -> (T, SupervisionRecordRow)
+    -> (T, RecordVersion)
   {
-    guard let row = try await reads.supervisionRecord(id: id, version: version), let value = Registry.decode(type, row.content) else {
+    guard let row = try await reads.recordVersion(id: id, version: version), let value = Registry.decode(type, row.content) else {
       throw ServiceError(.notFound, "no \(what) \(id)\(version.map { " version \($0)" } ?? "")", reason: "\(what.uppercased())_NOT_FOUND")
     }
     return (value, row)

@@ -1,6 +1,6 @@
 import Foundation
 
-// The records supervision keeps, each version as JSON in `supervision_record` (sorted keys):
+// The records supervision keeps, each version as JSON in `record_version` (sorted keys):
 // what an officer recorded, with who and when. The API's messages are built from these.
 
 /// An inspector in the pool the draw takes inspectors from.
