@@ -275,7 +275,8 @@ func withServer(
   quiet.logLevel = .critical
   let components = MonitorServer.Components(
     registry: services.registry, documents: services.documents, filing: filing,
-    supervision: Supervision(store: services.store, signingKey: signingKey), log: services.log, store: services.store,
+    supervision: Supervision(store: services.store, signingKey: signingKey), credit: Credit(store: services.store, signingKey: signingKey),
+    log: services.log, store: services.store,
     identity: identity, logger: quiet, metrics: nil)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)

@@ -33,13 +33,14 @@ public struct MonitorServer: Sendable {
     public let serviceNames: [String]
 
     public init(
-      registry: Registry, documents: Documents, filing: Filing, supervision: Supervision, log: TransparencyLog, store: any Store,
+      registry: Registry, documents: Documents, filing: Filing, supervision: Supervision, credit: Credit, log: TransparencyLog,
+      store: any Store,
       identity: any IdentityResolver,
       policy: AccessPolicy = .standard, logger: Logger, metrics: CallMetrics?, limits: ProtoDecodingLimits = .defaults,
       now: @escaping @Sendable () -> Date = Date.init
     ) {
       serviceNames = [
-        "cqmon.v1.AuditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.InspectionService",
+        "cqmon.v1.AuditService", "cqmon.v1.CreditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.InspectionService",
         "cqmon.v1.RegistryService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
@@ -49,7 +50,7 @@ public struct MonitorServer: Sendable {
       services = [
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
         DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
-        InspectionHandler(supervision: supervision, decodingLimits: limits),
+        InspectionHandler(supervision: supervision, decodingLimits: limits), CreditHandler(credit: credit),
         AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -87,7 +88,8 @@ public struct MonitorServer: Sendable {
     let filing = Filing(store: store, signingKey: keys.current, now: now)
     let supervision = Supervision(store: store, signingKey: keys.current, settings: config.supervision, now: now)
     let components = Components(
-      registry: registry, documents: documents, filing: filing, supervision: supervision, log: log, store: store, identity: identities, logger: logger,
+      registry: registry, documents: documents, filing: filing, supervision: supervision,
+      credit: Credit(store: store, signingKey: keys.current, now: now), log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
       limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth), now: now)
     let listener = try MutualTLSListener(

@@ -56,9 +56,9 @@ struct AuthorizationTests {
       #expect(error?.code == .permissionDenied)
       #expect(error.flatMap { RichStatus.status(in: $0.metadata) }.flatMap(RichStatus.reason) == "METHOD_NOT_ALLOWED")
       let planned = await #expect(throws: RPCError.self) {
-        _ = try await Cqmon_V1_CreditService.Client(wrapping: client).getRating(.init())
+        _ = try await Cqmon_V1_CreditService.Client(wrapping: client).fileObjection(.init())
       }
-      #expect(planned?.code == .unimplemented, "an agency may read its rating; the service is not built yet")
+      #expect(planned?.code == .unimplemented, "an agency may object to its level; objections are not built yet")
     }
     try await withInProcessServer(as: Identities.city) { client, _ in
       let error = await #expect(throws: RPCError.self) {

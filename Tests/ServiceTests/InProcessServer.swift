@@ -35,6 +35,7 @@ func makeComponents(
       maxBytes: 1 << 20, signingKey: keys.current, now: now),
     filing: Filing(store: store, signingKey: keys.current, now: now),
     supervision: Supervision(store: store, signingKey: keys.current, now: now),
+    credit: Credit(store: store, signingKey: keys.current, now: now),
     log: TransparencyLog(store: store, keys: keys), store: store,
     identity: identity, policy: policy, logger: logger, metrics: CallMetrics(), now: now)
 }

@@ -209,7 +209,51 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming Yuzhong", expected: "OK OK PD OK OK PD") { _ in
       try bytes(Cqmon_V1_ListFindingsRequest.with { $0.districtCode = "500103" })
     },
-  ] + supervision + planned
+  ] + supervision + credit + planned
+
+  /// CreditService over the world's indicator system ind-000001, evidence evd-000001 about A,
+  /// and evaluation eval-000001 of last year (in which A, listed this year, is not rated).
+  static let credit: [Row] = [
+    Row(method: "cqmon.v1.CreditService/PutIndicatorSystem", note: "a valid system", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_PutIndicatorSystemRequest.with { $0.requestId = "m"; $0.system = CreditServiceTests.system() })
+    },
+    Row(method: "cqmon.v1.CreditService/GetIndicatorSystem", note: "the current one", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetIndicatorSystemRequest())
+    },
+    Row(method: "cqmon.v1.CreditService/RecordEvidence", note: "about A", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(evidence)
+    },
+    Row(method: "cqmon.v1.CreditService/VerifyEvidence", note: "A's", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_VerifyEvidenceRequest.with { $0.requestId = "m"; $0.evidenceId = "evd-000001"; $0.verified = true; $0.note = "属实" })
+    },
+    Row(method: "cqmon.v1.CreditService/ListEvidence", note: "all", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListEvidenceRequest())
+    },
+    Row(method: "cqmon.v1.CreditService/RunEvaluation", note: "last year", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_RunEvaluationRequest.with { $0.requestId = "m"; $0.year = Int32(CalendarDate(chinaDayOf: TestNow.now()).year - 1) })
+    },
+    Row(method: "cqmon.v1.CreditService/GetEvaluation", note: "last year's", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_GetEvaluationRequest.with { $0.evaluationId = "eval-000001" })
+    },
+    Row(method: "cqmon.v1.CreditService/GetRating", note: "A's: not rated last year", expected: "NF NF NF NF PD PD") { _ in
+      try bytes(Cqmon_V1_GetRatingRequest.with { $0.creditCode = Materials.applicant })
+    },
+    Row(method: "cqmon.v1.CreditService/ListRatings", note: "last year", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListRatingsRequest.with { $0.year = Int32(CalendarDate(chinaDayOf: TestNow.now()).year - 1) })
+    },
+    Row(method: "cqmon.v1.CreditService/PutHolidayCalendar", note: "2031", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_PutHolidayCalendarRequest.with { $0.requestId = "m"; $0.calendar = .with { $0.year = 2031; $0.source = "通知" } })
+    },
+    Row(method: "cqmon.v1.CreditService/GetHolidayCalendar", note: "2025, built in", expected: "OK OK OK OK OK OK") { _ in
+      try bytes(Cqmon_V1_GetHolidayCalendarRequest.with { $0.year = 2025 })
+    },
+  ]
+
+  /// Evidence about A from the public credit platform, today.
+  static let evidence = Cqmon_V1_RecordEvidenceRequest.with {
+    $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.source = .creditPlatform; $0.indicatorCode = "IR-01"; $0.points = -2
+    $0.description = "行政处罚"; $0.occurredOn = Days.china(0)
+  }
 
   /// InspectionService over the world's supervision records: city inspectors ipr-000001 and
   /// ipr-000002, plan-000001 drawn with seed-000001, seed-000002 unused, inspection insp-000001
@@ -294,14 +338,9 @@ struct TenantMatrixTests {
   /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
   /// the rest (the policy is checked first).
   static let planned: [Row] = [
-    ("cqmon.v1.CreditService/PutIndicatorSystem", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetIndicatorSystem", "UI UI UI PD PD PD"),
-    ("cqmon.v1.CreditService/RecordEvidence", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/VerifyEvidence", "UI UI UI PD PD PD"),
-    ("cqmon.v1.CreditService/RunEvaluation", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetEvaluation", "UI UI UI PD PD PD"),
     ("cqmon.v1.CreditService/StartPublicity", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/FileObjection", "UI UI UI UI UI PD"),
     ("cqmon.v1.CreditService/ResolveObjection", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/PublishRatings", "UI PD PD PD PD PD"),
-    ("cqmon.v1.CreditService/TriggerLevelE", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/GetRating", "UI UI UI UI UI PD"),
-    ("cqmon.v1.CreditService/ListRatings", "UI UI UI PD PD PD"), ("cqmon.v1.CreditService/PutHolidayCalendar", "UI PD PD PD PD PD"),
-    ("cqmon.v1.CreditService/GetHolidayCalendar", "UI UI UI UI UI UI"),
+    ("cqmon.v1.CreditService/TriggerLevelE", "UI PD PD PD PD PD"),
     ("cqmon.v1.SharingService/ListPublishedRatings", "UI UI UI PD PD UI"), ("cqmon.v1.SharingService/WatchRatings", "UI UI UI PD PD UI"),
     ("cqmon.v1.SharingService/GetBulletin", "UI UI UI PD PD UI"),
   ].map { method, expected in Row(method: method, note: "not built yet", expected: expected) { _ in [[]] } }
@@ -369,6 +408,14 @@ struct TenantMatrixTests {
         })
       }
       _ = try await inspection.acceptComplaint(.with { $0.requestId = "accept2"; $0.complaintId = "cmp-000002" })
+      // The credit records the CreditService rows name.
+      let credit = Cqmon_V1_CreditService.Client(wrapping: h.client)
+      _ = try await credit.putIndicatorSystem(.with { $0.requestId = "ind1"; $0.system = CreditServiceTests.system() })
+      var evidence = Self.evidence
+      evidence.requestId = "evd1"
+      evidence.occurredOn = Days.china(0, from: clock.now)
+      _ = try await credit.recordEvidence(evidence)
+      _ = try await credit.runEvaluation(.with { $0.requestId = "eval1"; $0.year = Int32(CalendarDate(chinaDayOf: clock.now).year - 1) })
     }
     let template = directory.appendingPathComponent("template")
     try FileManager.default.createDirectory(at: template, withIntermediateDirectories: true)

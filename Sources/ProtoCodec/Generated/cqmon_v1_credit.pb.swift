@@ -248,13 +248,18 @@ public struct Cqmon_V1_Indicator: Sendable, Equatable {
   public init() {}
 }
 
-/// A deduction per finding.
+/// A deduction per finding. Points have at most two decimals.
 public struct Cqmon_V1_FindingDeduction: Sendable, Equatable {
   /// The Art. 9 category (the numbers of FindingCategory). Required.
   public var findingCategory: Int32 = 0
 
   /// Points deducted per verified finding, greater than 0. Required.
   public var points: Double = 0
+
+  /// Only findings of this off-site check rule (e.g. `COPIED_RESULTS`), a heavier or lighter
+  /// deduction than the category's; empty for every finding of the category. A finding takes
+  /// the deduction of its rule when there is one, else its category's.
+  public var rule: String = ""
 
   public init() {}
 }
@@ -266,6 +271,10 @@ public struct Cqmon_V1_IndicatorSystem: Sendable, Equatable {
 
   /// A title, e.g. "2026 版社会监测机构信用评价指标". Required.
   public var title: String = ""
+
+  /// Where its indicators and points come from (published provincial rules), one per line.
+  /// At least one.
+  public var sources: [String] = []
 
   /// The indicators. At least one.
   public var indicators: [Cqmon_V1_Indicator] = []
@@ -341,7 +350,8 @@ public struct Cqmon_V1_RecordEvidenceRequest: Sendable, Equatable {
   /// The day it happened; it counts in that day's year. Required.
   public var occurredOn: Cqmon_V1_Date? = nil
 
-  /// Verified at once (e.g. from a final decision). Unverified evidence does not count.
+  /// Verified at once (e.g. from a final decision), which needs `note`. Unverified evidence
+  /// does not count.
   public var verified: Bool = false
 
   /// Documents. Optional.
@@ -349,6 +359,9 @@ public struct Cqmon_V1_RecordEvidenceRequest: Sendable, Equatable {
 
   /// The finding it comes from, if one. Optional.
   public var findingId: String = ""
+
+  /// Why it is verified at once, 1 to 2000 characters. Required with `verified`.
+  public var note: String = ""
 
   public init() {}
 }
@@ -392,6 +405,34 @@ public struct Cqmon_V1_VerifyEvidenceRequest: Sendable, Equatable {
 
   /// Why, 1 to 2000 characters. Required.
   public var note: String = ""
+
+  public init() {}
+}
+
+/// Which evidence.
+public struct Cqmon_V1_ListEvidenceRequest: Sendable, Equatable {
+  /// Only about this agency; empty for any.
+  public var creditCode: String = ""
+
+  /// Only evidence of days in this year; 0 for any.
+  public var year: Int32 = 0
+
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+  public var pageSize: Int32 = 0
+
+  /// From the previous page's `next_page_token`; empty for the first page.
+  public var pageToken: String = ""
+
+  public init() {}
+}
+
+/// A page of evidence.
+public struct Cqmon_V1_ListEvidenceResponse: Sendable, Equatable {
+  /// Newest first.
+  public var evidence: [Cqmon_V1_Evidence] = []
+
+  /// Empty on the last page.
+  public var nextPageToken: String = ""
 
   public init() {}
 }
@@ -441,6 +482,20 @@ public struct Cqmon_V1_Evaluation: Sendable, Equatable {
 
   /// Receipt of the last write.
   public var receipt: Cqmon_V1_Receipt? = nil
+
+  /// SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
+  /// evidence, indicator system and year always give the same digest.
+  public var resultSha256: String = ""
+
+  /// The share boundaries applied: ranks 1 to `a_through` are A, to `b_through` B, to
+  /// `c_through` C, the rest D (a tie takes the better level).
+  public var aThrough: Int32 = 0
+
+  /// See `a_through`.
+  public var bThrough: Int32 = 0
+
+  /// See `a_through`.
+  public var cThrough: Int32 = 0
 
   public init() {}
 }
@@ -500,13 +555,23 @@ public struct Cqmon_V1_Rating: Sendable, Equatable {
   public init() {}
 }
 
-/// Points on one indicator.
+/// Points on one indicator: its weight, less the findings' deductions, plus the evidence's
+/// points, kept between 0 and the weight.
 public struct Cqmon_V1_IndicatorScore: Sendable, Equatable {
   /// The indicator's code.
   public var code: String = ""
 
   /// Points earned, 0 to the indicator's weight.
   public var points: Double = 0
+
+  /// Verified findings that deducted points on it.
+  public var findings: Int32 = 0
+
+  /// Points those findings deducted.
+  public var deducted: Double = 0
+
+  /// Points verified evidence added (negative: deducted).
+  public var evidencePoints: Double = 0
 
   public init() {}
 }
@@ -657,7 +722,7 @@ public struct Cqmon_V1_GetRatingRequest: Sendable, Equatable {
   public init() {}
 }
 
-/// Which ratings.
+/// Which ratings: those of the year's latest evaluation (draft, in publicity or published).
 public struct Cqmon_V1_ListRatingsRequest: Sendable, Equatable {
   /// The year. Required.
   public var year: Int32 = 0
@@ -795,11 +860,13 @@ extension Cqmon_V1_FindingDeduction: ProtoMessage {
     self.init()
     self.findingCategory = c.pointee.finding_category
     self.points = c.pointee.points
+    self.rule = _pcString(c.pointee.rule)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__FindingDeduction>, in arena: ProtoArena) throws(ProtoEncodingError) {
     c.pointee.finding_category = self.findingCategory
     c.pointee.points = self.points
+    if !self.rule.isEmpty { c.pointee.rule = try arena.string(self.rule, field: "rule") }
   }
 }
 
@@ -812,6 +879,7 @@ extension Cqmon_V1_IndicatorSystem: ProtoMessage {
     self.init()
     self.version = c.pointee.version
     self.title = _pcString(c.pointee.title)
+    self.sources = _pcMap(c.pointee.sources, c.pointee.n_sources) { _pcString($0) }
     self.indicators = _pcMessages(c.pointee.indicators, c.pointee.n_indicators)
     self.levelShares = c.pointee.level_shares.map { .init(c: $0) }
     self.createdAt = c.pointee.created_at.map { .init(c: $0) }
@@ -822,6 +890,10 @@ extension Cqmon_V1_IndicatorSystem: ProtoMessage {
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__IndicatorSystem>, in arena: ProtoArena) throws(ProtoEncodingError) {
     c.pointee.version = self.version
     if !self.title.isEmpty { c.pointee.title = try arena.string(self.title, field: "title") }
+    if !self.sources.isEmpty {
+      c.pointee.n_sources = self.sources.count
+      c.pointee.sources = try arena.strings(self.sources, field: "sources")
+    }
     if !self.indicators.isEmpty {
       c.pointee.n_indicators = self.indicators.count
       c.pointee.indicators = try arena.messages(self.indicators, field: "indicators")
@@ -901,6 +973,7 @@ extension Cqmon_V1_RecordEvidenceRequest: ProtoMessage {
     self.verified = c.pointee.verified != 0
     self.documents = _pcMessages(c.pointee.documents, c.pointee.n_documents)
     self.findingId = _pcString(c.pointee.finding_id)
+    self.note = _pcString(c.pointee.note)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__RecordEvidenceRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -917,6 +990,7 @@ extension Cqmon_V1_RecordEvidenceRequest: ProtoMessage {
       c.pointee.documents = try arena.messages(self.documents, field: "documents")
     }
     if !self.findingId.isEmpty { c.pointee.finding_id = try arena.string(self.findingId, field: "finding_id") }
+    if !self.note.isEmpty { c.pointee.note = try arena.string(self.note, field: "note") }
   }
 }
 
@@ -968,6 +1042,47 @@ extension Cqmon_V1_VerifyEvidenceRequest: ProtoMessage {
   }
 }
 
+extension Cqmon_V1_ListEvidenceRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListEvidenceRequest
+  public static let protoMessageName = "cqmon.v1.ListEvidenceRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListEvidenceRequest(); cqmon__v1__list_evidence_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListEvidenceRequest>) {
+    self.init()
+    self.creditCode = _pcString(c.pointee.credit_code)
+    self.year = c.pointee.year
+    self.pageSize = c.pointee.page_size
+    self.pageToken = _pcString(c.pointee.page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListEvidenceRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.creditCode.isEmpty { c.pointee.credit_code = try arena.string(self.creditCode, field: "credit_code") }
+    c.pointee.year = self.year
+    c.pointee.page_size = self.pageSize
+    if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+  }
+}
+
+extension Cqmon_V1_ListEvidenceResponse: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListEvidenceResponse
+  public static let protoMessageName = "cqmon.v1.ListEvidenceResponse"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListEvidenceResponse(); cqmon__v1__list_evidence_response__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListEvidenceResponse>) {
+    self.init()
+    self.evidence = _pcMessages(c.pointee.evidence, c.pointee.n_evidence)
+    self.nextPageToken = _pcString(c.pointee.next_page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListEvidenceResponse>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.evidence.isEmpty {
+      c.pointee.n_evidence = self.evidence.count
+      c.pointee.evidence = try arena.messages(self.evidence, field: "evidence")
+    }
+    if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "next_page_token") }
+  }
+}
+
 extension Cqmon_V1_RunEvaluationRequest: ProtoMessage {
   public typealias CMessage = Cqmon__V1__RunEvaluationRequest
   public static let protoMessageName = "cqmon.v1.RunEvaluationRequest"
@@ -1004,6 +1119,10 @@ extension Cqmon_V1_Evaluation: ProtoMessage {
     self.createdAt = c.pointee.created_at.map { .init(c: $0) }
     self.createdBy = c.pointee.created_by.map { .init(c: $0) }
     self.receipt = c.pointee.receipt.map { .init(c: $0) }
+    self.resultSha256 = _pcString(c.pointee.result_sha256)
+    self.aThrough = c.pointee.a_through
+    self.bThrough = c.pointee.b_through
+    self.cThrough = c.pointee.c_through
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Evaluation>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1023,6 +1142,10 @@ extension Cqmon_V1_Evaluation: ProtoMessage {
     if let value = self.createdAt { c.pointee.created_at = try arena.message(value, field: "created_at") }
     if let value = self.createdBy { c.pointee.created_by = try arena.message(value, field: "created_by") }
     if let value = self.receipt { c.pointee.receipt = try arena.message(value, field: "receipt") }
+    if !self.resultSha256.isEmpty { c.pointee.result_sha256 = try arena.string(self.resultSha256, field: "result_sha256") }
+    c.pointee.a_through = self.aThrough
+    c.pointee.b_through = self.bThrough
+    c.pointee.c_through = self.cThrough
   }
 }
 
@@ -1094,11 +1217,17 @@ extension Cqmon_V1_IndicatorScore: ProtoMessage {
     self.init()
     self.code = _pcString(c.pointee.code)
     self.points = c.pointee.points
+    self.findings = c.pointee.findings
+    self.deducted = c.pointee.deducted
+    self.evidencePoints = c.pointee.evidence_points
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__IndicatorScore>, in arena: ProtoArena) throws(ProtoEncodingError) {
     if !self.code.isEmpty { c.pointee.code = try arena.string(self.code, field: "code") }
     c.pointee.points = self.points
+    c.pointee.findings = self.findings
+    c.pointee.deducted = self.deducted
+    c.pointee.evidence_points = self.evidencePoints
   }
 }
 
@@ -1423,9 +1552,10 @@ extension Cqmon_V1_Bulletin: ProtoMessage {
 
 /// Credit ratings. Writes are for city officers only unless said otherwise.
 ///
-/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
-/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
-/// contract the implementation will keep; the status codes of each method come with it.
+/// Built so far: the indicator system, evidence, the evaluation and its ratings, and the holiday
+/// calendar. StartPublicity, FileObjection, ResolveObjection, PublishRatings and TriggerLevelE
+/// answer UNIMPLEMENTED, after the same identity and policy checks as every other method
+/// (UNAUTHENTICATED, PERMISSION_DENIED); their messages are the contract they will keep.
 public enum Cqmon_V1_CreditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.CreditService")
 
@@ -1449,6 +1579,11 @@ public enum Cqmon_V1_CreditService: Sendable {
       public typealias Input = Cqmon_V1_VerifyEvidenceRequest
       public typealias Output = Cqmon_V1_Evidence
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "VerifyEvidence", type: .unary)
+    }
+    public enum ListEvidence: Sendable {
+      public typealias Input = Cqmon_V1_ListEvidenceRequest
+      public typealias Output = Cqmon_V1_ListEvidenceResponse
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "ListEvidence", type: .unary)
     }
     public enum RunEvaluation: Sendable {
       public typealias Input = Cqmon_V1_RunEvaluationRequest
@@ -1505,11 +1640,11 @@ public enum Cqmon_V1_CreditService: Sendable {
       public typealias Output = Cqmon_V1_HolidayCalendar
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "GetHolidayCalendar", type: .unary)
     }
-    public static let descriptors: [GRPCCore.MethodDescriptor] = [PutIndicatorSystem.descriptor, GetIndicatorSystem.descriptor, RecordEvidence.descriptor, VerifyEvidence.descriptor, RunEvaluation.descriptor, GetEvaluation.descriptor, StartPublicity.descriptor, FileObjection.descriptor, ResolveObjection.descriptor, PublishRatings.descriptor, TriggerLevelE.descriptor, GetRating.descriptor, ListRatings.descriptor, PutHolidayCalendar.descriptor, GetHolidayCalendar.descriptor]
+    public static let descriptors: [GRPCCore.MethodDescriptor] = [PutIndicatorSystem.descriptor, GetIndicatorSystem.descriptor, RecordEvidence.descriptor, VerifyEvidence.descriptor, ListEvidence.descriptor, RunEvaluation.descriptor, GetEvaluation.descriptor, StartPublicity.descriptor, FileObjection.descriptor, ResolveObjection.descriptor, PublishRatings.descriptor, TriggerLevelE.descriptor, GetRating.descriptor, ListRatings.descriptor, PutHolidayCalendar.descriptor, GetHolidayCalendar.descriptor]
   }
 
   /// Every request message type of the service, once each (the fuzz target decodes them all).
-  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PutIndicatorSystemRequest.self, Cqmon_V1_GetIndicatorSystemRequest.self, Cqmon_V1_RecordEvidenceRequest.self, Cqmon_V1_VerifyEvidenceRequest.self, Cqmon_V1_RunEvaluationRequest.self, Cqmon_V1_GetEvaluationRequest.self, Cqmon_V1_StartPublicityRequest.self, Cqmon_V1_FileObjectionRequest.self, Cqmon_V1_ResolveObjectionRequest.self, Cqmon_V1_PublishRatingsRequest.self, Cqmon_V1_TriggerLevelERequest.self, Cqmon_V1_GetRatingRequest.self, Cqmon_V1_ListRatingsRequest.self, Cqmon_V1_PutHolidayCalendarRequest.self, Cqmon_V1_GetHolidayCalendarRequest.self]
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PutIndicatorSystemRequest.self, Cqmon_V1_GetIndicatorSystemRequest.self, Cqmon_V1_RecordEvidenceRequest.self, Cqmon_V1_VerifyEvidenceRequest.self, Cqmon_V1_ListEvidenceRequest.self, Cqmon_V1_RunEvaluationRequest.self, Cqmon_V1_GetEvaluationRequest.self, Cqmon_V1_StartPublicityRequest.self, Cqmon_V1_FileObjectionRequest.self, Cqmon_V1_ResolveObjectionRequest.self, Cqmon_V1_PublishRatingsRequest.self, Cqmon_V1_TriggerLevelERequest.self, Cqmon_V1_GetRatingRequest.self, Cqmon_V1_ListRatingsRequest.self, Cqmon_V1_PutHolidayCalendarRequest.self, Cqmon_V1_GetHolidayCalendarRequest.self]
 }
 
 extension Cqmon_V1_CreditService {
@@ -1527,6 +1662,9 @@ extension Cqmon_V1_CreditService {
     /// Marks recorded evidence verified (or not), with a note. Officers. FAILED_PRECONDITION: the
     /// year's ratings are published already.
     func verifyEvidence(request: GRPCCore.StreamingServerRequest<Cqmon_V1_VerifyEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Evidence>
+    /// Recorded evidence, newest first. Officers. Confirmed findings count as evidence by
+    /// themselves and are listed by InspectionService.ListFindings.
+    func listEvidence(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListEvidenceResponse>
     /// Evaluates a year (Art. 13, 15): scores every listed agency with business in Chongqing that
     /// year, ranks them, assigns A–D by the shares and E by Art. 16, and lists those left out with
     /// the reason. A draft until publicity; running again replaces the draft.
@@ -1551,7 +1689,8 @@ extension Cqmon_V1_CreditService {
     /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
     /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: GRPCCore.StreamingServerRequest<Cqmon_V1_TriggerLevelERequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Rating>
-    /// An agency's rating for a year (the latest if year is 0). Officers; the agency for itself.
+    /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
+    /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
     /// NOT_FOUND: not rated that year.
     func getRating(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetRatingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Rating>
     /// Ratings of a year. Officers.
@@ -1578,6 +1717,9 @@ extension Cqmon_V1_CreditService {
     /// Marks recorded evidence verified (or not), with a note. Officers. FAILED_PRECONDITION: the
     /// year's ratings are published already.
     func verifyEvidence(request: GRPCCore.ServerRequest<Cqmon_V1_VerifyEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Evidence>
+    /// Recorded evidence, newest first. Officers. Confirmed findings count as evidence by
+    /// themselves and are listed by InspectionService.ListFindings.
+    func listEvidence(request: GRPCCore.ServerRequest<Cqmon_V1_ListEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListEvidenceResponse>
     /// Evaluates a year (Art. 13, 15): scores every listed agency with business in Chongqing that
     /// year, ranks them, assigns A–D by the shares and E by Art. 16, and lists those left out with
     /// the reason. A draft until publicity; running again replaces the draft.
@@ -1602,7 +1744,8 @@ extension Cqmon_V1_CreditService {
     /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
     /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: GRPCCore.ServerRequest<Cqmon_V1_TriggerLevelERequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Rating>
-    /// An agency's rating for a year (the latest if year is 0). Officers; the agency for itself.
+    /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
+    /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
     /// NOT_FOUND: not rated that year.
     func getRating(request: GRPCCore.ServerRequest<Cqmon_V1_GetRatingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Rating>
     /// Ratings of a year. Officers.
@@ -1629,6 +1772,9 @@ extension Cqmon_V1_CreditService {
     /// Marks recorded evidence verified (or not), with a note. Officers. FAILED_PRECONDITION: the
     /// year's ratings are published already.
     func verifyEvidence(request: Cqmon_V1_VerifyEvidenceRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Evidence
+    /// Recorded evidence, newest first. Officers. Confirmed findings count as evidence by
+    /// themselves and are listed by InspectionService.ListFindings.
+    func listEvidence(request: Cqmon_V1_ListEvidenceRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListEvidenceResponse
     /// Evaluates a year (Art. 13, 15): scores every listed agency with business in Chongqing that
     /// year, ranks them, assigns A–D by the shares and E by Art. 16, and lists those left out with
     /// the reason. A draft until publicity; running again replaces the draft.
@@ -1653,7 +1799,8 @@ extension Cqmon_V1_CreditService {
     /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
     /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: Cqmon_V1_TriggerLevelERequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Rating
-    /// An agency's rating for a year (the latest if year is 0). Officers; the agency for itself.
+    /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
+    /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
     /// NOT_FOUND: not rated that year.
     func getRating(request: Cqmon_V1_GetRatingRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Rating
     /// Ratings of a year. Officers.
@@ -1692,6 +1839,12 @@ extension Cqmon_V1_CreditService.StreamingServiceProtocol {
       deserializer: ProtoDeserializer<Cqmon_V1_VerifyEvidenceRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Evidence>(),
       handler: { request, context in try await self.verifyEvidence(request: request, context: context) }
+    )
+    router.registerHandler(
+      forMethod: Cqmon_V1_CreditService.Method.ListEvidence.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_ListEvidenceRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_ListEvidenceResponse>(),
+      handler: { request, context in try await self.listEvidence(request: request, context: context) }
     )
     router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.RunEvaluation.descriptor,
@@ -1775,6 +1928,9 @@ extension Cqmon_V1_CreditService.ServiceProtocol {
   public func verifyEvidence(request: GRPCCore.StreamingServerRequest<Cqmon_V1_VerifyEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Evidence> {
     return GRPCCore.StreamingServerResponse(single: try await self.verifyEvidence(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
+  public func listEvidence(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListEvidenceResponse> {
+    return GRPCCore.StreamingServerResponse(single: try await self.listEvidence(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func runEvaluation(request: GRPCCore.StreamingServerRequest<Cqmon_V1_RunEvaluationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Evaluation> {
     return GRPCCore.StreamingServerResponse(single: try await self.runEvaluation(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
@@ -1822,6 +1978,9 @@ extension Cqmon_V1_CreditService.SimpleServiceProtocol {
   }
   public func verifyEvidence(request: GRPCCore.ServerRequest<Cqmon_V1_VerifyEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Evidence> {
     return GRPCCore.ServerResponse(message: try await self.verifyEvidence(request: request.message, context: context), metadata: [:])
+  }
+  public func listEvidence(request: GRPCCore.ServerRequest<Cqmon_V1_ListEvidenceRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListEvidenceResponse> {
+    return GRPCCore.ServerResponse(message: try await self.listEvidence(request: request.message, context: context), metadata: [:])
   }
   public func runEvaluation(request: GRPCCore.ServerRequest<Cqmon_V1_RunEvaluationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Evaluation> {
     return GRPCCore.ServerResponse(message: try await self.runEvaluation(request: request.message, context: context), metadata: [:])
@@ -1932,6 +2091,24 @@ extension Cqmon_V1_CreditService {
         descriptor: Cqmon_V1_CreditService.Method.VerifyEvidence.descriptor,
         serializer: ProtoSerializer<Cqmon_V1_VerifyEvidenceRequest>(),
         deserializer: ProtoDeserializer<Cqmon_V1_Evidence>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// Recorded evidence, newest first. Officers. Confirmed findings count as evidence by
+    /// themselves and are listed by InspectionService.ListFindings.
+    public func listEvidence<Result: Sendable>(
+      _ message: Cqmon_V1_ListEvidenceRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_ListEvidenceResponse>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_ListEvidenceRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_CreditService.Method.ListEvidence.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_ListEvidenceRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_ListEvidenceResponse>(),
         options: options,
         onResponse: handleResponse
       )
@@ -2066,7 +2243,8 @@ extension Cqmon_V1_CreditService {
       )
     }
 
-    /// An agency's rating for a year (the latest if year is 0). Officers; the agency for itself.
+    /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
+    /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
     /// NOT_FOUND: not rated that year.
     public func getRating<Result: Sendable>(
       _ message: Cqmon_V1_GetRatingRequest,

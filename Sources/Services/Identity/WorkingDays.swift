@@ -15,6 +15,25 @@ public struct HolidayCalendar: Sendable, Equatable, Codable {
     self.workingWeekendDays = workingWeekendDays
   }
 
+  enum CodingKeys: String, CodingKey {
+    case year, daysOff, workingWeekendDays
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    year = try container.decode(Int.self, forKey: .year)
+    daysOff = Set(try container.decode([CalendarDate].self, forKey: .daysOff))
+    workingWeekendDays = Set(try container.decode([CalendarDate].self, forKey: .workingWeekendDays))
+  }
+
+  /// Days in order, so that the same calendar always encodes to the same bytes.
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(year, forKey: .year)
+    try container.encode(daysOff.sorted(), forKey: .daysOff)
+    try container.encode(workingWeekendDays.sorted(), forKey: .workingWeekendDays)
+  }
+
   /// Whether `day` (of this year) is a working day.
   public func isWorkingDay(_ day: CalendarDate) -> Bool {
     if workingWeekendDays.contains(day) { return true }

@@ -57,7 +57,7 @@ public final class Registry: Sendable {
 }
 
 extension ServiceError {
-  static func required(_ field: String, _ what: String) -> ServiceError {
+  public static func required(_ field: String, _ what: String) -> ServiceError {
     .invalid([FieldViolation(field, "\(what) is required", reason: "REQUIRED")])
   }
 }

@@ -63,7 +63,6 @@ extension Supervision {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     try Self.requireOwnDistrict(viewer, input.districtCode)
     let receivedAt = input.receivedAt!
-    let acceptBy = try? workingDays.adding(settings.acceptanceWorkingDays, after: CalendarDate(chinaDayOf: receivedAt))
     return try await store.writeSupervision { tx in
       if let id = try await tx.replayed(context) { return try await self.complaintView(tx, id: id, caller: context.actor) }
       guard try await tx.agency(code!.rawValue) != nil else {
@@ -72,6 +71,10 @@ extension Supervision {
           violations: [FieldViolation("credit_code", "no such agency", reason: "AGENCY_NOT_FOUND")])
       }
       try await Self.requireDocuments(tx, documents, viewer: viewer)
+      // Working days on the calendars loaded (PutHolidayCalendar) over those built in; none for
+      // the year: no day is guessed.
+      let calendars = try await WorkingDays.loaded(from: tx, over: self.workingDays)
+      let acceptBy = try? calendars.adding(self.settings.acceptanceWorkingDays, after: CalendarDate(chinaDayOf: receivedAt))
       let number = try await tx.nextNumber(in: .complaint)
       let id = IDSequence.complaint.id(number)
       let complaint = ComplaintRecord(

@@ -412,6 +412,96 @@ void   cqmon__v1__verify_evidence_request__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__verify_evidence_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   cqmon__v1__list_evidence_request__init
+                     (Cqmon__V1__ListEvidenceRequest         *message)
+{
+  static const Cqmon__V1__ListEvidenceRequest init_value = CQMON__V1__LIST_EVIDENCE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_evidence_request__get_packed_size
+                     (const Cqmon__V1__ListEvidenceRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_evidence_request__pack
+                     (const Cqmon__V1__ListEvidenceRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_evidence_request__pack_to_buffer
+                     (const Cqmon__V1__ListEvidenceRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListEvidenceRequest *
+       cqmon__v1__list_evidence_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListEvidenceRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__list_evidence_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_evidence_request__free_unpacked
+                     (Cqmon__V1__ListEvidenceRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__list_evidence_response__init
+                     (Cqmon__V1__ListEvidenceResponse         *message)
+{
+  static const Cqmon__V1__ListEvidenceResponse init_value = CQMON__V1__LIST_EVIDENCE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_evidence_response__get_packed_size
+                     (const Cqmon__V1__ListEvidenceResponse *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_evidence_response__pack
+                     (const Cqmon__V1__ListEvidenceResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_evidence_response__pack_to_buffer
+                     (const Cqmon__V1__ListEvidenceResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListEvidenceResponse *
+       cqmon__v1__list_evidence_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListEvidenceResponse *)
+     protobuf_c_message_unpack (&cqmon__v1__list_evidence_response__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_evidence_response__free_unpacked
+                     (Cqmon__V1__ListEvidenceResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_evidence_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__run_evaluation_request__init
                      (Cqmon__V1__RunEvaluationRequest         *message)
 {
@@ -1370,7 +1460,7 @@ const ProtobufCMessageDescriptor cqmon__v1__indicator__descriptor =
   (ProtobufCMessageInit) cqmon__v1__indicator__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__finding_deduction__field_descriptors[2] =
+static const ProtobufCFieldDescriptor cqmon__v1__finding_deduction__field_descriptors[3] =
 {
   {
     "finding_category",
@@ -1396,15 +1486,28 @@ static const ProtobufCFieldDescriptor cqmon__v1__finding_deduction__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "rule",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__FindingDeduction, rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__finding_deduction__field_indices_by_name[] = {
   0,   /* field[0] = finding_category */
   1,   /* field[1] = points */
+  2,   /* field[2] = rule */
 };
 static const ProtobufCIntRange cqmon__v1__finding_deduction__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__finding_deduction__descriptor =
 {
@@ -1414,14 +1517,14 @@ const ProtobufCMessageDescriptor cqmon__v1__finding_deduction__descriptor =
   "Cqmon__V1__FindingDeduction",
   "cqmon.v1",
   sizeof(Cqmon__V1__FindingDeduction),
-  2,
+  3,
   cqmon__v1__finding_deduction__field_descriptors,
   cqmon__v1__finding_deduction__field_indices_by_name,
   1,  cqmon__v1__finding_deduction__number_ranges,
   (ProtobufCMessageInit) cqmon__v1__finding_deduction__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__indicator_system__field_descriptors[7] =
+static const ProtobufCFieldDescriptor cqmon__v1__indicator_system__field_descriptors[8] =
 {
   {
     "version",
@@ -1507,6 +1610,18 @@ static const ProtobufCFieldDescriptor cqmon__v1__indicator_system__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sources",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Cqmon__V1__IndicatorSystem, n_sources),
+    offsetof(Cqmon__V1__IndicatorSystem, sources),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__indicator_system__field_indices_by_name[] = {
   4,   /* field[4] = created_at */
@@ -1514,13 +1629,14 @@ static const unsigned cqmon__v1__indicator_system__field_indices_by_name[] = {
   2,   /* field[2] = indicators */
   3,   /* field[3] = level_shares */
   6,   /* field[6] = receipt */
+  7,   /* field[7] = sources */
   1,   /* field[1] = title */
   0,   /* field[0] = version */
 };
 static const ProtobufCIntRange cqmon__v1__indicator_system__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__indicator_system__descriptor =
 {
@@ -1530,7 +1646,7 @@ const ProtobufCMessageDescriptor cqmon__v1__indicator_system__descriptor =
   "Cqmon__V1__IndicatorSystem",
   "cqmon.v1",
   sizeof(Cqmon__V1__IndicatorSystem),
-  7,
+  8,
   cqmon__v1__indicator_system__field_descriptors,
   cqmon__v1__indicator_system__field_indices_by_name,
   1,  cqmon__v1__indicator_system__number_ranges,
@@ -1690,7 +1806,7 @@ const ProtobufCMessageDescriptor cqmon__v1__get_indicator_system_request__descri
   (ProtobufCMessageInit) cqmon__v1__get_indicator_system_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__record_evidence_request__field_descriptors[10] =
+static const ProtobufCFieldDescriptor cqmon__v1__record_evidence_request__field_descriptors[11] =
 {
   {
     "request_id",
@@ -1812,6 +1928,18 @@ static const ProtobufCFieldDescriptor cqmon__v1__record_evidence_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "note",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__RecordEvidenceRequest, note),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__record_evidence_request__field_indices_by_name[] = {
   1,   /* field[1] = credit_code */
@@ -1819,6 +1947,7 @@ static const unsigned cqmon__v1__record_evidence_request__field_indices_by_name[
   8,   /* field[8] = documents */
   9,   /* field[9] = finding_id */
   3,   /* field[3] = indicator_code */
+  10,   /* field[10] = note */
   6,   /* field[6] = occurred_on */
   4,   /* field[4] = points */
   0,   /* field[0] = request_id */
@@ -1828,7 +1957,7 @@ static const unsigned cqmon__v1__record_evidence_request__field_indices_by_name[
 static const ProtobufCIntRange cqmon__v1__record_evidence_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__record_evidence_request__descriptor =
 {
@@ -1838,7 +1967,7 @@ const ProtobufCMessageDescriptor cqmon__v1__record_evidence_request__descriptor 
   "Cqmon__V1__RecordEvidenceRequest",
   "cqmon.v1",
   sizeof(Cqmon__V1__RecordEvidenceRequest),
-  10,
+  11,
   cqmon__v1__record_evidence_request__field_descriptors,
   cqmon__v1__record_evidence_request__field_indices_by_name,
   1,  cqmon__v1__record_evidence_request__number_ranges,
@@ -2038,6 +2167,134 @@ const ProtobufCMessageDescriptor cqmon__v1__verify_evidence_request__descriptor 
   (ProtobufCMessageInit) cqmon__v1__verify_evidence_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor cqmon__v1__list_evidence_request__field_descriptors[4] =
+{
+  {
+    "credit_code",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListEvidenceRequest, credit_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListEvidenceRequest, year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListEvidenceRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListEvidenceRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_evidence_request__field_indices_by_name[] = {
+  0,   /* field[0] = credit_code */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  1,   /* field[1] = year */
+};
+static const ProtobufCIntRange cqmon__v1__list_evidence_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_evidence_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListEvidenceRequest",
+  "ListEvidenceRequest",
+  "Cqmon__V1__ListEvidenceRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListEvidenceRequest),
+  4,
+  cqmon__v1__list_evidence_request__field_descriptors,
+  cqmon__v1__list_evidence_request__field_indices_by_name,
+  1,  cqmon__v1__list_evidence_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_evidence_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__list_evidence_response__field_descriptors[2] =
+{
+  {
+    "evidence",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__ListEvidenceResponse, n_evidence),
+    offsetof(Cqmon__V1__ListEvidenceResponse, evidence),
+    &cqmon__v1__evidence__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListEvidenceResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_evidence_response__field_indices_by_name[] = {
+  0,   /* field[0] = evidence */
+  1,   /* field[1] = next_page_token */
+};
+static const ProtobufCIntRange cqmon__v1__list_evidence_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_evidence_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListEvidenceResponse",
+  "ListEvidenceResponse",
+  "Cqmon__V1__ListEvidenceResponse",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListEvidenceResponse),
+  2,
+  cqmon__v1__list_evidence_response__field_descriptors,
+  cqmon__v1__list_evidence_response__field_indices_by_name,
+  1,  cqmon__v1__list_evidence_response__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_evidence_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor cqmon__v1__run_evaluation_request__field_descriptors[3] =
 {
   {
@@ -2102,7 +2359,7 @@ const ProtobufCMessageDescriptor cqmon__v1__run_evaluation_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__run_evaluation_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[10] =
+static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[14] =
 {
   {
     "evaluation_id",
@@ -2224,8 +2481,59 @@ static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "result_sha256",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Evaluation, result_sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "a_through",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Evaluation, a_through),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "b_through",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Evaluation, b_through),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "c_through",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Evaluation, c_through),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__evaluation__field_indices_by_name[] = {
+  11,   /* field[11] = a_through */
+  12,   /* field[12] = b_through */
+  13,   /* field[13] = c_through */
   7,   /* field[7] = created_at */
   8,   /* field[8] = created_by */
   0,   /* field[0] = evaluation_id */
@@ -2234,13 +2542,14 @@ static const unsigned cqmon__v1__evaluation__field_indices_by_name[] = {
   6,   /* field[6] = publicity */
   4,   /* field[4] = ratings */
   9,   /* field[9] = receipt */
+  10,   /* field[10] = result_sha256 */
   3,   /* field[3] = status */
   1,   /* field[1] = year */
 };
 static const ProtobufCIntRange cqmon__v1__evaluation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__evaluation__descriptor =
 {
@@ -2250,7 +2559,7 @@ const ProtobufCMessageDescriptor cqmon__v1__evaluation__descriptor =
   "Cqmon__V1__Evaluation",
   "cqmon.v1",
   sizeof(Cqmon__V1__Evaluation),
-  10,
+  14,
   cqmon__v1__evaluation__field_descriptors,
   cqmon__v1__evaluation__field_indices_by_name,
   1,  cqmon__v1__evaluation__number_ranges,
@@ -2502,7 +2811,7 @@ const ProtobufCMessageDescriptor cqmon__v1__rating__descriptor =
   (ProtobufCMessageInit) cqmon__v1__rating__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__indicator_score__field_descriptors[2] =
+static const ProtobufCFieldDescriptor cqmon__v1__indicator_score__field_descriptors[5] =
 {
   {
     "code",
@@ -2528,15 +2837,54 @@ static const ProtobufCFieldDescriptor cqmon__v1__indicator_score__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "findings",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__IndicatorScore, findings),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deducted",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__IndicatorScore, deducted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evidence_points",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__IndicatorScore, evidence_points),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__indicator_score__field_indices_by_name[] = {
   0,   /* field[0] = code */
+  3,   /* field[3] = deducted */
+  4,   /* field[4] = evidence_points */
+  2,   /* field[2] = findings */
   1,   /* field[1] = points */
 };
 static const ProtobufCIntRange cqmon__v1__indicator_score__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__indicator_score__descriptor =
 {
@@ -2546,7 +2894,7 @@ const ProtobufCMessageDescriptor cqmon__v1__indicator_score__descriptor =
   "Cqmon__V1__IndicatorScore",
   "cqmon.v1",
   sizeof(Cqmon__V1__IndicatorScore),
-  2,
+  5,
   cqmon__v1__indicator_score__field_descriptors,
   cqmon__v1__indicator_score__field_indices_by_name,
   1,  cqmon__v1__indicator_score__number_ranges,
@@ -3857,12 +4205,13 @@ const ProtobufCEnumDescriptor cqmon__v1__objection_status__descriptor =
   cqmon__v1__objection_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descriptors[15] =
+static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descriptors[16] =
 {
   { "PutIndicatorSystem", &cqmon__v1__put_indicator_system_request__descriptor, &cqmon__v1__indicator_system__descriptor },
   { "GetIndicatorSystem", &cqmon__v1__get_indicator_system_request__descriptor, &cqmon__v1__indicator_system__descriptor },
   { "RecordEvidence", &cqmon__v1__record_evidence_request__descriptor, &cqmon__v1__evidence__descriptor },
   { "VerifyEvidence", &cqmon__v1__verify_evidence_request__descriptor, &cqmon__v1__evidence__descriptor },
+  { "ListEvidence", &cqmon__v1__list_evidence_request__descriptor, &cqmon__v1__list_evidence_response__descriptor },
   { "RunEvaluation", &cqmon__v1__run_evaluation_request__descriptor, &cqmon__v1__evaluation__descriptor },
   { "GetEvaluation", &cqmon__v1__get_evaluation_request__descriptor, &cqmon__v1__evaluation__descriptor },
   { "StartPublicity", &cqmon__v1__start_publicity_request__descriptor, &cqmon__v1__evaluation__descriptor },
@@ -3876,20 +4225,21 @@ static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descrip
   { "GetHolidayCalendar", &cqmon__v1__get_holiday_calendar_request__descriptor, &cqmon__v1__holiday_calendar__descriptor },
 };
 const unsigned cqmon__v1__credit_service__method_indices_by_name[] = {
-  7,        /* FileObjection */
-  5,        /* GetEvaluation */
-  14,        /* GetHolidayCalendar */
+  8,        /* FileObjection */
+  6,        /* GetEvaluation */
+  15,        /* GetHolidayCalendar */
   1,        /* GetIndicatorSystem */
-  11,        /* GetRating */
-  12,        /* ListRatings */
-  9,        /* PublishRatings */
-  13,        /* PutHolidayCalendar */
+  12,        /* GetRating */
+  4,        /* ListEvidence */
+  13,        /* ListRatings */
+  10,        /* PublishRatings */
+  14,        /* PutHolidayCalendar */
   0,        /* PutIndicatorSystem */
   2,        /* RecordEvidence */
-  8,        /* ResolveObjection */
-  4,        /* RunEvaluation */
-  6,        /* StartPublicity */
-  10,        /* TriggerLevelE */
+  9,        /* ResolveObjection */
+  5,        /* RunEvaluation */
+  7,        /* StartPublicity */
+  11,        /* TriggerLevelE */
   3         /* VerifyEvidence */
 };
 const ProtobufCServiceDescriptor cqmon__v1__credit_service__descriptor =
@@ -3899,7 +4249,7 @@ const ProtobufCServiceDescriptor cqmon__v1__credit_service__descriptor =
   "CreditService",
   "Cqmon__V1__CreditService",
   "cqmon.v1",
-  15,
+  16,
   cqmon__v1__credit_service__method_descriptors,
   cqmon__v1__credit_service__method_indices_by_name
 };
@@ -3935,13 +4285,21 @@ void cqmon__v1__credit_service__verify_evidence(ProtobufCService *service,
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void cqmon__v1__credit_service__list_evidence(ProtobufCService *service,
+                                              const Cqmon__V1__ListEvidenceRequest *input,
+                                              Cqmon__V1__ListEvidenceResponse_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void cqmon__v1__credit_service__run_evaluation(ProtobufCService *service,
                                                const Cqmon__V1__RunEvaluationRequest *input,
                                                Cqmon__V1__Evaluation_Closure closure,
                                                void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__get_evaluation(ProtobufCService *service,
                                                const Cqmon__V1__GetEvaluationRequest *input,
@@ -3949,7 +4307,7 @@ void cqmon__v1__credit_service__get_evaluation(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__start_publicity(ProtobufCService *service,
                                                 const Cqmon__V1__StartPublicityRequest *input,
@@ -3957,7 +4315,7 @@ void cqmon__v1__credit_service__start_publicity(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__file_objection(ProtobufCService *service,
                                                const Cqmon__V1__FileObjectionRequest *input,
@@ -3965,7 +4323,7 @@ void cqmon__v1__credit_service__file_objection(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__resolve_objection(ProtobufCService *service,
                                                   const Cqmon__V1__ResolveObjectionRequest *input,
@@ -3973,7 +4331,7 @@ void cqmon__v1__credit_service__resolve_objection(ProtobufCService *service,
                                                   void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__publish_ratings(ProtobufCService *service,
                                                 const Cqmon__V1__PublishRatingsRequest *input,
@@ -3981,7 +4339,7 @@ void cqmon__v1__credit_service__publish_ratings(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__trigger_level_e(ProtobufCService *service,
                                                 const Cqmon__V1__TriggerLevelERequest *input,
@@ -3989,7 +4347,7 @@ void cqmon__v1__credit_service__trigger_level_e(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__get_rating(ProtobufCService *service,
                                            const Cqmon__V1__GetRatingRequest *input,
@@ -3997,7 +4355,7 @@ void cqmon__v1__credit_service__get_rating(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__list_ratings(ProtobufCService *service,
                                              const Cqmon__V1__ListRatingsRequest *input,
@@ -4005,7 +4363,7 @@ void cqmon__v1__credit_service__list_ratings(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__put_holiday_calendar(ProtobufCService *service,
                                                      const Cqmon__V1__PutHolidayCalendarRequest *input,
@@ -4013,7 +4371,7 @@ void cqmon__v1__credit_service__put_holiday_calendar(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__get_holiday_calendar(ProtobufCService *service,
                                                      const Cqmon__V1__GetHolidayCalendarRequest *input,
@@ -4021,7 +4379,7 @@ void cqmon__v1__credit_service__get_holiday_calendar(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__init (Cqmon__V1__CreditService_Service *service,
                                       Cqmon__V1__CreditService_ServiceDestroy destroy)

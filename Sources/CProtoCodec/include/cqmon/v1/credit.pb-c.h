@@ -26,6 +26,8 @@ typedef struct Cqmon__V1__GetIndicatorSystemRequest Cqmon__V1__GetIndicatorSyste
 typedef struct Cqmon__V1__RecordEvidenceRequest Cqmon__V1__RecordEvidenceRequest;
 typedef struct Cqmon__V1__Evidence Cqmon__V1__Evidence;
 typedef struct Cqmon__V1__VerifyEvidenceRequest Cqmon__V1__VerifyEvidenceRequest;
+typedef struct Cqmon__V1__ListEvidenceRequest Cqmon__V1__ListEvidenceRequest;
+typedef struct Cqmon__V1__ListEvidenceResponse Cqmon__V1__ListEvidenceResponse;
 typedef struct Cqmon__V1__RunEvaluationRequest Cqmon__V1__RunEvaluationRequest;
 typedef struct Cqmon__V1__Evaluation Cqmon__V1__Evaluation;
 typedef struct Cqmon__V1__Exclusion Cqmon__V1__Exclusion;
@@ -239,7 +241,7 @@ struct  Cqmon__V1__Indicator
 
 
 /*
- * A deduction per finding.
+ * A deduction per finding. Points have at most two decimals.
  */
 struct  Cqmon__V1__FindingDeduction
 {
@@ -252,10 +254,16 @@ struct  Cqmon__V1__FindingDeduction
    * Points deducted per verified finding, greater than 0. Required.
    */
   double points;
+  /*
+   * Only findings of this off-site check rule (e.g. `COPIED_RESULTS`), a heavier or lighter
+   * deduction than the category's; empty for every finding of the category. A finding takes
+   * the deduction of its rule when there is one, else its category's.
+   */
+  char *rule;
 };
 #define CQMON__V1__FINDING_DEDUCTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__finding_deduction__descriptor) \
-    , 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -272,6 +280,12 @@ struct  Cqmon__V1__IndicatorSystem
    * A title, e.g. "2026 版社会监测机构信用评价指标". Required.
    */
   char *title;
+  /*
+   * Where its indicators and points come from (published provincial rules), one per line.
+   * At least one.
+   */
+  size_t n_sources;
+  char **sources;
   /*
    * The indicators. At least one.
    */
@@ -296,7 +310,7 @@ struct  Cqmon__V1__IndicatorSystem
 };
 #define CQMON__V1__INDICATOR_SYSTEM__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__indicator_system__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL, NULL }
+    , 0, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, NULL, NULL, NULL, NULL }
 
 
 /*
@@ -394,7 +408,8 @@ struct  Cqmon__V1__RecordEvidenceRequest
    */
   Cqmon__V1__Date *occurred_on;
   /*
-   * Verified at once (e.g. from a final decision). Unverified evidence does not count.
+   * Verified at once (e.g. from a final decision), which needs `note`. Unverified evidence
+   * does not count.
    */
   protobuf_c_boolean verified;
   /*
@@ -406,10 +421,14 @@ struct  Cqmon__V1__RecordEvidenceRequest
    * The finding it comes from, if one. Optional.
    */
   char *finding_id;
+  /*
+   * Why it is verified at once, 1 to 2000 characters. Required with `verified`.
+   */
+  char *note;
 };
 #define CQMON__V1__RECORD_EVIDENCE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__record_evidence_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__EVIDENCE_SOURCE__EVIDENCE_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, CQMON__V1__EVIDENCE_SOURCE__EVIDENCE_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -478,6 +497,55 @@ struct  Cqmon__V1__VerifyEvidenceRequest
 #define CQMON__V1__VERIFY_EVIDENCE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__verify_evidence_request__descriptor) \
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Which evidence.
+ */
+struct  Cqmon__V1__ListEvidenceRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Only about this agency; empty for any.
+   */
+  char *credit_code;
+  /*
+   * Only evidence of days in this year; 0 for any.
+   */
+  int32_t year;
+  /*
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+   */
+  int32_t page_size;
+  /*
+   * From the previous page's `next_page_token`; empty for the first page.
+   */
+  char *page_token;
+};
+#define CQMON__V1__LIST_EVIDENCE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_evidence_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A page of evidence.
+ */
+struct  Cqmon__V1__ListEvidenceResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_evidence;
+  Cqmon__V1__Evidence **evidence;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define CQMON__V1__LIST_EVIDENCE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_evidence_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -552,10 +620,28 @@ struct  Cqmon__V1__Evaluation
    * Receipt of the last write.
    */
   Cqmon__V1__Receipt *receipt;
+  /*
+   * SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
+   * evidence, indicator system and year always give the same digest.
+   */
+  char *result_sha256;
+  /*
+   * The share boundaries applied: ranks 1 to `a_through` are A, to `b_through` B, to
+   * `c_through` C, the rest D (a tie takes the better level).
+   */
+  int32_t a_through;
+  /*
+   * See `a_through`.
+   */
+  int32_t b_through;
+  /*
+   * See `a_through`.
+   */
+  int32_t c_through;
 };
 #define CQMON__V1__EVALUATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__evaluation__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, CQMON__V1__EVALUATION_STATUS__EVALUATION_STATUS_UNSPECIFIED, 0,NULL, 0,NULL, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, 0, 0, CQMON__V1__EVALUATION_STATUS__EVALUATION_STATUS_UNSPECIFIED, 0,NULL, 0,NULL, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
@@ -644,7 +730,8 @@ struct  Cqmon__V1__Rating
 
 
 /*
- * Points on one indicator.
+ * Points on one indicator: its weight, less the findings' deductions, plus the evidence's
+ * points, kept between 0 and the weight.
  */
 struct  Cqmon__V1__IndicatorScore
 {
@@ -657,10 +744,22 @@ struct  Cqmon__V1__IndicatorScore
    * Points earned, 0 to the indicator's weight.
    */
   double points;
+  /*
+   * Verified findings that deducted points on it.
+   */
+  int32_t findings;
+  /*
+   * Points those findings deducted.
+   */
+  double deducted;
+  /*
+   * Points verified evidence added (negative: deducted).
+   */
+  double evidence_points;
 };
 #define CQMON__V1__INDICATOR_SCORE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__indicator_score__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
@@ -904,7 +1003,7 @@ struct  Cqmon__V1__GetRatingRequest
 
 
 /*
- * Which ratings.
+ * Which ratings: those of the year's latest evaluation (draft, in publicity or published).
  */
 struct  Cqmon__V1__ListRatingsRequest
 {
@@ -1243,6 +1342,44 @@ Cqmon__V1__VerifyEvidenceRequest *
                       const uint8_t       *data);
 void   cqmon__v1__verify_evidence_request__free_unpacked
                      (Cqmon__V1__VerifyEvidenceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListEvidenceRequest methods */
+void   cqmon__v1__list_evidence_request__init
+                     (Cqmon__V1__ListEvidenceRequest         *message);
+size_t cqmon__v1__list_evidence_request__get_packed_size
+                     (const Cqmon__V1__ListEvidenceRequest   *message);
+size_t cqmon__v1__list_evidence_request__pack
+                     (const Cqmon__V1__ListEvidenceRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_evidence_request__pack_to_buffer
+                     (const Cqmon__V1__ListEvidenceRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListEvidenceRequest *
+       cqmon__v1__list_evidence_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_evidence_request__free_unpacked
+                     (Cqmon__V1__ListEvidenceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListEvidenceResponse methods */
+void   cqmon__v1__list_evidence_response__init
+                     (Cqmon__V1__ListEvidenceResponse         *message);
+size_t cqmon__v1__list_evidence_response__get_packed_size
+                     (const Cqmon__V1__ListEvidenceResponse   *message);
+size_t cqmon__v1__list_evidence_response__pack
+                     (const Cqmon__V1__ListEvidenceResponse   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_evidence_response__pack_to_buffer
+                     (const Cqmon__V1__ListEvidenceResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListEvidenceResponse *
+       cqmon__v1__list_evidence_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_evidence_response__free_unpacked
+                     (Cqmon__V1__ListEvidenceResponse *message,
                       ProtobufCAllocator *allocator);
 /* Cqmon__V1__RunEvaluationRequest methods */
 void   cqmon__v1__run_evaluation_request__init
@@ -1634,6 +1771,12 @@ typedef void (*Cqmon__V1__Evidence_Closure)
 typedef void (*Cqmon__V1__VerifyEvidenceRequest_Closure)
                  (const Cqmon__V1__VerifyEvidenceRequest *message,
                   void *closure_data);
+typedef void (*Cqmon__V1__ListEvidenceRequest_Closure)
+                 (const Cqmon__V1__ListEvidenceRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ListEvidenceResponse_Closure)
+                 (const Cqmon__V1__ListEvidenceResponse *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__RunEvaluationRequest_Closure)
                  (const Cqmon__V1__RunEvaluationRequest *message,
                   void *closure_data);
@@ -1714,6 +1857,10 @@ struct Cqmon__V1__CreditService_Service
                           const Cqmon__V1__VerifyEvidenceRequest *input,
                           Cqmon__V1__Evidence_Closure closure,
                           void *closure_data);
+  void (*list_evidence)(Cqmon__V1__CreditService_Service *service,
+                        const Cqmon__V1__ListEvidenceRequest *input,
+                        Cqmon__V1__ListEvidenceResponse_Closure closure,
+                        void *closure_data);
   void (*run_evaluation)(Cqmon__V1__CreditService_Service *service,
                          const Cqmon__V1__RunEvaluationRequest *input,
                          Cqmon__V1__Evaluation_Closure closure,
@@ -1770,6 +1917,7 @@ void cqmon__v1__credit_service__init (Cqmon__V1__CreditService_Service *service,
       function_prefix__ ## get_indicator_system,\
       function_prefix__ ## record_evidence,\
       function_prefix__ ## verify_evidence,\
+      function_prefix__ ## list_evidence,\
       function_prefix__ ## run_evaluation,\
       function_prefix__ ## get_evaluation,\
       function_prefix__ ## start_publicity,\
@@ -1797,6 +1945,10 @@ void cqmon__v1__credit_service__verify_evidence(ProtobufCService *service,
                                                 const Cqmon__V1__VerifyEvidenceRequest *input,
                                                 Cqmon__V1__Evidence_Closure closure,
                                                 void *closure_data);
+void cqmon__v1__credit_service__list_evidence(ProtobufCService *service,
+                                              const Cqmon__V1__ListEvidenceRequest *input,
+                                              Cqmon__V1__ListEvidenceResponse_Closure closure,
+                                              void *closure_data);
 void cqmon__v1__credit_service__run_evaluation(ProtobufCService *service,
                                                const Cqmon__V1__RunEvaluationRequest *input,
                                                Cqmon__V1__Evaluation_Closure closure,
@@ -1859,6 +2011,8 @@ extern const ProtobufCMessageDescriptor cqmon__v1__get_indicator_system_request_
 extern const ProtobufCMessageDescriptor cqmon__v1__record_evidence_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__evidence__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__verify_evidence_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_evidence_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_evidence_response__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__run_evaluation_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__evaluation__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__exclusion__descriptor;

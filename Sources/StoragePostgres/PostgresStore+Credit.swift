@@ -1,0 +1,52 @@
+import Foundation
+import PostgresNIO
+import Services
+
+// What credit evaluates: four aggregate queries, with the meaning of SQLite's.
+extension PostgresAccess {
+  public func evaluationInputs(year: Int) async throws -> EvaluationInputs {
+    let (from, until) = CreditYear.bounds(year)
+    return try await run { connection in
+      var activities: [String: Int] = [:]
+      for (code, count) in try await connection.all(
+        .with(
+          "SELECT credit_code, count(*) AS n FROM activity WHERE status = 'filed' AND sampled_from >= ? AND sampled_from < ? GROUP BY credit_code",
+          [from, until]), { (try $0.string("credit_code"), try $0.int("n")) })
+      {
+        activities[code] = count
+      }
+      let agencies = try await connection.all(SQL("SELECT credit_code, name, enrolled_at, listed_at, removed_at FROM agency")) { c in
+        EvaluationInputs.Agency(
+          creditCode: try c.string("credit_code"), name: try c.string("name"), enrolledAt: try c.instant("enrolled_at"),
+          listedAt: try c.optionalInstant("listed_at"), removedAt: try c.optionalInstant("removed_at"),
+          activities: activities[try c.string("credit_code")] ?? 0)
+      }
+      let findings = try await connection.all(
+        .with(
+          """
+          SELECT credit_code, category, rule, count(*) AS n FROM finding WHERE verified AND raised_at >= ? AND raised_at < ?
+          GROUP BY credit_code, category, rule ORDER BY credit_code, category, rule
+          """, [from, until])
+      ) { c in
+        EvaluationInputs.Findings(creditCode: try c.string("credit_code"), category: try c.int("category"), rule: try c.string("rule"), count: try c.int("n"))
+      }
+      var art16: [String: Int] = [:]
+      for (code, art16Case) in try await connection.all(
+        .with(
+          "SELECT credit_code, min(art16_case) AS art16 FROM removal WHERE decided_on >= ? AND decided_on <= ? GROUP BY credit_code",
+          ["\(year)-01-01", "\(year)-12-31"]), { (try $0.string("credit_code"), try $0.int("art16")) })
+      {
+        art16[code] = art16Case
+      }
+      return EvaluationInputs(agencies: agencies, findings: findings, evidence: [], art16Cases: art16)
+    }
+  }
+}
+
+extension PostgresStore: CreditStore {
+  public func writeCredit<T: Sendable>(_ body: (any CreditTransaction) async throws -> T) async throws -> T {
+    try await transaction { try await body($0) }
+  }
+}
+
+extension PostgresTransaction: CreditTransaction {}
