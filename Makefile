@@ -32,7 +32,7 @@ FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
 
-.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run demo certs bench-codec bench-store bench-filing bench-transport soak fuzz
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run demo certs bench-codec bench-store bench-filing bench-credit bench-transport soak fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -42,6 +42,7 @@ help:
 	@echo "make bench-codec      ProtoCodec vs raw protobuf-c, release mode"
 	@echo "make bench-store      the store on SQLite and PostgreSQL with a million rows, release mode"
 	@echo "make bench-filing     durable filings per second, grouped commits and not, release mode"
+	@echo "make bench-credit     a year's evaluation: 10,000 agencies, a million activities, release mode"
 	@echo "make fuzz             a long libFuzzer run over the decoder"
 	@echo "make soak             the SIGKILL crash test, 100 cycles on each engine"
 
@@ -148,6 +149,10 @@ bench-codec: deps
 bench-store: test-deps
 	swift build -c release --product StoreBenchmark
 	scripts/postgres.sh with .build/release/StoreBenchmark --rows $(or $(ROWS),1000000)
+
+bench-credit: deps
+	swift build -c release --product CreditBenchmark
+	.build/release/CreditBenchmark
 
 bench-filing: test-deps
 	swift build -c release --product FilingBenchmark

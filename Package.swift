@@ -207,6 +207,13 @@ let package = Package(
       path: "Benchmarks/FilingBenchmark"
     ),
 
+    // `make bench-credit`: a year's evaluation with 10,000 agencies and a million activities (release only).
+    .executableTarget(
+      name: "CreditBenchmark",
+      dependencies: ["Services", "StorageSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+      path: "Benchmarks/CreditBenchmark"
+    ),
+
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",
