@@ -27,6 +27,8 @@ public struct MonitorServer: Sendable {
     public let services: [any RegistrableRPCService]
     public let interceptors: [any ServerInterceptor]
     public let health: HealthState
+    /// Begun with draining: ends the calls that would never end by themselves.
+    public let drain = DrainSignal()
     /// The audit log's checkpoints and proofs; the server runs `CheckpointService` over it.
     public let log: TransparencyLog
     /// Fully qualified names of the services offered.
@@ -41,7 +43,7 @@ public struct MonitorServer: Sendable {
     ) {
       serviceNames = [
         "cqmon.v1.AuditService", "cqmon.v1.CreditService", "cqmon.v1.DocumentService", "cqmon.v1.FilingService", "cqmon.v1.InspectionService",
-        "cqmon.v1.RegistryService",
+        "cqmon.v1.RegistryService", "cqmon.v1.SharingService",
         "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection",
       ]
       health = HealthState(services: serviceNames)
@@ -51,6 +53,7 @@ public struct MonitorServer: Sendable {
         PlannedAPIService(), RegistryHandler(registry: registry, decodingLimits: limits),
         DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
         InspectionHandler(supervision: supervision, decodingLimits: limits), CreditHandler(credit: credit),
+        SharingHandler(sharing: Sharing(store: store), pollInterval: .milliseconds(250), drain: drain),
         AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
@@ -109,7 +112,7 @@ public struct MonitorServer: Sendable {
     if let endpoint = config.metrics.listen {
       services.append(MetricsServer(endpoint: endpoint, registry: prometheus, logger: logger))
     }
-    services.append(GRPCServerService(server: server, health: components.health))
+    services.append(GRPCServerService(server: server, health: components.health, drain: components.drain))
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     do {
@@ -191,6 +194,7 @@ public struct MonitorServer: Sendable {
 struct GRPCServerService: Service {
   let server: GRPCServer<HTTP2ServerTransport.Custom<MutualTLSListener>>
   let health: HealthState
+  let drain: DrainSignal
 
   func run() async throws {
     try await withGracefulShutdownHandler {
@@ -198,6 +202,7 @@ struct GRPCServerService: Service {
     } onGracefulShutdown: {
       health.setAll(.notServing)
       health.finishWatchers()
+      drain.begin()
       server.beginGracefulShutdown()
     }
   }

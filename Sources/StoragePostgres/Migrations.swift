@@ -236,5 +236,14 @@ enum Migrations {
       "ALTER TABLE supervision_record RENAME TO record_version",
       "ALTER TABLE supervision_index RENAME TO record_index",
     ]),
+    ("v12 rating changes", [
+      // The partners' feed (WatchRatings): every change to published ratings, by cursor.
+      """
+      CREATE TABLE rating_change (
+        cursor bigint PRIMARY KEY, kind bigint NOT NULL, year bigint NOT NULL, credit_code text NOT NULL,
+        level text NOT NULL, rating text NOT NULL, evaluation_id text NOT NULL, changed_at text NOT NULL)
+      """,
+      "CREATE INDEX rating_change_by_agency ON rating_change (credit_code, cursor)",
+    ]),
   ]
 }

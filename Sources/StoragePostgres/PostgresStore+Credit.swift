@@ -50,3 +50,32 @@ extension PostgresStore: CreditStore {
 }
 
 extension PostgresTransaction: CreditTransaction {}
+
+// The partners' feed.
+extension PostgresAccess {
+  public func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow] {
+    try await run {
+      try await $0.all(.with("SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", [cursor, Int64(limit)])) { c in
+        RatingChangeRow(
+          cursor: try c.int64("cursor"), kind: RatingChangeRow.Kind(rawValue: try c.int("kind")) ?? .published, year: try c.int("year"),
+          creditCode: try c.string("credit_code"), level: try c.string("level"), rating: try c.string("rating"),
+          evaluationID: try c.string("evaluation_id"), changedAt: try c.instant("changed_at"))
+      }
+    }
+  }
+
+  public func lastRatingCursor() async throws -> Int64 {
+    try await run { try await $0.one(SQL("SELECT COALESCE(max(cursor), 0) AS last FROM rating_change")) { try $0.int64("last") } ?? 0 }
+  }
+}
+
+extension PostgresTransaction {
+  func insertRatingChanges(_ changes: [RatingChangeRow]) async throws {
+    for change in changes {
+      try await connection.run(.with(
+        "INSERT INTO rating_change (cursor, kind, year, credit_code, level, rating, evaluation_id, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [change.cursor, Int64(change.kind.rawValue), Int64(change.year), change.creditCode, change.level, change.rating, change.evaluationID,
+         Timestamps.format(change.changedAt)]))
+    }
+  }
+}

@@ -254,6 +254,16 @@ extension SQLiteStore {
       try db.execute(sql: "ALTER TABLE supervision_record RENAME TO record_version")
       try db.execute(sql: "ALTER TABLE supervision_index RENAME TO record_index")
     }
+    migrator.registerMigration("v15 rating changes") { db in
+      // The partners' feed (WatchRatings): every change to published ratings, by cursor. Derived
+      // from the evaluations and removals the audit log covers. The same as PostgreSQL's v12.
+      try db.execute(sql: """
+        CREATE TABLE rating_change (
+          cursor INTEGER PRIMARY KEY, kind INTEGER NOT NULL, year INTEGER NOT NULL, credit_code TEXT NOT NULL,
+          level TEXT NOT NULL, rating TEXT NOT NULL, evaluation_id TEXT NOT NULL, changed_at TEXT NOT NULL)
+        """)
+      try db.execute(sql: "CREATE INDEX rating_change_by_agency ON rating_change (credit_code, cursor)")
+    }
     return migrator
   }
 

@@ -47,3 +47,35 @@ extension SQLiteStore: CreditStore {
 }
 
 extension SQLiteTransaction: CreditTransaction {}
+
+// The partners' feed.
+extension SQLiteAccess {
+  public func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow] {
+    try await run { db in
+      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit]).map { row in
+        RatingChangeRow(
+          cursor: row["cursor"], kind: RatingChangeRow.Kind(rawValue: row["kind"]) ?? .published, year: row["year"], creditCode: row["credit_code"],
+          level: row["level"], rating: row["rating"], evaluationID: row["evaluation_id"], changedAt: row.instant("changed_at"))
+      }
+    }
+  }
+
+  public func lastRatingCursor() async throws -> Int64 {
+    try await run { db in try Int64.fetchOne(cached: db, sql: "SELECT COALESCE(max(cursor), 0) FROM rating_change") ?? 0 }
+  }
+}
+
+extension SQLiteTransaction {
+  func insertRatingChanges(_ changes: [RatingChangeRow]) async throws {
+    try await run { db in
+      for change in changes {
+        try db.executeCached(
+          sql: "INSERT INTO rating_change (cursor, kind, year, credit_code, level, rating, evaluation_id, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          arguments: [
+            change.cursor, change.kind.rawValue, change.year, change.creditCode, change.level, change.rating, change.evaluationID,
+            Timestamps.format(change.changedAt),
+          ])
+      }
+    }
+  }
+}

@@ -55,16 +55,20 @@ struct AuthorizationTests {
       }
       #expect(error?.code == .permissionDenied)
       #expect(error.flatMap { RichStatus.status(in: $0.metadata) }.flatMap(RichStatus.reason) == "METHOD_NOT_ALLOWED")
-      let planned = await #expect(throws: RPCError.self) {
-        _ = try await Cqmon_V1_CreditService.Client(wrapping: client).fileObjection(.init())
+      let refused = await #expect(throws: RPCError.self) {
+        _ = try await Cqmon_V1_CreditService.Client(wrapping: client).triggerLevelE(.init())
       }
-      #expect(planned?.code == .unimplemented, "an agency may object to its level; objections are not built yet")
+      #expect(refused?.code == .permissionDenied, "direct E is the city's, built or not")
     }
     try await withInProcessServer(as: Identities.city) { client, _ in
       let error = await #expect(throws: RPCError.self) {
         _ = try await Cqmon_V1_FilingService.Client(wrapping: client).fileActivity(.init())
       }
       #expect(error?.code == .permissionDenied, "an officer may not file activities, built or not")
+      let planned = await #expect(throws: RPCError.self) {
+        _ = try await Cqmon_V1_CreditService.Client(wrapping: client).triggerLevelE(.init())
+      }
+      #expect(planned?.code == .unimplemented, "the city may rate E directly; that is not built yet")
     }
   }
 

@@ -116,6 +116,111 @@ struct CreditServiceTests {
     #expect(await failure { _ = try await credit.runEvaluation(.with { $0.requestId = "x"; $0.year = Int32(year) }) }?.code == .permissionDenied)
   }
 
+  @Test("publicity for 15 working days, an objection upheld, publication, the signed bulletin and the partners' feed", arguments: Engine.all)
+  func publication(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = TestClock(TestNow.now().addingTimeInterval(-400 * 86_400))
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in try await Self.publication(h, clock: clock) }
+    }
+  }
+
+  /// The Cqmon date of a day.
+  static func date(_ day: CalendarDate) -> Cqmon_V1_Date { .with { $0.year = Int32(day.year); $0.month = Int32(day.month); $0.day = Int32(day.day) } }
+
+  static func publication(_ h: RegistryHarness, clock: TestClock) async throws {
+    let filed = try await FindingsServiceTests.fileWithFindings(h, clock: clock, clean: false)
+    let year = CalendarDate(chinaTimeOf: filed[1].content?.samplingEvents.first?.startedAt?.seconds ?? 0).year
+    let credit = Cqmon_V1_CreditService.Client(wrapping: h.client)
+    let sharing = Cqmon_V1_SharingService.Client(wrapping: h.client)
+    h.as(Identities.city)
+    clock.advance(to: TestNow.now())
+    _ = try await credit.putIndicatorSystem(.with { $0.requestId = "i1"; $0.system = Self.system() })
+    let draft = try await credit.runEvaluation(.with { $0.requestId = "r1"; $0.year = Int32(year) })
+    #expect(draft.ratings.first?.level == .d)
+
+    // The window: 15 working days on the calendars, loaded where none is built in.
+    let today = CalendarDate(chinaDayOf: clock.now)
+    for year in today.year...(today.year + 1) where WorkingDays.shipped.calendars[year] == nil {
+      _ = try await credit.putHolidayCalendar(.with { $0.requestId = "cal\(year)"; $0.calendar = .with { $0.year = Int32(year); $0.source = "测试：无节假日" } })
+    }
+    var calendars = WorkingDays.shipped
+    for year in today.year...(today.year + 1) where calendars.calendars[year] == nil {
+      calendars.calendars[year] = HolidayCalendar(year: year, daysOff: [], workingWeekendDays: [])
+    }
+    var start = today.adding(days: 1)
+    while !(calendars.calendars[start.year]?.isWorkingDay(start) ?? false) { start = start.adding(days: 1) }
+    var weekend = today
+    while weekend.weekday < 6 || calendars.calendars[weekend.year]?.isWorkingDay(weekend) == true { weekend = weekend.adding(days: 1) }
+    let past = await failure { _ = try await credit.startPublicity(.with { $0.requestId = "p0"; $0.evaluationId = draft.evaluationId; $0.startsOn = Self.date(today.adding(days: -1)) }) }
+    #expect(past?.code == .invalidArgument && past?.fields == ["starts_on"])
+    let rest = await failure { _ = try await credit.startPublicity(.with { $0.requestId = "p1"; $0.evaluationId = draft.evaluationId; $0.startsOn = Self.date(weekend) }) }
+    #expect(rest?.code == .invalidArgument && rest?.reason == "NOT_A_WORKING_DAY")
+    let publicity = try await credit.startPublicity(.with { $0.requestId = "p2"; $0.evaluationId = draft.evaluationId; $0.startsOn = Self.date(start) })
+    let end = try calendars.adding(15, after: start)
+    #expect(publicity.status == .publicity && publicity.publicity?.start == Self.date(start) && publicity.publicity?.end == Self.date(end))
+    #expect(await failure { _ = try await credit.runEvaluation(.with { $0.requestId = "r2"; $0.year = Int32(year) }) }?.reason == "EVALUATION_NOT_DRAFT")
+    #expect(await failure { _ = try await credit.publishRatings(.with { $0.requestId = "x0"; $0.evaluationId = draft.evaluationId }) }?.reason == "PUBLICITY_NOT_OVER")
+
+    // During the window the agency objects to its own level, not to another's.
+    clock.advance(days: start.dayNumber - today.dayNumber)
+    h.as(Identities.agency)
+    #expect(await failure {
+      _ = try await credit.fileObjection(.with { $0.requestId = "o0"; $0.evaluationId = draft.evaluationId; $0.creditCode = "91110000600037341L"; $0.grounds = "x" })
+    }?.reason == "NOT_YOUR_AGENCY")
+    let objection = try await credit.fileObjection(.with {
+      $0.requestId = "o1"; $0.evaluationId = draft.evaluationId; $0.creditCode = Materials.applicant; $0.grounds = "EQ-999 已于当年登记，不应扣分"
+    })
+    #expect(objection.status == .open && objection.filedBy?.principal == Identities.agency)
+
+    // After the window: no more objections; no publication while one is open.
+    clock.advance(days: end.dayNumber - start.dayNumber + 1)
+    #expect(await failure {
+      _ = try await credit.fileObjection(.with { $0.requestId = "o2"; $0.evaluationId = draft.evaluationId; $0.creditCode = Materials.applicant; $0.grounds = "x" })
+    }?.reason == "OUTSIDE_PUBLICITY")
+    h.as(Identities.city)
+    #expect(await failure { _ = try await credit.publishRatings(.with { $0.requestId = "x1"; $0.evaluationId = draft.evaluationId }) }?.reason == "OBJECTIONS_OPEN")
+    let levelless = await failure { _ = try await credit.resolveObjection(.with { $0.requestId = "d0"; $0.objectionId = objection.objectionId; $0.outcome = .upheld; $0.decision = "x" }) }
+    #expect(levelless?.code == .invalidArgument && levelless?.fields == ["reviewed_level"])
+    let upheld = try await credit.resolveObjection(.with {
+      $0.requestId = "d1"; $0.objectionId = objection.objectionId; $0.outcome = .upheld; $0.reviewedLevel = .c; $0.decision = "登记记录属实，复核为 C"
+    })
+    #expect(upheld.status == .upheld && upheld.reviewedLevel == .c)
+    let reviewed = try await credit.getRating(.with { $0.creditCode = Materials.applicant; $0.year = Int32(year) })
+    #expect(reviewed.level == .c && reviewed.levelBeforeReview == .d && reviewed.status == .publicity)
+
+    // Published: final, signed with the bureau key, on the feed.
+    let bulletin = try await credit.publishRatings(.with { $0.requestId = "x2"; $0.evaluationId = draft.evaluationId })
+    #expect(bulletin.year == Int32(year) && bulletin.ratings.map(\.level) == [.c] && bulletin.signatureAlgorithm == "ed25519")
+    let key = try #require(try await h.audit.getSigningKeys(.init()).keys.first { $0.keyId == bulletin.keyId })
+    #expect(try PublicSigningKey(name: key.name, rawKey: key.publicKey).verifies(bulletin.signature, over: bulletin.content))
+    let content = String(decoding: bulletin.content, as: UTF8.self)
+    #expect(content.contains("\"level\":\"C\"") && content.contains("\"levelBeforeReview\":\"D\"") && content.hasPrefix("{\"evaluationId\":"))
+    #expect(try await credit.getRating(.with { $0.creditCode = Materials.applicant }).status == .final)
+
+    h.as(Identities.partner)
+    #expect(try await sharing.getBulletin(.with { $0.year = Int32(year) }) == bulletin)
+    let listed = try await sharing.listPublishedRatings(.with { $0.year = Int32(year) }).ratings
+    #expect(listed.map { "\($0.creditCode) \($0.level) \($0.status)" } == ["\(Materials.applicant) \(Cqmon_V1_CreditLevel.c) \(Cqmon_V1_RatingStatus.final)"])
+    #expect(try await sharing.listPublishedRatings(.with { $0.year = Int32(year); $0.level = .a }).ratings.isEmpty)
+    let received = try await sharing.watchRatings(.with { $0.afterCursor = 0 }) { response in
+      var first: [Cqmon_V1_RatingChange] = []
+      for try await change in response.messages {
+        first.append(change)
+        break
+      }
+      return first
+    }
+    #expect(received.map(\.cursor) == [1] && received.first?.kind == .published && received.first?.rating?.level == .c)
+    var options = CallOptions.defaults
+    options.timeout = .milliseconds(600)
+    let quiet = await failure { try await sharing.watchRatings(.with { $0.afterCursor = 1 }, options: options) { response in for try await _ in response.messages {} } }
+    #expect(quiet?.code == .deadlineExceeded, "nothing after the last change: the stream waits")
+    #expect(await failure { try await sharing.watchRatings(.with { $0.afterCursor = 9 }) { response in for try await _ in response.messages {} } }?.code == .outOfRange)
+    #expect(await failure { _ = try await sharing.getBulletin(.with { $0.year = Int32(year - 1) }) }?.code == .notFound)
+    h.as(Identities.agency)
+    #expect(await failure { _ = try await sharing.getBulletin(.with { $0.year = Int32(year) }) }?.code == .permissionDenied)
+  }
+
   @Test("holiday calendars: built in for 2023–2026, loaded for other years, checked", arguments: Engine.all)
   func calendars(engine: Engine) async throws {
     try await withStore(engine) { store in

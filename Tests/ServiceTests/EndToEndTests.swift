@@ -151,6 +151,7 @@ struct EndToEndTests {
       cqmon.v1.FilingService                    FileActivity,FileActivities,GetActivity,ListActivities,ListActivityVersions,AmendActivity,WithdrawActivity
       cqmon.v1.InspectionService                AddInspector,DeclareConflict,ListInspectors,CommitDrawSeed,PlanInspections,GetInspectionPlan,RecordInspection,CorrectInspection,GetInspection,ListInspections,FileComplaint,AcceptComplaint,ExtendComplaint,ResolveComplaint,GetComplaint,ListComplaints,ListFindings,GetFinding,DecideFinding
       cqmon.v1.RegistryService                  EnrollAgency,RenewCertificate,RevokeCertificate,ListCertificates,SubmitApplication,GetApplication,ListApplications,ReviewApplication,GetAgency,ListAgencies,FileChange,ListChanges,RemoveAgency,CheckEligibility
+      cqmon.v1.SharingService                   ListPublishedRatings,WatchRatings,GetBulletin
       grpc.health.v1.Health                     Check,List,Watch
       grpc.reflection.v1.ServerReflection       ServerReflectionInfo
       grpc.reflection.v1alpha.ServerReflection  ServerReflectionInfo

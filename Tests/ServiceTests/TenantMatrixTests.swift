@@ -247,7 +247,36 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.CreditService/GetHolidayCalendar", note: "2025, built in", expected: "OK OK OK OK OK OK") { _ in
       try bytes(Cqmon_V1_GetHolidayCalendarRequest.with { $0.year = 2025 })
     },
+    Row(method: "cqmon.v1.CreditService/StartPublicity", note: "last year's draft", expected: "OK PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_StartPublicityRequest.with { $0.requestId = "m"; $0.evaluationId = "eval-000001"; $0.startsOn = CreditServiceTests.date(nextWorkingDay()) })
+    },
+    Row(method: "cqmon.v1.CreditService/FileObjection", note: "A's, to a draft", expected: "FP FP FP FP PD PD") { _ in
+      try bytes(Cqmon_V1_FileObjectionRequest.with { $0.requestId = "m"; $0.evaluationId = "eval-000001"; $0.creditCode = Materials.applicant; $0.grounds = "x" })
+    },
+    Row(method: "cqmon.v1.CreditService/ResolveObjection", note: "no such objection", expected: "NF PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_ResolveObjectionRequest.with { $0.requestId = "m"; $0.objectionId = "obj-000001"; $0.outcome = .dismissed; $0.decision = "x" })
+    },
+    Row(method: "cqmon.v1.CreditService/PublishRatings", note: "a draft", expected: "FP PD PD PD PD PD") { _ in
+      try bytes(Cqmon_V1_PublishRatingsRequest.with { $0.requestId = "m"; $0.evaluationId = "eval-000001" })
+    },
+    Row(method: "cqmon.v1.SharingService/ListPublishedRatings", note: "none published", expected: "OK OK OK PD PD OK") { _ in
+      try bytes(Cqmon_V1_ListPublishedRatingsRequest())
+    },
+    Row(method: "cqmon.v1.SharingService/WatchRatings", note: "a cursor ahead", expected: "OR OR OR PD PD OR") { _ in
+      try bytes(Cqmon_V1_WatchRatingsRequest.with { $0.afterCursor = 5 })
+    },
+    Row(method: "cqmon.v1.SharingService/GetBulletin", note: "not published", expected: "NF NF NF PD PD NF") { _ in
+      try bytes(Cqmon_V1_GetBulletinRequest.with { $0.year = Int32(CalendarDate(chinaDayOf: TestNow.now()).year - 1) })
+    },
   ]
+
+  /// The first working day after today on the calendars the world has (built in, or loaded
+  /// for this year and the next when none is).
+  static func nextWorkingDay() -> CalendarDate {
+    var day = CalendarDate(chinaDayOf: TestNow.now()).adding(days: 1)
+    while !(WorkingDays.shipped.calendars[day.year].map { $0.isWorkingDay(day) } ?? (day.weekday <= 5)) { day = day.adding(days: 1) }
+    return day
+  }
 
   /// Evidence about A from the public credit platform, today.
   static let evidence = Cqmon_V1_RecordEvidenceRequest.with {
@@ -338,11 +367,7 @@ struct TenantMatrixTests {
   /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
   /// the rest (the policy is checked first).
   static let planned: [Row] = [
-    ("cqmon.v1.CreditService/StartPublicity", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/FileObjection", "UI UI UI UI UI PD"),
-    ("cqmon.v1.CreditService/ResolveObjection", "UI PD PD PD PD PD"), ("cqmon.v1.CreditService/PublishRatings", "UI PD PD PD PD PD"),
     ("cqmon.v1.CreditService/TriggerLevelE", "UI PD PD PD PD PD"),
-    ("cqmon.v1.SharingService/ListPublishedRatings", "UI UI UI PD PD UI"), ("cqmon.v1.SharingService/WatchRatings", "UI UI UI PD PD UI"),
-    ("cqmon.v1.SharingService/GetBulletin", "UI UI UI PD PD UI"),
   ].map { method, expected in Row(method: method, note: "not built yet", expected: expected) { _ in [[]] } }
 
   /// A valid credit code no one in the world has.
@@ -416,6 +441,11 @@ struct TenantMatrixTests {
       evidence.occurredOn = Days.china(0, from: clock.now)
       _ = try await credit.recordEvidence(evidence)
       _ = try await credit.runEvaluation(.with { $0.requestId = "eval1"; $0.year = Int32(CalendarDate(chinaDayOf: clock.now).year - 1) })
+      // Publicity counts working days: years without a built-in calendar get an empty one.
+      let thisYear = CalendarDate(chinaDayOf: clock.now).year
+      for year in thisYear...(thisYear + 1) where WorkingDays.shipped.calendars[year] == nil {
+        _ = try await credit.putHolidayCalendar(.with { $0.requestId = "cal\(year)"; $0.calendar = .with { $0.year = Int32(year); $0.source = "测试" } })
+      }
     }
     let template = directory.appendingPathComponent("template")
     try FileManager.default.createDirectory(at: template, withIntermediateDirectories: true)

@@ -484,7 +484,8 @@ public struct Cqmon_V1_Evaluation: Sendable, Equatable {
   public var receipt: Cqmon_V1_Receipt? = nil
 
   /// SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
-  /// evidence, indicator system and year always give the same digest.
+  /// evidence, indicator system and year always give the same digest. Levels changed after an
+  /// objection are in the ratings (`level_before_review`), not in the result.
   public var resultSha256: String = ""
 
   /// The share boundaries applied: ranks 1 to `a_through` are A, to `b_through` B, to
@@ -496,6 +497,9 @@ public struct Cqmon_V1_Evaluation: Sendable, Equatable {
 
   /// See `a_through`.
   public var cThrough: Int32 = 0
+
+  /// When it was published; unset before.
+  public var publishedAt: Google_Protobuf_Timestamp? = nil
 
   public init() {}
 }
@@ -793,7 +797,10 @@ public struct Cqmon_V1_GetHolidayCalendarRequest: Sendable, Equatable {
   public init() {}
 }
 
-/// A year's published results (Art. 19), signed by the bureau.
+/// A year's published results (Art. 19), signed by the bureau's signing key (the key of the
+/// receipts, AuditService.GetSigningKeys). `content` is what is signed and what counts: the
+/// other fields repeat it for convenience. Verify offline with the published PEM key:
+/// `openssl pkeyutl -verify -pubin -inkey KEY.pem -rawin -in CONTENT -sigfile SIGNATURE`.
 public struct Cqmon_V1_Bulletin: Sendable, Equatable {
   /// The year.
   public var year: Int32 = 0
@@ -807,18 +814,24 @@ public struct Cqmon_V1_Bulletin: Sendable, Equatable {
   /// The indicator system version used.
   public var indicatorVersion: Int32 = 0
 
-  /// SHA-256 (hex) of the canonical protobuf encoding of this message with `content_sha256`,
-  /// `signature`, `signature_algorithm` and `signing_certificate_pem` empty.
-  public var contentSha256: String = ""
+  /// The signed bytes: the bulletin as canonical JSON (UTF-8, sorted keys, no spaces; its
+  /// fields are in the README, "The bulletin").
+  public var content: [UInt8] = []
 
-  /// The bureau's signature over the 32 bytes of `content_sha256`.
+  /// The bureau's Ed25519 signature (64 bytes) over `content`.
   public var signature: [UInt8] = []
 
-  /// The algorithm, e.g. `ecdsa-with-SHA256`.
+  /// `ed25519`.
   public var signatureAlgorithm: String = ""
 
-  /// The certificate whose key signed it, PEM; chains to the bureau's CA.
-  public var signingCertificatePem: String = ""
+  /// The signing key, `NAME+HASH` (see AuditService.SigningKey).
+  public var keyId: String = ""
+
+  /// The evaluation published.
+  public var evaluationId: String = ""
+
+  /// Its result's digest (Evaluation.result_sha256).
+  public var resultSha256: String = ""
 
   public init() {}
 }
@@ -1123,6 +1136,7 @@ extension Cqmon_V1_Evaluation: ProtoMessage {
     self.aThrough = c.pointee.a_through
     self.bThrough = c.pointee.b_through
     self.cThrough = c.pointee.c_through
+    self.publishedAt = c.pointee.published_at.map { .init(c: $0) }
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Evaluation>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1146,6 +1160,7 @@ extension Cqmon_V1_Evaluation: ProtoMessage {
     c.pointee.a_through = self.aThrough
     c.pointee.b_through = self.bThrough
     c.pointee.c_through = self.cThrough
+    if let value = self.publishedAt { c.pointee.published_at = try arena.message(value, field: "published_at") }
   }
 }
 
@@ -1529,10 +1544,12 @@ extension Cqmon_V1_Bulletin: ProtoMessage {
     self.ratings = _pcMessages(c.pointee.ratings, c.pointee.n_ratings)
     self.publishedAt = c.pointee.published_at.map { .init(c: $0) }
     self.indicatorVersion = c.pointee.indicator_version
-    self.contentSha256 = _pcString(c.pointee.content_sha256)
+    self.content = _pcBytes(c.pointee.content)
     self.signature = _pcBytes(c.pointee.signature)
     self.signatureAlgorithm = _pcString(c.pointee.signature_algorithm)
-    self.signingCertificatePem = _pcString(c.pointee.signing_certificate_pem)
+    self.keyId = _pcString(c.pointee.key_id)
+    self.evaluationId = _pcString(c.pointee.evaluation_id)
+    self.resultSha256 = _pcString(c.pointee.result_sha256)
   }
 
   public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__Bulletin>, in arena: ProtoArena) throws(ProtoEncodingError) {
@@ -1543,19 +1560,20 @@ extension Cqmon_V1_Bulletin: ProtoMessage {
     }
     if let value = self.publishedAt { c.pointee.published_at = try arena.message(value, field: "published_at") }
     c.pointee.indicator_version = self.indicatorVersion
-    if !self.contentSha256.isEmpty { c.pointee.content_sha256 = try arena.string(self.contentSha256, field: "content_sha256") }
+    if !self.content.isEmpty { c.pointee.content = arena.bytes(self.content) }
     if !self.signature.isEmpty { c.pointee.signature = arena.bytes(self.signature) }
     if !self.signatureAlgorithm.isEmpty { c.pointee.signature_algorithm = try arena.string(self.signatureAlgorithm, field: "signature_algorithm") }
-    if !self.signingCertificatePem.isEmpty { c.pointee.signing_certificate_pem = try arena.string(self.signingCertificatePem, field: "signing_certificate_pem") }
+    if !self.keyId.isEmpty { c.pointee.key_id = try arena.string(self.keyId, field: "key_id") }
+    if !self.evaluationId.isEmpty { c.pointee.evaluation_id = try arena.string(self.evaluationId, field: "evaluation_id") }
+    if !self.resultSha256.isEmpty { c.pointee.result_sha256 = try arena.string(self.resultSha256, field: "result_sha256") }
   }
 }
 
 /// Credit ratings. Writes are for city officers only unless said otherwise.
 ///
-/// Built so far: the indicator system, evidence, the evaluation and its ratings, and the holiday
-/// calendar. StartPublicity, FileObjection, ResolveObjection, PublishRatings and TriggerLevelE
-/// answer UNIMPLEMENTED, after the same identity and policy checks as every other method
-/// (UNAUTHENTICATED, PERMISSION_DENIED); their messages are the contract they will keep.
+/// Built so far: all but TriggerLevelE, which answers UNIMPLEMENTED after the same identity and
+/// policy checks as every other method (UNAUTHENTICATED, PERMISSION_DENIED); its messages are
+/// the contract it will keep.
 public enum Cqmon_V1_CreditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.CreditService")
 

@@ -17,11 +17,14 @@ public struct Cqmon_V1_RatingChangeKind: ProtoEnum {
   /// Published with the year's results.
   public static let published = Self(rawValue: 1)
 
-  /// Revoked and replaced by a direct E (Art. 16).
+  /// Rated E at once in an Art. 16 case; a published rating of the agency is revoked with it.
   public static let directE = Self(rawValue: 2)
 
+  /// A published rating revoked (by a direct E of the same agency).
+  public static let revoked = Self(rawValue: 3)
+
   /// Every value this version knows, in declaration order.
-  public static let knownValues: [Self] = [.unspecified, .published, .directE]
+  public static let knownValues: [Self] = [.unspecified, .published, .directE, .revoked]
 
   /// The value's name in the .proto file, or nil for a value this version does not know.
   public var name: String? {
@@ -29,6 +32,7 @@ public struct Cqmon_V1_RatingChangeKind: ProtoEnum {
       case 0: return "RATING_CHANGE_KIND_UNSPECIFIED"
       case 1: return "RATING_CHANGE_KIND_PUBLISHED"
       case 2: return "RATING_CHANGE_KIND_DIRECT_E"
+      case 3: return "RATING_CHANGE_KIND_REVOKED"
       default: return nil
     }
   }
@@ -36,7 +40,7 @@ public struct Cqmon_V1_RatingChangeKind: ProtoEnum {
 
 /// Which published ratings.
 public struct Cqmon_V1_ListPublishedRatingsRequest: Sendable, Equatable {
-  /// Only this year; 0 for each agency's latest.
+  /// Only this year; 0 for the latest year published.
   public var year: Int32 = 0
 
   /// Only at this level; UNSPECIFIED for any.
@@ -194,10 +198,6 @@ extension Cqmon_V1_GetBulletinRequest: ProtoMessage {
 }
 
 /// Read-only access to published results. Partners and officers.
-///
-/// Not built yet: every method answers UNIMPLEMENTED, after the same identity and policy checks
-/// as every other method (UNAUTHENTICATED, PERMISSION_DENIED). The messages below are the
-/// contract the implementation will keep; the status codes of each method come with it.
 public enum Cqmon_V1_SharingService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.SharingService")
 

@@ -3,8 +3,8 @@ import GRPCCore
 import ProtoCodec
 import Services
 
-/// `cqmon.v1.CreditService` over the domain's `Credit`. Publicity, objections, publication and
-/// direct E are not built yet: they answer UNIMPLEMENTED, after identity and the policy table.
+/// `cqmon.v1.CreditService` over the domain's `Credit`. Direct E is not built yet: it answers
+/// UNIMPLEMENTED, after identity and the policy table.
 struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_CreditService.Method
   let credit: Credit
@@ -143,23 +143,58 @@ struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
     }
   }
 
-  // MARK: - Not built yet
+  // MARK: - Publicity, objections, publication
 
   func startPublicity(request: Cqmon_V1_StartPublicityRequest, context: ServerContext) async throws -> Cqmon_V1_Evaluation {
-    throw Self.unimplemented(Methods.StartPublicity.descriptor)
+    try await ServiceErrorMapping.run {
+      let call = try CallContext.current()
+      let write = try call.write(request, requestID: request.requestId, method: Methods.StartPublicity.descriptor)
+      var reader = RequestReader()
+      let startsOn = reader.date(request.startsOn, "starts_on")
+      if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
+      let (record, row) = try await credit.startPublicity(evaluationID: request.evaluationId, startsOn: startsOn, context: write)
+      return Reply.evaluation(record, row)
+    }
   }
 
   func fileObjection(request: Cqmon_V1_FileObjectionRequest, context: ServerContext) async throws -> Cqmon_V1_Objection {
-    throw Self.unimplemented(Methods.FileObjection.descriptor)
+    try await ServiceErrorMapping.run {
+      let call = try CallContext.current()
+      let write = try call.write(request, requestID: request.requestId, method: Methods.FileObjection.descriptor)
+      let reader = RequestReader()
+      let (record, row) = try await credit.fileObjection(
+        evaluationID: request.evaluationId, creditCode: request.creditCode, grounds: request.grounds,
+        documents: request.documents.compactMap(reader.document), objector: request.objector, viewer: call.viewer, context: write)
+      return Reply.objection(record, row)
+    }
   }
 
   func resolveObjection(request: Cqmon_V1_ResolveObjectionRequest, context: ServerContext) async throws -> Cqmon_V1_Objection {
-    throw Self.unimplemented(Methods.ResolveObjection.descriptor)
+    try await ServiceErrorMapping.run {
+      let call = try CallContext.current()
+      let write = try call.write(request, requestID: request.requestId, method: Methods.ResolveObjection.descriptor)
+      let upheld: Bool? = switch request.outcome {
+      case .upheld: true
+      case .dismissed: false
+      default: nil
+      }
+      let (record, row) = try await credit.resolveObjection(
+        id: request.objectionId, upheld: upheld, reviewedLevel: request.reviewedLevel.letter, decision: request.decision, context: write)
+      return Reply.objection(record, row)
+    }
   }
 
   func publishRatings(request: Cqmon_V1_PublishRatingsRequest, context: ServerContext) async throws -> Cqmon_V1_Bulletin {
-    throw Self.unimplemented(Methods.PublishRatings.descriptor)
+    try await ServiceErrorMapping.run {
+      let call = try CallContext.current()
+      let write = try call.write(request, requestID: request.requestId, method: Methods.PublishRatings.descriptor)
+      let (record, _) = try await credit.publish(evaluationID: request.evaluationId, context: write)
+      guard let signed = record.bulletin else { throw ServiceError(.internalError, "the published evaluation has no bulletin", reason: "BULLETIN_MISSING") }
+      return Reply.bulletin(record, signed, ratings: Credit.published(record))
+    }
   }
+
+  // MARK: - Not built yet
 
   func triggerLevelE(request: Cqmon_V1_TriggerLevelERequest, context: ServerContext) async throws -> Cqmon_V1_Rating {
     throw Self.unimplemented(Methods.TriggerLevelE.descriptor)

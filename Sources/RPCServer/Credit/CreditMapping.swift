@@ -125,7 +125,7 @@ extension Reply {
       case "published": .published
       default: .draft
       }
-      $0.ratings = result.ratings.map { rating($0, of: record) }
+      $0.ratings = record.ratings.map { rating($0, of: record) }
       $0.excluded = result.excluded.map { exclusion in
         .with {
           $0.creditCode = exclusion.creditCode
@@ -140,6 +140,8 @@ extension Reply {
       $0.aThrough = Int32(result.aThrough)
       $0.bThrough = Int32(result.bThrough)
       $0.cThrough = Int32(result.cThrough)
+      if let start = record.publicityStart, let end = record.publicityEnd { $0.publicity = period(start, end) }
+      $0.publishedAt = record.publishedAt.map(timestamp)
     }
   }
 
@@ -158,6 +160,8 @@ extension Reply {
       }
       $0.indicatorVersion = Int32(record.result.indicatorVersion)
       $0.art16Case = Cqmon_V1_Art16Case(rawValue: Int32(rating.art16Case))
+      $0.publishedAt = record.publishedAt.map(timestamp)
+      $0.levelBeforeReview = record.levelBeforeReview(of: rating.creditCode).map { Cqmon_V1_CreditLevel(letter: $0) } ?? .unspecified
       $0.indicatorScores = rating.indicators.map { indicator in
         .with {
           $0.code = indicator.code
@@ -167,6 +171,62 @@ extension Reply {
           $0.evidencePoints = points(indicator.evidence)
         }
       }
+    }
+  }
+
+  static func objection(_ record: ObjectionRecord, _ row: RecordVersion) -> Cqmon_V1_Objection {
+    .with {
+      $0.objectionId = record.id
+      $0.record = .with {
+        $0.evaluationId = record.evaluationID
+        $0.creditCode = record.creditCode
+        $0.grounds = record.grounds
+        $0.documents = record.documents.compactMap(document)
+        $0.objector = record.objector
+      }
+      $0.status = switch record.status {
+      case "upheld": .upheld
+      case "dismissed": .dismissed
+      default: .open
+      }
+      $0.reviewedLevel = Cqmon_V1_CreditLevel(letter: record.reviewedLevel)
+      $0.decision = record.decision
+      $0.filedAt = timestamp(record.filedAt)
+      $0.filedBy = actor(record.filedBy)
+      $0.decidedAt = record.decidedAt.map(timestamp)
+      $0.receipt = receipt(row.audit.receipt)
+    }
+  }
+
+  /// A published rating as partners read it.
+  static func published(_ rating: PublishedRating, publishedAt: Date?) -> Cqmon_V1_Rating {
+    .with {
+      $0.creditCode = rating.creditCode
+      $0.agencyName = rating.name
+      $0.year = Int32(rating.year)
+      $0.level = Cqmon_V1_CreditLevel(letter: rating.level)
+      $0.score = points(rating.score)
+      $0.rank = Int32(rating.rank)
+      $0.status = rating.status == "revoked" ? .revoked : .final
+      $0.indicatorVersion = Int32(rating.indicatorVersion)
+      $0.art16Case = Cqmon_V1_Art16Case(rawValue: Int32(rating.art16Case))
+      $0.publishedAt = publishedAt.map(timestamp)
+      $0.levelBeforeReview = Cqmon_V1_CreditLevel(letter: rating.levelBeforeReview)
+    }
+  }
+
+  static func bulletin(_ record: EvaluationRecord, _ signed: SignedBulletin, ratings: [PublishedRating]) -> Cqmon_V1_Bulletin {
+    .with {
+      $0.year = Int32(record.year)
+      $0.ratings = ratings.map { published($0, publishedAt: record.publishedAt) }
+      $0.publishedAt = record.publishedAt.map(timestamp)
+      $0.indicatorVersion = Int32(record.result.indicatorVersion)
+      $0.content = Array(signed.content.utf8)
+      $0.signature = Data(base64Encoded: signed.signature).map(Array.init) ?? []
+      $0.signatureAlgorithm = "ed25519"
+      $0.keyId = signed.keyID
+      $0.evaluationId = record.id
+      $0.resultSha256 = record.resultSHA256
     }
   }
 

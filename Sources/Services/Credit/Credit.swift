@@ -272,11 +272,12 @@ public final class Credit: Sendable {
   public func evaluation(id: String, viewer: Viewer) async throws -> (EvaluationRecord, RecordVersion) {
     try Self.requireOfficer(viewer)
     if id.isEmpty { throw ServiceError.required("evaluation_id", "the evaluation id") }
-    return try await read(EvaluationRecord.self, store, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
+    let (record, row) = try await read(EvaluationRecord.self, store, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
+    return (try await reviewed(store, record), row)
   }
 
   /// The year's latest evaluation (of the latest year evaluated when nil).
-  func latestEvaluation(year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {
+  func latestEvaluation(_ reads: some RecordReads, year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {
     var filter = RecordFilter(kind: .evaluation)
     if let year {
       filter.dayFrom = "\(year)"
@@ -286,7 +287,7 @@ public final class Credit: Sendable {
     var before: Int64?
     // Evaluations are few: the latest year's is the newest with the greatest year.
     repeat {
-      let rows = try await store.recordVersions(filter, before: before, limit: 100)
+      let rows = try await reads.recordVersions(filter, before: before, limit: 100)
       for row in rows {
         guard let record = Registry.decode(EvaluationRecord.self, row.content) else { continue }
         if latest == nil || record.year > latest!.0.year { latest = (record, row) }
@@ -304,8 +305,8 @@ public final class Credit: Sendable {
         violations: [FieldViolation("credit_code", "must be your own credit code", reason: "NOT_YOUR_AGENCY")])
     }
     if viewer == .partner { throw ServiceError(.permissionDenied, "partners read published ratings (SharingService)", reason: "METHOD_NOT_ALLOWED") }
-    guard let (record, _) = try await latestEvaluation(year: year),
-      let rating = record.result.ratings.first(where: { $0.creditCode == creditCode })
+    guard let (latest, _) = try await latestEvaluation(store, year: year), case let record = try await reviewed(store, latest),
+      let rating = record.ratings.first(where: { $0.creditCode == creditCode })
     else {
       throw ServiceError(.notFound, "agency \(creditCode) is not rated\(year.map { " for \($0)" } ?? "")", reason: "RATING_NOT_FOUND")
     }
@@ -315,8 +316,9 @@ public final class Credit: Sendable {
   /// A page of the year's ratings, by rank, at one level if asked. Officers.
   public func ratings(year: Int, level: String?, viewer: Viewer, page: PageRequest) async throws -> (Page<CreditEvaluation.Rating>, EvaluationRecord?) {
     try Self.requireOfficer(viewer)
-    guard let (record, _) = try await latestEvaluation(year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
-    let all = record.result.ratings.filter { level == nil || $0.level == level }
+    guard let (latest, _) = try await latestEvaluation(store, year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
+    let record = try await reviewed(store, latest)
+    let all = record.ratings.filter { level == nil || $0.level == level }
     // The token is the evaluation and the position after the last rating sent: an evaluation
     // never changes, so pages neither repeat nor skip.
     var start = 0

@@ -9,10 +9,47 @@ public protocol CreditReads: RecordReads {
   func evaluationInputs(year: Int) async throws -> EvaluationInputs
   /// A finding, nil when there is none (evidence may come from one).
   func finding(id: String) async throws -> FindingRow?
+  /// Changes to published ratings after `cursor`, oldest first, at most `limit`.
+  func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow]
+  /// The latest change's cursor; 0 when there is none.
+  func lastRatingCursor() async throws -> Int64
 }
 
 /// A write transaction of credit (registry reads included).
-public protocol CreditTransaction: CreditReads, RecordTransaction, RegistryReads {}
+public protocol CreditTransaction: CreditReads, RecordTransaction, RegistryReads {
+  /// Appends changes to the feed, their cursors following the last.
+  func insertRatingChanges(_ changes: [RatingChangeRow]) async throws
+}
+
+/// One change to published ratings, for the partners' feed (WatchRatings). Derived from the
+/// evaluations and removals the audit log covers, kept so that a partner can resume from where
+/// it stopped, on any server.
+public struct RatingChangeRow: Sendable, Equatable {
+  public enum Kind: Int, Sendable {
+    case published = 1, directE = 2, revoked = 3
+  }
+
+  public var cursor: Int64
+  public var kind: Kind
+  public var year: Int
+  public var creditCode: String
+  public var level: String
+  /// The rating after the change, as JSON of `PublishedRating`.
+  public var rating: String
+  public var evaluationID: String
+  public var changedAt: Date
+
+  public init(cursor: Int64, kind: Kind, year: Int, creditCode: String, level: String, rating: String, evaluationID: String, changedAt: Date) {
+    self.cursor = cursor
+    self.kind = kind
+    self.year = year
+    self.creditCode = creditCode
+    self.level = level
+    self.rating = rating
+    self.evaluationID = evaluationID
+    self.changedAt = changedAt
+  }
+}
 
 public protocol CreditStore: CreditReads, RegistryStore {
   /// Runs `body` in one serialised write transaction (see `WriteTransaction`).
@@ -24,6 +61,7 @@ extension RecordKind {
   public static let evidence = RecordKind("evidence")
   public static let evaluation = RecordKind("evaluation")
   public static let holidayCalendar = RecordKind("calendar")
+  public static let objection = RecordKind("objection")
 }
 
 extension IDSequence {
@@ -31,6 +69,7 @@ extension IDSequence {
   public static let indicatorSystem = IDSequence(name: "indicators", prefix: "ind")
   public static let evidence = IDSequence(name: "evidence", prefix: "evd")
   public static let evaluation = IDSequence(name: "evaluation", prefix: "eval")
+  public static let objection = IDSequence(name: "objection", prefix: "obj")
 }
 
 /// A credit year: 1 Jan – 31 Dec in China Standard Time (Art. 13).

@@ -28,7 +28,7 @@ public enum CopiedTables {
     "audit_log", "idempotency", "id_sequence", "agency", "agency_version", "certificate", "application", "change",
     "finding", "removal", "ban", "document_content", "document_record", "merkle_node", "activity", "activity_version",
     "activity_district", "activity_parameter", "activity_sampling", "activity_instrument", "activity_sample", "activity_result_series",
-    "record_version", "record_index", "draw_seed",
+    "record_version", "record_index", "draw_seed", "rating_change",
   ]
 }
 

@@ -2359,7 +2359,7 @@ const ProtobufCMessageDescriptor cqmon__v1__run_evaluation_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__run_evaluation_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[14] =
+static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[15] =
 {
   {
     "evaluation_id",
@@ -2529,6 +2529,18 @@ static const ProtobufCFieldDescriptor cqmon__v1__evaluation__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "published_at",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Evaluation, published_at),
+    &google__protobuf__timestamp__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned cqmon__v1__evaluation__field_indices_by_name[] = {
   11,   /* field[11] = a_through */
@@ -2540,6 +2552,7 @@ static const unsigned cqmon__v1__evaluation__field_indices_by_name[] = {
   5,   /* field[5] = excluded */
   2,   /* field[2] = indicator_version */
   6,   /* field[6] = publicity */
+  14,   /* field[14] = published_at */
   4,   /* field[4] = ratings */
   9,   /* field[9] = receipt */
   10,   /* field[10] = result_sha256 */
@@ -2549,7 +2562,7 @@ static const unsigned cqmon__v1__evaluation__field_indices_by_name[] = {
 static const ProtobufCIntRange cqmon__v1__evaluation__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__evaluation__descriptor =
 {
@@ -2559,7 +2572,7 @@ const ProtobufCMessageDescriptor cqmon__v1__evaluation__descriptor =
   "Cqmon__V1__Evaluation",
   "cqmon.v1",
   sizeof(Cqmon__V1__Evaluation),
-  14,
+  15,
   cqmon__v1__evaluation__field_descriptors,
   cqmon__v1__evaluation__field_indices_by_name,
   1,  cqmon__v1__evaluation__number_ranges,
@@ -3876,7 +3889,7 @@ const ProtobufCMessageDescriptor cqmon__v1__get_holiday_calendar_request__descri
   (ProtobufCMessageInit) cqmon__v1__get_holiday_calendar_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor cqmon__v1__bulletin__field_descriptors[8] =
+static const ProtobufCFieldDescriptor cqmon__v1__bulletin__field_descriptors[10] =
 {
   {
     "year",
@@ -3927,14 +3940,14 @@ static const ProtobufCFieldDescriptor cqmon__v1__bulletin__field_descriptors[8] 
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "content_sha256",
+    "content",
     5,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_BYTES,
     0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__Bulletin, content_sha256),
+    offsetof(Cqmon__V1__Bulletin, content),
     NULL,
-    &protobuf_c_empty_string,
+    NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
@@ -3963,12 +3976,36 @@ static const ProtobufCFieldDescriptor cqmon__v1__bulletin__field_descriptors[8] 
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "signing_certificate_pem",
+    "key_id",
     8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Cqmon__V1__Bulletin, signing_certificate_pem),
+    offsetof(Cqmon__V1__Bulletin, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "evaluation_id",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Bulletin, evaluation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "result_sha256",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__Bulletin, result_sha256),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -3976,19 +4013,21 @@ static const ProtobufCFieldDescriptor cqmon__v1__bulletin__field_descriptors[8] 
   },
 };
 static const unsigned cqmon__v1__bulletin__field_indices_by_name[] = {
-  4,   /* field[4] = content_sha256 */
+  4,   /* field[4] = content */
+  8,   /* field[8] = evaluation_id */
   3,   /* field[3] = indicator_version */
+  7,   /* field[7] = key_id */
   2,   /* field[2] = published_at */
   1,   /* field[1] = ratings */
+  9,   /* field[9] = result_sha256 */
   5,   /* field[5] = signature */
   6,   /* field[6] = signature_algorithm */
-  7,   /* field[7] = signing_certificate_pem */
   0,   /* field[0] = year */
 };
 static const ProtobufCIntRange cqmon__v1__bulletin__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor cqmon__v1__bulletin__descriptor =
 {
@@ -3998,7 +4037,7 @@ const ProtobufCMessageDescriptor cqmon__v1__bulletin__descriptor =
   "Cqmon__V1__Bulletin",
   "cqmon.v1",
   sizeof(Cqmon__V1__Bulletin),
-  8,
+  10,
   cqmon__v1__bulletin__field_descriptors,
   cqmon__v1__bulletin__field_indices_by_name,
   1,  cqmon__v1__bulletin__number_ranges,

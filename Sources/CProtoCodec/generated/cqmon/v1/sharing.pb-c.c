@@ -526,19 +526,21 @@ const ProtobufCMessageDescriptor cqmon__v1__get_bulletin_request__descriptor =
   (ProtobufCMessageInit) cqmon__v1__get_bulletin_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue cqmon__v1__rating_change_kind__enum_values_by_number[3] =
+static const ProtobufCEnumValue cqmon__v1__rating_change_kind__enum_values_by_number[4] =
 {
   { "RATING_CHANGE_KIND_UNSPECIFIED", "CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_UNSPECIFIED", 0 },
   { "RATING_CHANGE_KIND_PUBLISHED", "CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_PUBLISHED", 1 },
   { "RATING_CHANGE_KIND_DIRECT_E", "CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_DIRECT_E", 2 },
+  { "RATING_CHANGE_KIND_REVOKED", "CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_REVOKED", 3 },
 };
 static const ProtobufCIntRange cqmon__v1__rating_change_kind__value_ranges[] = {
-{0, 0},{0, 3}
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex cqmon__v1__rating_change_kind__enum_values_by_name[3] =
+static const ProtobufCEnumValueIndex cqmon__v1__rating_change_kind__enum_values_by_name[4] =
 {
   { "RATING_CHANGE_KIND_DIRECT_E", 2 },
   { "RATING_CHANGE_KIND_PUBLISHED", 1 },
+  { "RATING_CHANGE_KIND_REVOKED", 3 },
   { "RATING_CHANGE_KIND_UNSPECIFIED", 0 },
 };
 const ProtobufCEnumDescriptor cqmon__v1__rating_change_kind__descriptor =
@@ -548,9 +550,9 @@ const ProtobufCEnumDescriptor cqmon__v1__rating_change_kind__descriptor =
   "RatingChangeKind",
   "Cqmon__V1__RatingChangeKind",
   "cqmon.v1",
-  3,
+  4,
   cqmon__v1__rating_change_kind__enum_values_by_number,
-  3,
+  4,
   cqmon__v1__rating_change_kind__enum_values_by_name,
   1,
   cqmon__v1__rating_change_kind__value_ranges,

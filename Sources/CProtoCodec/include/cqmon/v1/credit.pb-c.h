@@ -622,7 +622,8 @@ struct  Cqmon__V1__Evaluation
   Cqmon__V1__Receipt *receipt;
   /*
    * SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
-   * evidence, indicator system and year always give the same digest.
+   * evidence, indicator system and year always give the same digest. Levels changed after an
+   * objection are in the ratings (`level_before_review`), not in the result.
    */
   char *result_sha256;
   /*
@@ -638,10 +639,14 @@ struct  Cqmon__V1__Evaluation
    * See `a_through`.
    */
   int32_t c_through;
+  /*
+   * When it was published; unset before.
+   */
+  Google__Protobuf__Timestamp *published_at;
 };
 #define CQMON__V1__EVALUATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__evaluation__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, CQMON__V1__EVALUATION_STATUS__EVALUATION_STATUS_UNSPECIFIED, 0,NULL, 0,NULL, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, CQMON__V1__EVALUATION_STATUS__EVALUATION_STATUS_UNSPECIFIED, 0,NULL, 0,NULL, NULL, NULL, NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0, NULL }
 
 
 /*
@@ -1127,7 +1132,10 @@ struct  Cqmon__V1__GetHolidayCalendarRequest
 
 
 /*
- * A year's published results (Art. 19), signed by the bureau.
+ * A year's published results (Art. 19), signed by the bureau's signing key (the key of the
+ * receipts, AuditService.GetSigningKeys). `content` is what is signed and what counts: the
+ * other fields repeat it for convenience. Verify offline with the published PEM key:
+ * `openssl pkeyutl -verify -pubin -inkey KEY.pem -rawin -in CONTENT -sigfile SIGNATURE`.
  */
 struct  Cqmon__V1__Bulletin
 {
@@ -1150,26 +1158,34 @@ struct  Cqmon__V1__Bulletin
    */
   int32_t indicator_version;
   /*
-   * SHA-256 (hex) of the canonical protobuf encoding of this message with `content_sha256`,
-   * `signature`, `signature_algorithm` and `signing_certificate_pem` empty.
+   * The signed bytes: the bulletin as canonical JSON (UTF-8, sorted keys, no spaces; its
+   * fields are in the README, "The bulletin").
    */
-  char *content_sha256;
+  ProtobufCBinaryData content;
   /*
-   * The bureau's signature over the 32 bytes of `content_sha256`.
+   * The bureau's Ed25519 signature (64 bytes) over `content`.
    */
   ProtobufCBinaryData signature;
   /*
-   * The algorithm, e.g. `ecdsa-with-SHA256`.
+   * `ed25519`.
    */
   char *signature_algorithm;
   /*
-   * The certificate whose key signed it, PEM; chains to the bureau's CA.
+   * The signing key, `NAME+HASH` (see AuditService.SigningKey).
    */
-  char *signing_certificate_pem;
+  char *key_id;
+  /*
+   * The evaluation published.
+   */
+  char *evaluation_id;
+  /*
+   * Its result's digest (Evaluation.result_sha256).
+   */
+  char *result_sha256;
 };
 #define CQMON__V1__BULLETIN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__bulletin__descriptor) \
-    , 0, 0,NULL, NULL, 0, (char *)protobuf_c_empty_string, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0, 0,NULL, NULL, 0, {0,NULL}, {0,NULL}, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Cqmon__V1__Indicator methods */

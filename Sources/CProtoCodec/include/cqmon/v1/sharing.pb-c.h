@@ -40,9 +40,13 @@ typedef enum _Cqmon__V1__RatingChangeKind {
    */
   CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_PUBLISHED = 1,
   /*
-   * Revoked and replaced by a direct E (Art. 16).
+   * Rated E at once in an Art. 16 case; a published rating of the agency is revoked with it.
    */
-  CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_DIRECT_E = 2
+  CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_DIRECT_E = 2,
+  /*
+   * A published rating revoked (by a direct E of the same agency).
+   */
+  CQMON__V1__RATING_CHANGE_KIND__RATING_CHANGE_KIND_REVOKED = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__RATING_CHANGE_KIND)
 } Cqmon__V1__RatingChangeKind;
 
@@ -55,7 +59,7 @@ struct  Cqmon__V1__ListPublishedRatingsRequest
 {
   ProtobufCMessage base;
   /*
-   * Only this year; 0 for each agency's latest.
+   * Only this year; 0 for the latest year published.
    */
   int32_t year;
   /*

@@ -1,0 +1,81 @@
+import Foundation
+
+/// What partner authorities read (Art. 19): published ratings, the feed of every change to
+/// them, and each year's signed bulletin. Read-only: it is made by `Credit.publish`.
+public final class Sharing: Sendable {
+  let store: any CreditStore
+
+  public init(store: any CreditStore) {
+    self.store = store
+  }
+
+  static func requireReader(_ viewer: Viewer) throws {
+    if case .agency = viewer { throw ServiceError(.permissionDenied, "partners and officers read what is shared", reason: "METHOD_NOT_ALLOWED") }
+  }
+
+  /// The year's published evaluation (of the latest year published when nil).
+  public func published(year: Int?) async throws -> EvaluationRecord? {
+    var filter = RecordFilter(kind: .evaluation)
+    filter.statuses = ["published"]
+    if let year {
+      filter.dayFrom = "\(year)"
+      filter.dayThrough = "\(year)"
+    }
+    var latest: EvaluationRecord?
+    var before: Int64?
+    repeat {
+      let rows = try await store.recordVersions(filter, before: before, limit: 100)
+      for row in rows {
+        guard let record = Registry.decode(EvaluationRecord.self, row.content) else { continue }
+        if latest == nil || record.year > latest!.year { latest = record }
+      }
+      before = rows.count == 100 ? rows.last.flatMap { IDSequence.evaluation.number(of: $0.id) } : nil
+    } while before != nil
+    return latest
+  }
+
+  /// A page of a year's published ratings, by rank, then the direct E ratings; at one level or
+  /// of one agency if asked.
+  public func ratings(year: Int?, level: String?, creditCode: String, viewer: Viewer, page: PageRequest) async throws
+    -> (Page<PublishedRating>, EvaluationRecord?)
+  {
+    try Self.requireReader(viewer)
+    guard let record = try await published(year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
+    let all = Credit.published(record).filter { (level == nil || $0.level == level) && (creditCode.isEmpty || $0.creditCode == creditCode) }
+    var start = 0
+    if let token = page.after {
+      let parts = token.split(separator: "@")
+      guard parts.count == 2, String(parts[0]) == record.id, let position = Int(parts[1]) else {
+        throw ServiceError.invalid([FieldViolation("page_token", "not a token of this year's published ratings", reason: "PAGE_TOKEN")])
+      }
+      start = position
+    }
+    let items = Array(all.dropFirst(start).prefix(page.size))
+    let next = start + items.count < all.count ? PageRequest.token(for: "\(record.id)@\(start + items.count)") : ""
+    return (Page(items: items, nextPageToken: next), record)
+  }
+
+  /// Changes after `cursor`, oldest first. OUT_OF_RANGE: the cursor is ahead of the feed.
+  public func changes(after cursor: Int64, limit: Int, viewer: Viewer) async throws -> [RatingChangeRow] {
+    try Self.requireReader(viewer)
+    let changes = try await store.ratingChanges(after: cursor, limit: limit)
+    if changes.isEmpty, cursor > 0 {
+      let last = try await store.lastRatingCursor()
+      if cursor > last {
+        throw ServiceError(
+          .outOfRange, "cursor \(cursor) is ahead of the feed's latest change (\(last))", reason: "CURSOR_AHEAD",
+          violations: [FieldViolation("after_cursor", "at most \(last)", reason: "CURSOR_AHEAD")])
+      }
+    }
+    return changes
+  }
+
+  /// A year's signed bulletin. NOT_FOUND: the year is not published.
+  public func bulletin(year: Int, viewer: Viewer) async throws -> (EvaluationRecord, SignedBulletin) {
+    try Self.requireReader(viewer)
+    guard let record = try await published(year: year), let signed = record.bulletin else {
+      throw ServiceError(.notFound, "\(year)'s ratings are not published", reason: "NOT_PUBLISHED")
+    }
+    return (record, signed)
+  }
+}
