@@ -82,7 +82,7 @@ try await store.writer.write { db in
     try removal.execute(arguments: [IDSequence.removal.id(Int64(index + 1)), code(index * 7), index % 8 + 1, "\(year)-06-15", instant(180 * 86_400)])
   }
 }
-let credit = Credit(store: store, signingKey: key)
+let credit = Credit(store: store, registry: Registry(store: store, authority: nil, signingKey: key), signingKey: key)
 func context(_ id: String) -> WriteContext {
   WriteContext(actor: "spiffe://cq-monitoring/bureau/city/bench", method: "bench/\(id)", requestID: id, requestSHA256: Digest.sha256Hex(id))
 }

@@ -275,7 +275,7 @@ func withServer(
   quiet.logLevel = .critical
   let components = MonitorServer.Components(
     registry: services.registry, documents: services.documents, filing: filing,
-    supervision: Supervision(store: services.store, signingKey: signingKey), credit: Credit(store: services.store, signingKey: signingKey),
+    supervision: Supervision(store: services.store, signingKey: signingKey), credit: Credit(store: services.store, registry: services.registry, signingKey: signingKey),
     log: services.log, store: services.store,
     identity: identity, logger: quiet, metrics: nil)
   let transport = InProcessTransport()

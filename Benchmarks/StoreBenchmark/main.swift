@@ -173,7 +173,7 @@ func withInProcessServer(registry: Registry, store: any Store, _ body: (GRPCClie
   let components = MonitorServer.Components(
     registry: registry, documents: try Documents(store: store, temporaryDirectory: uploads, maxBytes: 1 << 20, signingKey: signingKey),
     filing: Filing(store: store, signingKey: signingKey), supervision: Supervision(store: store, signingKey: signingKey),
-    credit: Credit(store: store, signingKey: signingKey),
+    credit: Credit(store: store, registry: registry, signingKey: signingKey),
     log: TransparencyLog(store: store, keys: SigningKeys(current: signingKey)), store: store, identity: CityOfficer(), logger: quiet, metrics: nil)
   let transport = InProcessTransport()
   let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)

@@ -92,7 +92,7 @@ public struct MonitorServer: Sendable {
     let supervision = Supervision(store: store, signingKey: keys.current, settings: config.supervision, now: now)
     let components = Components(
       registry: registry, documents: documents, filing: filing, supervision: supervision,
-      credit: Credit(store: store, signingKey: keys.current, now: now), log: log, store: store, identity: identities, logger: logger,
+      credit: Credit(store: store, registry: registry, signingKey: keys.current, now: now), log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
       limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth), now: now)
     let listener = try MutualTLSListener(

@@ -79,3 +79,19 @@ extension PostgresTransaction {
     }
   }
 }
+
+extension PostgresAccess {
+  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
+    let changes = try await run {
+      try await $0.all(.with("SELECT cursor FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", [id])) { try $0.int64("cursor") }
+    }
+    guard let first = changes.first else { return [] }
+    return try await ratingChanges(after: first - 1, limit: changes.count).filter { $0.evaluationID == id }
+  }
+
+  public func revokedRatings(year: Int) async throws -> Set<String> {
+    Set(try await run {
+      try await $0.all(.with("SELECT credit_code FROM rating_change WHERE kind = 3 AND year = ?", [Int64(year)])) { try $0.string("credit_code") }
+    })
+  }
+}

@@ -79,3 +79,19 @@ extension SQLiteTransaction {
     }
   }
 }
+
+extension SQLiteAccess {
+  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
+    let changes = try await run { db in
+      try Int64.fetchAll(cached: db, sql: "SELECT cursor FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", arguments: [id])
+    }
+    guard let first = changes.first else { return [] }
+    return try await ratingChanges(after: first - 1, limit: changes.count).filter { $0.evaluationID == id }
+  }
+
+  public func revokedRatings(year: Int) async throws -> Set<String> {
+    try await run { db in
+      Set(try String.fetchAll(cached: db, sql: "SELECT credit_code FROM rating_change WHERE kind = 3 AND year = ?", arguments: [year]))
+    }
+  }
+}

@@ -47,7 +47,7 @@ struct AuthorizationTests {
     }
   }
 
-  @Test("a kind the table does not allow: PERMISSION_DENIED, even for a method not built yet")
+  @Test("a kind the table does not allow: PERMISSION_DENIED, before any handler reads the request")
   func permissionDenied() async throws {
     try await withInProcessServer(as: Identities.agency) { client, _ in
       let error = await #expect(throws: RPCError.self) {
@@ -58,17 +58,17 @@ struct AuthorizationTests {
       let refused = await #expect(throws: RPCError.self) {
         _ = try await Cqmon_V1_CreditService.Client(wrapping: client).triggerLevelE(.init())
       }
-      #expect(refused?.code == .permissionDenied, "direct E is the city's, built or not")
+      #expect(refused?.code == .permissionDenied, "direct E is the city's; the empty request is never read")
     }
     try await withInProcessServer(as: Identities.city) { client, _ in
       let error = await #expect(throws: RPCError.self) {
         _ = try await Cqmon_V1_FilingService.Client(wrapping: client).fileActivity(.init())
       }
-      #expect(error?.code == .permissionDenied, "an officer may not file activities, built or not")
-      let planned = await #expect(throws: RPCError.self) {
+      #expect(error?.code == .permissionDenied, "an officer may not file activities")
+      let allowed = await #expect(throws: RPCError.self) {
         _ = try await Cqmon_V1_CreditService.Client(wrapping: client).triggerLevelE(.init())
       }
-      #expect(planned?.code == .unimplemented, "the city may rate E directly; that is not built yet")
+      #expect(allowed?.code == .invalidArgument, "the city may: its empty request is read, and refused")
     }
   }
 

@@ -219,6 +219,40 @@ struct CreditServiceTests {
     #expect(await failure { _ = try await sharing.getBulletin(.with { $0.year = Int32(year - 1) }) }?.code == .notFound)
     h.as(Identities.agency)
     #expect(await failure { _ = try await sharing.getBulletin(.with { $0.year = Int32(year) }) }?.code == .permissionDenied)
+
+    // Direct E (Art. 16): the agency leaves the registry with its bans, its published rating is
+    // revoked, and the feed says both, once, however often the call is retried.
+    h.as(Identities.city)
+    let decision = try await h.upload(Array("判决书".utf8))
+    let noEvidence = await failure {
+      _ = try await credit.triggerLevelE(.with {
+        $0.requestId = "e0"; $0.creditCode = Materials.applicant; $0.art16Case = Cqmon_V1_Art16Case(rawValue: 4); $0.decidedOn = Self.date(CalendarDate(chinaDayOf: clock.now))
+        $0.description = "x"
+      })
+    }
+    #expect(noEvidence?.code == .invalidArgument && noEvidence?.fields == ["evidence"])
+    let trigger = Cqmon_V1_TriggerLevelERequest.with {
+      $0.requestId = "e1"; $0.creditCode = Materials.applicant; $0.art16Case = Cqmon_V1_Art16Case(rawValue: 4)
+      $0.decidedOn = Self.date(CalendarDate(chinaDayOf: clock.now)); $0.description = "监测数据弄虚作假，已受行政处罚"
+      $0.evidence = [.with { $0.sha256 = decision }]
+    }
+    let direct = try await credit.triggerLevelE(trigger)
+    #expect(direct.level == .e && direct.art16Case.rawValue == 4 && direct.year == Int32(CalendarDate(chinaDayOf: clock.now).year))
+    #expect(try await credit.triggerLevelE(trigger) == direct, "a retry changes nothing")
+    #expect(try await h.registry.getAgency(.with { $0.creditCode = Materials.applicant }).status == .removed)
+    h.as(Identities.partner)
+    let feed = try await sharing.watchRatings(.with { $0.afterCursor = 1 }) { response in
+      var changes: [Cqmon_V1_RatingChange] = []
+      for try await change in response.messages {
+        changes.append(change)
+        if changes.count == 2 { break }
+      }
+      return changes
+    }
+    #expect(feed.map(\.cursor) == [2, 3] && feed.map(\.kind) == [.revoked, .directE])
+    #expect(feed[0].rating?.level == .c && feed[0].rating?.status == .revoked && feed[1].rating?.level == .e)
+    #expect(try await sharing.listPublishedRatings(.with { $0.year = Int32(year) }).ratings.first?.status == .revoked)
+    #expect(await failure { try await sharing.watchRatings(.with { $0.afterCursor = 4 }) { response in for try await _ in response.messages {} } }?.code == .outOfRange)
   }
 
   @Test("holiday calendars: built in for 2023–2026, loaded for other years, checked", arguments: Engine.all)

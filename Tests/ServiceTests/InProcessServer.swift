@@ -28,14 +28,15 @@ func makeComponents(
   let authority = CertificateAuthority(
     certificatePEM: try String(contentsOfFile: certs + "/ca.pem", encoding: .utf8),
     keyPEM: try String(contentsOfFile: certs + "/ca-key.pem", encoding: .utf8))
+  let registry = Registry(store: store, authority: authority, signingKey: keys.current, now: now)
   return MonitorServer.Components(
-    registry: Registry(store: store, authority: authority, signingKey: keys.current, now: now),
+    registry: registry,
     documents: try Documents(
       store: store, temporaryDirectory: FileManager.default.temporaryDirectory.appendingPathComponent("uploads-\(UUID())").path,
       maxBytes: 1 << 20, signingKey: keys.current, now: now),
     filing: Filing(store: store, signingKey: keys.current, now: now),
     supervision: Supervision(store: store, signingKey: keys.current, now: now),
-    credit: Credit(store: store, signingKey: keys.current, now: now),
+    credit: Credit(store: store, registry: registry, signingKey: keys.current, now: now),
     log: TransparencyLog(store: store, keys: keys), store: store,
     identity: identity, policy: policy, logger: logger, metrics: CallMetrics(), now: now)
 }

@@ -209,7 +209,7 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming Yuzhong", expected: "OK OK PD OK OK PD") { _ in
       try bytes(Cqmon_V1_ListFindingsRequest.with { $0.districtCode = "500103" })
     },
-  ] + supervision + credit + planned
+  ] + supervision + credit
 
   /// CreditService over the world's indicator system ind-000001, evidence evd-000001 about A,
   /// and evaluation eval-000001 of last year (in which A, listed this year, is not rated).
@@ -258,6 +258,12 @@ struct TenantMatrixTests {
     },
     Row(method: "cqmon.v1.CreditService/PublishRatings", note: "a draft", expected: "FP PD PD PD PD PD") { _ in
       try bytes(Cqmon_V1_PublishRatingsRequest.with { $0.requestId = "m"; $0.evaluationId = "eval-000001" })
+    },
+    Row(method: "cqmon.v1.CreditService/TriggerLevelE", note: "A, Art. 16(4)", expected: "OK PD PD PD PD PD") { w in
+      try bytes(Cqmon_V1_TriggerLevelERequest.with {
+        $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.art16Case = Cqmon_V1_Art16Case(rawValue: 4); $0.decidedOn = Days.china(0)
+        $0.description = "弄虚作假"; $0.evidence = [.with { $0.sha256 = w.document }]
+      })
     },
     Row(method: "cqmon.v1.SharingService/ListPublishedRatings", note: "none published", expected: "OK OK OK PD PD OK") { _ in
       try bytes(Cqmon_V1_ListPublishedRatingsRequest())
@@ -363,12 +369,6 @@ struct TenantMatrixTests {
     $0.methods = [.onSite]; $0.items = [.reports]; $0.inspectorIds = ["ipr-000001", "ipr-000002"]
     $0.findings = [.with { $0.category = .qualityControl; $0.description = "no blank sample" }]
   }
-
-  /// The services not built yet: UNIMPLEMENTED to whoever may call them, PERMISSION_DENIED to
-  /// the rest (the policy is checked first).
-  static let planned: [Row] = [
-    ("cqmon.v1.CreditService/TriggerLevelE", "UI PD PD PD PD PD"),
-  ].map { method, expected in Row(method: method, note: "not built yet", expected: expected) { _ in [[]] } }
 
   /// A valid credit code no one in the world has.
   static func thirdAgency() throws -> String {

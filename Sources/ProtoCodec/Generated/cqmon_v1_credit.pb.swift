@@ -1570,10 +1570,6 @@ extension Cqmon_V1_Bulletin: ProtoMessage {
 }
 
 /// Credit ratings. Writes are for city officers only unless said otherwise.
-///
-/// Built so far: all but TriggerLevelE, which answers UNIMPLEMENTED after the same identity and
-/// policy checks as every other method (UNAUTHENTICATED, PERMISSION_DENIED); its messages are
-/// the contract it will keep.
 public enum Cqmon_V1_CreditService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.CreditService")
 
@@ -1704,8 +1700,10 @@ extension Cqmon_V1_CreditService {
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
     func publishRatings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_PublishRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Bulletin>
-    /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
-    /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
+    /// Rates an agency E at once in an Art. 16 case, revoking the published rating it had, and
+    /// removes it from the registry with the bans of Art. 20 (RegistryService.RemoveAgency's
+    /// removal). Returns the E rating; the feed (SharingService.WatchRatings) carries the
+    /// revocation and the E. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: GRPCCore.StreamingServerRequest<Cqmon_V1_TriggerLevelERequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Rating>
     /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
     /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
@@ -1759,8 +1757,10 @@ extension Cqmon_V1_CreditService {
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
     func publishRatings(request: GRPCCore.ServerRequest<Cqmon_V1_PublishRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Bulletin>
-    /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
-    /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
+    /// Rates an agency E at once in an Art. 16 case, revoking the published rating it had, and
+    /// removes it from the registry with the bans of Art. 20 (RegistryService.RemoveAgency's
+    /// removal). Returns the E rating; the feed (SharingService.WatchRatings) carries the
+    /// revocation and the E. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: GRPCCore.ServerRequest<Cqmon_V1_TriggerLevelERequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Rating>
     /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
     /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
@@ -1814,8 +1814,10 @@ extension Cqmon_V1_CreditService {
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
     func publishRatings(request: Cqmon_V1_PublishRatingsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Bulletin
-    /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
-    /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
+    /// Rates an agency E at once in an Art. 16 case, revoking the published rating it had, and
+    /// removes it from the registry with the bans of Art. 20 (RegistryService.RemoveAgency's
+    /// removal). Returns the E rating; the feed (SharingService.WatchRatings) carries the
+    /// revocation and the E. FAILED_PRECONDITION: not listed.
     func triggerLevelE(request: Cqmon_V1_TriggerLevelERequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Rating
     /// An agency's rating for a year (the latest year evaluated if 0), from the year's latest
     /// evaluation: a draft's rating says so in its status. Officers; the agency for itself.
@@ -2243,8 +2245,10 @@ extension Cqmon_V1_CreditService {
       )
     }
 
-    /// Rates an agency E at once in an Art. 16 case, revoking the rating it had, and removes it
-    /// from the registry with the bans of Art. 20. FAILED_PRECONDITION: not listed.
+    /// Rates an agency E at once in an Art. 16 case, revoking the published rating it had, and
+    /// removes it from the registry with the bans of Art. 20 (RegistryService.RemoveAgency's
+    /// removal). Returns the E rating; the feed (SharingService.WatchRatings) carries the
+    /// revocation and the E. FAILED_PRECONDITION: not listed.
     public func triggerLevelE<Result: Sendable>(
       _ message: Cqmon_V1_TriggerLevelERequest,
       metadata: GRPCCore.Metadata = [:],

@@ -3,8 +3,7 @@ import GRPCCore
 import ProtoCodec
 import Services
 
-/// `cqmon.v1.CreditService` over the domain's `Credit`. Direct E is not built yet: it answers
-/// UNIMPLEMENTED, after identity and the policy table.
+/// `cqmon.v1.CreditService` over the domain's `Credit`.
 struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
   typealias Methods = Cqmon_V1_CreditService.Method
   let credit: Credit
@@ -194,13 +193,27 @@ struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
     }
   }
 
-  // MARK: - Not built yet
+  // MARK: - Direct E (Art. 16, 20)
 
   func triggerLevelE(request: Cqmon_V1_TriggerLevelERequest, context: ServerContext) async throws -> Cqmon_V1_Rating {
-    throw Self.unimplemented(Methods.TriggerLevelE.descriptor)
+    try await ServiceErrorMapping.run {
+      let call = try CallContext.current()
+      let write = try call.write(request, requestID: request.requestId, method: Methods.TriggerLevelE.descriptor)
+      guard !request.creditCode.isEmpty else { throw ServiceError.required("credit_code", "the agency's credit code") }
+      let code: CreditCode
+      do {
+        code = try CreditCode(validating: request.creditCode)
+      } catch let error as CreditCodeError {
+        throw ServiceError.field("credit_code", "\(error)", reason: error.reason)
+      }
+      var reader = RequestReader()
+      let decidedOn = reader.date(request.decidedOn, "decided_on")
+      if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }
+      let rating = try await credit.triggerE(
+        creditCode: code, art16Case: Int(request.art16Case.rawValue), decidedOn: decidedOn, description: request.description,
+        evidence: request.evidence.compactMap(reader.document), persons: request.personsInvolved.compactMap(reader.person), context: write)
+      return Reply.published(rating, publishedAt: nil)
+    }
   }
 
-  static func unimplemented(_ method: MethodDescriptor) -> RPCError {
-    RPCError(code: .unimplemented, message: "\(method.fullyQualifiedMethod) is part of the cqmon.v1 API but this server does not implement it yet")
-  }
 }

@@ -54,6 +54,16 @@ extension AuditLog {
     "cqmon.v1.InspectionService/ExtendComplaint": .recordVersion,
     "cqmon.v1.InspectionService/ResolveComplaint": .recordVersion,
     "cqmon.v1.InspectionService/DecideFinding": .recordVersion,
+    "cqmon.v1.CreditService/PutIndicatorSystem": .recordVersion,
+    "cqmon.v1.CreditService/RecordEvidence": .recordVersion,
+    "cqmon.v1.CreditService/VerifyEvidence": .recordVersion,
+    "cqmon.v1.CreditService/RunEvaluation": .recordVersion,
+    "cqmon.v1.CreditService/StartPublicity": .recordVersion,
+    "cqmon.v1.CreditService/FileObjection": .recordVersion,
+    "cqmon.v1.CreditService/ResolveObjection": .recordVersion,
+    "cqmon.v1.CreditService/PublishRatings": .recordVersion,
+    "cqmon.v1.CreditService/PutHolidayCalendar": .recordVersion,
+    "cqmon.v1.CreditService/TriggerLevelE": .removal,
   ]
 
   /// The SHA-256 (hex) a covered row's entry must carry as `record_sha256`.

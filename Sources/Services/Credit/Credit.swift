@@ -9,11 +9,14 @@ import Foundation
 /// and every evaluation names the version that produced it.
 public final class Credit: Sendable {
   let store: any CreditStore
+  /// Direct E removes the agency through the registry's own removal (Art. 20).
+  let registry: Registry
   let signingKey: SigningKey
   let now: @Sendable () -> Date
 
-  public init(store: any CreditStore, signingKey: SigningKey, now: @escaping @Sendable () -> Date = Date.init) {
+  public init(store: any CreditStore, registry: Registry, signingKey: SigningKey, now: @escaping @Sendable () -> Date = Date.init) {
     self.store = store
+    self.registry = registry
     self.signingKey = signingKey
     self.now = now
   }

@@ -13,6 +13,10 @@ public protocol CreditReads: RecordReads {
   func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow]
   /// The latest change's cursor; 0 when there is none.
   func lastRatingCursor() async throws -> Int64
+  /// The changes an event made (a publication's evaluation id, a direct E's removal id).
+  func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow]
+  /// Agencies whose rating of `year` was revoked since it was published.
+  func revokedRatings(year: Int) async throws -> Set<String>
 }
 
 /// A write transaction of credit (registry reads included).
@@ -36,6 +40,7 @@ public struct RatingChangeRow: Sendable, Equatable {
   public var level: String
   /// The rating after the change, as JSON of `PublishedRating`.
   public var rating: String
+  /// The event that made it: the evaluation published, or the removal of a direct E.
   public var evaluationID: String
   public var changedAt: Date
 

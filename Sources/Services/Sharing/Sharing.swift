@@ -35,13 +35,18 @@ public final class Sharing: Sendable {
   }
 
   /// A page of a year's published ratings, by rank, then the direct E ratings; at one level or
-  /// of one agency if asked.
+  /// of one agency if asked. A rating revoked since by a direct E says so.
   public func ratings(year: Int?, level: String?, creditCode: String, viewer: Viewer, page: PageRequest) async throws
     -> (Page<PublishedRating>, EvaluationRecord?)
   {
     try Self.requireReader(viewer)
     guard let record = try await published(year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
-    let all = Credit.published(record).filter { (level == nil || $0.level == level) && (creditCode.isEmpty || $0.creditCode == creditCode) }
+    let revoked = try await store.revokedRatings(year: record.year)
+    let all = Credit.published(record).map { rating in
+      var rating = rating
+      if revoked.contains(rating.creditCode) { rating.status = "revoked" }
+      return rating
+    }.filter { (level == nil || $0.level == level) && (creditCode.isEmpty || $0.creditCode == creditCode) }
     var start = 0
     if let token = page.after {
       let parts = token.split(separator: "@")

@@ -1,0 +1,44 @@
+import Foundation
+
+extension Credit {
+  /// Rates an agency E at once in an Art. 16 case: it leaves the registry with the bans of
+  /// Art. 20 (2 years, 5 on a second removal), through the registry's own removal, and the
+  /// feed tells partners that its published rating, if it had one, is revoked and that it is E.
+  ///
+  /// The removal is the record (its audit entry covers it); the feed's two changes are derived
+  /// from it in a second transaction. A retry with the same request id replays the removal and
+  /// adds whatever the feed is missing, never twice.
+  public func triggerE(
+    creditCode code: CreditCode, art16Case: Int, decidedOn: CalendarDate?, description: String, evidence: [DocumentRef], persons: [PersonRef],
+    context: WriteContext
+  ) async throws -> PublishedRating {
+    let removal = try await registry.remove(
+      creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons,
+      context: context)
+    let instant = now()
+    let year = removal.decidedOn.year
+    let direct = PublishedRating(
+      creditCode: code.rawValue, name: removal.agency.name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case,
+      indicatorVersion: 0, levelBeforeReview: "", status: "final")
+    let published = try await Sharing(store: store).published(year: nil)
+    return try await store.writeCredit { tx in
+      let recorded = try await tx.ratingChanges(forEvent: removal.id)
+      if let existing = recorded.first(where: { $0.kind == .directE }), let rating = PublishedRating(json: existing.rating) { return rating }
+      var changes: [RatingChangeRow] = []
+      var cursor = try await tx.lastRatingCursor()
+      if let published, var rating = Credit.published(published).first(where: { $0.creditCode == code.rawValue }), rating.level != "E" {
+        rating.status = "revoked"
+        cursor += 1
+        changes.append(.init(
+          cursor: cursor, kind: .revoked, year: published.year, creditCode: code.rawValue, level: rating.level, rating: Registry.json(rating),
+          evaluationID: removal.id, changedAt: instant))
+      }
+      cursor += 1
+      changes.append(.init(
+        cursor: cursor, kind: .directE, year: year, creditCode: code.rawValue, level: "E", rating: Registry.json(direct), evaluationID: removal.id,
+        changedAt: instant))
+      try await tx.insertRatingChanges(changes)
+      return direct
+    }
+  }
+}
