@@ -30,7 +30,7 @@ struct Monctl: AsyncParsableCommand {
       HealthCommand.self, ServicesCommand.self, AgenciesCommand.self, CertificatesCommand.self, RegistryCommand.self,
       ApplicationsCommand.self,
       ChangesCommand.self, EligibilityCommand.self, DocumentsCommand.self, ActivitiesCommand.self, FindingsCommand.self,
-      InspectorsCommand.self, InspectionsCommand.self, ComplaintsCommand.self, CreditCommand.self, RatingsCommand.self, AuditCommand.self,
+      InspectorsCommand.self, InspectionsCommand.self, ComplaintsCommand.self, CreditCommand.self, RatingsCommand.self, BulletinCommand.self, AuditCommand.self,
       VersionCommand.self,
       ConfigCommand.self,
     ]

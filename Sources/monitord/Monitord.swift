@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
 
   @Option(
     name: .customLong("dev-clock-days-ago"),
-    help: "Demonstrations only: the clock starts this many days in the past (see --dev-clock-speed).")
+    help: "Demonstrations only: the clock starts this many days in the past (see --dev-clock-speed); negative: that many days ahead.")
   var devClockDaysAgo: Int?
 
   @Option(

@@ -65,6 +65,10 @@ struct ConfigTests {
     // 864,000 s back at 999 s gained per second: caught up after about 865 s, then real time.
     let later = origin.addingTimeInterval(2000)
     #expect(clock.time(at: later) == later)
+    // Ahead: a fixed lead over real time.
+    try config.apply(environment: ["MONITORD_DEV_CLOCK_DAYS_AGO": "-40", "MONITORD_DEV_CLOCK_SPEED": "1"])
+    let ahead = ServerClock(config.development, origin: origin)
+    #expect(!ahead.isReal && ahead.time(at: later) == later.addingTimeInterval(40 * 86_400))
   }
 
   @Test("supervision's settings: the documented defaults, set from the file and the environment")
@@ -99,7 +103,7 @@ struct ConfigTests {
       ("log:\n  format: xml\n", "log.format 'xml' is not text or json"),
       ("listen: [1, 2]\n", "'listen' must be a single value"),
       (": : :\n", "is not valid YAML"),
-      ("development:\n  clock_days_ago: -1\n", "development.clock_days_ago '-1' is not a number of days"),
+      ("development:\n  clock_days_ago: -4000\n", "development.clock_days_ago '-4000' is not a number of days"),
       ("development:\n  clock_speed: 0.5\n", "development.clock_speed '0.5' is not a speed"),
     ]
     for (yaml, message) in cases {

@@ -146,7 +146,7 @@ struct EndToEndTests {
     #expect(services.output == """
       SERVICE                                   METHODS
       cqmon.v1.AuditService                     GetCheckpoint,GetInclusionProof,GetConsistencyProof,GetSigningKeys,VerifyAuditLog
-      cqmon.v1.CreditService                    PutIndicatorSystem,GetIndicatorSystem,RecordEvidence,VerifyEvidence,ListEvidence,RunEvaluation,GetEvaluation,StartPublicity,FileObjection,ResolveObjection,PublishRatings,TriggerLevelE,GetRating,ListRatings,PutHolidayCalendar,GetHolidayCalendar
+      cqmon.v1.CreditService                    PutIndicatorSystem,GetIndicatorSystem,RecordEvidence,VerifyEvidence,ListEvidence,RunEvaluation,GetEvaluation,StartPublicity,FileObjection,ResolveObjection,ListObjections,PublishRatings,TriggerLevelE,GetRating,ListRatings,PutHolidayCalendar,GetHolidayCalendar
       cqmon.v1.DocumentService                  Upload,Download,GetDocument
       cqmon.v1.FilingService                    FileActivity,FileActivities,GetActivity,ListActivities,ListActivityVersions,AmendActivity,WithdrawActivity
       cqmon.v1.InspectionService                AddInspector,DeclareConflict,ListInspectors,CommitDrawSeed,PlanInspections,GetInspectionPlan,RecordInspection,CorrectInspection,GetInspection,ListInspections,FileComplaint,AcceptComplaint,ExtendComplaint,ResolveComplaint,GetComplaint,ListComplaints,ListFindings,GetFinding,DecideFinding

@@ -256,6 +256,9 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.CreditService/ResolveObjection", note: "no such objection", expected: "NF PD PD PD PD PD") { _ in
       try bytes(Cqmon_V1_ResolveObjectionRequest.with { $0.requestId = "m"; $0.objectionId = "obj-000001"; $0.outcome = .dismissed; $0.decision = "x" })
     },
+    Row(method: "cqmon.v1.CreditService/ListObjections", note: "last year's draft", expected: "OK OK OK PD PD PD") { _ in
+      try bytes(Cqmon_V1_ListObjectionsRequest.with { $0.evaluationId = "eval-000001" })
+    },
     Row(method: "cqmon.v1.CreditService/PublishRatings", note: "a draft", expected: "FP PD PD PD PD PD") { _ in
       try bytes(Cqmon_V1_PublishRatingsRequest.with { $0.requestId = "m"; $0.evaluationId = "eval-000001" })
     },

@@ -678,6 +678,34 @@ public struct Cqmon_V1_ResolveObjectionRequest: Sendable, Equatable {
   public init() {}
 }
 
+/// Which objections.
+public struct Cqmon_V1_ListObjectionsRequest: Sendable, Equatable {
+  /// The evaluation. Required.
+  public var evaluationId: String = ""
+
+  /// Only in this status; UNSPECIFIED for any.
+  public var status: Cqmon_V1_ObjectionStatus = .init(rawValue: 0)
+
+  /// Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+  public var pageSize: Int32 = 0
+
+  /// From the previous page's `next_page_token`; empty for the first page.
+  public var pageToken: String = ""
+
+  public init() {}
+}
+
+/// A page of objections.
+public struct Cqmon_V1_ListObjectionsResponse: Sendable, Equatable {
+  /// Newest first.
+  public var objections: [Cqmon_V1_Objection] = []
+
+  /// Empty on the last page.
+  public var nextPageToken: String = ""
+
+  public init() {}
+}
+
 /// Publishes a year.
 public struct Cqmon_V1_PublishRatingsRequest: Sendable, Equatable {
   /// Idempotency key. Required.
@@ -1362,6 +1390,47 @@ extension Cqmon_V1_ResolveObjectionRequest: ProtoMessage {
   }
 }
 
+extension Cqmon_V1_ListObjectionsRequest: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListObjectionsRequest
+  public static let protoMessageName = "cqmon.v1.ListObjectionsRequest"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListObjectionsRequest(); cqmon__v1__list_objections_request__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListObjectionsRequest>) {
+    self.init()
+    self.evaluationId = _pcString(c.pointee.evaluation_id)
+    self.status = .init(rawValue: Int32(truncatingIfNeeded: c.pointee.status.rawValue))
+    self.pageSize = c.pointee.page_size
+    self.pageToken = _pcString(c.pointee.page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListObjectionsRequest>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.evaluationId.isEmpty { c.pointee.evaluation_id = try arena.string(self.evaluationId, field: "evaluation_id") }
+    c.pointee.status = .init(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
+    c.pointee.page_size = self.pageSize
+    if !self.pageToken.isEmpty { c.pointee.page_token = try arena.string(self.pageToken, field: "page_token") }
+  }
+}
+
+extension Cqmon_V1_ListObjectionsResponse: ProtoMessage {
+  public typealias CMessage = Cqmon__V1__ListObjectionsResponse
+  public static let protoMessageName = "cqmon.v1.ListObjectionsResponse"
+  public static let cDescriptor = ProtoCDescriptor { var m = Cqmon__V1__ListObjectionsResponse(); cqmon__v1__list_objections_response__init(&m); return m.base.descriptor }
+
+  public init(c: UnsafePointer<Cqmon__V1__ListObjectionsResponse>) {
+    self.init()
+    self.objections = _pcMessages(c.pointee.objections, c.pointee.n_objections)
+    self.nextPageToken = _pcString(c.pointee.next_page_token)
+  }
+
+  public func fill(_ c: UnsafeMutablePointer<Cqmon__V1__ListObjectionsResponse>, in arena: ProtoArena) throws(ProtoEncodingError) {
+    if !self.objections.isEmpty {
+      c.pointee.n_objections = self.objections.count
+      c.pointee.objections = try arena.messages(self.objections, field: "objections")
+    }
+    if !self.nextPageToken.isEmpty { c.pointee.next_page_token = try arena.string(self.nextPageToken, field: "next_page_token") }
+  }
+}
+
 extension Cqmon_V1_PublishRatingsRequest: ProtoMessage {
   public typealias CMessage = Cqmon__V1__PublishRatingsRequest
   public static let protoMessageName = "cqmon.v1.PublishRatingsRequest"
@@ -1624,6 +1693,11 @@ public enum Cqmon_V1_CreditService: Sendable {
       public typealias Output = Cqmon_V1_Objection
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "ResolveObjection", type: .unary)
     }
+    public enum ListObjections: Sendable {
+      public typealias Input = Cqmon_V1_ListObjectionsRequest
+      public typealias Output = Cqmon_V1_ListObjectionsResponse
+      public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "ListObjections", type: .unary)
+    }
     public enum PublishRatings: Sendable {
       public typealias Input = Cqmon_V1_PublishRatingsRequest
       public typealias Output = Cqmon_V1_Bulletin
@@ -1654,11 +1728,11 @@ public enum Cqmon_V1_CreditService: Sendable {
       public typealias Output = Cqmon_V1_HolidayCalendar
       public static let descriptor = GRPCCore.MethodDescriptor(service: Cqmon_V1_CreditService.descriptor, method: "GetHolidayCalendar", type: .unary)
     }
-    public static let descriptors: [GRPCCore.MethodDescriptor] = [PutIndicatorSystem.descriptor, GetIndicatorSystem.descriptor, RecordEvidence.descriptor, VerifyEvidence.descriptor, ListEvidence.descriptor, RunEvaluation.descriptor, GetEvaluation.descriptor, StartPublicity.descriptor, FileObjection.descriptor, ResolveObjection.descriptor, PublishRatings.descriptor, TriggerLevelE.descriptor, GetRating.descriptor, ListRatings.descriptor, PutHolidayCalendar.descriptor, GetHolidayCalendar.descriptor]
+    public static let descriptors: [GRPCCore.MethodDescriptor] = [PutIndicatorSystem.descriptor, GetIndicatorSystem.descriptor, RecordEvidence.descriptor, VerifyEvidence.descriptor, ListEvidence.descriptor, RunEvaluation.descriptor, GetEvaluation.descriptor, StartPublicity.descriptor, FileObjection.descriptor, ResolveObjection.descriptor, ListObjections.descriptor, PublishRatings.descriptor, TriggerLevelE.descriptor, GetRating.descriptor, ListRatings.descriptor, PutHolidayCalendar.descriptor, GetHolidayCalendar.descriptor]
   }
 
   /// Every request message type of the service, once each (the fuzz target decodes them all).
-  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PutIndicatorSystemRequest.self, Cqmon_V1_GetIndicatorSystemRequest.self, Cqmon_V1_RecordEvidenceRequest.self, Cqmon_V1_VerifyEvidenceRequest.self, Cqmon_V1_ListEvidenceRequest.self, Cqmon_V1_RunEvaluationRequest.self, Cqmon_V1_GetEvaluationRequest.self, Cqmon_V1_StartPublicityRequest.self, Cqmon_V1_FileObjectionRequest.self, Cqmon_V1_ResolveObjectionRequest.self, Cqmon_V1_PublishRatingsRequest.self, Cqmon_V1_TriggerLevelERequest.self, Cqmon_V1_GetRatingRequest.self, Cqmon_V1_ListRatingsRequest.self, Cqmon_V1_PutHolidayCalendarRequest.self, Cqmon_V1_GetHolidayCalendarRequest.self]
+  public static let requestTypes: [any ProtoMessage.Type] = [Cqmon_V1_PutIndicatorSystemRequest.self, Cqmon_V1_GetIndicatorSystemRequest.self, Cqmon_V1_RecordEvidenceRequest.self, Cqmon_V1_VerifyEvidenceRequest.self, Cqmon_V1_ListEvidenceRequest.self, Cqmon_V1_RunEvaluationRequest.self, Cqmon_V1_GetEvaluationRequest.self, Cqmon_V1_StartPublicityRequest.self, Cqmon_V1_FileObjectionRequest.self, Cqmon_V1_ResolveObjectionRequest.self, Cqmon_V1_ListObjectionsRequest.self, Cqmon_V1_PublishRatingsRequest.self, Cqmon_V1_TriggerLevelERequest.self, Cqmon_V1_GetRatingRequest.self, Cqmon_V1_ListRatingsRequest.self, Cqmon_V1_PutHolidayCalendarRequest.self, Cqmon_V1_GetHolidayCalendarRequest.self]
 }
 
 extension Cqmon_V1_CreditService {
@@ -1696,6 +1770,8 @@ extension Cqmon_V1_CreditService {
     /// Decides an objection: upheld (with the reviewed level) or dismissed. FAILED_PRECONDITION:
     /// already decided.
     func resolveObjection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ResolveObjectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Objection>
+    /// An evaluation's objections, newest first. Officers.
+    func listObjections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListObjectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListObjectionsResponse>
     /// Ends publicity and publishes the year's results (Art. 19): ratings become final, the
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
@@ -1753,6 +1829,8 @@ extension Cqmon_V1_CreditService {
     /// Decides an objection: upheld (with the reviewed level) or dismissed. FAILED_PRECONDITION:
     /// already decided.
     func resolveObjection(request: GRPCCore.ServerRequest<Cqmon_V1_ResolveObjectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Objection>
+    /// An evaluation's objections, newest first. Officers.
+    func listObjections(request: GRPCCore.ServerRequest<Cqmon_V1_ListObjectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListObjectionsResponse>
     /// Ends publicity and publishes the year's results (Art. 19): ratings become final, the
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
@@ -1810,6 +1888,8 @@ extension Cqmon_V1_CreditService {
     /// Decides an objection: upheld (with the reviewed level) or dismissed. FAILED_PRECONDITION:
     /// already decided.
     func resolveObjection(request: Cqmon_V1_ResolveObjectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Objection
+    /// An evaluation's objections, newest first. Officers.
+    func listObjections(request: Cqmon_V1_ListObjectionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListObjectionsResponse
     /// Ends publicity and publishes the year's results (Art. 19): ratings become final, the
     /// signed bulletin is made and partners are notified. FAILED_PRECONDITION: publicity not over,
     /// or objections still open.
@@ -1897,6 +1977,12 @@ extension Cqmon_V1_CreditService.StreamingServiceProtocol {
       handler: { request, context in try await self.resolveObjection(request: request, context: context) }
     )
     router.registerHandler(
+      forMethod: Cqmon_V1_CreditService.Method.ListObjections.descriptor,
+      deserializer: ProtoDeserializer<Cqmon_V1_ListObjectionsRequest>(limits: decodingLimits),
+      serializer: ProtoSerializer<Cqmon_V1_ListObjectionsResponse>(),
+      handler: { request, context in try await self.listObjections(request: request, context: context) }
+    )
+    router.registerHandler(
       forMethod: Cqmon_V1_CreditService.Method.PublishRatings.descriptor,
       deserializer: ProtoDeserializer<Cqmon_V1_PublishRatingsRequest>(limits: decodingLimits),
       serializer: ProtoSerializer<Cqmon_V1_Bulletin>(),
@@ -1966,6 +2052,9 @@ extension Cqmon_V1_CreditService.ServiceProtocol {
   public func resolveObjection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ResolveObjectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Objection> {
     return GRPCCore.StreamingServerResponse(single: try await self.resolveObjection(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
+  public func listObjections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListObjectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListObjectionsResponse> {
+    return GRPCCore.StreamingServerResponse(single: try await self.listObjections(request: try await GRPCCore.ServerRequest(stream: request), context: context))
+  }
   public func publishRatings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_PublishRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Bulletin> {
     return GRPCCore.StreamingServerResponse(single: try await self.publishRatings(request: try await GRPCCore.ServerRequest(stream: request), context: context))
   }
@@ -2016,6 +2105,9 @@ extension Cqmon_V1_CreditService.SimpleServiceProtocol {
   }
   public func resolveObjection(request: GRPCCore.ServerRequest<Cqmon_V1_ResolveObjectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Objection> {
     return GRPCCore.ServerResponse(message: try await self.resolveObjection(request: request.message, context: context), metadata: [:])
+  }
+  public func listObjections(request: GRPCCore.ServerRequest<Cqmon_V1_ListObjectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListObjectionsResponse> {
+    return GRPCCore.ServerResponse(message: try await self.listObjections(request: request.message, context: context), metadata: [:])
   }
   public func publishRatings(request: GRPCCore.ServerRequest<Cqmon_V1_PublishRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Bulletin> {
     return GRPCCore.ServerResponse(message: try await self.publishRatings(request: request.message, context: context), metadata: [:])
@@ -2221,6 +2313,23 @@ extension Cqmon_V1_CreditService {
         descriptor: Cqmon_V1_CreditService.Method.ResolveObjection.descriptor,
         serializer: ProtoSerializer<Cqmon_V1_ResolveObjectionRequest>(),
         deserializer: ProtoDeserializer<Cqmon_V1_Objection>(),
+        options: options,
+        onResponse: handleResponse
+      )
+    }
+
+    /// An evaluation's objections, newest first. Officers.
+    public func listObjections<Result: Sendable>(
+      _ message: Cqmon_V1_ListObjectionsRequest,
+      metadata: GRPCCore.Metadata = [:],
+      options: GRPCCore.CallOptions = .defaults,
+      onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Cqmon_V1_ListObjectionsResponse>) async throws -> Result = { try $0.message }
+    ) async throws -> Result {
+      try await self.client.unary(
+        request: GRPCCore.ClientRequest<Cqmon_V1_ListObjectionsRequest>(message: message, metadata: metadata),
+        descriptor: Cqmon_V1_CreditService.Method.ListObjections.descriptor,
+        serializer: ProtoSerializer<Cqmon_V1_ListObjectionsRequest>(),
+        deserializer: ProtoDeserializer<Cqmon_V1_ListObjectionsResponse>(),
         options: options,
         onResponse: handleResponse
       )

@@ -60,7 +60,7 @@ public struct AccessPolicy: Sendable {
       "PutIndicatorSystem", "RunEvaluation", "StartPublicity", "ResolveObjection", "PublishRatings",
       "TriggerLevelE", "PutHolidayCalendar",
     ])
-    allow(officers, credit, ["GetIndicatorSystem", "RecordEvidence", "VerifyEvidence", "ListEvidence", "GetEvaluation", "ListRatings"])
+    allow(officers, credit, ["GetIndicatorSystem", "RecordEvidence", "VerifyEvidence", "ListEvidence", "GetEvaluation", "ListRatings", "ListObjections"])
     allow(officersAndAgency, credit, ["FileObjection", "GetRating"])
     allow(everyone, credit, ["GetHolidayCalendar"])
 

@@ -2,7 +2,8 @@ import Foundation
 
 /// The time the server goes by: real time, unless a development clock is configured. That one
 /// starts `daysAgo` days in the past and runs `speed` times faster than real time until it
-/// catches up with it, then keeps real time. `make demo` lists agencies "a year ago" and
+/// catches up with it, then keeps real time; with `daysAgo` negative, it runs that many days
+/// ahead of real time instead (to see deadlines pass: the end of a publicity window). `make demo` lists agencies "a year ago" and
 /// files a year of activities in minutes with it; production never sets it (the server warns
 /// at start when it is on).
 public struct ServerClock: Sendable {
@@ -23,6 +24,7 @@ public struct ServerClock: Sendable {
   /// The time at real time `real`.
   public func time(at real: Date) -> Date {
     guard !isReal else { return real }
+    if offset < 0 { return real.addingTimeInterval(-offset) }
     return min(real, origin.addingTimeInterval(-offset + real.timeIntervalSince(origin) * speed))
   }
 

@@ -70,8 +70,8 @@ extension ServerConfig {
     }),
     Setting("metrics.listen", "MONITORD_METRICS_LISTEN", { $0.metrics.listen = $1 == "off" ? nil : try Endpoint(parsing: $1) }),
     Setting("development.clock_days_ago", "MONITORD_DEV_CLOCK_DAYS_AGO", { config, value in
-      guard let days = Int(value), (0...3660).contains(days) else {
-        throw ConfigError("development.clock_days_ago '\(value)' is not a number of days from 0 to 3660")
+      guard let days = Int(value), (-3660...3660).contains(days) else {
+        throw ConfigError("development.clock_days_ago '\(value)' is not a number of days from -3660 (ahead) to 3660")
       }
       config.development.clockDaysAgo = days
     }),

@@ -183,6 +183,24 @@ struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
     }
   }
 
+  func listObjections(request: Cqmon_V1_ListObjectionsRequest, context: ServerContext) async throws -> Cqmon_V1_ListObjectionsResponse {
+    try await ServiceErrorMapping.run {
+      let status: String? = switch request.status {
+      case .open: "open"
+      case .upheld: "upheld"
+      case .dismissed: "dismissed"
+      default: nil
+      }
+      let page = try await credit.objections(
+        evaluationID: request.evaluationId, status: status, viewer: try CallContext.current().viewer,
+        page: try PageRequest(size: request.pageSize, token: request.pageToken))
+      return .with {
+        $0.objections = page.items.map { Reply.objection($0.0, $0.1) }
+        $0.nextPageToken = page.nextPageToken
+      }
+    }
+  }
+
   func publishRatings(request: Cqmon_V1_PublishRatingsRequest, context: ServerContext) async throws -> Cqmon_V1_Bulletin {
     try await ServiceErrorMapping.run {
       let call = try CallContext.current()

@@ -256,3 +256,18 @@ extension Credit {
     return row
   }
 }
+
+extension Credit {
+  /// An evaluation's objections, newest first, in one status if asked. Officers.
+  public func objections(evaluationID id: String, status: String?, viewer: Viewer, page: PageRequest) async throws -> Page<(ObjectionRecord, RecordVersion)> {
+    try Self.requireOfficer(viewer)
+    if id.isEmpty { throw ServiceError.required("evaluation_id", "the evaluation") }
+    var filter = RecordFilter(kind: .objection)
+    filter.dayFrom = id
+    filter.dayThrough = id
+    if let status { filter.statuses = [status] }
+    let rows = try await store.recordVersions(filter, before: try page.afterSequence(), limit: page.limit)
+    let records = rows.compactMap { row in Registry.decode(ObjectionRecord.self, row.content).map { ($0, row) } }
+    return page.page(records) { String(IDSequence.objection.number(of: $0.0.id) ?? 0) }
+  }
+}

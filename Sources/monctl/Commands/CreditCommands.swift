@@ -7,8 +7,12 @@ import ProtoCodec
 /// `monctl credit indicators|evidence|evaluate|evaluation|calendar`.
 struct CreditCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "credit", abstract: "Credit (Art. 13–15): the indicator system, evidence, the annual evaluation, holiday calendars.",
-    subcommands: [Indicators.self, EvidenceCommand.self, Evaluate.self, EvaluationCommand.self, CalendarCommand.self])
+    commandName: "credit",
+    abstract: "Credit (Art. 13–20): indicators, evidence, the annual evaluation, publicity and objections, publication, direct E, calendars.",
+    subcommands: [
+      Indicators.self, EvidenceCommand.self, Evaluate.self, EvaluationCommand.self, Publicity.self, Objections.self, Publish.self, TriggerE.self,
+      CalendarCommand.self,
+    ])
 
   typealias Credit = Cqmon_V1_CreditService.Client<HTTP2ClientTransport.Posix>
 

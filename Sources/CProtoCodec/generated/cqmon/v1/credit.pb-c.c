@@ -952,6 +952,96 @@ void   cqmon__v1__resolve_objection_request__free_unpacked
   assert(message->base.descriptor == &cqmon__v1__resolve_objection_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   cqmon__v1__list_objections_request__init
+                     (Cqmon__V1__ListObjectionsRequest         *message)
+{
+  static const Cqmon__V1__ListObjectionsRequest init_value = CQMON__V1__LIST_OBJECTIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_objections_request__get_packed_size
+                     (const Cqmon__V1__ListObjectionsRequest *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_objections_request__pack
+                     (const Cqmon__V1__ListObjectionsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_objections_request__pack_to_buffer
+                     (const Cqmon__V1__ListObjectionsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListObjectionsRequest *
+       cqmon__v1__list_objections_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListObjectionsRequest *)
+     protobuf_c_message_unpack (&cqmon__v1__list_objections_request__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_objections_request__free_unpacked
+                     (Cqmon__V1__ListObjectionsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_objections_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   cqmon__v1__list_objections_response__init
+                     (Cqmon__V1__ListObjectionsResponse         *message)
+{
+  static const Cqmon__V1__ListObjectionsResponse init_value = CQMON__V1__LIST_OBJECTIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t cqmon__v1__list_objections_response__get_packed_size
+                     (const Cqmon__V1__ListObjectionsResponse *message)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t cqmon__v1__list_objections_response__pack
+                     (const Cqmon__V1__ListObjectionsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t cqmon__v1__list_objections_response__pack_to_buffer
+                     (const Cqmon__V1__ListObjectionsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &cqmon__v1__list_objections_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Cqmon__V1__ListObjectionsResponse *
+       cqmon__v1__list_objections_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Cqmon__V1__ListObjectionsResponse *)
+     protobuf_c_message_unpack (&cqmon__v1__list_objections_response__descriptor,
+                                allocator, len, data);
+}
+void   cqmon__v1__list_objections_response__free_unpacked
+                     (Cqmon__V1__ListObjectionsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &cqmon__v1__list_objections_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   cqmon__v1__publish_ratings_request__init
                      (Cqmon__V1__PublishRatingsRequest         *message)
 {
@@ -3351,6 +3441,134 @@ const ProtobufCMessageDescriptor cqmon__v1__resolve_objection_request__descripto
   (ProtobufCMessageInit) cqmon__v1__resolve_objection_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor cqmon__v1__list_objections_request__field_descriptors[4] =
+{
+  {
+    "evaluation_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListObjectionsRequest, evaluation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListObjectionsRequest, status),
+    &cqmon__v1__objection_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListObjectionsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListObjectionsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_objections_request__field_indices_by_name[] = {
+  0,   /* field[0] = evaluation_id */
+  2,   /* field[2] = page_size */
+  3,   /* field[3] = page_token */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange cqmon__v1__list_objections_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_objections_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListObjectionsRequest",
+  "ListObjectionsRequest",
+  "Cqmon__V1__ListObjectionsRequest",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListObjectionsRequest),
+  4,
+  cqmon__v1__list_objections_request__field_descriptors,
+  cqmon__v1__list_objections_request__field_indices_by_name,
+  1,  cqmon__v1__list_objections_request__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_objections_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor cqmon__v1__list_objections_response__field_descriptors[2] =
+{
+  {
+    "objections",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Cqmon__V1__ListObjectionsResponse, n_objections),
+    offsetof(Cqmon__V1__ListObjectionsResponse, objections),
+    &cqmon__v1__objection__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Cqmon__V1__ListObjectionsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned cqmon__v1__list_objections_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = objections */
+};
+static const ProtobufCIntRange cqmon__v1__list_objections_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor cqmon__v1__list_objections_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "cqmon.v1.ListObjectionsResponse",
+  "ListObjectionsResponse",
+  "Cqmon__V1__ListObjectionsResponse",
+  "cqmon.v1",
+  sizeof(Cqmon__V1__ListObjectionsResponse),
+  2,
+  cqmon__v1__list_objections_response__field_descriptors,
+  cqmon__v1__list_objections_response__field_indices_by_name,
+  1,  cqmon__v1__list_objections_response__number_ranges,
+  (ProtobufCMessageInit) cqmon__v1__list_objections_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor cqmon__v1__publish_ratings_request__field_descriptors[2] =
 {
   {
@@ -4244,7 +4462,7 @@ const ProtobufCEnumDescriptor cqmon__v1__objection_status__descriptor =
   cqmon__v1__objection_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descriptors[16] =
+static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descriptors[17] =
 {
   { "PutIndicatorSystem", &cqmon__v1__put_indicator_system_request__descriptor, &cqmon__v1__indicator_system__descriptor },
   { "GetIndicatorSystem", &cqmon__v1__get_indicator_system_request__descriptor, &cqmon__v1__indicator_system__descriptor },
@@ -4256,6 +4474,7 @@ static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descrip
   { "StartPublicity", &cqmon__v1__start_publicity_request__descriptor, &cqmon__v1__evaluation__descriptor },
   { "FileObjection", &cqmon__v1__file_objection_request__descriptor, &cqmon__v1__objection__descriptor },
   { "ResolveObjection", &cqmon__v1__resolve_objection_request__descriptor, &cqmon__v1__objection__descriptor },
+  { "ListObjections", &cqmon__v1__list_objections_request__descriptor, &cqmon__v1__list_objections_response__descriptor },
   { "PublishRatings", &cqmon__v1__publish_ratings_request__descriptor, &cqmon__v1__bulletin__descriptor },
   { "TriggerLevelE", &cqmon__v1__trigger_level_erequest__descriptor, &cqmon__v1__rating__descriptor },
   { "GetRating", &cqmon__v1__get_rating_request__descriptor, &cqmon__v1__rating__descriptor },
@@ -4266,19 +4485,20 @@ static const ProtobufCMethodDescriptor cqmon__v1__credit_service__method_descrip
 const unsigned cqmon__v1__credit_service__method_indices_by_name[] = {
   8,        /* FileObjection */
   6,        /* GetEvaluation */
-  15,        /* GetHolidayCalendar */
+  16,        /* GetHolidayCalendar */
   1,        /* GetIndicatorSystem */
-  12,        /* GetRating */
+  13,        /* GetRating */
   4,        /* ListEvidence */
-  13,        /* ListRatings */
-  10,        /* PublishRatings */
-  14,        /* PutHolidayCalendar */
+  10,        /* ListObjections */
+  14,        /* ListRatings */
+  11,        /* PublishRatings */
+  15,        /* PutHolidayCalendar */
   0,        /* PutIndicatorSystem */
   2,        /* RecordEvidence */
   9,        /* ResolveObjection */
   5,        /* RunEvaluation */
   7,        /* StartPublicity */
-  11,        /* TriggerLevelE */
+  12,        /* TriggerLevelE */
   3         /* VerifyEvidence */
 };
 const ProtobufCServiceDescriptor cqmon__v1__credit_service__descriptor =
@@ -4288,7 +4508,7 @@ const ProtobufCServiceDescriptor cqmon__v1__credit_service__descriptor =
   "CreditService",
   "Cqmon__V1__CreditService",
   "cqmon.v1",
-  16,
+  17,
   cqmon__v1__credit_service__method_descriptors,
   cqmon__v1__credit_service__method_indices_by_name
 };
@@ -4372,13 +4592,21 @@ void cqmon__v1__credit_service__resolve_objection(ProtobufCService *service,
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
   service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void cqmon__v1__credit_service__list_objections(ProtobufCService *service,
+                                                const Cqmon__V1__ListObjectionsRequest *input,
+                                                Cqmon__V1__ListObjectionsResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void cqmon__v1__credit_service__publish_ratings(ProtobufCService *service,
                                                 const Cqmon__V1__PublishRatingsRequest *input,
                                                 Cqmon__V1__Bulletin_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__trigger_level_e(ProtobufCService *service,
                                                 const Cqmon__V1__TriggerLevelERequest *input,
@@ -4386,7 +4614,7 @@ void cqmon__v1__credit_service__trigger_level_e(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__get_rating(ProtobufCService *service,
                                            const Cqmon__V1__GetRatingRequest *input,
@@ -4394,7 +4622,7 @@ void cqmon__v1__credit_service__get_rating(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__list_ratings(ProtobufCService *service,
                                              const Cqmon__V1__ListRatingsRequest *input,
@@ -4402,7 +4630,7 @@ void cqmon__v1__credit_service__list_ratings(ProtobufCService *service,
                                              void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__put_holiday_calendar(ProtobufCService *service,
                                                      const Cqmon__V1__PutHolidayCalendarRequest *input,
@@ -4410,7 +4638,7 @@ void cqmon__v1__credit_service__put_holiday_calendar(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 14, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__get_holiday_calendar(ProtobufCService *service,
                                                      const Cqmon__V1__GetHolidayCalendarRequest *input,
@@ -4418,7 +4646,7 @@ void cqmon__v1__credit_service__get_holiday_calendar(ProtobufCService *service,
                                                      void *closure_data)
 {
   assert(service->descriptor == &cqmon__v1__credit_service__descriptor);
-  service->invoke(service, 15, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void cqmon__v1__credit_service__init (Cqmon__V1__CreditService_Service *service,
                                       Cqmon__V1__CreditService_ServiceDestroy destroy)

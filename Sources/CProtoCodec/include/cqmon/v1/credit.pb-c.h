@@ -38,6 +38,8 @@ typedef struct Cqmon__V1__StartPublicityRequest Cqmon__V1__StartPublicityRequest
 typedef struct Cqmon__V1__FileObjectionRequest Cqmon__V1__FileObjectionRequest;
 typedef struct Cqmon__V1__Objection Cqmon__V1__Objection;
 typedef struct Cqmon__V1__ResolveObjectionRequest Cqmon__V1__ResolveObjectionRequest;
+typedef struct Cqmon__V1__ListObjectionsRequest Cqmon__V1__ListObjectionsRequest;
+typedef struct Cqmon__V1__ListObjectionsResponse Cqmon__V1__ListObjectionsResponse;
 typedef struct Cqmon__V1__PublishRatingsRequest Cqmon__V1__PublishRatingsRequest;
 typedef struct Cqmon__V1__TriggerLevelERequest Cqmon__V1__TriggerLevelERequest;
 typedef struct Cqmon__V1__GetRatingRequest Cqmon__V1__GetRatingRequest;
@@ -926,6 +928,55 @@ struct  Cqmon__V1__ResolveObjectionRequest
 
 
 /*
+ * Which objections.
+ */
+struct  Cqmon__V1__ListObjectionsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The evaluation. Required.
+   */
+  char *evaluation_id;
+  /*
+   * Only in this status; UNSPECIFIED for any.
+   */
+  Cqmon__V1__ObjectionStatus status;
+  /*
+   * Page size: 0 for the default of 100; more than 1000 is clamped to 1000 (not an error).
+   */
+  int32_t page_size;
+  /*
+   * From the previous page's `next_page_token`; empty for the first page.
+   */
+  char *page_token;
+};
+#define CQMON__V1__LIST_OBJECTIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_objections_request__descriptor) \
+    , (char *)protobuf_c_empty_string, CQMON__V1__OBJECTION_STATUS__OBJECTION_STATUS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * A page of objections.
+ */
+struct  Cqmon__V1__ListObjectionsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Newest first.
+   */
+  size_t n_objections;
+  Cqmon__V1__Objection **objections;
+  /*
+   * Empty on the last page.
+   */
+  char *next_page_token;
+};
+#define CQMON__V1__LIST_OBJECTIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&cqmon__v1__list_objections_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
  * Publishes a year.
  */
 struct  Cqmon__V1__PublishRatingsRequest
@@ -1587,6 +1638,44 @@ Cqmon__V1__ResolveObjectionRequest *
 void   cqmon__v1__resolve_objection_request__free_unpacked
                      (Cqmon__V1__ResolveObjectionRequest *message,
                       ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListObjectionsRequest methods */
+void   cqmon__v1__list_objections_request__init
+                     (Cqmon__V1__ListObjectionsRequest         *message);
+size_t cqmon__v1__list_objections_request__get_packed_size
+                     (const Cqmon__V1__ListObjectionsRequest   *message);
+size_t cqmon__v1__list_objections_request__pack
+                     (const Cqmon__V1__ListObjectionsRequest   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_objections_request__pack_to_buffer
+                     (const Cqmon__V1__ListObjectionsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListObjectionsRequest *
+       cqmon__v1__list_objections_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_objections_request__free_unpacked
+                     (Cqmon__V1__ListObjectionsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Cqmon__V1__ListObjectionsResponse methods */
+void   cqmon__v1__list_objections_response__init
+                     (Cqmon__V1__ListObjectionsResponse         *message);
+size_t cqmon__v1__list_objections_response__get_packed_size
+                     (const Cqmon__V1__ListObjectionsResponse   *message);
+size_t cqmon__v1__list_objections_response__pack
+                     (const Cqmon__V1__ListObjectionsResponse   *message,
+                      uint8_t             *out);
+size_t cqmon__v1__list_objections_response__pack_to_buffer
+                     (const Cqmon__V1__ListObjectionsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Cqmon__V1__ListObjectionsResponse *
+       cqmon__v1__list_objections_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   cqmon__v1__list_objections_response__free_unpacked
+                     (Cqmon__V1__ListObjectionsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Cqmon__V1__PublishRatingsRequest methods */
 void   cqmon__v1__publish_ratings_request__init
                      (Cqmon__V1__PublishRatingsRequest         *message);
@@ -1823,6 +1912,12 @@ typedef void (*Cqmon__V1__Objection_Closure)
 typedef void (*Cqmon__V1__ResolveObjectionRequest_Closure)
                  (const Cqmon__V1__ResolveObjectionRequest *message,
                   void *closure_data);
+typedef void (*Cqmon__V1__ListObjectionsRequest_Closure)
+                 (const Cqmon__V1__ListObjectionsRequest *message,
+                  void *closure_data);
+typedef void (*Cqmon__V1__ListObjectionsResponse_Closure)
+                 (const Cqmon__V1__ListObjectionsResponse *message,
+                  void *closure_data);
 typedef void (*Cqmon__V1__PublishRatingsRequest_Closure)
                  (const Cqmon__V1__PublishRatingsRequest *message,
                   void *closure_data);
@@ -1897,6 +1992,10 @@ struct Cqmon__V1__CreditService_Service
                             const Cqmon__V1__ResolveObjectionRequest *input,
                             Cqmon__V1__Objection_Closure closure,
                             void *closure_data);
+  void (*list_objections)(Cqmon__V1__CreditService_Service *service,
+                          const Cqmon__V1__ListObjectionsRequest *input,
+                          Cqmon__V1__ListObjectionsResponse_Closure closure,
+                          void *closure_data);
   void (*publish_ratings)(Cqmon__V1__CreditService_Service *service,
                           const Cqmon__V1__PublishRatingsRequest *input,
                           Cqmon__V1__Bulletin_Closure closure,
@@ -1939,6 +2038,7 @@ void cqmon__v1__credit_service__init (Cqmon__V1__CreditService_Service *service,
       function_prefix__ ## start_publicity,\
       function_prefix__ ## file_objection,\
       function_prefix__ ## resolve_objection,\
+      function_prefix__ ## list_objections,\
       function_prefix__ ## publish_ratings,\
       function_prefix__ ## trigger_level_e,\
       function_prefix__ ## get_rating,\
@@ -1985,6 +2085,10 @@ void cqmon__v1__credit_service__resolve_objection(ProtobufCService *service,
                                                   const Cqmon__V1__ResolveObjectionRequest *input,
                                                   Cqmon__V1__Objection_Closure closure,
                                                   void *closure_data);
+void cqmon__v1__credit_service__list_objections(ProtobufCService *service,
+                                                const Cqmon__V1__ListObjectionsRequest *input,
+                                                Cqmon__V1__ListObjectionsResponse_Closure closure,
+                                                void *closure_data);
 void cqmon__v1__credit_service__publish_ratings(ProtobufCService *service,
                                                 const Cqmon__V1__PublishRatingsRequest *input,
                                                 Cqmon__V1__Bulletin_Closure closure,
@@ -2039,6 +2143,8 @@ extern const ProtobufCMessageDescriptor cqmon__v1__start_publicity_request__desc
 extern const ProtobufCMessageDescriptor cqmon__v1__file_objection_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__objection__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__resolve_objection_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_objections_request__descriptor;
+extern const ProtobufCMessageDescriptor cqmon__v1__list_objections_response__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__publish_ratings_request__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__trigger_level_erequest__descriptor;
 extern const ProtobufCMessageDescriptor cqmon__v1__get_rating_request__descriptor;
