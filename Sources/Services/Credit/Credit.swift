@@ -279,9 +279,10 @@ public final class Credit: Sendable {
     return (try await reviewed(store, record), row)
   }
 
-  /// The year's latest evaluation (of the latest year evaluated when nil).
-  func latestEvaluation(_ reads: some RecordReads, year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {
+  /// The year's latest evaluation (of the latest year evaluated when nil), in `status` if given.
+  static func latestEvaluation(_ reads: some RecordReads, year: Int?, status: String? = nil) async throws -> (EvaluationRecord, RecordVersion)? {
     var filter = RecordFilter(kind: .evaluation)
+    if let status { filter.statuses = [status] }
     if let year {
       filter.dayFrom = "\(year)"
       filter.dayThrough = "\(year)"
@@ -298,6 +299,10 @@ public final class Credit: Sendable {
       before = rows.count == 100 && year == nil ? rows.last.flatMap { IDSequence.evaluation.number(of: $0.id) } : nil
     } while before != nil
     return latest
+  }
+
+  func latestEvaluation(_ reads: some RecordReads, year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {
+    try await Self.latestEvaluation(reads, year: year)
   }
 
   /// An agency's rating in the year's latest evaluation: officers, and the agency its own.
@@ -322,18 +327,25 @@ public final class Credit: Sendable {
     guard let (latest, _) = try await latestEvaluation(store, year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
     let record = try await reviewed(store, latest)
     let all = record.ratings.filter { level == nil || $0.level == level }
-    // The token is the evaluation and the position after the last rating sent: an evaluation
-    // never changes, so pages neither repeat nor skip.
+    return (try record.page(all, page), record)
+  }
+}
+
+extension EvaluationRecord {
+  /// A page of what is listed from this evaluation, by position. The token names the
+  /// evaluation and the position after the last item sent: an evaluation never changes, so
+  /// pages neither repeat nor skip.
+  func page<Item>(_ items: [Item], _ page: PageRequest) throws(ServiceError) -> Page<Item> {
     var start = 0
     if let token = page.after {
       let parts = token.split(separator: "@")
-      guard parts.count == 2, String(parts[0]) == record.id, let position = Int(parts[1]) else {
-        throw ServiceError.invalid([FieldViolation("page_token", "not a token of \(year)'s current evaluation", reason: "PAGE_TOKEN")])
+      guard parts.count == 2, String(parts[0]) == id, let position = Int(parts[1]) else {
+        throw .invalid([FieldViolation("page_token", "not a token of \(year)'s evaluation \(id)", reason: "PAGE_TOKEN")])
       }
       start = position
     }
-    let slice = Array(all.dropFirst(start).prefix(page.size))
-    let next = start + slice.count < all.count ? PageRequest.token(for: "\(record.id)@\(start + slice.count)") : ""
-    return (Page(items: slice, nextPageToken: next), record)
+    let slice = Array(items.dropFirst(start).prefix(page.size))
+    let next = start + slice.count < items.count ? PageRequest.token(for: "\(id)@\(start + slice.count)") : ""
+    return Page(items: slice, nextPageToken: next)
   }
 }

@@ -15,23 +15,7 @@ public final class Sharing: Sendable {
 
   /// The year's published evaluation (of the latest year published when nil).
   public func published(year: Int?) async throws -> EvaluationRecord? {
-    var filter = RecordFilter(kind: .evaluation)
-    filter.statuses = ["published"]
-    if let year {
-      filter.dayFrom = "\(year)"
-      filter.dayThrough = "\(year)"
-    }
-    var latest: EvaluationRecord?
-    var before: Int64?
-    repeat {
-      let rows = try await store.recordVersions(filter, before: before, limit: 100)
-      for row in rows {
-        guard let record = Registry.decode(EvaluationRecord.self, row.content) else { continue }
-        if latest == nil || record.year > latest!.year { latest = record }
-      }
-      before = rows.count == 100 ? rows.last.flatMap { IDSequence.evaluation.number(of: $0.id) } : nil
-    } while before != nil
-    return latest
+    try await Credit.latestEvaluation(store, year: year, status: "published")?.0
   }
 
   /// A page of a year's published ratings, by rank, then the direct E ratings; at one level or
@@ -47,17 +31,7 @@ public final class Sharing: Sendable {
       if revoked.contains(rating.creditCode) { rating.status = "revoked" }
       return rating
     }.filter { (level == nil || $0.level == level) && (creditCode.isEmpty || $0.creditCode == creditCode) }
-    var start = 0
-    if let token = page.after {
-      let parts = token.split(separator: "@")
-      guard parts.count == 2, String(parts[0]) == record.id, let position = Int(parts[1]) else {
-        throw ServiceError.invalid([FieldViolation("page_token", "not a token of this year's published ratings", reason: "PAGE_TOKEN")])
-      }
-      start = position
-    }
-    let items = Array(all.dropFirst(start).prefix(page.size))
-    let next = start + items.count < all.count ? PageRequest.token(for: "\(record.id)@\(start + items.count)") : ""
-    return (Page(items: items, nextPageToken: next), record)
+    return (try record.page(all, page), record)
   }
 
   /// Changes after `cursor`, oldest first. OUT_OF_RANGE: the cursor is ahead of the feed.
