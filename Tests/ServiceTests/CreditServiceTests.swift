@@ -220,6 +220,15 @@ struct CreditServiceTests {
     h.as(Identities.agency)
     #expect(await failure { _ = try await sharing.getBulletin(.with { $0.year = Int32(year) }) }?.code == .permissionDenied)
 
+    // The draw reads the published level: the agency is drawn in stratum C now, not UNRATED.
+    h.as(Identities.city)
+    let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
+    let seed = try await inspection.commitDrawSeed(.with {
+      $0.requestId = "s1"; $0.period = .with { $0.start = Self.date(CalendarDate(chinaDayOf: clock.now)); $0.end = Self.date(CalendarDate(chinaDayOf: clock.now).adding(days: 30)) }
+    })
+    let plan = try await inspection.planInspections(.with { $0.requestId = "pl1"; $0.commitmentId = seed.commitmentId })
+    #expect(plan.candidates.map { "\($0.level) \($0.stratum)" } == ["\(Cqmon_V1_CreditLevel.c) C"] && plan.drawn.isEmpty, "⌊1 · 30 %⌋ = 0")
+
     // Direct E (Art. 16): the agency leaves the registry with its bans, its published rating is
     // revoked, and the feed says both, once, however often the call is retried.
     h.as(Identities.city)

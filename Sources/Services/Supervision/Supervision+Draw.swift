@@ -230,8 +230,11 @@ extension Supervision {
     let instant = now()
     let codes = try await tx.agenciesInScope(districtCode: commitment.districtCode, samplingSince: monthsBefore(settings.jurisdictionMonths, instant))
     let complained = try await tx.agenciesWithVerifiedComplaints(since: monthsBefore(settings.complaintLookbackMonths, instant))
-    // Credit levels come with the annual evaluation (Art. 15); until an agency has one it is unrated.
-    let candidates = codes.map { InspectionDraw.Candidate(creditCode: $0, level: nil, verifiedComplaint: complained.contains($0)) }
+    // Each agency's level in the latest published ratings (Art. 15, 19); unrated until it has
+    // one. (An agency rated E directly has left the registry, and so the candidates.)
+    let published = try await Credit.latestEvaluation(tx, year: nil, status: "published")?.0
+    let levels = Dictionary(published.map(Credit.published)?.map { ($0.creditCode, $0.level) } ?? [], uniquingKeysWith: { first, _ in first })
+    let candidates = codes.map { InspectionDraw.Candidate(creditCode: $0, level: levels[$0], verifiedComplaint: complained.contains($0)) }
     var pool: [InspectionDraw.Inspector] = []
     var before: Int64?
     var query = RecordFilter(kind: .inspector)
