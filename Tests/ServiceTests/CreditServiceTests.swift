@@ -249,6 +249,11 @@ struct CreditServiceTests {
     #expect(direct.level == .e && direct.art16Case.rawValue == 4 && direct.year == Int32(CalendarDate(chinaDayOf: clock.now).year))
     #expect(try await credit.triggerLevelE(trigger) == direct, "a retry changes nothing")
     #expect(try await h.registry.getAgency(.with { $0.creditCode = Materials.applicant }).status == .removed)
+    // Art. 20: the agency may not re-apply for 2 years (the registry's own bans).
+    let eligibility = try await h.registry.checkEligibility(.with { $0.subject = .creditCode(Materials.applicant) })
+    let decided = CalendarDate(chinaDayOf: clock.now)
+    #expect(!eligibility.eligible && eligibility.bans.count == 1)
+    #expect(eligibility.bannedUntil == Self.date(BanTerm.endsOn(startsOn: decided, years: 2)))
     h.as(Identities.partner)
     let feed = try await sharing.watchRatings(.with { $0.afterCursor = 1 }) { response in
       var changes: [Cqmon_V1_RatingChange] = []
