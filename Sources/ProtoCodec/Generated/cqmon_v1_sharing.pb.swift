@@ -230,8 +230,9 @@ extension Cqmon_V1_SharingService {
     /// Published ratings, filtered. INVALID_ARGUMENT: bad page token.
     func listPublishedRatings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListPublishedRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListPublishedRatingsResponse>
     /// Every change to published ratings after a cursor, then new ones as they happen, until the
-    /// call is cancelled. Resumable: pass the cursor of the last change received.
-    /// OUT_OF_RANGE: the cursor is ahead of the server's latest change.
+    /// call is cancelled, or ends OK when the server shuts down (reconnect and resume). Resumable:
+    /// pass the cursor of the last change received; no change is lost or repeated, across servers
+    /// and restarts. OUT_OF_RANGE: the cursor is ahead of the server's latest change.
     func watchRatings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_WatchRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_RatingChange>
     /// A year's signed bulletin. NOT_FOUND: the year is not published.
     func getBulletin(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetBulletinRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Bulletin>
@@ -242,8 +243,9 @@ extension Cqmon_V1_SharingService {
     /// Published ratings, filtered. INVALID_ARGUMENT: bad page token.
     func listPublishedRatings(request: GRPCCore.ServerRequest<Cqmon_V1_ListPublishedRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListPublishedRatingsResponse>
     /// Every change to published ratings after a cursor, then new ones as they happen, until the
-    /// call is cancelled. Resumable: pass the cursor of the last change received.
-    /// OUT_OF_RANGE: the cursor is ahead of the server's latest change.
+    /// call is cancelled, or ends OK when the server shuts down (reconnect and resume). Resumable:
+    /// pass the cursor of the last change received; no change is lost or repeated, across servers
+    /// and restarts. OUT_OF_RANGE: the cursor is ahead of the server's latest change.
     func watchRatings(request: GRPCCore.ServerRequest<Cqmon_V1_WatchRatingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_RatingChange>
     /// A year's signed bulletin. NOT_FOUND: the year is not published.
     func getBulletin(request: GRPCCore.ServerRequest<Cqmon_V1_GetBulletinRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Bulletin>
@@ -254,8 +256,9 @@ extension Cqmon_V1_SharingService {
     /// Published ratings, filtered. INVALID_ARGUMENT: bad page token.
     func listPublishedRatings(request: Cqmon_V1_ListPublishedRatingsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListPublishedRatingsResponse
     /// Every change to published ratings after a cursor, then new ones as they happen, until the
-    /// call is cancelled. Resumable: pass the cursor of the last change received.
-    /// OUT_OF_RANGE: the cursor is ahead of the server's latest change.
+    /// call is cancelled, or ends OK when the server shuts down (reconnect and resume). Resumable:
+    /// pass the cursor of the last change received; no change is lost or repeated, across servers
+    /// and restarts. OUT_OF_RANGE: the cursor is ahead of the server's latest change.
     func watchRatings(request: Cqmon_V1_WatchRatingsRequest, response: GRPCCore.RPCWriter<Cqmon_V1_RatingChange>, context: GRPCCore.ServerContext) async throws
     /// A year's signed bulletin. NOT_FOUND: the year is not published.
     func getBulletin(request: Cqmon_V1_GetBulletinRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Bulletin
@@ -337,8 +340,9 @@ extension Cqmon_V1_SharingService {
     }
 
     /// Every change to published ratings after a cursor, then new ones as they happen, until the
-    /// call is cancelled. Resumable: pass the cursor of the last change received.
-    /// OUT_OF_RANGE: the cursor is ahead of the server's latest change.
+    /// call is cancelled, or ends OK when the server shuts down (reconnect and resume). Resumable:
+    /// pass the cursor of the last change received; no change is lost or repeated, across servers
+    /// and restarts. OUT_OF_RANGE: the cursor is ahead of the server's latest change.
     public func watchRatings<Result: Sendable>(
       _ message: Cqmon_V1_WatchRatingsRequest,
       metadata: GRPCCore.Metadata = [:],
