@@ -52,6 +52,14 @@ extension PostgresAccess {
     }
   }
 
+  public func latestDay(kind: RecordKind, statuses: [String]) async throws -> String? {
+    var sql = SQL("SELECT max(day) AS day FROM record_index WHERE kind = ")
+    sql.bind(kind.rawValue)
+    if !statuses.isEmpty { sql.add(" AND status = ANY("); sql.bind(statuses); sql.add("::text[])") }
+    let query = sql
+    return try await run { try await $0.one(query) { try $0.optionalString("day") } } ?? nil
+  }
+
   public func recordID(kind: RecordKind, key: String) async throws -> String? {
     try await run {
       try await $0.one(.with("SELECT id FROM record_index WHERE kind = ? AND key = ?", [kind.rawValue, key])) { try $0.string("id") }

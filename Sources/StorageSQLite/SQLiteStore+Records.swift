@@ -56,6 +56,14 @@ extension SQLiteAccess {
     }
   }
 
+  public func latestDay(kind: RecordKind, statuses: [String]) async throws -> String? {
+    let condition = statuses.isEmpty ? "" : " AND status IN (\(Database.placeholders(statuses.count)))"
+    return try await run { db in
+      try String.fetchOne(
+        db, sql: "SELECT max(day) FROM record_index WHERE kind = ?\(condition)", arguments: StatementArguments([kind.rawValue] + statuses))
+    }
+  }
+
   public func recordID(kind: RecordKind, key: String) async throws -> String? {
     try await run { db in
       try String.fetchOne(cached: db, sql: "SELECT id FROM record_index WHERE kind = ? AND key = ?", arguments: [kind.rawValue, key])

@@ -104,6 +104,13 @@ struct SupervisionStoreContractTests {
       #expect(try await ids(filter) == [11, 10].map { IDSequence.complaint.id(Int64($0)) })
       #expect(try await ids(RecordFilter(kind: .inspection)) == ["insp-000001"])
       #expect(try await ids(RecordFilter(kind: .plan)).isEmpty)
+      #expect(try await store.latestDay(kind: .complaint, statuses: []) == "2026-03-12")
+      #expect(try await store.latestDay(kind: .complaint, statuses: ["open"]) == "2026-03-10")
+      #expect(try await store.latestDay(kind: .complaint, statuses: ["open", "verified"]) == "2026-03-11")
+      #expect(try await store.latestDay(kind: .plan, statuses: []) == nil)
+      var everything = RecordFilter(kind: .complaint)
+      everything.districtCode = "500103"
+      #expect(try await store.allRecordVersions(everything, number: IDSequence.complaint.number(of:)).map(\.id) == (1...6).reversed().map { IDSequence.complaint.id(Int64($0)) })
     }
   }
 

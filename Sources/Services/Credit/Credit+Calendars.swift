@@ -57,14 +57,10 @@ extension WorkingDays {
   /// `builtIn`, with each year loaded since (PutHolidayCalendar) in place of its own.
   public static func loaded(from reads: some RecordReads, over builtIn: WorkingDays) async throws -> WorkingDays {
     var calendars = builtIn.calendars
-    var before: Int64?
-    repeat {
-      let rows = try await reads.recordVersions(RecordFilter(kind: .holidayCalendar), before: before, limit: 100)
-      for row in rows {
-        if let record = Registry.decode(HolidayCalendarRecord.self, row.content) { calendars[record.calendar.year] = record.calendar }
-      }
-      before = rows.count == 100 ? rows.last.flatMap { Int64($0.id.dropFirst(4)) } : nil
-    } while before != nil
+    // A calendar's id is `cal-YEAR`, numbered by its year.
+    for row in try await reads.allRecordVersions(RecordFilter(kind: .holidayCalendar), number: { Int64($0.dropFirst(4)) }) {
+      if let record = Registry.decode(HolidayCalendarRecord.self, row.content) { calendars[record.calendar.year] = record.calendar }
+    }
     return WorkingDays(Array(calendars.values))
   }
 }

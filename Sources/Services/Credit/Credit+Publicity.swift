@@ -230,13 +230,9 @@ extension Credit {
     filter.statuses = ["upheld"]
     filter.dayFrom = record.id
     filter.dayThrough = record.id
-    var upheld: [ObjectionRecord] = []
-    var before: Int64?
-    repeat {
-      let rows = try await reads.recordVersions(filter, before: before, limit: PageRequest.maximumSize)
-      upheld += rows.compactMap { Registry.decode(ObjectionRecord.self, $0.content) }
-      before = rows.count == PageRequest.maximumSize ? rows.last.flatMap { IDSequence.objection.number(of: $0.id) } : nil
-    } while before != nil
+    let upheld = try await reads.allRecordVersions(filter, number: IDSequence.objection.number(of:)).compactMap {
+      Registry.decode(ObjectionRecord.self, $0.content)
+    }
     var record = record
     let computed = Dictionary(uniqueKeysWithValues: record.result.ratings.map { ($0.creditCode, $0.level) })
     record.reviews = upheld.sorted { ($0.decidedAt ?? $0.filedAt, $0.id) < ($1.decidedAt ?? $1.filedAt, $1.id) }.map { objection in

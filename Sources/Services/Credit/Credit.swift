@@ -258,15 +258,10 @@ public final class Credit: Sendable {
     filter.statuses = ["verified"]
     filter.dayFrom = "\(year)-01-01"
     filter.dayThrough = "\(year)-12-31"
-    var before: Int64?
-    repeat {
-      let rows = try await tx.recordVersions(filter, before: before, limit: PageRequest.maximumSize)
-      for row in rows {
-        guard let record = Registry.decode(EvidenceRecord.self, row.content) else { continue }
-        inputs.evidence.append(.init(creditCode: record.creditCode, indicatorCode: record.indicatorCode, centipoints: record.centipoints))
-      }
-      before = rows.count == PageRequest.maximumSize ? rows.last.flatMap { IDSequence.evidence.number(of: $0.id) } : nil
-    } while before != nil
+    for row in try await tx.allRecordVersions(filter, number: IDSequence.evidence.number(of:)) {
+      guard let record = Registry.decode(EvidenceRecord.self, row.content) else { continue }
+      inputs.evidence.append(.init(creditCode: record.creditCode, indicatorCode: record.indicatorCode, centipoints: record.centipoints))
+    }
     inputs.evidence.sort { ($0.creditCode, $0.indicatorCode, $0.centipoints) < ($1.creditCode, $1.indicatorCode, $1.centipoints) }
     return inputs
   }
@@ -281,24 +276,18 @@ public final class Credit: Sendable {
 
   /// The year's latest evaluation (of the latest year evaluated when nil), in `status` if given.
   static func latestEvaluation(_ reads: some RecordReads, year: Int?, status: String? = nil) async throws -> (EvaluationRecord, RecordVersion)? {
+    // An evaluation's index `day` is its year: the latest year is one indexed read, and its
+    // latest evaluation the newest row of that year; only that one is read and decoded.
     var filter = RecordFilter(kind: .evaluation)
     if let status { filter.statuses = [status] }
-    if let year {
-      filter.dayFrom = "\(year)"
-      filter.dayThrough = "\(year)"
-    }
-    var latest: (EvaluationRecord, RecordVersion)?
-    var before: Int64?
-    // Evaluations are few: the latest year's is the newest with the greatest year.
-    repeat {
-      let rows = try await reads.recordVersions(filter, before: before, limit: 100)
-      for row in rows {
-        guard let record = Registry.decode(EvaluationRecord.self, row.content) else { continue }
-        if latest == nil || record.year > latest!.0.year { latest = (record, row) }
-      }
-      before = rows.count == 100 && year == nil ? rows.last.flatMap { IDSequence.evaluation.number(of: $0.id) } : nil
-    } while before != nil
-    return latest
+    let latestDay = year == nil ? try await reads.latestDay(kind: .evaluation, statuses: filter.statuses) : nil
+    guard let day = year.map({ "\($0)" }) ?? latestDay else { return nil }
+    filter.dayFrom = day
+    filter.dayThrough = day
+    guard let row = try await reads.recordVersions(filter, before: nil, limit: 1).first,
+      let record = Registry.decode(EvaluationRecord.self, row.content)
+    else { return nil }
+    return (record, row)
   }
 
   func latestEvaluation(_ reads: some RecordReads, year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {

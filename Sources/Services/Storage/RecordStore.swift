@@ -100,6 +100,24 @@ public protocol RecordReads {
   func recordIndex(id: String) async throws -> RecordIndex?
   /// The record of a kind with this unique key (an inspector's badge number).
   func recordID(kind: RecordKind, key: String) async throws -> String?
+  /// The greatest `day` among the records of a kind in one of `statuses` (any status when
+  /// empty); nil when there is none.
+  func latestDay(kind: RecordKind, statuses: [String]) async throws -> String?
+}
+
+extension RecordReads {
+  /// Every record a filter selects, newest first, read page by page. `number` gives the number
+  /// in a record's id, which the pages are keyed on.
+  public func allRecordVersions(_ filter: RecordFilter, number: (String) -> Int64?) async throws -> [RecordVersion] {
+    var all: [RecordVersion] = []
+    var before: Int64?
+    repeat {
+      let rows = try await recordVersions(filter, before: before, limit: PageRequest.maximumSize)
+      all += rows
+      before = rows.count == PageRequest.maximumSize ? rows.last.flatMap { number($0.id) } : nil
+    } while before != nil
+    return all
+  }
 }
 
 /// Writing records: a version, never updated, and the index row, replaced.

@@ -235,18 +235,14 @@ extension Supervision {
     let published = try await Credit.latestEvaluation(tx, year: nil, status: "published")?.0
     let levels = Dictionary(published.map(Credit.published)?.map { ($0.creditCode, $0.level) } ?? [], uniquingKeysWith: { first, _ in first })
     let candidates = codes.map { InspectionDraw.Candidate(creditCode: $0, level: levels[$0], verifiedComplaint: complained.contains($0)) }
-    var pool: [InspectionDraw.Inspector] = []
-    var before: Int64?
     var query = RecordFilter(kind: .inspector)
     query.districtCode = commitment.districtCode
-    repeat {
-      let rows = try await tx.recordVersions(query, before: before, limit: PageRequest.maximumSize)
-      for row in rows {
-        guard let inspector = Registry.decode(InspectorRecord.self, row.content), inspector.districtCode == commitment.districtCode else { continue }
-        pool.append(InspectionDraw.Inspector(id: inspector.id, conflicts: inspector.conflicts.map(\.creditCode)))
+    let pool = try await tx.allRecordVersions(query, number: IDSequence.inspector.number(of:)).compactMap { row in
+      Registry.decode(InspectorRecord.self, row.content).flatMap { inspector in
+        inspector.districtCode == commitment.districtCode
+          ? InspectionDraw.Inspector(id: inspector.id, conflicts: inspector.conflicts.map(\.creditCode)) : nil
       }
-      before = rows.count == PageRequest.maximumSize ? rows.last.flatMap { IDSequence.inspector.number(of: $0.id) } : nil
-    } while before != nil
+    }
     return InspectionDraw.Inputs(
       seed: Hex.bytes(seedHex), periodStart: commitment.periodStart.description, periodEnd: commitment.periodEnd.description,
       districtCode: commitment.districtCode, shares: shares, candidates: candidates, pool: pool)
