@@ -27,11 +27,7 @@ public final class Credit: Sendable {
   func write(_ tx: some CreditTransaction, _ context: WriteContext, id: String, version: Int, _ value: some Encodable, at instant: Date) async throws
     -> RecordVersion
   {
-    let content = Registry.json(value)
-    let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(content), at: instant, key: signingKey)
-    let row = RecordVersion(id: id, version: version, content: content, recordedAt: instant, recordedBy: context.actor, audit: entry)
-    try await tx.insertRecordVersion(row)
-    return row
+    try await tx.appendVersion(context, id: id, version: version, value, at: instant, key: signingKey)
   }
 
   func read<T: Decodable>(_ type: T.Type, _ reads: some RecordReads, id: String, what: String, reason: String) async throws -> (T, RecordVersion) {

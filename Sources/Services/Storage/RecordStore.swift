@@ -126,3 +126,17 @@ public protocol RecordTransaction: RecordReads, WriteTransaction {
   /// Inserts or replaces the index row of a record.
   func putRecordIndex(_ index: RecordIndex) async throws
 }
+
+extension RecordTransaction {
+  /// Appends the write's audit entry, its receipt signed by `key`, and a version of record `id`
+  /// holding `value` as JSON, whose SHA-256 is the entry's record digest; returns the version.
+  func appendVersion(_ context: WriteContext, id: String, version: Int, _ value: some Encodable, at instant: Date, key: SigningKey)
+    async throws -> RecordVersion
+  {
+    let content = Registry.json(value)
+    let entry = try await record(context, resultID: id, recordSHA256: Digest.sha256Hex(content), at: instant, key: key)
+    let row = RecordVersion(id: id, version: version, content: content, recordedAt: instant, recordedBy: context.actor, audit: entry)
+    try await insertRecordVersion(row)
+    return row
+  }
+}
