@@ -3,12 +3,14 @@ public import GRDB
 public import Services
 import Synchronization
 
-/// The embedded engine: one SQLite file under the data directory (GRDB, WAL,
-/// `synchronous = FULL`), documents' bytes as files beside it. All `make run` needs.
+/// The embedded engine: one SQLite file under the data directory (GRDB, WAL), documents'
+/// bytes as files beside it. All `make run` needs.
 ///
 /// Write transactions are serialised by `WriteLock` and run on GRDB's single writer
-/// connection as `BEGIN IMMEDIATE … COMMIT`; reads run on the pool's reader connections and
-/// see only what is committed.
+/// connection as `BEGIN IMMEDIATE … COMMIT`, writes arriving together sharing one (group
+/// commit); no write is acknowledged before the WAL holding it is fsynced (`WALSync`). Reads
+/// run on the pool's reader connections and see only what is committed. `Checkpointer` copies
+/// the WAL into the database file in the background.
 public final class SQLiteStore: Store, Sendable {
   /// The connection pool. Tests reach under the store through it to tamper with rows.
   public let writer: DatabasePool
@@ -22,6 +24,10 @@ public final class SQLiteStore: Store, Sendable {
   /// Whether writes arriving together share a commit; off, each commits alone (benchmarks
   /// compare the two).
   let groupCommit: Bool
+  /// Syncs the WAL after grouped commits (see `finishTurn`).
+  let walSync: WALSync
+  /// Copies the WAL into the database file, off the write path.
+  private let checkpointer: Checkpointer
   /// Set for `temporary()` stores, removed when the store goes.
   private let removeOnDeinit: String?
 
@@ -47,13 +53,23 @@ public final class SQLiteStore: Store, Sendable {
     // A transaction stays open across the awaits of its body (see `transaction`).
     configuration.allowsUnsafeTransactions = true
     configuration.prepareDatabase { db in
-      // Every acknowledged write survives a crash or power loss: synchronous=FULL in WAL mode.
-      try db.execute(sql: "PRAGMA synchronous = FULL")
+      // Every acknowledged write survives a crash or power loss. Without grouping, each COMMIT
+      // syncs the WAL itself (FULL); with it, the store syncs the WAL after the commit, out of
+      // the write lock, before acknowledging (NORMAL and `WALSync`).
+      try db.execute(sql: groupCommit ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL")
+      // Savepoint journals (one per write in a group) in memory, not in files under /var/tmp.
+      try db.execute(sql: "PRAGMA temp_store = MEMORY")
+      // Checkpoints run in the background (`Checkpointer`); this is the writer's backstop.
+      try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
     }
-    writer = try DatabasePool(path: directory + "/monitoring.sqlite", configuration: configuration)
+    let path = directory + "/monitoring.sqlite"
+    writer = try DatabasePool(path: path, configuration: configuration)
+    walSync = WALSync(databasePath: path)
     documentDirectory = directory + "/documents"
     self.removeOnDeinit = removeOnDeinit
     try Self.migrator.migrate(writer)
+    try walSync.syncNow()
+    checkpointer = try Checkpointer(path: path)
   }
 
   deinit {
@@ -76,14 +92,40 @@ public final class SQLiteStore: Store, Sendable {
   /// full) commits for the whole group, and every member returns only once that commit is
   /// durable — or throws its error, nothing of the group written.
   ///
-  /// Writes run on an executor of their own, a serial queue, not the shared pool: a writer
-  /// handed the lock resumes at once, where in the pool it would wait behind every request
-  /// being decoded or checked, holding the lock idle meanwhile.
+  /// Bodies and commits run on an executor of their own, a serial queue, not the shared pool:
+  /// a writer handed the lock resumes at once, where in the pool it would wait behind every
+  /// request being decoded or checked, holding the lock idle meanwhile. Waiting for the group's
+  /// commit happens off that queue, so that what each member does next (its reply) runs in
+  /// the pool and never holds up the next writer.
   func transaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
-    try await withTaskExecutorPreference(writeExecutor) { try await self.serialisedTransaction(body) }
+    let turn = try await withTaskExecutorPreference(writeExecutor) { try await self.takeTurn(body) }
+    if let commit = turn.commit {
+      var outcome = commit.outcome
+      if case .success = outcome, let ticket = commit.ticket, case .failure(let error) = await walSync.durable(ticket) {
+        outcome = .failure(error)
+      }
+      turn.group.finish(outcome)
+    }
+    let result = try turn.outcome.get()
+    if case .failure(let error) = await turn.group.committed() { throw error }
+    return result
   }
 
-  private func serialisedTransaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
+  /// One writer's turn with the lock: its body, and the commit when it is the group's last.
+  private struct Turn<T: Sendable>: Sendable {
+    var outcome: Result<T, any Error>
+    var group: CommitGroup
+    /// Set for the writer that committed the group, which makes it durable and tells the others.
+    var commit: Commit?
+  }
+
+  private struct Commit: Sendable {
+    var outcome: Result<Void, any Error>
+    /// The commit's place in `walSync`, when it must still be synced.
+    var ticket: UInt64?
+  }
+
+  private func takeTurn<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> Turn<T> {
     await writeLock.lock()
     let group: CommitGroup
     do {
@@ -107,14 +149,7 @@ public final class SQLiteStore: Store, Sendable {
       }
       outcome = .failure(error)
     }
-    await finishTurn(group)
-    switch outcome {
-    case .failure(let error):
-      throw error
-    case .success(let result):
-      if case .failure(let error) = await group.committed() { throw error }
-      return result
-    }
+    return Turn(outcome: outcome, group: group, commit: await finishTurn(group))
   }
 
   /// The group under way, or a new one (BEGIN IMMEDIATE). Called holding the write lock.
@@ -127,23 +162,27 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// Hands the open transaction to the next writer, or — when none waits, the group is full, or
-  /// grouping is off — commits it for every member. Releases the write lock either way.
-  private func finishTurn(_ group: CommitGroup) async {
+  /// grouping is off — commits it for every member and says how that went. Releases the write
+  /// lock either way.
+  ///
+  /// A grouped commit leaves the WAL unsynced (`synchronous = NORMAL`): its ticket is synced by
+  /// `WALSync` after the lock is released, while the next group is written.
+  private func finishTurn(_ group: CommitGroup) async -> Commit? {
     if groupCommit, writeLock.hasWaiters, group.members < Self.maximumGroup {
       writeLock.unlock()
-      return
+      return nil
     }
-    let outcome: Result<Void, any Error>
+    let commit: Commit
     do {
       try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.commit() } }
-      outcome = .success(())
+      commit = Commit(outcome: .success(()), ticket: groupCommit ? walSync.committed() : nil)
     } catch {
       try? await uncancelled { try await self.writer.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }
-      outcome = .failure(Self.translate(error))
+      commit = Commit(outcome: .failure(Self.translate(error)))
     }
     openGroup.withLock { $0 = nil }
     writeLock.unlock()
-    group.finish(outcome)
+    return commit
   }
 
   /// Writes sharing one commit at the most.
