@@ -1,5 +1,6 @@
 @preconcurrency import Dispatch
 import GRDB
+import Synchronization
 
 /// Copies the WAL back into the database file in the background, so that commits — which hold
 /// the write lock — do not.
@@ -16,6 +17,8 @@ final class Checkpointer: Sendable {
   static let backstopPages = 16_000
 
   private let connection: DatabaseQueue
+  /// Whether anything was committed since the last complete checkpoint.
+  private let pending = Atomic<Bool>(true)
   private let timer: DispatchSourceTimer
 
   init(path: String, interval: DispatchTimeInterval = .milliseconds(100)) throws {
@@ -25,12 +28,25 @@ final class Checkpointer: Sendable {
     connection = try DatabaseQueue(path: path, configuration: configuration)
     timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sqlite-checkpoint"))
     timer.schedule(deadline: .now() + interval, repeating: interval)
-    timer.setEventHandler { [connection] in
-      // PASSIVE never waits for the writer or readers; an error (a busy or full disk) is left
-      // for the next round, or for the writer's backstop.
-      _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-    }
+    timer.setEventHandler { [weak self] in self?.round() }
     timer.resume()
+  }
+
+  /// One round: a PASSIVE checkpoint when anything was committed since the last complete one.
+  /// PASSIVE never waits for the writer or readers. What it could not copy (a reader still
+  /// needs it) or an error (a busy or full disk) is left for the next round, or for the
+  /// writer's backstop.
+  private func round() {
+    guard pending.exchange(false, ordering: .acquiringAndReleasing) else { return }
+    let done = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+    if let done, done.checkpointedFrameCount >= done.walFrameCount { return }
+    pending.store(true, ordering: .releasing)
+  }
+
+  /// Says that a commit added to the WAL: the next round copies it (an idle store's rounds
+  /// do nothing).
+  func committed() {
+    pending.store(true, ordering: .releasing)
   }
 
   deinit {

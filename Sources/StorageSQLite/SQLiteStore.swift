@@ -176,6 +176,7 @@ public final class SQLiteStore: Store, Sendable {
     do {
       try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.commit() } }
       commit = Commit(outcome: .success(()), ticket: groupCommit ? walSync.committed() : nil)
+      checkpointer.committed()
     } catch {
       try? await uncancelled { try await self.writer.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }
       commit = Commit(outcome: .failure(Self.translate(error)))
@@ -185,8 +186,11 @@ public final class SQLiteStore: Store, Sendable {
     return commit
   }
 
-  /// Writes sharing one commit at the most.
-  static let maximumGroup = 64
+  /// Writes sharing one commit at the most. Larger groups share more pages (each commit
+  /// writes the tree pages its members touched, the shared ones once) but hold their first
+  /// members longer: with the fsync out of the lock, 16 filings a commit gave both more
+  /// filings per second and a third of the p99 at 1,000/s of 64 (`make bench-filing`).
+  static let maximumGroup = 16
 
   /// Runs `work` to its end even when the calling task is cancelled: a transaction must not
   /// be left open because its caller went away.

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A method standard citation such as `HJ 565-2010`, `GB 3838-2002` or `GB/T 16157-1996`.
 ///
 /// Documents often print an em-dash (—) or en-dash (–) for the hyphen, and sometimes no space
@@ -7,8 +9,22 @@ public enum MethodStandard {
   /// cited in CMA scopes.
   static let prefixes = ["GB/T", "GB/Z", "GB", "HJ/T", "HJ", "DB50/T", "DB50", "CJ/T", "SL", "DZ/T", "NY/T", "HG/T", "JJG", "ISO", "EPA"]
 
+  /// Citations read before, with their normalised form: every filing checks each analysis's
+  /// standard against the agency's scope, the same texts again and again.
+  private static let known = Mutex<[String: String?]>([:])
+
   /// The normalised citation, or nil when `text` is not one.
   public static func normalised(_ text: String) -> String? {
+    if let known = known.withLock({ $0[text] }) { return known }
+    let result = parse(text)
+    known.withLock { known in
+      if known.count >= 4096 { known.removeAll() }
+      known[text] = result
+    }
+    return result
+  }
+
+  private static func parse(_ text: String) -> String? {
     var rest = String(text.trimmingCharacters(in: .whitespaces))
     if rest.contains(where: { $0 == "—" || $0 == "–" || $0 == "－" }) {
       rest = rest.replacingAll("—", with: "-").replacingAll("–", with: "-").replacingAll("－", with: "-")
