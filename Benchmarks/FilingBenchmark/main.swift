@@ -12,8 +12,8 @@ import Synchronization
 
 // `make bench-filing`: durable filings per second through the real stack in process (codec,
 // interceptors, handler, validation, every off-site check, the audit log with its Merkle tree
-// and Ed25519 receipt, SQLite with synchronous=FULL), with group commit and without it, in the
-// same run:
+// and Ed25519 receipt, SQLite with every reply sent after its WAL is fsynced), with group
+// commit and without it, in the same run:
 // - a typical activity (2 sampling events, 6 analyses) and a large one (30 events, 60 analyses);
 // - 64 concurrent unary callers for a few seconds (closed loop): filings/s, p50, p99;
 // - one FileActivities stream pushing a backlog: filings/s;
