@@ -55,13 +55,13 @@ extension PostgresTransaction: CreditTransaction {}
 extension PostgresAccess {
   public func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow] {
     try await run {
-      try await $0.all(.with("SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", [cursor, Int64(limit)])) { c in
-        RatingChangeRow(
-          cursor: try c.int64("cursor"), kind: RatingChangeRow.Kind(rawValue: try c.int("kind")) ?? .published, year: try c.int("year"),
-          creditCode: try c.string("credit_code"), level: try c.string("level"), rating: try c.string("rating"),
-          evaluationID: try c.string("evaluation_id"), changedAt: try c.instant("changed_at"))
-      }
+      try await $0.all(.with("SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", [cursor, Int64(limit)]), ratingChange)
     }
+  }
+
+  /// The changes an evaluation's publication or a removal made, oldest first.
+  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
+    try await run { try await $0.all(.with("SELECT * FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", [id]), ratingChange) }
   }
 
   public func lastRatingCursor() async throws -> Int64 {
@@ -81,17 +81,17 @@ extension PostgresTransaction {
 }
 
 extension PostgresAccess {
-  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
-    let changes = try await run {
-      try await $0.all(.with("SELECT cursor FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", [id])) { try $0.int64("cursor") }
-    }
-    guard let first = changes.first else { return [] }
-    return try await ratingChanges(after: first - 1, limit: changes.count).filter { $0.evaluationID == id }
-  }
-
   public func revokedRatings(year: Int) async throws -> Set<String> {
     Set(try await run {
       try await $0.all(.with("SELECT credit_code FROM rating_change WHERE kind = 3 AND year = ?", [Int64(year)])) { try $0.string("credit_code") }
     })
   }
+}
+
+/// A `rating_change` row.
+private func ratingChange(_ c: Columns) throws -> RatingChangeRow {
+  RatingChangeRow(
+    cursor: try c.int64("cursor"), kind: RatingChangeRow.Kind(rawValue: try c.int("kind")) ?? .published, year: try c.int("year"),
+    creditCode: try c.string("credit_code"), level: try c.string("level"), rating: try c.string("rating"),
+    evaluationID: try c.string("evaluation_id"), changedAt: try c.instant("changed_at"))
 }

@@ -52,11 +52,15 @@ extension SQLiteTransaction: CreditTransaction {}
 extension SQLiteAccess {
   public func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow] {
     try await run { db in
-      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit]).map { row in
-        RatingChangeRow(
-          cursor: row["cursor"], kind: RatingChangeRow.Kind(rawValue: row["kind"]) ?? .published, year: row["year"], creditCode: row["credit_code"],
-          level: row["level"], rating: row["rating"], evaluationID: row["evaluation_id"], changedAt: row.instant("changed_at"))
-      }
+      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit])
+        .map(ratingChange)
+    }
+  }
+
+  /// The changes an evaluation's publication or a removal made, oldest first.
+  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
+    try await run { db in
+      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", arguments: [id]).map(ratingChange)
     }
   }
 
@@ -81,17 +85,16 @@ extension SQLiteTransaction {
 }
 
 extension SQLiteAccess {
-  public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
-    let changes = try await run { db in
-      try Int64.fetchAll(cached: db, sql: "SELECT cursor FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", arguments: [id])
-    }
-    guard let first = changes.first else { return [] }
-    return try await ratingChanges(after: first - 1, limit: changes.count).filter { $0.evaluationID == id }
-  }
-
   public func revokedRatings(year: Int) async throws -> Set<String> {
     try await run { db in
       Set(try String.fetchAll(cached: db, sql: "SELECT credit_code FROM rating_change WHERE kind = 3 AND year = ?", arguments: [year]))
     }
   }
+}
+
+/// A `rating_change` row.
+@Sendable private func ratingChange(_ row: Row) -> RatingChangeRow {
+  RatingChangeRow(
+    cursor: row["cursor"], kind: RatingChangeRow.Kind(rawValue: row["kind"]) ?? .published, year: row["year"], creditCode: row["credit_code"],
+    level: row["level"], rating: row["rating"], evaluationID: row["evaluation_id"], changedAt: row.instant("changed_at"))
 }
