@@ -24,7 +24,6 @@ final class Checkpointer: Sendable {
   init(path: String, interval: DispatchTimeInterval = .milliseconds(100)) throws {
     var configuration = Configuration()
     configuration.label = "checkpointer"
-    configuration.busyMode = .timeout(1)
     connection = try DatabaseQueue(path: path, configuration: configuration)
     timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "sqlite-checkpoint"))
     timer.schedule(deadline: .now() + interval, repeating: interval)

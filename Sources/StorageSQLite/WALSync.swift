@@ -22,7 +22,7 @@ final class WALSync: Sendable {
     var committed: UInt64 = 0
     var synced: UInt64 = 0
     var syncing = false
-    /// fdatasync calls made, for tests.
+    /// fdatasync calls made (or tried), for tests.
     var syncs = 0
     var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Result<Void, StoreError>, Never>)] = []
   }
@@ -85,15 +85,7 @@ final class WALSync: Sendable {
   private func syncWhileWaited() {
     while true {
       let target = state.withLock { $0.committed }
-      let outcome: Result<Void, StoreError>
-      do {
-        try sync()
-        outcome = .success(())
-      } catch let error as StoreError {
-        outcome = .failure(error)
-      } catch {
-        outcome = .failure(StoreError(.unavailable, "\(error)"))
-      }
+      let outcome = Result { () throws(StoreError) in try sync() }
       let (ready, more) = state.withLock { state -> ([CheckedContinuation<Result<Void, StoreError>, Never>], Bool) in
         if case .success = outcome { state.synced = max(state.synced, target) }
         let ready = state.waiters.filter { $0.ticket <= target }.map(\.continuation)
@@ -107,8 +99,9 @@ final class WALSync: Sendable {
   }
 
   /// One fdatasync of the WAL, reopened if the file is no longer the one held open.
-  private func sync() throws {
-    let descriptor = try state.withLock { state -> Int32 in
+  private func sync() throws(StoreError) {
+    let descriptor = try state.withLock { state throws(StoreError) -> Int32 in
+      state.syncs += 1
       if state.descriptor >= 0 {
         var held = stat(), current = stat()
         if fstat(state.descriptor, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
@@ -122,7 +115,6 @@ final class WALSync: Sendable {
       state.descriptor = opened
       return opened
     }
-    state.withLock { $0.syncs += 1 }
     guard fdatasync(descriptor) == 0 else {
       throw StoreError(
         .unavailable, "the write was committed but not made durable (fdatasync of \(path) failed: errno \(errno)); retry with the same request_id")

@@ -21,7 +21,7 @@ extension Credit {
       guard record.status == "draft" else {
         throw ServiceError(.failedPrecondition, "evaluation \(id) is \(record.status), not a draft", reason: "EVALUATION_NOT_DRAFT")
       }
-      if let latest = try await self.latestEvaluation(tx, year: record.year), latest.0.id != id {
+      if let latest = try await Self.latestEvaluation(tx, year: record.year), latest.0.id != id {
         throw ServiceError(.failedPrecondition, "\(latest.0.id) is \(record.year)'s latest evaluation, not \(id)", reason: "EVALUATION_SUPERSEDED")
       }
       let calendars = try await WorkingDays.loaded(from: tx, over: .shipped)

@@ -286,10 +286,6 @@ public final class Credit: Sendable {
     return (record, row)
   }
 
-  func latestEvaluation(_ reads: some RecordReads, year: Int?) async throws -> (EvaluationRecord, RecordVersion)? {
-    try await Self.latestEvaluation(reads, year: year)
-  }
-
   /// An agency's rating in the year's latest evaluation: officers, and the agency its own.
   public func rating(creditCode: String, year: Int?, viewer: Viewer) async throws -> (CreditEvaluation.Rating, EvaluationRecord) {
     if case .agency(let own) = viewer, own.rawValue != creditCode {
@@ -298,7 +294,7 @@ public final class Credit: Sendable {
         violations: [FieldViolation("credit_code", "must be your own credit code", reason: "NOT_YOUR_AGENCY")])
     }
     if viewer == .partner { throw ServiceError(.permissionDenied, "partners read published ratings (SharingService)", reason: "METHOD_NOT_ALLOWED") }
-    guard let (latest, _) = try await latestEvaluation(store, year: year), case let record = try await reviewed(store, latest),
+    guard let (latest, _) = try await Self.latestEvaluation(store, year: year), case let record = try await reviewed(store, latest),
       let rating = record.ratings.first(where: { $0.creditCode == creditCode })
     else {
       throw ServiceError(.notFound, "agency \(creditCode) is not rated\(year.map { " for \($0)" } ?? "")", reason: "RATING_NOT_FOUND")
@@ -309,7 +305,7 @@ public final class Credit: Sendable {
   /// A page of the year's ratings, by rank, at one level if asked. Officers.
   public func ratings(year: Int, level: String?, viewer: Viewer, page: PageRequest) async throws -> (Page<CreditEvaluation.Rating>, EvaluationRecord?) {
     try Self.requireOfficer(viewer)
-    guard let (latest, _) = try await latestEvaluation(store, year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
+    guard let (latest, _) = try await Self.latestEvaluation(store, year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
     let record = try await reviewed(store, latest)
     let all = record.ratings.filter { level == nil || $0.level == level }
     return (try record.page(all, page), record)

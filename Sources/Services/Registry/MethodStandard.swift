@@ -15,7 +15,7 @@ public enum MethodStandard {
 
   /// The normalised citation, or nil when `text` is not one.
   public static func normalised(_ text: String) -> String? {
-    if let known = known.withLock({ $0[text] }) { return known }
+    if let cached = known.withLock({ $0[text] }) { return cached }
     let result = parse(text)
     known.withLock { known in
       if known.count >= 4096 { known.removeAll() }
