@@ -217,13 +217,7 @@ struct CreditHandler: Cqmon_V1_CreditService.SimpleServiceProtocol {
     try await ServiceErrorMapping.run {
       let call = try CallContext.current()
       let write = try call.write(request, requestID: request.requestId, method: Methods.TriggerLevelE.descriptor)
-      guard !request.creditCode.isEmpty else { throw ServiceError.required("credit_code", "the agency's credit code") }
-      let code: CreditCode
-      do {
-        code = try CreditCode(validating: request.creditCode)
-      } catch let error as CreditCodeError {
-        throw ServiceError.field("credit_code", "\(error)", reason: error.reason)
-      }
+      let code = try creditCode(request.creditCode)
       var reader = RequestReader()
       let decidedOn = reader.date(request.decidedOn, "decided_on")
       if !reader.violations.isEmpty { throw ServiceError.invalid(reader.violations) }

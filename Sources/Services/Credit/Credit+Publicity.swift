@@ -157,7 +157,7 @@ extension Credit {
       open.statuses = ["open"]
       open.dayFrom = id
       open.dayThrough = id
-      let undecided = try await tx.recordVersions(open, before: nil, limit: 100).map(\.id)
+      let undecided = try await tx.allRecordVersions(open, number: IDSequence.objection.number(of:)).map(\.id)
       guard undecided.isEmpty else {
         throw ServiceError(
           .failedPrecondition, "\(undecided.count) objection(s) are still open: \(undecided.sorted().joined(separator: ", "))", reason: "OBJECTIONS_OPEN",
@@ -203,11 +203,17 @@ extension Credit {
     let content = Content(
       evaluationId: record.id, indicatorVersion: record.result.indicatorVersion, publishedAt: Timestamps.format(instant), ratings: ratings,
       resultSha256: record.resultSHA256, year: record.year)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let bytes = Array((try? encoder.encode(content)) ?? Data())
+    let bytes = Array(Self.canonicalJSON(content))
     return SignedBulletin(
       content: String(decoding: bytes, as: UTF8.self), signature: Data(signingKey.sign(bytes)).base64EncodedString(), keyID: signingKey.publicKey.id)
+  }
+
+  /// Canonical bytes of what is signed or digested (an evaluation's result, a bulletin): JSON
+  /// with sorted keys and no insignificant space, slashes unescaped.
+  public static func canonicalJSON(_ value: some Encodable) -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(value)) ?? Data()
   }
 
   // MARK: - Saving

@@ -181,12 +181,8 @@ public struct CreditEvaluation: Codable, Sendable, Equatable {
     }
   }
 
-  /// The result's canonical bytes: JSON with sorted keys and no insignificant space.
-  public var canonicalJSON: Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return (try? encoder.encode(self)) ?? Data()
-  }
+  /// The result's canonical bytes (`canonicalJSON(_:)`).
+  public var canonicalJSON: Data { Credit.canonicalJSON(self) }
 
   public var sha256: String { Digest.sha256Hex(Array(canonicalJSON)) }
 }
