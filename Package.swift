@@ -127,7 +127,7 @@ let package = Package(
 
     .testTarget(
       name: "DomainTests",
-      dependencies: ["Services", "StorageSQLite", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["Services", "StorageSQLite", "LIMSSimulation", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     .testTarget(
       name: "ServiceTests",

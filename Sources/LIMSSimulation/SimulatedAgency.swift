@@ -4,7 +4,7 @@ import Services
 
 /// A deterministic random source (SplitMix64): the same seed gives the same agencies and the
 /// same year of activities, so a run can be repeated.
-public struct SimulationRandom: Sendable {
+public struct SimulationRandom: RandomNumberGenerator, Sendable {
   private var state: UInt64
 
   public init(seed: UInt64) {

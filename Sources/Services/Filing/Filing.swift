@@ -189,7 +189,7 @@ public final class Filing: Sendable {
     _ content: ActivityContent?, code: CreditCode, amendment: Bool, at instant: Date, also: [FieldViolation] = []
   ) async throws -> Prepared {
     let (content, documents) = try validated(content, at: instant, also: also)
-    let json = Registry.json(content)
+    let json = content.json
     let registry = try await store.agencyVersions(of: code.rawValue)
     return Prepared(
       content: content, documents: documents, json: json, recordSHA256: Digest.sha256Hex(json), facts: ActivityFacts(content),
