@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LIMSSimulation
 import Services
 import StorageSQLite
 import Testing
@@ -75,6 +76,17 @@ struct AuditLogTests {
     }
     #expect(Timestamps.parse("2026-11-29T21:39:12Z").map(Timestamps.format) == "2026-11-29T21:39:12.000Z")
     #expect(Timestamps.format(Date(timeIntervalSince1970: 1_795_883_400.9996)) == "2026-11-28T16:30:01.000Z")
+    // Written in place, digit by digit: the same text as Foundation's formatter, 1900–2100.
+    let reference = ISO8601DateFormatter()
+    reference.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    var random = SimulationRandom(seed: 24)
+    for _ in 0..<1000 {
+      let instant = Date(timeIntervalSince1970: (Double.random(in: -2.2e9...4.1e9, using: &random) * 1000).rounded() / 1000)
+      #expect(Timestamps.format(instant) == reference.string(from: instant))
+    }
+    // Any instant formats (proleptic Gregorian), even one no record holds.
+    #expect(Timestamps.format(.distantPast) == "0000-12-30T00:00:00.000Z")
+    #expect(Timestamps.format(Date(timeIntervalSince1970: 1e12)) == "33658-09-27T01:46:40.000Z")
     for bad in ["", "2026-11-29", "2026-13-01T00:00:00.000Z", "2026-11-29T24:00:00.000Z", "2026-11-29T21:39:12.12Z", "2026-02-30T00:00:00.000Z"] {
       #expect(Timestamps.parse(bad) == nil, "\(bad)")
     }

@@ -52,6 +52,13 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
   }
 
   public init(dayNumber: Int) {
+    let civil = Self.civil(dayNumber: dayNumber)
+    self.init(year: civil.year, month: civil.month, day: civil.day)!
+  }
+
+  /// The proleptic Gregorian date of a day number, for any day (year 0 and before, or after
+  /// 9999, included, which `CalendarDate` itself does not hold).
+  public static func civil(dayNumber: Int) -> (year: Int, month: Int, day: Int) {
     let z = dayNumber + 719_468
     let era = (z >= 0 ? z : z - 146_096) / 146_097
     let dayOfEra = z - era * 146_097
@@ -60,7 +67,7 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, CustomStrin
     let mp = (5 * dayOfYear + 2) / 153
     let day = dayOfYear - (153 * mp + 2) / 5 + 1
     let month = mp < 10 ? mp + 3 : mp - 9
-    self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)!
+    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
   }
 
   public func adding(days: Int) -> CalendarDate { CalendarDate(dayNumber: dayNumber + days) }

@@ -15,30 +15,42 @@ public enum Timestamps {
       days -= 1
       rest += 86_400_000
     }
-    let day = CalendarDate(dayNumber: Int(days))
-    let hour = rest / 3_600_000, minute = rest / 60_000 % 60, second = rest / 1000 % 60, milli = rest % 1000
-    var text = ""
-    text.reserveCapacity(24)
-    append(day.year, width: 4, to: &text)
-    text.append("-")
-    append(day.month, width: 2, to: &text)
-    text.append("-")
-    append(day.day, width: 2, to: &text)
-    text.append("T")
-    append(Int(hour), width: 2, to: &text)
-    text.append(":")
-    append(Int(minute), width: 2, to: &text)
-    text.append(":")
-    append(Int(second), width: 2, to: &text)
-    text.append(".")
-    append(Int(milli), width: 3, to: &text)
-    text.append("Z")
-    return text
+    let day = CalendarDate.civil(dayNumber: Int(days))
+    let hour = Int(rest / 3_600_000), minute = Int(rest / 60_000 % 60), second = Int(rest / 1000 % 60), milli = Int(rest % 1000)
+    guard (0...9999).contains(day.year) else {  // never for a real record, but not a crash
+      return padded(day.year, 4) + "-" + padded(day.month, 2) + "-" + padded(day.day, 2) + "T" + padded(hour, 2) + ":"
+        + padded(minute, 2) + ":" + padded(second, 2) + "." + padded(milli, 3) + "Z"
+    }
+    // Every field fits its width: the 24 bytes written in place, not a string per field.
+    return String(unsafeUninitializedCapacity: 24) { buffer in
+      var position = 0
+      func put(_ value: Int, _ width: Int, _ separator: Unicode.Scalar) {
+        var remaining = value
+        for offset in stride(from: width - 1, through: 0, by: -1) {
+          buffer[position + offset] = UInt8(48 + remaining % 10)
+          remaining /= 10
+        }
+        buffer[position + width] = UInt8(ascii: separator)
+        position += width + 1
+      }
+      put(day.year, 4, "-")
+      put(day.month, 2, "-")
+      put(day.day, 2, "T")
+      put(hour, 2, ":")
+      put(minute, 2, ":")
+      put(second, 2, ".")
+      put(milli, 3, "Z")
+      return position
+    }
   }
 
   /// Parses what `format` writes, and the same without the fraction; nil for anything else.
   public static func parse(_ text: String) -> Date? {
-    let bytes = Array(text.utf8)
+    var text = text
+    return text.withUTF8 { parse(bytes: $0) }
+  }
+
+  private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
     guard bytes.count == 24 || bytes.count == 20, bytes.last == UInt8(ascii: "Z"),
       bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
       bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
@@ -56,13 +68,12 @@ public enum Timestamps {
     return Date(timeIntervalSince1970: Double(total) / 1000)
   }
 
-  private static func append(_ value: Int, width: Int, to text: inout String) {
+  private static func padded(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
-    if digits.count < width { text.append(String(repeating: "0", count: width - digits.count)) }
-    text.append(digits)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
   }
 
-  private static func number(_ bytes: [UInt8], _ start: Int, _ count: Int) -> Int? {
+  private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
     var value = 0
     for byte in bytes[start..<start + count] {
       guard (48...57).contains(byte) else { return nil }
