@@ -389,4 +389,13 @@ extension Row {
   static func fetchOne(cached db: Database, sql: String, arguments: StatementArguments = []) throws -> Row? {
     try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
   }
+
+  /// Each row mapped in place as the statement steps, without the copy of every row that
+  /// `fetchAll` makes first: for the lookups a filing makes under the write lock.
+  static func fetchAll<T>(cached db: Database, sql: String, arguments: StatementArguments = [], _ transform: (Row) throws -> T) throws -> [T] {
+    let rows = try fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+    var mapped: [T] = []
+    while let row = try rows.next() { mapped.append(try transform(row)) }
+    return mapped
+  }
 }

@@ -83,7 +83,7 @@ extension SQLiteAccess {
           WHERE id_number IN (\(Database.placeholders(idNumbers.count))) AND started_at >= ? AND started_at < ?
           """,
         arguments: StatementArguments(idNumbers + [Timestamps.format(from), Timestamps.format(before)])
-      ).map { row in
+      ) { row in
         OtherSampling(
           activityID: row[0], creditCode: row[1],
           sampling: ActivityFacts.Sampling(
@@ -106,7 +106,7 @@ extension SQLiteAccess {
           """,
         arguments: StatementArguments(
           [creditCode] + instrumentIDs + [Timestamps.format(from), Timestamps.format(latest), Timestamps.format(until)])
-      ).map { row in
+      ) { row in
         OtherInstrumentUse(
           activityID: row[0], use: ActivityFacts.InstrumentUse(instrumentID: row[1], startedAt: row.instant(2), endedAt: row.instant(3)))
       }
@@ -119,7 +119,7 @@ extension SQLiteAccess {
       try Row.fetchAll(
         cached: db, sql: "SELECT sample_id, activity_id FROM activity_sample WHERE credit_code = ? AND sample_id IN (\(Database.placeholders(sampleIDs.count)))",
         arguments: StatementArguments([creditCode] + sampleIDs)
-      ).map { (sampleID: $0[0] as String, activityID: $0[1] as String) }
+      ) { (sampleID: $0[0] as String, activityID: $0[1] as String) }
     }
   }
 
@@ -129,7 +129,7 @@ extension SQLiteAccess {
       try Row.fetchAll(
         cached: db, sql: "SELECT series, activity_id FROM activity_result_series WHERE series IN (\(Database.placeholders(series.count)))",
         arguments: StatementArguments(series)
-      ).map { (series: $0[0] as String, activityID: $0[1] as String) }
+      ) { (series: $0[0] as String, activityID: $0[1] as String) }
     }
   }
 }

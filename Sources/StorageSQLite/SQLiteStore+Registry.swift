@@ -134,7 +134,7 @@ extension SQLiteAccess {
       try Row.fetchAll(
         cached: db, sql: "SELECT id_number, credit_code FROM agency_staff WHERE id_number IN (\(Database.placeholders(idNumbers.count)))",
         arguments: StatementArguments(idNumbers)
-      ).map { (idNumber: $0[0] as String, creditCode: $0[1] as String) }
+      ) { (idNumber: $0[0] as String, creditCode: $0[1] as String) }
     }
   }
 
