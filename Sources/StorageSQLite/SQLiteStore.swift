@@ -88,16 +88,21 @@ public final class SQLiteStore: Store, Sendable {
   ///
   /// Group commit: writes that arrive while others are under way share one SQLite transaction
   /// and so one fsync. Each body runs alone (the write lock), inside a savepoint of its own, so
-  /// a body that throws undoes only itself; whoever finds no one waiting behind it (or the group
+  /// a body that throws undoes only itself; whoever finds no other writer coming (or the group
   /// full) commits for the whole group, and every member returns only once that commit is
   /// durable — or throws its error, nothing of the group written.
   ///
   /// Bodies and commits run on an executor of their own, a serial queue, not the shared pool:
   /// a writer handed the lock resumes at once, where in the pool it would wait behind every
-  /// request being decoded or checked, holding the lock idle meanwhile. Waiting for the group's
-  /// commit happens off that queue, so that what each member does next (its reply) runs in
-  /// the pool and never holds up the next writer.
+  /// request being decoded or checked, holding the lock idle meanwhile. BEGIN, the body's
+  /// statements and COMMIT all run in place on that queue, with no hop to GRDB's writer queue
+  /// and back (two thread switches each). So the writers behind the holder have not reached
+  /// the lock when it finishes, but are queued for the executor: each writer announces itself
+  /// to the lock before it queues, and the group stays open while any is announced. Waiting
+  /// for the group's commit to be durable happens off that queue, so that what each member
+  /// does next (its reply) runs in the pool and never holds up the next writer.
   func transaction<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> T {
+    writeLock.announce()
     let turn = try await withTaskExecutorPreference(writeExecutor) { try await self.takeTurn(body) }
     if let commit = turn.commit {
       var outcome = commit.outcome
@@ -129,7 +134,7 @@ public final class SQLiteStore: Store, Sendable {
     await writeLock.lock()
     let group: CommitGroup
     do {
-      group = try await joinGroup()
+      group = try joinGroup()
     } catch {
       writeLock.unlock()
       throw Self.translate(error)
@@ -149,36 +154,36 @@ public final class SQLiteStore: Store, Sendable {
       }
       outcome = .failure(error)
     }
-    return Turn(outcome: outcome, group: group, commit: await finishTurn(group))
+    return Turn(outcome: outcome, group: group, commit: finishTurn(group))
   }
 
   /// The group under way, or a new one (BEGIN IMMEDIATE). Called holding the write lock.
-  private func joinGroup() async throws -> CommitGroup {
+  private func joinGroup() throws -> CommitGroup {
     if let open = openGroup.withLock({ $0 }) { return open }
-    try await writer.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+    try inPlace { try $0.execute(sql: "BEGIN IMMEDIATE") }
     let group = CommitGroup()
     openGroup.withLock { $0 = group }
     return group
   }
 
-  /// Hands the open transaction to the next writer, or — when none waits, the group is full, or
-  /// grouping is off — commits it for every member and says how that went. Releases the write
+  /// Hands the open transaction to the next writer, or — when none is coming, the group is
+  /// full, or grouping is off — commits it for every member and says how that went. Releases the write
   /// lock either way.
   ///
   /// A grouped commit leaves the WAL unsynced (`synchronous = NORMAL`): its ticket is synced by
   /// `WALSync` after the lock is released, while the next group is written.
-  private func finishTurn(_ group: CommitGroup) async -> Commit? {
-    if groupCommit, writeLock.hasWaiters, group.members < Self.maximumGroup {
+  private func finishTurn(_ group: CommitGroup) -> Commit? {
+    if groupCommit, writeLock.othersComing, group.members < Self.maximumGroup {
       writeLock.unlock()
       return nil
     }
     let commit: Commit
     do {
-      try await uncancelled { try await self.writer.writeWithoutTransaction { try $0.commit() } }
+      try inPlace { try $0.commit() }
       commit = Commit(outcome: .success(()), ticket: groupCommit ? walSync.committed() : nil)
       checkpointer.committed()
     } catch {
-      try? await uncancelled { try await self.writer.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }
+      try? inPlace { db in if db.isInsideTransaction { try db.rollback() } }
       commit = Commit(outcome: .failure(Self.translate(error)))
     }
     openGroup.withLock { $0 = nil }
@@ -192,10 +197,10 @@ public final class SQLiteStore: Store, Sendable {
   /// filings per second and a third of the p99 at 1,000/s of 64 (`make bench-filing`).
   static let maximumGroup = 16
 
-  /// Runs `work` to its end even when the calling task is cancelled: a transaction must not
-  /// be left open because its caller went away.
-  private func uncancelled(_ work: @escaping @Sendable () async throws -> Void) async throws {
-    try await Task { try await work() }.value
+  /// Runs `work` on the writer connection on this thread (see `SQLiteTransaction`): called
+  /// holding the write lock, it cannot be interrupted by the caller's cancellation either.
+  private func inPlace(_ work: (Database) throws -> Void) throws {
+    try writer.writeWithoutTransaction(work)
   }
 
   /// SQLite's error in the store's terms: a constraint is a `conflict`; a busy, full or
@@ -254,9 +259,9 @@ extension SQLiteStore: SQLiteAccess {
 ///
 /// Its statements run on the writer connection synchronously, on the calling thread, without
 /// the hop to GRDB's writer queue an async access costs: the write lock already makes the
-/// body the connection's only user, and a statement here touches only pages in memory (the
-/// fsync is in the commit, which does hop). A filing is some forty statements, so the hops
-/// were most of its time under the lock.
+/// body the connection's only user. A filing is some forty statements, so the hops were most
+/// of its time under the lock. (The commit runs in place too; only an ungrouped commit
+/// fsyncs, on the writers' own queue, where nothing else could run meanwhile anyway.)
 struct SQLiteTransaction: SQLiteAccess {
   let writer: DatabasePool
   let documentDirectory: String

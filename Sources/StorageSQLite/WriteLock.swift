@@ -23,11 +23,23 @@ final class WriteLock: Sendable {
   private struct State {
     var held = false
     var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Writers announced and not yet holding the lock: waiting for it, or still queued for
+    /// the executor the lock is taken on.
+    var coming = 0
   }
 
   private let state = Mutex(State())
 
+  /// Says that a writer is on its way, before it queues for the writers' executor: whoever
+  /// holds the lock then keeps the group open for it, though it has not reached `lock()` yet.
+  /// Every announced writer must call `lock()`.
+  func announce() {
+    state.withLock { $0.coming += 1 }
+  }
+
+  /// Takes the lock for an announced writer.
   func lock() async {
+    defer { state.withLock { $0.coming -= 1 } }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let acquired = state.withLock { state in
         if state.held {
@@ -41,9 +53,9 @@ final class WriteLock: Sendable {
     }
   }
 
-  /// Whether anyone waits for the lock now.
-  var hasWaiters: Bool {
-    state.withLock { !$0.waiters.isEmpty }
+  /// Whether another writer is announced: waiting for the lock, or on its way to it.
+  var othersComing: Bool {
+    state.withLock { $0.coming > 0 }
   }
 
   /// Hands the lock to the longest waiter, or frees it.
