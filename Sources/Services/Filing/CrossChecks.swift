@@ -158,11 +158,12 @@ public enum CrossChecks {
     return true
   }
 
-  /// The findings of one sampler's event against the events others filed near in time.
+  /// The findings of one sampler's event against the events filed near in time by the same
+  /// person (`others`, all theirs).
   static func samplingFindings(
     _ mine: ActivityFacts.Sampling, code: String, others: [OtherSampling], settings: CrossCheckSettings, into found: inout OffSiteChecks.Findings
   ) {
-    for other in others where other.sampling.idNumber == mine.idNumber {
+    for other in others {
       let theirs = other.sampling
       let overlap = mine.startedAt < theirs.endedAt && theirs.startedAt < mine.endedAt
       var masked: String { ResidentID.masked(mine.idNumber) }
@@ -171,9 +172,13 @@ public enum CrossChecks {
                   "\(masked) sampled for agency \(other.creditCode) (activity \(other.activityID)) at the same time", mine.field)
         continue
       }
+      let gap = overlap ? 0 : max(theirs.startedAt.timeIntervalSince(mine.endedAt), mine.startedAt.timeIntervalSince(theirs.endedAt))
+      // Nearer than this is no finding: within a kilometre (the same site), or reachable in
+      // the time between. Most pairs are, and a bound without trigonometry shows it.
+      let reachable = gap <= 0 ? 1 : max(1, settings.maximumSpeedKmh * gap / 3600)
+      guard mine.location.kilometresAtMost(to: theirs.location) > reachable else { continue }
       let kilometres = mine.location.kilometres(to: theirs.location)
       guard kilometres > 1 else { continue }
-      let gap = overlap ? 0 : max(theirs.startedAt.timeIntervalSince(mine.endedAt), mine.startedAt.timeIntervalSince(theirs.endedAt))
       let speed = gap <= 0 ? Double.infinity : kilometres / (gap / 3600)
       if speed > settings.maximumSpeedKmh {
         let how = gap <= 0 ? "at the same time" : String(format: "%.0f minutes apart (%.0f km/h needed)", gap / 60, speed)

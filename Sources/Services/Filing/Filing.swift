@@ -318,9 +318,10 @@ public final class Filing: Sendable {
       let from = facts.samplings.map(\.startedAt).min()!.addingTimeInterval(-CrossChecks.samplingWindow)
       let until = facts.samplings.map(\.endedAt).max()!.addingTimeInterval(CrossChecks.samplingWindow)
       let people = Array(Set(facts.samplings.map(\.idNumber))).sorted()
-      let others = try await tx.samplings(of: people, startedFrom: from, before: until).filter { $0.activityID != id }
+      let others = Dictionary(
+        grouping: try await tx.samplings(of: people, startedFrom: from, before: until).filter { $0.activityID != id }, by: \.sampling.idNumber)
       for sampling in facts.samplings {
-        CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others, settings: crossChecks, into: &found)
+        CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others[sampling.idNumber] ?? [], settings: crossChecks, into: &found)
       }
     }
     // One read for every instrument, over the span of all the analyses here.
