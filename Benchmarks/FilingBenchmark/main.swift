@@ -18,7 +18,9 @@ import Synchronization
 // - 64 concurrent unary callers for a few seconds (closed loop): filings/s, p50, p99;
 // - one FileActivities stream pushing a backlog: filings/s;
 // - open loops at 500 and 1,000 filings/s offered (typical, grouped): p50 and p99;
-// - what one fdatasync costs this disk, which bounds what grouping can save.
+// - what one fdatasync costs this disk, which bounds what grouping can save;
+// - how long each filing held SQLite's write lock, split into its body and the rest (the
+//   savepoint, BEGIN and COMMIT, which grouping shares).
 // With --postgres URL (make bench-filing passes a throwaway server), the same on PostgreSQL.
 
 let arguments = CommandLine.arguments
@@ -380,13 +382,26 @@ func simulatedLoop(_ services: Services, plan: [PlannedActivity], agencies: Int)
   return result
 }
 
+/// Where the write lock's time went in each SQLite closed loop (`SQLiteStore.takeWriteStatistics`).
+let lockLines = Mutex(["| store | activity | lock held per filing, µs | its body, µs | the rest (savepoint, BEGIN, COMMIT), µs | filings a commit |", "|---|---|---|---|---|---|"])
+
 func run(_ label: String, _ makeStore: () async throws -> any Store) async throws -> [String] {
   var lines: [String] = []
-  try await withServer(try await makeStore()) { client, caller, services in
+  let store = try await makeStore()
+  try await withServer(store) { client, caller, services in
     let digest = try await listAgency(client, caller: caller)
     var next = 0
     for (name, events, analyses) in [("typical", 2, 6), ("large", 30, 60)] {
+      _ = (store as? SQLiteStore)?.takeWriteStatistics()
       let (closed, filed) = try await closedLoop(client, callers: 64, events: events, analyses: analyses, digest: digest, first: next)
+      if let lock = (store as? SQLiteStore)?.takeWriteStatistics(), lock.turns > 0 {
+        func perTurn(_ duration: Duration) -> Double { Double(duration.components.seconds) * 1e6 / Double(lock.turns) + Double(duration.components.attoseconds) / 1e12 / Double(lock.turns) }
+        lockLines.withLock {
+          $0.append(String(
+            format: "| %@ | %@ | %.0f | %.0f | %.0f | %.1f |", label, name, perTurn(lock.held), perTurn(lock.bodies), perTurn(lock.held - lock.bodies),
+            Double(lock.turns) / Double(max(1, lock.commits))))
+        }
+      }
       next += filed
       let count = name == "typical" ? 400 : 60
       let streamed = try await stream(client, count: count, events: events, analyses: analyses, digest: digest, first: next)
@@ -453,4 +468,6 @@ if !postgresURL.isEmpty, let slash = postgresURL.lastIndex(of: "/") {
   await store.shutdown()
 }
 print(table.joined(separator: "\n"))
+print("\nThe write lock in the closed loops at c=64 (SQLite):\n")
+print(lockLines.withLock { $0 }.joined(separator: "\n"))
 print(String(format: "\nOne 4 KiB write + fdatasync on this disk: %.0f µs (median of 200).", fsyncMicroseconds(in: FileManager.default.temporaryDirectory.path)))

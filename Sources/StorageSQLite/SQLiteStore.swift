@@ -28,6 +28,8 @@ public final class SQLiteStore: Store, Sendable {
   let walSync: WALSync
   /// Copies the WAL into the database file, off the write path.
   private let checkpointer: Checkpointer
+  /// Turns with the write lock so far (see `takeWriteStatistics`).
+  private let statistics = Mutex(WriteStatistics())
   /// Set for `temporary()` stores, removed when the store goes.
   private let removeOnDeinit: String?
 
@@ -132,6 +134,7 @@ public final class SQLiteStore: Store, Sendable {
 
   private func takeTurn<T: Sendable>(_ body: (SQLiteTransaction) async throws -> T) async throws -> Turn<T> {
     await writeLock.lock()
+    let acquired = ContinuousClock.now
     let group: CommitGroup
     do {
       group = try joinGroup()
@@ -141,9 +144,12 @@ public final class SQLiteStore: Store, Sendable {
     }
     let transaction = SQLiteTransaction(writer: writer, documentDirectory: documentDirectory)
     let outcome: Result<T, any Error>
+    var bodyTime = Duration.zero
     do {
       try transaction.runNow { try $0.execute(sql: "SAVEPOINT write") }
+      let began = ContinuousClock.now
       let result = try await body(transaction)
+      bodyTime = ContinuousClock.now - began
       try transaction.runNow { try $0.execute(sql: "RELEASE write") }
       outcome = .success(result)
       group.members += 1
@@ -154,7 +160,24 @@ public final class SQLiteStore: Store, Sendable {
       }
       outcome = .failure(error)
     }
-    return Turn(outcome: outcome, group: group, commit: finishTurn(group))
+    let commit = finishTurn(group)
+    let held = ContinuousClock.now - acquired
+    statistics.withLock { statistics in
+      statistics.turns += 1
+      statistics.commits += commit == nil ? 0 : 1
+      statistics.bodies += bodyTime
+      statistics.held += held
+    }
+    return Turn(outcome: outcome, group: group, commit: commit)
+  }
+
+  /// How long writes have held the write lock since the last call, which starts the count
+  /// again: `make bench-filing` reports it, to show where a filing's time under the lock goes.
+  public func takeWriteStatistics() -> WriteStatistics {
+    statistics.withLock { statistics in
+      defer { statistics = WriteStatistics() }
+      return statistics
+    }
   }
 
   /// The group under way, or a new one (BEGIN IMMEDIATE). Called holding the write lock.
@@ -228,6 +251,20 @@ public final class SQLiteStore: Store, Sendable {
     configuration.readonly = true
     return AuditFile(queue: try DatabaseQueue(path: path, configuration: configuration))
   }
+}
+
+/// Writes' turns with the write lock, and how long they held it.
+public struct WriteStatistics: Sendable {
+  public var turns = 0
+  /// Turns that ended with a COMMIT (every one, without grouping).
+  public var commits = 0
+  /// The writes' bodies: their statements and what the service works out between them.
+  public var bodies = Duration.zero
+  /// The lock held in all: the bodies, their savepoints, and BEGIN and COMMIT (with its fsync
+  /// when not grouped).
+  public var held = Duration.zero
+
+  public init() {}
 }
 
 /// A database file's audit log, for checking a backup.
