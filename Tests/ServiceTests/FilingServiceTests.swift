@@ -215,6 +215,35 @@ struct FilingServiceTests {
     }
   }
 
+  @Test("the own-record checks use the registry as the write finds it: a change between two filings counts for the second", arguments: Engine.all)
+  func registryChangeBetweenFilings(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = Self.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        let digest = try await Self.listedAgency(h, clock: clock)
+        let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
+        let first = try await filing.fileActivity(.with {
+          $0.requestId = "f1"; $0.creditCode = Materials.applicant; $0.activity = Self.activity(report: "R-1", digest: digest, now: clock.now)
+        })
+        #expect(first.findings.isEmpty)
+        // EQ-001 leaves the equipment list; two days on, an activity still analyses with it.
+        var equipment = Materials.valid(digest: digest, on: clock.now).equipment[0]
+        equipment.equipmentId = "EQ-002"
+        _ = try await h.registry.fileChange(.with {
+          $0.requestId = "c1"; $0.creditCode = Materials.applicant; $0.kind = .equipment
+          $0.effectiveOn = Days.china(0, from: clock.now)
+          $0.value = .with { $0.equipment = .with { $0.equipment = [equipment] } }
+        })
+        clock.advance(days: 2)
+        var content = Self.activity(report: "R-2", digest: digest, now: clock.now)
+        content.samplingEvents[0].sampleIds = ["S3", "S4"]
+        for index in content.analyses.indices { content.analyses[index].sampleId = ["S3", "S4"][index] }
+        let second = try await filing.fileActivity(.with { $0.requestId = "f2"; $0.creditCode = Materials.applicant; $0.activity = content })
+        #expect(Set(second.findings.map(\.rule)) == ["INSTRUMENT_NOT_LISTED"])
+      }
+    }
+  }
+
   @Test("across activities: a sampler in two places, an instrument twice at once, a sample id reused, copied results", arguments: Engine.all)
   func acrossActivities(engine: Engine) async throws {
     try await withStore(engine) { store in

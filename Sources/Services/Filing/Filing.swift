@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Monitoring activities filed by listed agencies (Art. 4(2), 8(1)): each filing is validated
 /// (what cannot be an activity is refused), kept exactly as filed with its receipt, and read by
@@ -13,6 +14,12 @@ public final class Filing: Sendable {
   let crossChecks: CrossCheckSettings
   /// Agencies' registry records, decoded once per version.
   let records = RecordCache()
+  /// Each agency's registry versions as the last filing's write transaction read them.
+  /// `prepare` starts from these instead of reading them again; the write transaction, which
+  /// reads the registry anyway, redoes the own-record checks if they differ in any way.
+  let registries = Mutex<[String: [AgencyVersionRow]]>([:])
+  /// At most this many agencies' registries are kept; when full, the cache starts again.
+  static let registriesKept = 1024
 
   public init(
     store: any FilingStore, signingKey: SigningKey, lateFilingDays: Int = 30, crossChecks: CrossCheckSettings = CrossCheckSettings(),
@@ -173,8 +180,8 @@ public final class Filing: Sendable {
   /// What a filing needs that does not depend on the moment of writing, worked out before the
   /// write lock so that writes hold it only for what must be serialised: the content checked,
   /// the JSON stored and its digest, the facts the cross-activity checks look up, and the checks
-  /// against the agency's own record as the registry stood when read (redone under the lock if
-  /// the registry has changed since).
+  /// against the agency's own record as the last filing's transaction found the registry (or as
+  /// read now, for an agency's first), redone under the lock if the registry differs.
   struct Prepared: Sendable {
     var content: ActivityContent
     var documents: [(field: String, sha256: String)]
@@ -190,7 +197,12 @@ public final class Filing: Sendable {
   ) async throws -> Prepared {
     let (content, documents) = try validated(content, at: instant, also: also)
     let json = content.json
-    let registry = try await store.agencyVersions(of: code.rawValue)
+    let registry: [AgencyVersionRow]
+    if let remembered = registries.withLock({ $0[code.rawValue] }) {
+      registry = remembered
+    } else {
+      registry = try await store.agencyVersions(of: code.rawValue)
+    }
     return Prepared(
       content: content, documents: documents, json: json, recordSHA256: Digest.sha256Hex(json), facts: ActivityFacts(content),
       registry: registry, ownFindings: ownFindings(content, registry: registry, amendment: amendment, at: instant))
@@ -244,6 +256,10 @@ public final class Filing: Sendable {
       }
     }
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
+    registries.withLock { registries in
+      if registries.count >= Self.registriesKept { registries.removeAll() }
+      registries[code.rawValue] = versions
+    }
     return versions
   }
 
@@ -286,7 +302,9 @@ public final class Filing: Sendable {
     _ tx: some FilingTransaction, _ prepared: Prepared, id: String, version: Int, code: CreditCode, registry versions: [AgencyVersionRow],
     at instant: Date
   ) async throws -> [FindingRow] {
-    let own = versions.map(\.version) == prepared.registry.map(\.version)
+    // The registry as read before the lock (or remembered from an earlier filing) is compared
+    // whole: a version rolled back and written again differs in its record, not its number.
+    let own = versions == prepared.registry
       ? prepared.ownFindings : ownFindings(prepared.content, registry: versions, amendment: version > 1, at: instant)
     let findings = try await own + crossFindings(tx, content: prepared.content, facts: prepared.facts, id: id, code: code)
     if version == 1 {
