@@ -205,12 +205,6 @@ public final class SQLiteStore: Store, Sendable {
       try inPlace { try $0.commit() }
       commit = Commit(outcome: .success(()), ticket: groupCommit ? walSync.committed() : nil)
       checkpointer.committed()
-      if checkpointer.takeRestartDue() {
-        // Copies the WAL's short tail, so that the next transaction restarts the WAL (see
-        // `Checkpointer`). A failure here loses nothing: the commit stands, and the
-        // background rounds and the backstop go on.
-        _ = try? inPlace { _ = try $0.checkpoint(.passive) }
-      }
     } catch {
       try? inPlace { db in if db.isInsideTransaction { try db.rollback() } }
       commit = Commit(outcome: .failure(Self.translate(error)))

@@ -78,65 +78,6 @@ struct SQLiteDurabilityTests {
   }
 }
 
-extension SQLiteDurabilityTests {
-  @Test("a long WAL restarts: with a short tail left the writer is asked to copy it, and its next write starts the WAL again")
-  func walRestarts() async throws {
-    let directory = try Self.directory()
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let path = directory + "/db.sqlite"
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)") }
-    let pool = try DatabasePool(path: path, configuration: configuration)
-    try await pool.write { db in try db.execute(sql: "CREATE TABLE t (payload BLOB)") }
-    // Rounds run when the test says, not on a timer.
-    let checkpointer = try Checkpointer(path: path, interval: .seconds(3600), restartPages: 200, tailPages: 50)
-    func write(_ rows: Int) async throws {
-      for _ in 0..<rows {
-        try await pool.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [Data(repeating: 7, count: 4000)]) }
-      }
-      checkpointer.committed()
-    }
-    /// Frames in the WAL since it last started from its beginning (a PASSIVE checkpoint, as the
-    /// writer runs when asked).
-    func walFrames() async throws -> Int { try await pool.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount } }
-
-    /// A reader that holds a snapshot of the database as it stands, until `end`.
-    func snapshot() throws -> DatabaseQueue {
-      var configuration = Configuration()
-      configuration.allowsUnsafeTransactions = true
-      let reader = try DatabaseQueue(path: path, configuration: configuration)
-      try reader.inDatabase { db in
-        try db.beginTransaction(.deferred)
-        _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM t")
-      }
-      return reader
-    }
-    func end(_ reader: DatabaseQueue) throws { try reader.inDatabase { db in try db.commit() } }
-
-    // A round copies no further than the oldest reader's snapshot: 100 frames left, too many.
-    try await write(300)
-    var reader = try snapshot()
-    try await write(100)
-    checkpointer.round()
-    #expect(!checkpointer.takeRestartDue())
-    // Under load a round always leaves what was committed while it ran: a short tail. The WAL
-    // cannot restart by itself then, so the writer is asked to copy the tail.
-    try end(reader)
-    reader = try snapshot()
-    try await write(5)
-    checkpointer.round()
-    #expect(checkpointer.takeRestartDue())
-    #expect(!checkpointer.takeRestartDue())
-    try end(reader)
-    let before = try await walFrames()
-    #expect(before >= 405)
-    // With everything copied, the next write starts the WAL from its beginning.
-    try await write(1)
-    #expect(try await walFrames() < 10)
-    #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 406)
-  }
-}
-
 extension Result {
   var isSuccess: Bool {
     if case .success = self { return true }
