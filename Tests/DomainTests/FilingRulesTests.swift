@@ -88,6 +88,13 @@ struct FilingRulesTests {
     OffSiteChecks.check(content, record: { _ in record }).map(\.rule.id)
   }
 
+  @Test("a required text is blank exactly when trimming its whitespace leaves nothing")
+  func blank() {
+    for text in ["", " ", "\t", "\u{3000}", " \t\u{3000} ", "a", " a ", "\n", " \u{301}", "\u{3000}中", "\u{A0}"] {
+      #expect(text.isBlank == text.trimmingCharacters(in: .whitespaces).isEmpty, "\(Array(text.unicodeScalars))")
+    }
+  }
+
   @Test("a valid activity is neither refused nor flagged")
   func valid() {
     #expect(Self.violations(Self.activity()).isEmpty)

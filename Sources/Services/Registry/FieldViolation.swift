@@ -27,7 +27,7 @@ struct Violations {
 
   /// Adds "required" when `value` is empty.
   mutating func required(_ field: String, _ value: String, what: String) {
-    if value.trimmingCharacters(in: .whitespaces).isEmpty {
+    if value.isBlank {
       add(field, "\(what) is required", reason: "REQUIRED")
     }
   }
@@ -53,6 +53,12 @@ struct Violations {
 }
 
 extension String {
+  /// Empty, or nothing but the whitespace `trimmingCharacters(in: .whitespaces)` removes: read
+  /// scalar by scalar, stopping at the first other, as every required field of every filing is.
+  var isBlank: Bool {
+    unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{3000}" }
+  }
+
   func trimmingCharacters(in set: Set<Character>) -> Substring {
     var slice = self[...]
     while let first = slice.first, set.contains(first) { slice.removeFirst() }
