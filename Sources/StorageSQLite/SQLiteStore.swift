@@ -190,8 +190,8 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// Hands the open transaction to the next writer, or — when none is coming, the group is
-  /// full, or grouping is off — commits it for every member and says how that went. Releases the write
-  /// lock either way.
+  /// full, or grouping is off — commits it for every member and says how that went. Releases
+  /// the write lock either way.
   ///
   /// A grouped commit leaves the WAL unsynced (`synchronous = NORMAL`): its ticket is synced by
   /// `WALSync` after the lock is released, while the next group is written.
