@@ -69,7 +69,7 @@ let package = Package(
     // The store protocols on SQLite (GRDB): the embedded default.
     .target(
       name: "StorageSQLite",
-      dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
     ),
 
     // The gRPC server: transport, TLS, identity, authorization, standard services, errors.

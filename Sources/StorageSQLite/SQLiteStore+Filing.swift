@@ -182,22 +182,24 @@ extension SQLiteTransaction: FilingTransaction {
 
   func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     try await run { db in
+      let activity = SQLiteValue.text(activityID), agency = SQLiteValue.text(creditCode)
+      func instant(_ date: Date) -> SQLiteValue { .text(Timestamps.format(date)) }
       try db.insert(
         into: "activity_sampling", columns: ["activity_id", "credit_code", "id_number", "started_at", "ended_at", "latitude", "longitude"],
         rows: facts.samplings.map { sampling in
           [
-            activityID, creditCode, sampling.idNumber, Timestamps.format(sampling.startedAt), Timestamps.format(sampling.endedAt),
-            sampling.location.latitude, sampling.location.longitude,
+            activity, agency, .text(sampling.idNumber), instant(sampling.startedAt), instant(sampling.endedAt),
+            .real(sampling.location.latitude), .real(sampling.location.longitude),
           ]
         })
       try db.insert(
         into: "activity_instrument", columns: ["activity_id", "credit_code", "instrument_id", "started_at", "ended_at"],
-        rows: facts.instrumentUses.map { [activityID, creditCode, $0.instrumentID, Timestamps.format($0.startedAt), Timestamps.format($0.endedAt)] })
+        rows: facts.instrumentUses.map { [activity, agency, .text($0.instrumentID), instant($0.startedAt), instant($0.endedAt)] })
       try db.insert(
         into: "activity_sample", columns: ["credit_code", "sample_id", "activity_id"],
-        rows: Set(facts.sampleIDs).sorted().map { [creditCode, $0, activityID] })
+        rows: Set(facts.sampleIDs).sorted().map { [agency, .text($0), activity] })
       try db.insert(
-        into: "activity_result_series", columns: ["series", "activity_id"], rows: Set(facts.resultSeries).sorted().map { [$0, activityID] })
+        into: "activity_result_series", columns: ["series", "activity_id"], rows: Set(facts.resultSeries).sorted().map { [.text($0), activity] })
     }
   }
 
@@ -254,10 +256,12 @@ enum FilingRows {
   }
 
   static func index(_ db: Database, _ row: ActivityRow, districts: [String], parameters: [String]) throws {
-    let number = IDSequence.activity.number(of: row.id)
+    let number = IDSequence.activity.number(of: row.id).map(SQLiteValue.integer) ?? .null, activity = SQLiteValue.text(row.id)
     try db.insert(
-      into: "activity_district", columns: ["district_code", "number", "activity_id"], rows: Set(districts).sorted().map { [$0, number, row.id] })
+      into: "activity_district", columns: ["district_code", "number", "activity_id"],
+      rows: Set(districts).sorted().map { [.text($0), number, activity] })
     try db.insert(
-      into: "activity_parameter", columns: ["parameter", "number", "activity_id"], rows: Set(parameters).sorted().map { [$0, number, row.id] })
+      into: "activity_parameter", columns: ["parameter", "number", "activity_id"],
+      rows: Set(parameters).sorted().map { [.text($0), number, activity] })
   }
 }

@@ -78,6 +78,35 @@ struct SQLiteDurabilityTests {
   }
 }
 
+@Suite("SQLite: the facts' multi-row insert")
+struct SQLiteInsertTests {
+  @Test("values bound with SQLite's own calls come back exactly; a constraint is a conflict")
+  func roundTrip() throws {
+    let queue = try DatabaseQueue()
+    try queue.write { db in
+      try db.execute(sql: "CREATE TABLE t (a TEXT NOT NULL UNIQUE, b REAL, c INTEGER, d TEXT)")
+      try db.insert(
+        into: "t", columns: ["a", "b", "c", "d"],
+        rows: [[.text("S-1\u{0}中文 😀"), .real(29.557), .integer(Int64.max), .null], [.text(""), .real(-0.5), .integer(-1), .text("x")]])
+      let rows = try Row.fetchAll(db, sql: "SELECT a, b, c, d FROM t ORDER BY rowid")
+      // Every byte stored, the NUL and what follows it included.
+      #expect(try Data.fetchAll(db, sql: "SELECT CAST(a AS BLOB) FROM t ORDER BY rowid") == [Data("S-1\u{0}中文 😀".utf8), Data()])
+      #expect(rows.map { $0[1] as Double } == [29.557, -0.5])
+      #expect(rows.map { $0[2] as Int64 } == [Int64.max, -1])
+      #expect(rows.map { $0[3] as String? } == [nil, "x"])
+      // The same statement again from the cache, its old bindings cleared.
+      try db.insert(into: "t", columns: ["a", "b", "c", "d"], rows: [[.text("S-2"), .null, .null, .null], [.text("S-3"), .null, .null, .null]])
+      #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM t WHERE b IS NULL AND c IS NULL AND d IS NULL") == 2)
+      do {
+        try db.insert(into: "t", columns: ["a", "b", "c", "d"], rows: [[.text("S-2"), .null, .null, .null]])
+        Issue.record("a duplicate was inserted")
+      } catch {
+        #expect((SQLiteStore.translate(error) as? StoreError)?.code == .conflict)
+      }
+    }
+  }
+}
+
 extension Result {
   var isSuccess: Bool {
     if case .success = self { return true }
