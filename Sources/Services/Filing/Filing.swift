@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Monitoring activities filed by listed agencies (Art. 4(2), 8(1)): each filing is validated
 /// (what cannot be an activity is refused), kept exactly as filed with its receipt, and read by
@@ -14,12 +13,11 @@ public final class Filing: Sendable {
   let crossChecks: CrossCheckSettings
   /// Agencies' registry records, decoded once per version.
   let records = RecordCache()
-  /// Each agency's registry versions as the last filing's write transaction read them.
-  /// `prepare` starts from these instead of reading them again; the write transaction, which
-  /// reads the registry anyway, redoes the own-record checks if they differ in any way.
-  let registries = Mutex<[String: [AgencyVersionRow]]>([:])
-  /// At most this many agencies' registries are kept; when full, the cache starts again.
-  static let registriesKept = 1024
+  /// Each agency's registry versions as the last filing's write transaction read them, for
+  /// 1,024 agencies at most. `prepare` starts from these instead of reading them again; the
+  /// write transaction, which reads the registry anyway, redoes the own-record checks if they
+  /// differ in any way (`raiseFindings`).
+  let registries = BoundedCache<String, [AgencyVersionRow]>(capacity: 1024)
 
   public init(
     store: any FilingStore, signingKey: SigningKey, lateFilingDays: Int = 30, crossChecks: CrossCheckSettings = CrossCheckSettings(),
@@ -198,7 +196,7 @@ public final class Filing: Sendable {
     let (content, documents) = try validated(content, at: instant, also: also)
     let json = content.json
     let registry: [AgencyVersionRow]
-    if let remembered = registries.withLock({ $0[code.rawValue] }) {
+    if let remembered = registries[code.rawValue] {
       registry = remembered
     } else {
       registry = try await store.agencyVersions(of: code.rawValue)
@@ -256,10 +254,6 @@ public final class Filing: Sendable {
       }
     }
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
-    registries.withLock { registries in
-      if registries.count >= Self.registriesKept { registries.removeAll() }
-      registries[code.rawValue] = versions
-    }
     return versions
   }
 
@@ -306,6 +300,7 @@ public final class Filing: Sendable {
     // whole: a version rolled back and written again differs in its record, not its number.
     let own = versions == prepared.registry
       ? prepared.ownFindings : ownFindings(prepared.content, registry: versions, amendment: version > 1, at: instant)
+    registries.store(versions, for: code.rawValue)
     let findings = try await own + crossFindings(tx, content: prepared.content, facts: prepared.facts, id: id, code: code)
     if version == 1 {
       try await tx.insertActivityFacts(activityID: id, creditCode: code.rawValue, facts: prepared.facts)

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A method standard citation such as `HJ 565-2010`, `GB 3838-2002` or `GB/T 16157-1996`.
 ///
 /// Documents often print an em-dash (—) or en-dash (–) for the hyphen, and sometimes no space
@@ -11,16 +9,13 @@ public enum MethodStandard {
 
   /// Citations read before, with their normalised form: every filing checks each analysis's
   /// standard against the agency's scope, the same texts again and again.
-  private static let known = Mutex<[String: String?]>([:])
+  private static let known = BoundedCache<String, String?>(capacity: 4096)
 
   /// The normalised citation, or nil when `text` is not one.
   public static func normalised(_ text: String) -> String? {
-    if let cached = known.withLock({ $0[text] }) { return cached }
+    if let cached = known[text] { return cached }
     let result = parse(text)
-    known.withLock { known in
-      if known.count >= 4096 { known.removeAll() }
-      known[text] = result
-    }
+    known.store(result, for: text)
     return result
   }
 
