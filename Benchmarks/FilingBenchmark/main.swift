@@ -395,7 +395,7 @@ func run(_ label: String, _ makeStore: () async throws -> any Store) async throw
       _ = (store as? SQLiteStore)?.takeWriteStatistics()
       let (closed, filed) = try await closedLoop(client, callers: 64, events: events, analyses: analyses, digest: digest, first: next)
       if let lock = (store as? SQLiteStore)?.takeWriteStatistics(), lock.turns > 0 {
-        func perTurn(_ duration: Duration) -> Double { Double(duration.components.seconds) * 1e6 / Double(lock.turns) + Double(duration.components.attoseconds) / 1e12 / Double(lock.turns) }
+        func perTurn(_ duration: Duration) -> Double { duration.milliseconds * 1000 / Double(lock.turns) }
         lockLines.withLock {
           $0.append(String(
             format: "| %@ | %@ | %.0f | %.0f | %.0f | %.1f |", label, name, perTurn(lock.held), perTurn(lock.bodies), perTurn(lock.held - lock.bodies),

@@ -363,6 +363,7 @@ extension Database {
     let statement = try cachedStatement(
       sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: tuple, count: rows.count).joined(separator: ", "))
     let handle = statement.sqliteStatement
+    func failure(_ code: Int32) -> DatabaseError { DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: statement.sql) }
     defer {
       sqlite3_reset(handle)
       sqlite3_clear_bindings(handle)
@@ -376,12 +377,12 @@ extension Database {
         case .integer(let number): sqlite3_bind_int64(handle, index, number)
         case .null: sqlite3_bind_null(handle, index)
         }
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: statement.sql) }
+        guard code == SQLITE_OK else { throw failure(code) }
         index += 1
       }
     }
     let code = sqlite3_step(handle)
-    guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: lastErrorMessage, sql: statement.sql) }
+    guard code == SQLITE_DONE else { throw failure(code) }
   }
 }
 

@@ -52,15 +52,14 @@ extension SQLiteTransaction: CreditTransaction {}
 extension SQLiteAccess {
   public func ratingChanges(after cursor: Int64, limit: Int) async throws -> [RatingChangeRow] {
     try await run { db in
-      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit])
-        .map(ratingChange)
+      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE cursor > ? ORDER BY cursor LIMIT ?", arguments: [cursor, limit], ratingChange)
     }
   }
 
   /// The changes an evaluation's publication or a removal made, oldest first.
   public func ratingChanges(forEvent id: String) async throws -> [RatingChangeRow] {
     try await run { db in
-      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", arguments: [id]).map(ratingChange)
+      try Row.fetchAll(cached: db, sql: "SELECT * FROM rating_change WHERE evaluation_id = ? ORDER BY cursor", arguments: [id], ratingChange)
     }
   }
 
