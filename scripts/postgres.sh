@@ -11,6 +11,8 @@
 #
 # PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user the
 # package creates. Trust authentication, loopback only, fsync off: it holds test data only.
+# With POSTGRES_DURABLE=1 the server syncs every commit as a production one does (benchmarks
+# that report durable writes).
 set -euo pipefail
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -21,7 +23,8 @@ as_owner() {
 }
 
 start() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 durability="-c fsync=off -c synchronous_commit=off"
+  [ "${POSTGRES_DURABLE:-}" = 1 ] && durability="-c fsync=on -c synchronous_commit=on"
   mkdir -p "$dir"
   if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; chmod 700 "$dir"; fi
   if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -31,7 +34,7 @@ start() {
   # The server keeps no descriptor of the caller's: a caller reading this script's output to
   # its end would otherwise wait for the server to stop.
   as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=200" \
     start </dev/null >/dev/null 2>&1 || { cat "$dir/server.log" >&2; exit 1; }
 }
 

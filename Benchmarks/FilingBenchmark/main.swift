@@ -21,7 +21,8 @@ import Synchronization
 // - what one fdatasync costs this disk, which bounds what grouping can save;
 // - how long each filing held SQLite's write lock, split into its body and the rest (the
 //   savepoint, BEGIN and COMMIT, which grouping shares).
-// With --postgres URL (make bench-filing passes a throwaway server), the same on PostgreSQL.
+// With --postgres URL (make bench-filing passes a throwaway server), the same on PostgreSQL;
+// --only sqlite or --only postgres runs one engine.
 
 let arguments = CommandLine.arguments
 func option(_ name: String, _ fallback: String) -> String {
@@ -29,6 +30,7 @@ func option(_ name: String, _ fallback: String) -> String {
 }
 let seconds = Double(option("--seconds", "4"))!
 let postgresURL = option("--postgres", ProcessInfo.processInfo.environment["MONITORD_TEST_POSTGRES"] ?? "")
+let only = option("--only", "")
 let agency = "91500000MA5U7BCX7A"
 let wang = "360426199101010071", li = "120103198806018241", zhang = "11010519491231002X"
 /// Samplers take turns, two to an activity, as in a laboratory with a dozen of them: a
@@ -382,8 +384,12 @@ func simulatedLoop(_ services: Services, plan: [PlannedActivity], agencies: Int)
   return result
 }
 
-/// Where the write lock's time went in each SQLite closed loop (`SQLiteStore.takeWriteStatistics`).
+/// Where the write lock's time went in each closed loop (the stores' `takeWriteStatistics`).
 let lockLines = Mutex(["| store | activity | lock held per filing, µs | its body, µs | the rest (savepoint, BEGIN, COMMIT), µs | filings a commit |", "|---|---|---|---|---|---|"])
+
+func writeStatistics(_ store: any Store) -> WriteStatistics? {
+  (store as? SQLiteStore)?.takeWriteStatistics() ?? (store as? PostgresStore)?.takeWriteStatistics()
+}
 
 func run(_ label: String, _ makeStore: () async throws -> any Store) async throws -> [String] {
   var lines: [String] = []
@@ -392,9 +398,9 @@ func run(_ label: String, _ makeStore: () async throws -> any Store) async throw
     let digest = try await listAgency(client, caller: caller)
     var next = 0
     for (name, events, analyses) in [("typical", 2, 6), ("large", 30, 60)] {
-      _ = (store as? SQLiteStore)?.takeWriteStatistics()
+      _ = writeStatistics(store)
       let (closed, filed) = try await closedLoop(client, callers: 64, events: events, analyses: analyses, digest: digest, first: next)
-      if let lock = (store as? SQLiteStore)?.takeWriteStatistics(), lock.turns > 0 {
+      if let lock = writeStatistics(store), lock.turns > 0 {
         func perTurn(_ duration: Duration) -> Double { duration.milliseconds * 1000 / Double(lock.turns) }
         lockLines.withLock {
           $0.append(String(
@@ -446,28 +452,30 @@ func fsyncMicroseconds(in directory: String) -> Double {
 }
 
 var table = ["| store | activity | filings/s at c=64 | p50 ms | p99 ms | filings/s, one stream |", "|---|---|---|---|---|---|"]
-for grouped in [true, false] {
+for grouped in [true, false] where only != "postgres" {
   let label = "SQLite, " + (grouped ? "grouped" : "ungrouped")
   let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-filing-\(UUID())").path
   table += try await run(label) { try SQLiteStore(directory: directory, groupCommit: grouped) }
   try? FileManager.default.removeItem(atPath: directory)
   FileHandle.standardError.write(Data("\(label) done\n".utf8))
 }
-if !postgresURL.isEmpty, let slash = postgresURL.lastIndex(of: "/") {
-  // A database of its own on the given server.
-  let name = "bench_filing_\(UInt32.random(in: 0...UInt32.max))"
-  let admin = Process()
-  admin.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  admin.arguments = ["psql", postgresURL, "-qc", "CREATE DATABASE \(name)"]
-  try admin.run()
-  admin.waitUntilExit()
-  var logger = Logger(label: "bench")
-  logger.logLevel = .critical
-  let store = try await PostgresStore.connect(url: String(postgresURL[..<slash]) + "/" + name, logger: logger)
-  table += try await run("PostgreSQL (writes not grouped)") { store }
-  await store.shutdown()
+if !postgresURL.isEmpty, only != "sqlite", let slash = postgresURL.lastIndex(of: "/") {
+  for grouped in [true, false] {
+    // A database of its own on the given server.
+    let name = "bench_filing_\(UInt32.random(in: 0...UInt32.max))"
+    let admin = Process()
+    admin.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    admin.arguments = ["psql", postgresURL, "-qc", "CREATE DATABASE \(name)"]
+    try admin.run()
+    admin.waitUntilExit()
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    let store = try await PostgresStore.connect(url: String(postgresURL[..<slash]) + "/" + name, logger: logger, groupCommit: grouped)
+    table += try await run("PostgreSQL, " + (grouped ? "grouped" : "ungrouped")) { store }
+    await store.shutdown()
+  }
 }
 print(table.joined(separator: "\n"))
-print("\nThe write lock in the closed loops at c=64 (SQLite):\n")
+print("\nThe write lock in the closed loops at c=64:\n")
 print(lockLines.withLock { $0 }.joined(separator: "\n"))
 print(String(format: "\nOne 4 KiB write + fdatasync on this disk: %.0f µs (median of 200).", fsyncMicroseconds(in: FileManager.default.temporaryDirectory.path)))

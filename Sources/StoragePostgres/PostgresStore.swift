@@ -10,14 +10,25 @@ import Synchronization
 /// runs more than one server: servers keep nothing of their own, documents' bytes included.
 ///
 /// Write transactions are serialised across servers by locking the single `write_lock` row
-/// first (`SELECT … FOR UPDATE`), so each sees every write committed before it; reads see
-/// what is committed. When the database stops answering, operations fail within seconds with
+/// first (`SELECT … FOR UPDATE`), so each sees every write committed before it; within a
+/// server, writes arriving together share one transaction (see `transaction`). Reads see what
+/// is committed. When the database stops answering, operations fail within seconds with
 /// `StoreError.unavailable`, until a probe (`isAvailable`) reaches it again.
 public final class PostgresStore: Store, Sendable {
   let client: PostgresClient
   private let runner: Task<Void, Never>
   private let reachable = Mutex(true)
   let logger: Logger
+  /// Whether writes arriving together share a transaction; off, each has its own (benchmarks
+  /// compare the two).
+  let groupCommit: Bool
+  let writeLock = WriteLock()
+  /// Where write transactions take their turns (see `transaction`).
+  let writeExecutor = SerialTaskExecutor(label: "postgres-writes")
+  /// The transaction a group of writes is filling, while one is open.
+  private let openGroup = Mutex<WriteGroup?>(nil)
+  /// Turns with the write lock so far (see `takeWriteStatistics`).
+  private let statistics = Mutex(WriteStatistics())
 
   public static let documentPartSize = 1 << 20
   /// For statements: failures are reported through errors, not logs.
@@ -26,8 +37,9 @@ public final class PostgresStore: Store, Sendable {
   /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, or with
   /// `?host=/socket/directory` for a Unix socket) and migrates the schema. Servers starting
   /// together take turns, under an advisory lock.
-  public static func connect(url: String, logger: Logger) async throws -> PostgresStore {
-    let store = PostgresStore(client: PostgresClient(configuration: try configuration(url), backgroundLogger: quiet), logger: logger)
+  public static func connect(url: String, logger: Logger, groupCommit: Bool = true) async throws -> PostgresStore {
+    let store = PostgresStore(
+      client: PostgresClient(configuration: try configuration(url), backgroundLogger: quiet), logger: logger, groupCommit: groupCommit)
     do {
       try await store.migrate()
     } catch {
@@ -37,9 +49,10 @@ public final class PostgresStore: Store, Sendable {
     return store
   }
 
-  private init(client: PostgresClient, logger: Logger) {
+  private init(client: PostgresClient, logger: Logger, groupCommit: Bool) {
     self.client = client
     self.logger = logger
+    self.groupCommit = groupCommit
     runner = Task { await client.run() }
   }
 
@@ -90,19 +103,134 @@ public final class PostgresStore: Store, Sendable {
     }
   }
 
-  /// Runs `body` in a serialised write transaction on one connection.
+  /// Runs `body` as one write transaction: committed when it returns, rolled back when it throws.
+  ///
+  /// Group commit, as on SQLite: writers of this server take turns with `writeLock`, and those
+  /// arriving while others are under way share one transaction, and so one commit and one WAL
+  /// flush. The writer that finds no transaction open leases a connection, begins one and locks
+  /// the `write_lock` row, and keeps the connection until the group is committed. Each body runs
+  /// alone, inside a savepoint of its own, so a body that throws undoes only itself; whoever
+  /// finds no other writer coming (or the group full) commits for the whole group, and every
+  /// member returns only once that COMMIT has answered — PostgreSQL answers it once its WAL is
+  /// flushed — or throws its error, nothing of the group written.
+  ///
+  /// Turns run on an executor of their own, a serial queue: a writer handed the lock resumes
+  /// there at once, where in the shared pool it would wait behind every request being decoded
+  /// or checked, holding the lock idle meanwhile. Writers waiting for their turn hold no
+  /// connection, which leaves the pool to reads.
   func transaction<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
-    try await withConnection { connection in
-      try await connection.run(SQL("BEGIN"))
+    writeLock.announce()
+    let turn = try await withTaskExecutorPreference(writeExecutor) { () async throws -> Turn<T> in
+      await writeLock.lock()
+      if let group = openGroup.withLock({ $0 }) { return await self.takeTurn(in: group, body) }
       do {
-        try await connection.run(SQL("SELECT writes FROM write_lock WHERE id = 1 FOR UPDATE"))
-        let result = try await body(PostgresTransaction(connection: connection))
-        try await connection.run(SQL("COMMIT"))
-        return result
+        return try await withConnection { connection in
+          let group = try await self.beginGroup(on: connection)
+          let turn = await self.takeTurn(in: group, body)
+          // The connection goes back to the pool only once the group's last member has committed on it.
+          _ = await group.commit.committed()
+          return turn
+        }
       } catch {
-        try? await connection.run(SQL("ROLLBACK"))
+        // No group was opened, so this writer still holds the lock.
+        writeLock.unlock()
         throw error
       }
+    }
+    let result = try turn.outcome.get()
+    if case .failure(let error) = await turn.group.commit.committed() { throw error }
+    return result
+  }
+
+  /// A transaction that a group of writes shares, and the connection it runs on.
+  final class WriteGroup: Sendable {
+    let connection: PostgresConnection
+    let commit = CommitGroup()
+
+    init(connection: PostgresConnection) {
+      self.connection = connection
+    }
+  }
+
+  private struct Turn<T: Sendable>: Sendable {
+    var outcome: Result<T, any Error>
+    var group: WriteGroup
+  }
+
+  /// BEGIN, and the `write_lock` row that serialises every server's writes. Called holding the
+  /// write lock.
+  private func beginGroup(on connection: PostgresConnection) async throws -> WriteGroup {
+    try await connection.run(SQL("BEGIN"))
+    do {
+      try await connection.run(SQL("SELECT writes FROM write_lock WHERE id = 1 FOR UPDATE"))
+    } catch {
+      try? await connection.run(SQL("ROLLBACK"))
+      throw error
+    }
+    let group = WriteGroup(connection: connection)
+    openGroup.withLock { $0 = group }
+    return group
+  }
+
+  /// One writer's turn with the lock: its body, then either the group handed on to the next
+  /// writer or — when none is coming, the group is full, or grouping is off — its commit.
+  /// Releases the write lock either way; the commit's outcome goes to every member.
+  private func takeTurn<T: Sendable>(in group: WriteGroup, _ body: (PostgresTransaction) async throws -> T) async -> Turn<T> {
+    let acquired = ContinuousClock.now
+    let connection = group.connection
+    let outcome: Result<T, any Error>
+    var bodyTime = Duration.zero
+    do {
+      if groupCommit { try await connection.run(SQL("SAVEPOINT write")) }
+      let began = ContinuousClock.now
+      let result = try await body(PostgresTransaction(connection: connection))
+      bodyTime = ContinuousClock.now - began
+      outcome = .success(result)
+      group.commit.members += 1
+    } catch {
+      // Undone alone when grouped; ungrouped, its transaction is rolled back below.
+      if groupCommit { try? await connection.run(SQL("ROLLBACK TO SAVEPOINT write")) }
+      outcome = .failure(translate(error))
+    }
+    let commits = !(groupCommit && writeLock.othersComing && group.commit.members < Self.maximumGroup)
+    if commits { openGroup.withLock { $0 = nil } }
+    // The next writer may begin its own group meanwhile: its lock on the `write_lock` row waits
+    // for this COMMIT.
+    writeLock.unlock()
+    record(held: ContinuousClock.now - acquired, body: bodyTime, committed: commits)
+    if commits {
+      let committed: Result<Void, any Error>
+      do {
+        try await connection.run(SQL(group.commit.members > 0 ? "COMMIT" : "ROLLBACK"))
+        committed = .success(())
+      } catch {
+        try? await connection.run(SQL("ROLLBACK"))
+        committed = .failure(translate(error))
+      }
+      group.commit.finish(committed)
+    }
+    return Turn(outcome: outcome, group: group)
+  }
+
+  /// Writes sharing one transaction at the most (SQLite's figure; see `SQLiteStore`).
+  static let maximumGroup = 16
+
+  private func record(held: Duration, body: Duration, committed: Bool) {
+    statistics.withLock { statistics in
+      statistics.turns += 1
+      statistics.commits += committed ? 1 : 0
+      statistics.bodies += body
+      statistics.held += held
+    }
+  }
+
+  /// How long writes have held the write lock since the last call, which starts the count
+  /// again (`make bench-filing` reports it). The lock is released before the COMMIT, which the
+  /// next writer's lock on the `write_lock` row waits for.
+  public func takeWriteStatistics() -> WriteStatistics {
+    statistics.withLock { statistics in
+      defer { statistics = WriteStatistics() }
+      return statistics
     }
   }
 

@@ -253,19 +253,6 @@ public final class SQLiteStore: Store, Sendable {
   }
 }
 
-/// Writes' turns with the write lock, and how long they held it.
-public struct WriteStatistics: Sendable {
-  public var turns = 0
-  /// Turns that ended with a COMMIT (every one, without grouping).
-  public var commits = 0
-  /// The writes' bodies: their statements and what the service works out between them.
-  public var bodies = Duration.zero
-  /// The lock held in all: the bodies, their savepoints, and BEGIN and COMMIT (with its fsync
-  /// when not grouped).
-  public var held = Duration.zero
-
-  public init() {}
-}
 
 /// A database file's audit log, for checking a backup.
 struct AuditFile: AuditStore, SQLiteAccess {

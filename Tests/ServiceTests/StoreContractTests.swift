@@ -363,6 +363,10 @@ struct StoreContractTests {
         return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
       }
       #expect(outcomes.values.filter { $0 }.count == 40)
+      // The writes arrived together, so some shared a commit: the failures above were undone
+      // inside groups, by their savepoints.
+      let statistics = try #require(s.takeWriteStatistics())
+      #expect(statistics.turns == 60 && statistics.commits < statistics.turns)
       // Exactly the writes that returned are in the log, once each, in one unbroken chain; the
       // numbers the refused ones drew were given back.
       let entries = try await store.auditEntries(after: 0, limit: 100)

@@ -1,25 +1,29 @@
 import Dispatch
 import Synchronization
 
+// How both engines' write transactions take turns in one server: a serial executor to run
+// them on, a lock they queue for, and the commit group they share (see `SQLiteStore` and
+// `PostgresStore`'s `transaction`).
+
 /// A task executor on a serial dispatch queue: the tasks that prefer it run there, one job at a
 /// time, in the order they became ready.
-final class SerialTaskExecutor: TaskExecutor {
+public final class SerialTaskExecutor: TaskExecutor {
   private let queue: DispatchQueue
 
-  init(label: String) {
+  public init(label: String) {
     queue = DispatchQueue(label: label)
   }
 
-  func enqueue(_ job: consuming ExecutorJob) {
+  public func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     let executor = asUnownedTaskExecutor()
     queue.async { job.runSynchronously(on: executor) }
   }
 }
 
-/// A first-come, first-served lock for async code: one SQLite write transaction at a time,
-/// held across the awaits of the transaction's body.
-final class WriteLock: Sendable {
+/// A first-come, first-served lock for async code: one write transaction of this server at a
+/// time, held across the awaits of the transaction's body.
+public final class WriteLock: Sendable {
   private struct State {
     var held = false
     var waiters: [CheckedContinuation<Void, Never>] = []
@@ -30,15 +34,17 @@ final class WriteLock: Sendable {
 
   private let state = Mutex(State())
 
+  public init() {}
+
   /// Says that a writer is on its way, before it queues for the writers' executor: whoever
   /// holds the lock then keeps the group open for it, though it has not reached `lock()` yet.
   /// Every announced writer must call `lock()`.
-  func announce() {
+  public func announce() {
     state.withLock { $0.coming += 1 }
   }
 
   /// Takes the lock for an announced writer.
-  func lock() async {
+  public func lock() async {
     defer { state.withLock { $0.coming -= 1 } }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
       let acquired = state.withLock { state in
@@ -54,12 +60,12 @@ final class WriteLock: Sendable {
   }
 
   /// Whether another writer is announced: waiting for the lock, or on its way to it.
-  var othersComing: Bool {
+  public var othersComing: Bool {
     state.withLock { $0.coming > 0 }
   }
 
   /// Hands the lock to the longest waiter, or frees it.
-  func unlock() {
+  public func unlock() {
     let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
       if state.waiters.isEmpty {
         state.held = false
@@ -72,7 +78,7 @@ final class WriteLock: Sendable {
 }
 
 /// One group commit's members: they wait for the commit that makes them all durable.
-final class CommitGroup: Sendable {
+public final class CommitGroup: Sendable {
   private struct State {
     var members = 0
     var outcome: Result<Void, any Error>?
@@ -81,14 +87,16 @@ final class CommitGroup: Sendable {
 
   private let state = Mutex(State())
 
+  public init() {}
+
   /// Bodies that succeeded in this group (changed only by the write lock's holder).
-  var members: Int {
+  public var members: Int {
     get { state.withLock { $0.members } }
     set { state.withLock { $0.members = newValue } }
   }
 
   /// Waits until the group's transaction is committed (or has failed).
-  func committed() async -> Result<Void, any Error> {
+  public func committed() async -> Result<Void, any Error> {
     await withCheckedContinuation { continuation in
       let ready = state.withLock { state -> Result<Void, any Error>? in
         if let outcome = state.outcome { return outcome }
@@ -99,7 +107,7 @@ final class CommitGroup: Sendable {
     }
   }
 
-  func finish(_ outcome: Result<Void, any Error>) {
+  public func finish(_ outcome: Result<Void, any Error>) {
     let waiters = state.withLock { state -> [CheckedContinuation<Result<Void, any Error>, Never>] in
       state.outcome = outcome
       defer { state.waiters = [] }
@@ -107,4 +115,18 @@ final class CommitGroup: Sendable {
     }
     for waiter in waiters { waiter.resume(returning: outcome) }
   }
+}
+
+/// Writes' turns with the write lock, and how long they held it.
+public struct WriteStatistics: Sendable {
+  public var turns = 0
+  /// Turns that ended with a COMMIT (every one, without grouping).
+  public var commits = 0
+  /// The writes' bodies: their statements and what the service works out between them.
+  public var bodies = Duration.zero
+  /// The lock held in all: the bodies, their savepoints, and BEGIN and COMMIT (with its fsync
+  /// when not grouped).
+  public var held = Duration.zero
+
+  public init() {}
 }
