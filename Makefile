@@ -156,7 +156,7 @@ bench-credit: deps
 
 bench-filing: test-deps
 	swift build -c release --product FilingBenchmark
-	scripts/postgres.sh with .build/release/FilingBenchmark --seconds $(or $(SECONDS_PER_RUN),4)
+	POSTGRES_DURABLE=1 scripts/postgres.sh with .build/release/FilingBenchmark --seconds $(or $(SECONDS_PER_RUN),4)
 
 # The crash test with many more SIGKILL cycles than make test runs (on SQLite, then PostgreSQL).
 soak: test-deps

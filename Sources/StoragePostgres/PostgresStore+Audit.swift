@@ -68,22 +68,22 @@ extension PostgresStore {
 
 extension PostgresTransaction: AuditTransaction {
   func lastAuditEntry() async throws -> AuditLog.Entry? {
-    try await connection.one(SQL("SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1")) { try Rows.audit($0, prefix: "") }
+    try await one(SQL("SELECT * FROM audit_log ORDER BY sequence DESC LIMIT 1")) { try Rows.audit($0, prefix: "") }
   }
 
   func insertAuditEntry(_ e: AuditLog.Entry) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO audit_log (sequence, recorded_at, actor, method, request_sha256, record_sha256, previous_hash, hash,
                              receipt_signature, key_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [e.sequence, e.recordedAt, e.actor, e.method, e.requestSHA256, e.recordSHA256, e.previousHash, e.hash,
-       Data(e.signature).base64EncodedString(), e.keyID]))
+       Data(e.signature).base64EncodedString(), e.keyID])
   }
 
   func setReceiptSignature(sequence: Int64, signature: [UInt8], keyID: String) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       "UPDATE audit_log SET receipt_signature = ?, key_id = ? WHERE sequence = ?",
       [Data(signature).base64EncodedString(), keyID, sequence]))
   }
@@ -91,8 +91,8 @@ extension PostgresTransaction: AuditTransaction {
   func insertMerkleNodes(_ nodes: [MerkleTree.NodeID: MerkleTree.Hash]) async throws {
     guard !nodes.isEmpty else { return }
     let sorted = nodes.sorted { $0.key < $1.key }
-    try await connection.run(.with(
+    insert(
       "INSERT INTO merkle_node (level, idx, hash) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[])",
-      [sorted.map { Int64($0.key.level) }, sorted.map(\.key.index), sorted.map { Hex.string($0.value) }]))
+      [sorted.map { Int64($0.key.level) }, sorted.map(\.key.index), sorted.map { Hex.string($0.value) }])
   }
 }

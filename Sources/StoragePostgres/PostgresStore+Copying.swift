@@ -4,7 +4,7 @@ import Services
 
 extension PostgresStore: DatabaseImporting {
   public func importing<T: Sendable>(_ body: (any DatabaseImport) async throws -> T) async throws -> T {
-    try await transaction { try await body(PostgresImport(connection: $0.connection)) }
+    try await transaction { try await body(PostgresImport(connection: $0.unqueued)) }
   }
 }
 

@@ -72,10 +72,10 @@ extension PostgresAccess {
 extension PostgresTransaction {
   func insertRatingChanges(_ changes: [RatingChangeRow]) async throws {
     for change in changes {
-      try await connection.run(.with(
+      insert(
         "INSERT INTO rating_change (cursor, kind, year, credit_code, level, rating, evaluation_id, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [change.cursor, Int64(change.kind.rawValue), Int64(change.year), change.creditCode, change.level, change.rating, change.evaluationID,
-         Timestamps.format(change.changedAt)]))
+         Timestamps.format(change.changedAt)])
     }
   }
 }

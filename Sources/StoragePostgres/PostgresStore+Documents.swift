@@ -19,29 +19,29 @@ extension PostgresStore: DocumentStore {
 
 extension PostgresTransaction: DocumentTransaction {
   func hasDocumentContents(sha256: String) async throws -> Bool {
-    try await connection.one(.with("SELECT 1 AS present FROM document_content WHERE sha256 = ?", [sha256])) { _ in true } ?? false
+    try await one(.with("SELECT 1 AS present FROM document_content WHERE sha256 = ?", [sha256])) { _ in true } ?? false
   }
 
   func insertDocumentContents(sha256: String, sizeBytes: Int64, contentsOf file: String) async throws {
-    try await connection.run(.with("INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", [sha256, sizeBytes]))
+    insert("INSERT INTO document_content (sha256, size_bytes) VALUES (?, ?)", [sha256, sizeBytes])
     guard let handle = FileHandle(forReadingAtPath: file) else {
       throw StoreError(.unavailable, "the upload's temporary file \(file) is gone")
     }
     defer { try? handle.close() }
     var part = 0
     while let data = try handle.read(upToCount: PostgresStore.documentPartSize), !data.isEmpty {
-      try await connection.run(.with(
-        "INSERT INTO document_part (sha256, part, bytes) VALUES (?, ?, ?)", [sha256, part, ByteBuffer(bytes: data)]))
+      // Each part goes at once, not queued: a document is not held in memory whole.
+      try await execute(.with("INSERT INTO document_part (sha256, part, bytes) VALUES (?, ?, ?)", [sha256, part, ByteBuffer(bytes: data)]))
       part += 1
     }
   }
 
   func insertDocument(_ d: DocumentRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO document_record (sha256, owner, file_name, media_type, uploaded_at, uploaded_by, audit_sequence)
       VALUES (?, ?, ?, ?, ?, ?, ?)
       """,
-      [d.sha256, d.owner, d.fileName, d.mediaType, Timestamps.format(d.uploadedAt), d.uploadedBy, d.audit.sequence]))
+      [d.sha256, d.owner, d.fileName, d.mediaType, Timestamps.format(d.uploadedAt), d.uploadedBy, d.audit.sequence])
   }
 }

@@ -139,75 +139,75 @@ extension PostgresStore {
 
 extension PostgresTransaction: FilingTransaction {
   func insertActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO activity (id, number, credit_code, status, version, filed_at, report_number, client_name, sampled_from,
                             sampled_until, finding_count)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [row.id, IDSequence.activity.number(of: row.id), row.creditCode, row.status.rawValue, Int64(row.version), Timestamps.format(row.filedAt),
-       row.reportNumber, row.clientName, Timestamps.format(row.sampledFrom), Timestamps.format(row.sampledUntil), Int64(row.findingCount)]))
+       row.reportNumber, row.clientName, Timestamps.format(row.sampledFrom), Timestamps.format(row.sampledUntil), Int64(row.findingCount)])
     try await index(row, districts: districts, parameters: parameters)
   }
 
   func updateActivity(_ row: ActivityRow, districts: [String], parameters: [String]) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       """
       UPDATE activity SET status = ?, version = ?, report_number = ?, client_name = ?, sampled_from = ?, sampled_until = ?,
              finding_count = ? WHERE id = ?
       """,
       [row.status.rawValue, Int64(row.version), row.reportNumber, row.clientName, Timestamps.format(row.sampledFrom),
        Timestamps.format(row.sampledUntil), Int64(row.findingCount), row.id]))
-    try await connection.run(.with("DELETE FROM activity_district WHERE activity_id = ?", [row.id]))
-    try await connection.run(.with("DELETE FROM activity_parameter WHERE activity_id = ?", [row.id]))
+    try await execute(.with("DELETE FROM activity_district WHERE activity_id = ?", [row.id]))
+    try await execute(.with("DELETE FROM activity_parameter WHERE activity_id = ?", [row.id]))
     try await index(row, districts: districts, parameters: parameters)
   }
 
   func insertActivityVersion(_ row: ActivityVersionRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO activity_version (activity_id, version, content, content_sha256, version_at, version_by, reason, audit_sequence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [row.activityID, Int64(row.version), row.content, row.contentSHA256, Timestamps.format(row.versionAt), row.versionBy, row.reason,
-       row.audit.sequence]))
+       row.audit.sequence])
   }
 
   func replaceActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     for table in ["activity_sampling", "activity_instrument", "activity_sample", "activity_result_series"] {
-      try await connection.run(.with("DELETE FROM \(table) WHERE activity_id = ?", [activityID]))
+      try await execute(.with("DELETE FROM \(table) WHERE activity_id = ?", [activityID]))
     }
     try await insertActivityFacts(activityID: activityID, creditCode: creditCode, facts: facts)
   }
 
   func insertActivityFacts(activityID: String, creditCode: String, facts: ActivityFacts) async throws {
     if !facts.samplings.isEmpty {
-      try await connection.run(.with(
+      insert(
         """
         INSERT INTO activity_sampling (activity_id, credit_code, id_number, started_at, ended_at, latitude, longitude)
         SELECT ?, ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::double precision[], ?::double precision[])
         """,
         [activityID, creditCode, facts.samplings.map(\.idNumber), facts.samplings.map { Timestamps.format($0.startedAt) },
-         facts.samplings.map { Timestamps.format($0.endedAt) }, facts.samplings.map(\.location.latitude), facts.samplings.map(\.location.longitude)]))
+         facts.samplings.map { Timestamps.format($0.endedAt) }, facts.samplings.map(\.location.latitude), facts.samplings.map(\.location.longitude)])
     }
     if !facts.instrumentUses.isEmpty {
-      try await connection.run(.with(
+      insert(
         """
         INSERT INTO activity_instrument (activity_id, credit_code, instrument_id, started_at, ended_at)
         SELECT ?, ?, * FROM unnest(?::text[], ?::text[], ?::text[])
         """,
         [activityID, creditCode, facts.instrumentUses.map(\.instrumentID), facts.instrumentUses.map { Timestamps.format($0.startedAt) },
-         facts.instrumentUses.map { Timestamps.format($0.endedAt) }]))
+         facts.instrumentUses.map { Timestamps.format($0.endedAt) }])
     }
     if !facts.sampleIDs.isEmpty {
-      try await connection.run(.with(
+      insert(
         "INSERT INTO activity_sample (credit_code, sample_id, activity_id) SELECT ?, s, ? FROM unnest(?::text[]) AS s",
-        [creditCode, activityID, Set(facts.sampleIDs).sorted()]))
+        [creditCode, activityID, Set(facts.sampleIDs).sorted()])
     }
     if !facts.resultSeries.isEmpty {
-      try await connection.run(.with(
+      insert(
         "INSERT INTO activity_result_series (series, activity_id) SELECT s, ? FROM unnest(?::text[]) AS s",
-        [activityID, Set(facts.resultSeries).sorted()]))
+        [activityID, Set(facts.resultSeries).sorted()])
     }
   }
 
@@ -215,14 +215,14 @@ extension PostgresTransaction: FilingTransaction {
     let number = IDSequence.activity.number(of: row.id) ?? 0
     let districts = Set(districts).sorted(), parameters = Set(parameters).sorted()
     if !districts.isEmpty {
-      try await connection.run(.with(
+      insert(
         "INSERT INTO activity_district (district_code, number, activity_id) SELECT d, ?, ? FROM unnest(?::text[]) AS d",
-        [number, row.id, districts]))
+        [number, row.id, districts])
     }
     if !parameters.isEmpty {
-      try await connection.run(.with(
+      insert(
         "INSERT INTO activity_parameter (parameter, number, activity_id) SELECT p, ?, ? FROM unnest(?::text[]) AS p",
-        [number, row.id, parameters]))
+        [number, row.id, parameters])
     }
   }
 }

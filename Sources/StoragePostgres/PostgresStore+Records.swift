@@ -69,13 +69,13 @@ extension PostgresAccess {
 
 extension PostgresTransaction: RecordTransaction {
   func insertRecordVersion(_ row: RecordVersion) async throws {
-    try await connection.run(.with(
+    insert(
       "INSERT INTO record_version (id, version, content, recorded_at, recorded_by, audit_sequence) VALUES (?, ?, ?, ?, ?, ?)",
-      [row.id, Int64(row.version), row.content, Timestamps.format(row.recordedAt), row.recordedBy, row.audit.sequence]))
+      [row.id, Int64(row.version), row.content, Timestamps.format(row.recordedAt), row.recordedBy, row.audit.sequence])
   }
 
   func putRecordIndex(_ index: RecordIndex) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       """
       INSERT INTO record_index (id, kind, number, version, credit_code, district_code, status, day, key)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -190,7 +190,7 @@ extension PostgresStore: RegistryStore {
 
 extension PostgresTransaction: RegistryTransaction {
   func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
-    try await connection.one(.with(
+    try await one(.with(
       "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", [actor, method, requestID])) { c in
       IdempotencyRecord(
         actor: try c.string("actor"), method: try c.string("method"), requestID: try c.string("request_id"),
@@ -199,33 +199,33 @@ extension PostgresTransaction: RegistryTransaction {
   }
 
   func insertIdempotencyRecord(_ r: IdempotencyRecord) async throws {
-    try await connection.run(.with(
+    insert(
       "INSERT INTO idempotency (actor, method, request_id, request_sha256, result_id) VALUES (?, ?, ?, ?, ?)",
-      [r.actor, r.method, r.requestID, r.requestSHA256, r.resultID]))
+      [r.actor, r.method, r.requestID, r.requestSHA256, r.resultID])
   }
 
   func nextNumber(in sequence: IDSequence) async throws -> Int64 {
-    if let value = try await connection.one(
+    if let value = try await one(
       .with("UPDATE id_sequence SET value = value + 1 WHERE name = ? RETURNING value", [sequence.name]), { try $0.int64("value") })
     {
       return value
     }
-    try await connection.run(.with("INSERT INTO id_sequence (name, value) VALUES (?, 1)", [sequence.name]))
+    insert("INSERT INTO id_sequence (name, value) VALUES (?, 1)", [sequence.name])
     return 1
   }
 
   func insertAgency(_ a: AgencyRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO agency (credit_code, name, status, district_code, enrolled_at, listed_at, removed_at, removal_count, version)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [a.creditCode, a.name, a.status.rawValue, a.districtCode, Timestamps.format(a.enrolledAt), a.listedAt.map(Timestamps.format),
-       a.removedAt.map(Timestamps.format), a.removalCount, a.version]))
+       a.removedAt.map(Timestamps.format), a.removalCount, a.version])
   }
 
   func updateAgency(_ a: AgencyRow) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       """
       UPDATE agency SET name = ?, status = ?, district_code = ?, enrolled_at = ?, listed_at = ?, removed_at = ?, removal_count = ?,
       version = ? WHERE credit_code = ?
@@ -235,81 +235,81 @@ extension PostgresTransaction: RegistryTransaction {
   }
 
   func insertAgencyVersion(_ v: AgencyVersionRow) async throws {
-    try await connection.run(.with(
+    insert(
       "INSERT INTO agency_version (credit_code, version, since, name, status, record, record_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      [v.creditCode, v.version, Timestamps.format(v.since), v.name, v.status.rawValue, v.record, v.recordSHA256]))
+      [v.creditCode, v.version, Timestamps.format(v.since), v.name, v.status.rawValue, v.record, v.recordSHA256])
   }
 
   func replaceAgencyStaff(creditCode: String, idNumbers: [String]) async throws {
-    try await connection.run(.with("DELETE FROM agency_staff WHERE credit_code = ?", [creditCode]))
+    try await execute(.with("DELETE FROM agency_staff WHERE credit_code = ?", [creditCode]))
     if !idNumbers.isEmpty {
-      try await connection.run(.with(
-        "INSERT INTO agency_staff (id_number, credit_code) SELECT i, ? FROM unnest(?::text[]) AS i", [creditCode, Set(idNumbers).sorted()]))
+      insert(
+        "INSERT INTO agency_staff (id_number, credit_code) SELECT i, ? FROM unnest(?::text[]) AS i", [creditCode, Set(idNumbers).sorted()])
     }
   }
 
   func insertCertificate(_ c: CertificateRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO certificate (serial, credit_code, subject, not_before, not_after, sha256_fingerprint, issued_at, revoked_at,
       revocation_reason, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [c.serial, c.creditCode, c.subject, Timestamps.format(c.notBefore), Timestamps.format(c.notAfter), c.sha256Fingerprint,
-       Timestamps.format(c.issuedAt), c.revokedAt.map(Timestamps.format), c.revocationReason, c.audit.sequence]))
+       Timestamps.format(c.issuedAt), c.revokedAt.map(Timestamps.format), c.revocationReason, c.audit.sequence])
   }
 
   func revokeCertificate(serial: String, at instant: Date, reason: String) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       "UPDATE certificate SET revoked_at = COALESCE(revoked_at, ?), revocation_reason = COALESCE(revocation_reason, ?) WHERE serial = ?",
       [Timestamps.format(instant), reason, serial]))
   }
 
   func insertApplication(_ p: ApplicationRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO application (id, number, credit_code, status, materials, warnings, submitted_at, submitted_by, decision, reasons,
       reviewed_by, reviewed_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [p.id, IDSequence.application.number(of: p.id) ?? 0, p.creditCode, p.status.rawValue, p.materials, p.warnings,
        Timestamps.format(p.submittedAt), p.submittedBy, p.decision?.rawValue, p.reasons, p.reviewedBy,
-       p.reviewedAt.map(Timestamps.format), p.audit.sequence]))
+       p.reviewedAt.map(Timestamps.format), p.audit.sequence])
   }
 
   func updateApplication(_ p: ApplicationRow) async throws {
-    try await connection.run(.with(
+    try await execute(.with(
       "UPDATE application SET status = ?, decision = ?, reasons = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
       [p.status.rawValue, p.decision?.rawValue, p.reasons, p.reviewedBy, p.reviewedAt.map(Timestamps.format), p.id]))
   }
 
   func insertChange(_ c: ChangeRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO change (id, number, credit_code, kind, effective_on, due_on, late, filed_at, filed_by, before, after, documents, note,
       version, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [c.id, IDSequence.change.number(of: c.id) ?? 0, c.creditCode, c.kind.rawValue, c.effectiveOn.description, c.dueOn.description,
-       c.late, Timestamps.format(c.filedAt), c.filedBy, c.before, c.after, c.documents, c.note, c.version, c.audit.sequence]))
+       c.late, Timestamps.format(c.filedAt), c.filedBy, c.before, c.after, c.documents, c.note, c.version, c.audit.sequence])
   }
 
   func insertFinding(_ f: FindingRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO finding (id, credit_code, category, source, source_id, description, raised_at, verified, rule, activity_id,
                            activity_version, fields, status, number, district_code, case_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [f.id, f.creditCode, f.category, f.source, f.sourceID, f.description, Timestamps.format(f.raisedAt), f.verified, f.rule,
-       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status, IDSequence.finding.number(of: f.id), f.districtCode, f.caseID]))
+       f.activityID, f.activityVersion.map(Int64.init), f.fields, f.status, IDSequence.finding.number(of: f.id), f.districtCode, f.caseID])
   }
 
   func insertRemoval(_ r: RemovalRow) async throws {
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO removal (id, credit_code, art16_case, decided_on, description, evidence, removal_count, removed_at, audit_sequence)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       """,
       [r.id, r.creditCode, r.art16Case, r.decidedOn.description, r.description, r.evidence, r.removalCount,
-       Timestamps.format(r.removedAt), r.audit.sequence]))
+       Timestamps.format(r.removedAt), r.audit.sequence])
   }
 
   func insertBan(_ b: BanRecord) async throws {
@@ -317,11 +317,11 @@ extension PostgresTransaction: RegistryTransaction {
     case .agency(let code): ("agency", code)
     case .person(let id): ("person", id)
     }
-    try await connection.run(.with(
+    insert(
       """
       INSERT INTO ban (subject_kind, subject, person_name, starts_on, ends_on, art16_case, repeat_offence, removal_id)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       """,
-      [kind, subject, b.personName, b.startsOn.description, b.endsOn.description, b.art16Case, b.repeatOffence, b.removalID]))
+      [kind, subject, b.personName, b.startsOn.description, b.endsOn.description, b.art16Case, b.repeatOffence, b.removalID])
   }
 }

@@ -77,14 +77,14 @@ extension PostgresStore: SupervisionStore {
 
 extension PostgresTransaction: SupervisionTransaction {
   func insertSeed(commitmentID: String, seedHex: String) async throws {
-    try await connection.run(.with("INSERT INTO draw_seed (commitment_id, seed) VALUES (?, ?)", [commitmentID, seedHex]))
+    insert("INSERT INTO draw_seed (commitment_id, seed) VALUES (?, ?)", [commitmentID, seedHex])
   }
 
   func seed(commitmentID: String) async throws -> String? {
-    try await connection.one(.with("SELECT seed FROM draw_seed WHERE commitment_id = ?", [commitmentID])) { try $0.string("seed") }
+    try await one(.with("SELECT seed FROM draw_seed WHERE commitment_id = ?", [commitmentID])) { try $0.string("seed") }
   }
 
   func updateFinding(id: String, status: String, verified: Bool) async throws {
-    try await connection.run(.with("UPDATE finding SET status = ?, verified = ? WHERE id = ?", [status, verified, id]))
+    try await execute(.with("UPDATE finding SET status = ?, verified = ? WHERE id = ?", [status, verified, id]))
   }
 }

@@ -183,7 +183,9 @@ public final class PostgresStore: Store, Sendable {
     do {
       if groupCommit { try await connection.run(SQL("SAVEPOINT write")) }
       let began = ContinuousClock.now
-      let result = try await body(PostgresTransaction(connection: connection))
+      let transaction = PostgresTransaction(connection: connection)
+      let result = try await body(transaction)
+      try await transaction.flush()
       bodyTime = ContinuousClock.now - began
       outcome = .success(result)
       group.commit.members += 1
@@ -328,10 +330,76 @@ extension PostgresStore: PostgresAccess {
 }
 
 /// The handle a write transaction's body gets.
+///
+/// Its INSERTs wait, and go to the server together as one statement (`WITH i1 AS (INSERT …), …
+/// INSERT …`) just before the body's next statement of any other kind, or at its end: the dozen
+/// inserts of a filing cost one round trip, not a dozen. Every other statement, reads included,
+/// sends them first, so the body reads its own writes as before; a constraint they break is
+/// reported by the statement that sent them, which the body throws all the same.
 struct PostgresTransaction: PostgresAccess {
-  let connection: PostgresConnection
+  private let connection: PostgresConnection
+  private let pending = PendingInserts()
 
+  init(connection: PostgresConnection) {
+    self.connection = connection
+  }
+
+  /// Sends the waiting inserts, then runs `work`.
   func run<T>(_ work: (PostgresConnection) async throws -> T) async throws -> T {
-    try await work(connection)
+    try await flush()
+    return try await work(connection)
+  }
+
+  /// Runs a statement that returns no rows, after the waiting inserts.
+  func execute(_ sql: SQL) async throws {
+    try await run { try await $0.run(sql) }
+  }
+
+  /// The first row of a query, after the waiting inserts.
+  func one<T>(_ sql: SQL, _ decode: (Columns) throws -> T) async throws -> T? {
+    try await run { try await $0.one(sql, decode) }
+  }
+
+  /// Queues an INSERT (`?` placeholders, no RETURNING) to go with the next statement. Its
+  /// values must come from its own placeholders, not from other tables: the inserts sent
+  /// together see the database as it was before any of them.
+  func insert(_ text: String, _ values: [(any PostgresDynamicTypeEncodable)?]) {
+    pending.append((text, values))
+  }
+
+  /// Sends the waiting inserts, if any.
+  func flush() async throws {
+    let inserts = pending.take()
+    guard let last = inserts.last else { return }
+    var text = ""
+    var values: [(any PostgresDynamicTypeEncodable)?] = []
+    for (index, insert) in inserts.dropLast().enumerated() {
+      text += (index == 0 ? "WITH " : ", ") + "i\(index) AS (\(insert.text))"
+      values += insert.values
+    }
+    try await connection.run(.with(text + (text.isEmpty ? "" : " ") + last.text, values + last.values))
+  }
+
+  /// The connection itself, its statements not queued: for `PostgresImport`, which has its own.
+  var unqueued: PostgresConnection { connection }
+}
+
+/// A transaction's INSERTs not yet sent (see `PostgresTransaction`). Unchecked, because the
+/// values bound (`PostgresDynamicTypeEncodable`) are not `Sendable`; a transaction's body is
+/// one task at a time, and the lock keeps even a misuse from racing.
+final class PendingInserts: @unchecked Sendable {
+  typealias Insert = (text: String, values: [(any PostgresDynamicTypeEncodable)?])
+  private let lock = NSLock()
+  private var inserts: [Insert] = []
+
+  func append(_ insert: Insert) {
+    lock.withLock { inserts.append(insert) }
+  }
+
+  func take() -> [Insert] {
+    lock.withLock {
+      defer { inserts = [] }
+      return inserts
+    }
   }
 }
