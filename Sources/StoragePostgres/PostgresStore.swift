@@ -122,11 +122,13 @@ public final class PostgresStore: Store, Sendable {
     writeLock.announce()
     let turn = try await withTaskExecutorPreference(writeExecutor) { () async throws -> Turn<T> in
       await writeLock.lock()
-      if let group = openGroup.withLock({ $0 }) { return await self.takeTurn(in: group, body) }
+      if let group = openGroup.withLock({ $0 }) {
+        return await withTaskExecutorPreference(group.executor) { await self.takeTurn(in: group, body) }
+      }
       do {
         return try await withConnection { connection in
           let group = try await self.beginGroup(on: connection)
-          let turn = await self.takeTurn(in: group, body)
+          let turn = await withTaskExecutorPreference(group.executor) { await self.takeTurn(in: group, body) }
           // The connection goes back to the pool only once the group's last member has committed on it.
           _ = await group.commit.committed()
           return turn
@@ -146,9 +148,12 @@ public final class PostgresStore: Store, Sendable {
   final class WriteGroup: Sendable {
     let connection: PostgresConnection
     let commit = CommitGroup()
+    /// The connection's event loop, where its members' turns run.
+    let executor: EventLoopTaskExecutor
 
     init(connection: PostgresConnection) {
       self.connection = connection
+      executor = EventLoopTaskExecutor(connection.eventLoop)
     }
   }
 
@@ -401,5 +406,21 @@ final class PendingInserts: @unchecked Sendable {
       defer { inserts = [] }
       return inserts
     }
+  }
+}
+
+/// A task executor on a NIO event loop: a turn that runs on its connection's loop resumes
+/// there when each answer arrives, with no hop to another thread and back.
+final class EventLoopTaskExecutor: TaskExecutor {
+  let loop: any EventLoop
+
+  init(_ loop: any EventLoop) {
+    self.loop = loop
+  }
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    loop.execute { job.runSynchronously(on: executor) }
   }
 }
