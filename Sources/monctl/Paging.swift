@@ -9,6 +9,17 @@ struct PagingOptions: ParsableArguments {
   func all<Item>(_ fetch: (_ pageSize: Int32, _ token: String) async throws -> (items: [Item], next: String)) async throws -> [Item] {
     guard (1...1000).contains(pageSize) else { throw CLIError(.usage, "--page-size is 1 to 1000") }
     if let limit, limit < 1 { throw CLIError(.usage, "--limit is at least 1") }
+    return try await Self.collect(pageSize: pageSize, limit: limit, fetch)
+  }
+
+  /// Every item, a thousand a request: for commands that count them all.
+  static func every<Item>(_ fetch: (_ pageSize: Int32, _ token: String) async throws -> (items: [Item], next: String)) async throws -> [Item] {
+    try await collect(pageSize: 1000, limit: nil, fetch)
+  }
+
+  private static func collect<Item>(
+    pageSize: Int32, limit: Int?, _ fetch: (_ pageSize: Int32, _ token: String) async throws -> (items: [Item], next: String)
+  ) async throws -> [Item] {
     var items: [Item] = []
     var token = ""
     repeat {

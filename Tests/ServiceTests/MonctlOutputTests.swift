@@ -54,4 +54,18 @@ struct MonctlOutputTests {
     #expect(CLIError(.init(code: .unavailable, message: "x")).kind.rawValue == 3)
     #expect(CLIError(.init(code: .permissionDenied, message: "x")).kind.rawValue == 4)
   }
+
+  @Test("counting commands follow every page: 2,500 items come back as 2,500, a thousand a request")
+  func everyPage() async throws {
+    let items = Array(0..<2500)
+    var requests: [(Int32, String)] = []
+    let fetched = try await PagingOptions.every { size, token in
+      requests.append((size, token))
+      let start = Int(token) ?? 0
+      let end = min(items.count, start + Int(size))
+      return (Array(items[start..<end]), end < items.count ? String(end) : "")
+    }
+    #expect(fetched == items)
+    #expect(requests.map(\.0) == [1000, 1000, 1000] && requests.map(\.1) == ["", "1000", "2000"])
+  }
 }

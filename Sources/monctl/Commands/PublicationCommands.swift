@@ -45,8 +45,12 @@ extension CreditCommand {
           let (result, objections) = try await Client.with(connection) { client in
             let credit = Credit(wrapping: client)
             let result = try await credit.getEvaluation(.with { $0.evaluationId = evaluation }, options: Client.options(connection))
-            let objections = try await credit.listObjections(.with { $0.evaluationId = evaluation; $0.pageSize = 1000 }, options: Client.options(connection))
-            return (result, objections.objections)
+            let objections = try await PagingOptions.every { size, token in
+              let page = try await credit.listObjections(
+                .with { $0.evaluationId = evaluation; $0.pageSize = size; $0.pageToken = token }, options: Client.options(connection))
+              return (page.objections, page.nextPageToken)
+            }
+            return (result, objections)
           }
           print(Printer(format: output.output).render(
             columns: ["EVALUATION", "YEAR", "STATUS", "PUBLICITY", "OBJECTIONS", "OPEN"],
