@@ -45,7 +45,7 @@ var random = SystemRandomNumberGenerator()
 
 print("loading \(agencies) agencies, \(activities) activities, \(findings) findings for \(year) ...")
 let loading = ContinuousClock.now
-try await store.writer.write { db in
+try store.writer.write { db in
   let agency = try db.makeStatement(sql: "INSERT INTO agency (credit_code, name, status, enrolled_at, listed_at, version) VALUES (?, ?, 'listed', ?, ?, 1)")
   for index in 0..<agencies {
     try agency.execute(arguments: [code(index), "监测机构 \(index)", instant(-400 * 86_400), instant(-300 * 86_400)])
@@ -119,13 +119,13 @@ func best(_ runs: Int = 3, _ body: () async throws -> Void) async rethrows -> Do
 
 let (from, until) = CreditYear.bounds(year)
 let baseline = try await best {
-  _ = try await store.writer.read { db in
+  _ = try store.writer.read { db in
     try Row.fetchOne(db, sql: "SELECT count(*), count(DISTINCT credit_code) FROM activity WHERE status = 'filed' AND sampled_from >= ? AND sampled_from < ?", arguments: [from, until])
   }
 }
 var inputs = try await store.evaluationInputs(year: year)
 let reading = try await best { inputs = try await store.evaluationInputs(year: year) }
-let computing = try await best { _ = CreditEvaluation(year: year, system: system, inputs: inputs) }
+let computing = await best { _ = CreditEvaluation(year: year, system: system, inputs: inputs) }
 var run = 0
 var digests = Set<String>()
 let whole = try await best {
