@@ -376,6 +376,45 @@ struct StoreContractTests {
     }
   }
 
+  @Test("concurrent writes, every fourth breaking a unique key as its last statement: those fail as conflicts, alone", arguments: Engine.all)
+  func conflictsAmongConcurrentWrites(engine: Engine) async throws {
+    // The conflict comes from the body's last insert, which PostgreSQL sends only when the
+    // body ends: it must still fail that write alone, as a conflict, inside its group.
+    try await withStore(engine) { s in
+      let store = s.store
+      let taken = IdempotencyRecord(actor: "spiffe://x", method: "m", requestID: "taken", requestSHA256: "ab", resultID: "r")
+      try await store.writeRegistry { try await $0.insertIdempotencyRecord(taken) }
+      _ = s.takeWriteStatistics()
+      let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+        for index in 0..<40 {
+          group.addTask {
+            do {
+              try await store.writeRegistry { tx in
+                _ = try await Self.entry(tx, "write \(index)")
+                var key = taken
+                if index % 4 != 0 { key.requestID = "r-\(index)" }
+                try await tx.insertIdempotencyRecord(key)
+              }
+              return (index, true)
+            } catch let error as StoreError where error.code == .conflict {
+              return (index, false)
+            }
+          }
+        }
+        return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+      }
+      #expect(outcomes.filter { !$0.value }.map(\.key).sorted() == Array(stride(from: 0, to: 40, by: 4)))
+      let statistics = try #require(s.takeWriteStatistics())
+      #expect(statistics.turns == 40 && statistics.commits < statistics.turns)
+      let entries = try await store.auditEntries(after: 0, limit: 100)
+      #expect(Set(entries.map(\.method)) == Set(outcomes.filter { $0.value }.map { "test/write \($0.key)" }))
+      #expect(try await AuditLog.verify(store).firstBroken == nil)
+      for index in [1, 2, 3, 5] {
+        #expect(try await store.writeRegistry { try await $0.idempotencyRecord(actor: "spiffe://x", method: "m", requestID: "r-\(index)") } != nil)
+      }
+    }
+  }
+
   @Test("a write in progress is invisible to readers until it commits", arguments: Engine.all)
   func isolation(engine: Engine) async throws {
     try await withStore(engine) { s in
