@@ -23,7 +23,7 @@ public final class PostgresStore: Store, Sendable {
   /// compare the two).
   let groupCommit: Bool
   let writeLock = WriteLock()
-  /// Where write transactions take their turns (see `transaction`).
+  /// Where writers queue for their turns (see `transaction`).
   let writeExecutor = SerialTaskExecutor(label: "postgres-writes")
   /// The transaction a group of writes is filling, while one is open.
   private let openGroup = Mutex<WriteGroup?>(nil)
@@ -114,10 +114,11 @@ public final class PostgresStore: Store, Sendable {
   /// member returns only once that COMMIT has answered — PostgreSQL answers it once its WAL is
   /// flushed — or throws its error, nothing of the group written.
   ///
-  /// Turns run on an executor of their own, a serial queue: a writer handed the lock resumes
-  /// there at once, where in the shared pool it would wait behind every request being decoded
-  /// or checked, holding the lock idle meanwhile. Writers waiting for their turn hold no
-  /// connection, which leaves the pool to reads.
+  /// Writers queue for the lock on an executor of their own, a serial queue, and a writer
+  /// handed the lock takes its turn on the group connection's event loop: there it resumes as
+  /// each answer arrives, where in the shared pool it would wait behind every request being
+  /// decoded or checked, holding the lock idle meanwhile. Writers waiting for their turn hold
+  /// no connection, which leaves the pool to reads.
   func transaction<T: Sendable>(_ body: (PostgresTransaction) async throws -> T) async throws -> T {
     writeLock.announce()
     let turn = try await withTaskExecutorPreference(writeExecutor) { () async throws -> Turn<T> in
@@ -336,7 +337,7 @@ extension PostgresStore: PostgresAccess {
 
 /// The handle a write transaction's body gets.
 ///
-/// Its INSERTs wait, and go to the server together as one statement (`WITH i1 AS (INSERT …), …
+/// Its INSERTs wait, and go to the server together as one statement (`WITH i0 AS (INSERT …), …
 /// INSERT …`) just before the body's next statement of any other kind, or at its end: the dozen
 /// inserts of a filing cost one round trip, not a dozen. Every other statement, reads included,
 /// sends them first, so the body reads its own writes as before; a constraint they break is
