@@ -110,7 +110,7 @@ public final class PostgresStore: Store, Sendable {
   /// flush. The writer that finds no transaction open leases a connection, begins one and locks
   /// the `write_lock` row, and keeps the connection until the group is committed. Each body runs
   /// alone, inside a savepoint of its own, so a body that throws undoes only itself; whoever
-  /// finds no other writer coming (or the group full) commits for the whole group, and every
+  /// finds no other writer coming (or the group full or old) commits for the whole group, and every
   /// member returns only once that COMMIT has answered — PostgreSQL answers it once its WAL is
   /// flushed — or throws its error, nothing of the group written.
   ///
@@ -179,7 +179,7 @@ public final class PostgresStore: Store, Sendable {
   }
 
   /// One writer's turn with the lock: its body, then either the group handed on to the next
-  /// writer or — when none is coming, the group is full, or grouping is off — its commit.
+  /// writer or — when none is coming, the group is full or old, or grouping is off — its commit.
   /// Releases the write lock either way; the commit's outcome goes to every member.
   private func takeTurn<T: Sendable>(in group: WriteGroup, _ body: (PostgresTransaction) async throws -> T) async -> Turn<T> {
     let acquired = ContinuousClock.now
@@ -200,7 +200,7 @@ public final class PostgresStore: Store, Sendable {
       if groupCommit { try? await connection.run(SQL("ROLLBACK TO SAVEPOINT write")) }
       outcome = .failure(translate(error))
     }
-    let commits = !(groupCommit && writeLock.othersComing && group.commit.members < Self.maximumGroup)
+    let commits = !(groupCommit && group.commit.staysOpen(othersComing: writeLock.othersComing))
     if commits { openGroup.withLock { $0 = nil } }
     // The next writer may begin its own group meanwhile: its lock on the `write_lock` row waits
     // for this COMMIT.
@@ -219,9 +219,6 @@ public final class PostgresStore: Store, Sendable {
     }
     return Turn(outcome: outcome, group: group)
   }
-
-  /// Writes sharing one transaction at the most (SQLite's figure; see `SQLiteStore`).
-  static let maximumGroup = 16
 
   private func record(held: Duration, body: Duration, committed: Bool) {
     statistics.withLock { statistics in

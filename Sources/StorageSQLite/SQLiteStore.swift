@@ -91,7 +91,7 @@ public final class SQLiteStore: Store, Sendable {
   /// Group commit: writes that arrive while others are under way share one SQLite transaction
   /// and so one fsync. Each body runs alone (the write lock), inside a savepoint of its own, so
   /// a body that throws undoes only itself; whoever finds no other writer coming (or the group
-  /// full) commits for the whole group, and every member returns only once that commit is
+  /// full or old) commits for the whole group, and every member returns only once that commit is
   /// durable — or throws its error, nothing of the group written.
   ///
   /// Bodies and commits run on an executor of their own, a serial queue, not the shared pool:
@@ -190,13 +190,13 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// Hands the open transaction to the next writer, or — when none is coming, the group is
-  /// full, or grouping is off — commits it for every member and says how that went. Releases
+  /// full or old (`CommitGroup.staysOpen`), or grouping is off — commits it for every member and says how that went. Releases
   /// the write lock either way.
   ///
   /// A grouped commit leaves the WAL unsynced (`synchronous = NORMAL`): its ticket is synced by
   /// `WALSync` after the lock is released, while the next group is written.
   private func finishTurn(_ group: CommitGroup) -> Commit? {
-    if groupCommit, writeLock.othersComing, group.members < Self.maximumGroup {
+    if groupCommit, group.staysOpen(othersComing: writeLock.othersComing) {
       writeLock.unlock()
       return nil
     }
@@ -213,12 +213,6 @@ public final class SQLiteStore: Store, Sendable {
     writeLock.unlock()
     return commit
   }
-
-  /// Writes sharing one commit at the most. Larger groups share more pages (each commit
-  /// writes the tree pages its members touched, the shared ones once) but hold their first
-  /// members longer: with the fsync out of the lock, 16 filings a commit gave both more
-  /// filings per second and a third of the p99 at 1,000/s of 64 (`make bench-filing`).
-  static let maximumGroup = 16
 
   /// Runs `work` on the writer connection on this thread (see `SQLiteTransaction`): called
   /// holding the write lock, it cannot be interrupted by the caller's cancellation either.

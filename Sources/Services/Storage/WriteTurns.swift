@@ -86,8 +86,29 @@ public final class CommitGroup: Sendable {
   }
 
   private let state = Mutex(State())
+  /// When the group's transaction began.
+  private let opened = ContinuousClock.now
 
   public init() {}
+
+  /// Writes sharing one commit at the most. Larger groups share more pages (each SQLite
+  /// commit writes the tree pages its members touched, the shared ones once) but hold their
+  /// first members longer: on SQLite, with the fsync out of the lock, 16 filings a commit gave
+  /// both more filings per second and a third of the p99 at 1,000/s of 64 (`make bench-filing`).
+  public static let maximumMembers = 16
+
+  /// How long a group stays open at the most, which bounds how long its first member waits
+  /// for the commit after its own turn. It matters where a write's body is long next to what a
+  /// commit saves: a typical filing's body is about 4 ms on PostgreSQL, where 16 of them held
+  /// replies for 60 ms and more at half its capacity, and about 0.5 ms on SQLite, where the
+  /// count comes first.
+  public static let maximumAge = Duration.milliseconds(10)
+
+  /// Whether the writer holding the lock should hand the transaction on rather than commit
+  /// it: another writer is coming, and the group is neither full nor old.
+  public func staysOpen(othersComing: Bool) -> Bool {
+    othersComing && members < Self.maximumMembers && ContinuousClock.now - opened < Self.maximumAge
+  }
 
   /// Bodies that succeeded in this group (changed only by the write lock's holder).
   public var members: Int {
