@@ -110,7 +110,7 @@ public struct MonitorServer: Sendable {
       CheckpointService(log: log, logger: logger),
     ]
     if let endpoint = config.metrics.listen {
-      services.append(MetricsServer(endpoint: endpoint, registry: prometheus, logger: logger))
+      services.append(MetricsServer(endpoint: endpoint, registry: prometheus, store: StoreMetrics(store: store, registry: prometheus), logger: logger))
     }
     services.append(GRPCServerService(server: server, health: components.health, drain: components.drain))
     let group = ServiceGroup(

@@ -27,7 +27,7 @@ public final class PostgresStore: Store, Sendable {
   let writeExecutor = SerialTaskExecutor(label: "postgres-writes")
   /// The transaction a group of writes is filling, while one is open.
   private let openGroup = Mutex<WriteGroup?>(nil)
-  /// Turns with the write lock so far (see `takeWriteStatistics`).
+  /// Turns with the write lock so far (see `writeStatistics`).
   private let statistics = Mutex(WriteStatistics())
 
   public static let documentPartSize = 1 << 20
@@ -229,14 +229,10 @@ public final class PostgresStore: Store, Sendable {
     }
   }
 
-  /// How long writes have held the write lock since the last call, which starts the count
-  /// again (`make bench-filing` reports it). The lock is released before the COMMIT, which the
-  /// next writer's lock on the `write_lock` row waits for.
-  public func takeWriteStatistics() -> WriteStatistics {
-    statistics.withLock { statistics in
-      defer { statistics = WriteStatistics() }
-      return statistics
-    }
+  /// The lock is released before the COMMIT, which the next writer's lock on the `write_lock`
+  /// row waits for; its time is not in `held`.
+  public func writeStatistics() -> WriteStatistics {
+    statistics.withLock { $0 }
   }
 
   /// The engine's error in the store's terms: a broken connection or a pool that cannot reach

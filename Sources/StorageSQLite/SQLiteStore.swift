@@ -28,7 +28,7 @@ public final class SQLiteStore: Store, Sendable {
   let walSync: WALSync
   /// Copies the WAL into the database file, off the write path.
   private let checkpointer: Checkpointer
-  /// Turns with the write lock so far (see `takeWriteStatistics`).
+  /// Turns with the write lock so far (see `writeStatistics`).
   private let statistics = Mutex(WriteStatistics())
   /// Set for `temporary()` stores, removed when the store goes.
   private let removeOnDeinit: String?
@@ -171,13 +171,8 @@ public final class SQLiteStore: Store, Sendable {
     return Turn(outcome: outcome, group: group, commit: commit)
   }
 
-  /// How long writes have held the write lock since the last call, which starts the count
-  /// again: `make bench-filing` reports it, to show where a filing's time under the lock goes.
-  public func takeWriteStatistics() -> WriteStatistics {
-    statistics.withLock { statistics in
-      defer { statistics = WriteStatistics() }
-      return statistics
-    }
+  public func writeStatistics() -> WriteStatistics {
+    statistics.withLock { $0 }
   }
 
   /// The group under way, or a new one (BEGIN IMMEDIATE). Called holding the write lock.

@@ -33,11 +33,6 @@ struct TestStore: Sendable {
   let url: String?
   let close: @Sendable () async -> Void
 
-  /// The store's write turns since the last call (see `WriteStatistics`).
-  func takeWriteStatistics() -> WriteStatistics? {
-    (store as? SQLiteStore)?.takeWriteStatistics() ?? (store as? PostgresStore)?.takeWriteStatistics()
-  }
-
   static func make(_ engine: Engine) async throws -> TestStore {
     switch engine {
     case .sqlite:

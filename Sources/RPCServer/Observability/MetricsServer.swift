@@ -6,25 +6,21 @@ import Prometheus
 import ServiceLifecycle
 
 /// Serves the Prometheus text format at `GET /metrics` on a separate port (localhost by
-/// default): plain HTTP/1.1, nothing else.
-public struct MetricsServer: Service {
+/// default): plain HTTP/1.1, nothing else. The store's counters are brought up to date as each
+/// scrape is answered.
+struct MetricsServer: Service {
   let endpoint: ServerConfig.Endpoint
   let registry: PrometheusCollectorRegistry
+  let store: StoreMetrics
   let logger: Logger
 
-  public init(endpoint: ServerConfig.Endpoint, registry: PrometheusCollectorRegistry, logger: Logger) {
-    self.endpoint = endpoint
-    self.registry = registry
-    self.logger = logger
-  }
-
-  public func run() async throws {
-    let registry = self.registry
+  func run() async throws {
+    let registry = self.registry, store = self.store
     let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
       .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
       .childChannelInitializer { channel in
         channel.pipeline.configureHTTPServerPipeline().flatMap {
-          channel.pipeline.addHandler(MetricsHandler(registry: registry))
+          channel.pipeline.addHandler(MetricsHandler(registry: registry, store: store))
         }
       }
       .bind(host: endpoint.host, port: endpoint.port).get()
@@ -42,10 +38,12 @@ private final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {
   typealias OutboundOut = HTTPServerResponsePart
 
   let registry: PrometheusCollectorRegistry
+  let store: StoreMetrics
   private var path = ""
 
-  init(registry: PrometheusCollectorRegistry) {
+  init(registry: PrometheusCollectorRegistry, store: StoreMetrics) {
     self.registry = registry
+    self.store = store
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -56,6 +54,7 @@ private final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {
       break
     case .end:
       let found = path == "/metrics"
+      if found { store.update() }
       let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
       var headers = HTTPHeaders()
       headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4" : "text/plain")

@@ -6,6 +6,9 @@ import Foundation
 public protocol Store: RegistryStore, DocumentStore, FilingStore, FindingStore, SupervisionStore, CreditStore {
   /// Whether the database answers now; health reports NOT_SERVING while it does not.
   func isAvailable() async -> Bool
+  /// How this server's writes have taken turns with the write lock since the store opened
+  /// (`/metrics` reports it; `make bench-filing` subtracts two readings).
+  func writeStatistics() -> WriteStatistics
 }
 
 /// What every write transaction offers, whatever the service: the audit log, idempotency keys

@@ -139,7 +139,7 @@ public final class CommitGroup: Sendable {
 }
 
 /// Writes' turns with the write lock, and how long they held it.
-public struct WriteStatistics: Sendable {
+public struct WriteStatistics: Sendable, Equatable {
   public var turns = 0
   /// Turns that ended with a COMMIT (every one, without grouping).
   public var commits = 0
@@ -150,4 +150,14 @@ public struct WriteStatistics: Sendable {
   public var held = Duration.zero
 
   public init() {}
+
+  /// What happened between an earlier reading and this one.
+  public static func - (later: WriteStatistics, earlier: WriteStatistics) -> WriteStatistics {
+    var difference = WriteStatistics()
+    difference.turns = later.turns - earlier.turns
+    difference.commits = later.commits - earlier.commits
+    difference.bodies = later.bodies - earlier.bodies
+    difference.held = later.held - earlier.held
+    return difference
+  }
 }
