@@ -6,22 +6,22 @@ extension Credit {
   /// feed tells partners that its published rating, if it had one, is revoked and that it is E.
   ///
   /// The removal is the record (its audit entry covers it); the feed's two changes are derived
-  /// from it in a second transaction. A retry with the same request id replays the removal and
-  /// adds whatever the feed is missing, never twice.
+  /// from it and written in the same transaction, so partners learn of every removal that is
+  /// acknowledged. A retry with the same request id replays the removal and finds its changes.
   public func triggerE(
     creditCode code: CreditCode, art16Case: Int, decidedOn: CalendarDate?, description: String, evidence: [DocumentRef], persons: [PersonRef],
     context: WriteContext
   ) async throws -> PublishedRating {
-    let removal = try await registry.remove(
-      creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons,
-      context: context)
-    let instant = now()
-    let year = removal.decidedOn.year
-    let direct = PublishedRating(
-      creditCode: code.rawValue, name: removal.agency.name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case,
-      indicatorVersion: 0, levelBeforeReview: "", status: "final")
+    let validated = try registry.validatedRemoval(
+      creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons)
     let published = try await Sharing(store: store).published(year: nil)
     return try await store.writeCredit { tx in
+      let removal = try await self.registry.remove(validated, in: tx, context: context)
+      let instant = self.now()
+      let year = removal.decidedOn.year
+      let direct = PublishedRating(
+        creditCode: code.rawValue, name: removal.agency.name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case,
+        indicatorVersion: 0, levelBeforeReview: "", status: "final")
       let recorded = try await tx.ratingChanges(forEvent: removal.id)
       if let existing = recorded.first(where: { $0.kind == .directE }), let rating = PublishedRating(json: existing.rating) { return rating }
       var changes: [RatingChangeRow] = []

@@ -20,7 +20,7 @@ public protocol CreditReads: RecordReads {
 }
 
 /// A write transaction of credit (registry reads included).
-public protocol CreditTransaction: CreditReads, RecordTransaction, RegistryReads {
+public protocol CreditTransaction: CreditReads, RecordTransaction, RegistryTransaction {
   /// Appends changes to the feed, their cursors following the last.
   func insertRatingChanges(_ changes: [RatingChangeRow]) async throws
 }

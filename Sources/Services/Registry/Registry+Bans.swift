@@ -8,6 +8,15 @@ extension Registry {
     creditCode code: CreditCode, art16Case: Int, decidedOn: CalendarDate?, description: String,
     evidence: [DocumentRef], persons: [PersonRef], context: WriteContext
   ) async throws -> RemovalRecord {
+    let removal = try validatedRemoval(
+      creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons)
+    return try await store.writeRegistry { tx in try await self.remove(removal, in: tx, context: context) }
+  }
+
+  /// The removal's fields checked, every fault at once; nothing is read or written.
+  func validatedRemoval(
+    creditCode code: CreditCode, art16Case: Int, decidedOn: CalendarDate?, description: String, evidence: [DocumentRef], persons: [PersonRef]
+  ) throws -> Removal {
     var violations = Violations()
     if !(1...8).contains(art16Case) {
       violations.add("art16_case", "name the Art. 16 case (1 to 8) that caused the removal", reason: "REQUIRED")
@@ -27,39 +36,52 @@ extension Registry {
       }
     }
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
-    let decided = decidedOn!
+    return Removal(creditCode: code, art16Case: art16Case, decidedOn: decidedOn!, description: description, evidence: evidence, persons: ids)
+  }
+
+  /// The removal's writes, in the caller's transaction: `remove` runs them in one of their own,
+  /// credit's direct E in one that also carries the feed's changes.
+  func remove(_ removal: Removal, in tx: some RegistryTransaction, context: WriteContext) async throws -> RemovalRecord {
+    let code = removal.creditCode, art16Case = removal.art16Case, decided = removal.decidedOn
     let instant = now()
-    let involved = ids
-    return try await store.writeRegistry { tx in
-      if let id = try await tx.replayed(context) { return try await self.removal(tx, id: id) }
-      let found = try await tx.agency(code.rawValue)
-      guard var agency = found, agency.status == .listed else {
-        throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(found?.status.rawValue ?? "not enrolled"))", reason: "AGENCY_NOT_LISTED")
-      }
-      let record = try await self.currentRecord(tx, of: code)
-      let count = agency.removalCount + 1
-      let years = BanTerm.years(removalCount: count)
-      let endsOn = BanTerm.endsOn(startsOn: decided, years: years)
-      let id = IDSequence.removal.id(try await tx.nextNumber(in: .removal))
-      let digest = Digest.sha256Hex(Self.json([code.rawValue, String(art16Case), decided.description, description]))
-      let entry = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
-      try await tx.insertRemoval(RemovalRow(
-        id: id, creditCode: code.rawValue, art16Case: art16Case, decidedOn: decided, description: description,
-        evidence: Self.json(evidence), removalCount: count, removedAt: instant, audit: entry))
-      try await tx.insertBan(BanRecord(
-        subject: .agency(code.rawValue), personName: "", startsOn: decided, endsOn: endsOn, art16Case: art16Case,
-        repeatOffence: count >= 2, removalID: id))
-      for (person, resident) in involved {
-        try await tx.insertBan(BanRecord(
-          subject: .person(idNumber: resident.rawValue), personName: person.name, startsOn: decided, endsOn: endsOn,
-          art16Case: art16Case, repeatOffence: count >= 2, removalID: id))
-      }
-      agency.status = .removed
-      agency.removedAt = instant
-      agency.removalCount = count
-      try await self.appendVersion(tx, agency: &agency, record: record, at: instant)
-      return try await self.removal(tx, id: id)
+    if let id = try await tx.replayed(context) { return try await self.removal(tx, id: id) }
+    let found = try await tx.agency(code.rawValue)
+    guard var agency = found, agency.status == .listed else {
+      throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(found?.status.rawValue ?? "not enrolled"))", reason: "AGENCY_NOT_LISTED")
     }
+    let record = try await self.currentRecord(tx, of: code)
+    let count = agency.removalCount + 1
+    let years = BanTerm.years(removalCount: count)
+    let endsOn = BanTerm.endsOn(startsOn: decided, years: years)
+    let id = IDSequence.removal.id(try await tx.nextNumber(in: .removal))
+    let digest = Digest.sha256Hex(Self.json([code.rawValue, String(art16Case), decided.description, removal.description]))
+    let entry = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
+    try await tx.insertRemoval(RemovalRow(
+      id: id, creditCode: code.rawValue, art16Case: art16Case, decidedOn: decided, description: removal.description,
+      evidence: Self.json(removal.evidence), removalCount: count, removedAt: instant, audit: entry))
+    try await tx.insertBan(BanRecord(
+      subject: .agency(code.rawValue), personName: "", startsOn: decided, endsOn: endsOn, art16Case: art16Case,
+      repeatOffence: count >= 2, removalID: id))
+    for (person, resident) in removal.persons {
+      try await tx.insertBan(BanRecord(
+        subject: .person(idNumber: resident.rawValue), personName: person.name, startsOn: decided, endsOn: endsOn,
+        art16Case: art16Case, repeatOffence: count >= 2, removalID: id))
+    }
+    agency.status = .removed
+    agency.removedAt = instant
+    agency.removalCount = count
+    try await self.appendVersion(tx, agency: &agency, record: record, at: instant)
+    return try await self.removal(tx, id: id)
+  }
+
+  /// A removal that passed validation, ready to be written.
+  struct Removal: Sendable {
+    var creditCode: CreditCode
+    var art16Case: Int
+    var decidedOn: CalendarDate
+    var description: String
+    var evidence: [DocumentRef]
+    var persons: [(PersonRef, ResidentID)]
   }
 
   func removal(_ reads: some RegistryReads, id: String) async throws -> RemovalRecord {
