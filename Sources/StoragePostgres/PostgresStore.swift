@@ -205,7 +205,7 @@ public final class PostgresStore: Store, Sendable {
     // The next writer may begin its own group meanwhile: its lock on the `write_lock` row waits
     // for this COMMIT.
     writeLock.unlock()
-    record(held: ContinuousClock.now - acquired, body: bodyTime, committed: commits)
+    statistics.withLock { $0.count(held: ContinuousClock.now - acquired, body: bodyTime, committed: commits) }
     if commits {
       let committed: Result<Void, any Error>
       do {
@@ -218,15 +218,6 @@ public final class PostgresStore: Store, Sendable {
       group.commit.finish(committed)
     }
     return Turn(outcome: outcome, group: group)
-  }
-
-  private func record(held: Duration, body: Duration, committed: Bool) {
-    statistics.withLock { statistics in
-      statistics.turns += 1
-      statistics.commits += committed ? 1 : 0
-      statistics.bodies += body
-      statistics.held += held
-    }
   }
 
   /// The lock is released before the COMMIT, which the next writer's lock on the `write_lock`

@@ -162,12 +162,7 @@ public final class SQLiteStore: Store, Sendable {
     }
     let commit = finishTurn(group)
     let held = ContinuousClock.now - acquired
-    statistics.withLock { statistics in
-      statistics.turns += 1
-      statistics.commits += commit == nil ? 0 : 1
-      statistics.bodies += bodyTime
-      statistics.held += held
-    }
+    statistics.withLock { $0.count(held: held, body: bodyTime, committed: commit != nil) }
     return Turn(outcome: outcome, group: group, commit: commit)
   }
 
@@ -185,8 +180,8 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// Hands the open transaction to the next writer, or — when none is coming, the group is
-  /// full or old (`CommitGroup.staysOpen`), or grouping is off — commits it for every member and says how that went. Releases
-  /// the write lock either way.
+  /// full or old (`CommitGroup.staysOpen`), or grouping is off — commits it for every member
+  /// and says how that went. Releases the write lock either way.
   ///
   /// A grouped commit leaves the WAL unsynced (`synchronous = NORMAL`): its ticket is synced by
   /// `WALSync` after the lock is released, while the next group is written.

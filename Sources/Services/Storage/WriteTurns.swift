@@ -151,6 +151,15 @@ public struct WriteStatistics: Sendable, Equatable {
 
   public init() {}
 
+  /// Counts one turn: how long it held the lock, how long its body took, and whether it
+  /// committed.
+  public mutating func count(held: Duration, body: Duration, committed: Bool) {
+    turns += 1
+    commits += committed ? 1 : 0
+    bodies += body
+    self.held += held
+  }
+
   /// What happened between an earlier reading and this one.
   public static func - (later: WriteStatistics, earlier: WriteStatistics) -> WriteStatistics {
     var difference = WriteStatistics()
