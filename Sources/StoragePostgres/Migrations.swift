@@ -245,5 +245,11 @@ enum Migrations {
       """,
       "CREATE INDEX rating_change_by_agency ON rating_change (credit_code, cursor)",
     ]),
+    ("v13 results of writes", [
+      // A retry gets back what the first call returned: the result is kept with the key.
+      // Keys from before keep no result.
+      "ALTER TABLE idempotency ADD COLUMN result text",
+      "ALTER TABLE idempotency DROP COLUMN result_id",
+    ]),
   ]
 }

@@ -1,11 +1,15 @@
 import Foundation
 import Services
 
-extension PostgresStore: FindingStore {
+extension PostgresStore: FindingStore {}
+
+/// The findings query, once for reads outside and inside a transaction.
+extension PostgresAccess {
   /// One query on indexed columns, newest first by the number in the id.
   public func findings(_ filter: FindingFilter, before: Int64?, limit: Int) async throws -> [FindingRow] {
     var sql = SQL("SELECT * FROM finding WHERE true")
     if let before { sql.add(" AND number < "); sql.bind(before) }
+    if !filter.id.isEmpty { sql.add(" AND id = "); sql.bind(filter.id) }
     if !filter.creditCode.isEmpty { sql.add(" AND credit_code = "); sql.bind(filter.creditCode) }
     if !filter.districtCode.isEmpty {
       sql.add(" AND (credit_code IN (SELECT credit_code FROM agency WHERE district_code = ")

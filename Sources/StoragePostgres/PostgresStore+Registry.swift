@@ -4,6 +4,15 @@ import Services
 
 /// The registry's queries, once for reads outside and inside a transaction.
 extension PostgresAccess {
+  public func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
+    try await run { try await $0.one(.with(
+      "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", [actor, method, requestID])) { c in
+      IdempotencyRecord(
+        actor: try c.string("actor"), method: try c.string("method"), requestID: try c.string("request_id"),
+        requestSHA256: try c.string("request_sha256"), result: try c.optionalString("result"))
+    } }
+  }
+
   public func agency(_ creditCode: String) async throws -> AgencyRow? {
     try await run { try await $0.one(.with("SELECT * FROM agency WHERE credit_code = ?", [creditCode]), Rows.agency) }
   }
@@ -189,19 +198,10 @@ extension PostgresStore: RegistryStore {
 }
 
 extension PostgresTransaction: RegistryTransaction {
-  func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
-    try await one(.with(
-      "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", [actor, method, requestID])) { c in
-      IdempotencyRecord(
-        actor: try c.string("actor"), method: try c.string("method"), requestID: try c.string("request_id"),
-        requestSHA256: try c.string("request_sha256"), resultID: try c.string("result_id"))
-    }
-  }
-
   func insertIdempotencyRecord(_ r: IdempotencyRecord) async throws {
     insert(
-      "INSERT INTO idempotency (actor, method, request_id, request_sha256, result_id) VALUES (?, ?, ?, ?, ?)",
-      [r.actor, r.method, r.requestID, r.requestSHA256, r.resultID])
+      "INSERT INTO idempotency (actor, method, request_id, request_sha256, result) VALUES (?, ?, ?, ?, ?)",
+      [r.actor, r.method, r.requestID, r.requestSHA256, r.result])
   }
 
   func nextNumber(in sequence: IDSequence) async throws -> Int64 {

@@ -264,8 +264,21 @@ extension SQLiteStore {
         """)
       try db.execute(sql: "CREATE INDEX rating_change_by_agency ON rating_change (credit_code, cursor)")
     }
+    migrator.registerMigration("v16 results of writes") { db in
+      // A retry gets back what the first call returned, not a read of the record as it is
+      // now: the result is kept with the key. Keys from before keep no result. The same as
+      // PostgreSQL's v13.
+      for statement in idempotencyResults { try db.execute(sql: statement) }
+    }
     return migrator
   }
+
+  /// Idempotency keys keep the result their write returned, as JSON, instead of the id of what
+  /// it wrote.
+  static let idempotencyResults = [
+    "ALTER TABLE idempotency ADD COLUMN result TEXT",
+    "ALTER TABLE idempotency DROP COLUMN result_id",
+  ]
 
   /// Supervision records (inspectors, seed commitments, plans, inspections, complaints, cases,
   /// decisions on findings): every version as written, and one index row per record with what

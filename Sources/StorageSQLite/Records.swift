@@ -79,7 +79,7 @@ extension IdempotencyRecord: FetchableRecord, PersistableRecord {
   public init(row: Row) {
     self.init(
       actor: row["actor"], method: row["method"], requestID: row["request_id"], requestSHA256: row["request_sha256"],
-      resultID: row["result_id"])
+      result: row["result"])
   }
 
   public func encode(to container: inout PersistenceContainer) {
@@ -87,7 +87,7 @@ extension IdempotencyRecord: FetchableRecord, PersistableRecord {
     container["method"] = method
     container["request_id"] = requestID
     container["request_sha256"] = requestSHA256
-    container["result_id"] = resultID
+    container["result"] = result
   }
 }
 

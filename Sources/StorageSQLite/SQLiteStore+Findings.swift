@@ -2,12 +2,16 @@ import Foundation
 import GRDB
 import Services
 
-extension SQLiteStore: FindingStore {
+extension SQLiteStore: FindingStore {}
+
+/// The findings query, once for reads outside and inside a transaction.
+extension SQLiteAccess {
   /// One query on indexed columns, newest first by the number in the id.
   public func findings(_ filter: FindingFilter, before: Int64?, limit: Int) async throws -> [FindingRow] {
     var conditions: [String] = []
     var arguments: StatementArguments = []
     if let before { conditions.append("number < ?"); arguments += [before] }
+    if !filter.id.isEmpty { conditions.append("id = ?"); arguments += [filter.id] }
     if !filter.creditCode.isEmpty { conditions.append("credit_code = ?"); arguments += [filter.creditCode] }
     if !filter.districtCode.isEmpty {
       conditions.append(

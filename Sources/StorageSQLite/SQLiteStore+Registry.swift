@@ -4,6 +4,13 @@ import Services
 
 /// The registry's queries, once for reads outside and inside a transaction.
 extension SQLiteAccess {
+  public func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
+    try await run { db in
+      try IdempotencyRecord.fetchOne(
+        cached: db, sql: "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", arguments: [actor, method, requestID])
+    }
+  }
+
   public func agency(_ creditCode: String) async throws -> AgencyRow? {
     try await run { db in try AgencyRow.fetchOne(db, key: creditCode) }
   }
@@ -204,13 +211,6 @@ extension SQLiteStore: RegistryStore {
 }
 
 extension SQLiteTransaction: RegistryTransaction {
-  func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord? {
-    try await run { db in
-      try IdempotencyRecord.fetchOne(
-        cached: db, sql: "SELECT * FROM idempotency WHERE actor = ? AND method = ? AND request_id = ?", arguments: [actor, method, requestID])
-    }
-  }
-
   func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws { try await insert(record) }
 
   func nextNumber(in sequence: IDSequence) async throws -> Int64 {

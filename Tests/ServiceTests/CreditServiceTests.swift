@@ -27,11 +27,13 @@ struct CreditServiceTests {
     }
   }
 
+  /// A clock some 400 days back: the agency is listed and files in a year that is over.
+  @Sendable static func yearAgo() -> TestClock { TestClock(TestNow.now().addingTimeInterval(-400 * 86_400)) }
+
   @Test("a past year evaluated from confirmed findings and verified evidence; reproducible; ratings by whom", arguments: Engine.all)
   func evaluation(engine: Engine) async throws {
     try await withStore(engine) { store in
-      // The agency is listed and files some 400 days back: a year that is over.
-      let clock = TestClock(TestNow.now().addingTimeInterval(-400 * 86_400))
+      let clock = Self.yearAgo()
       try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in try await Self.evaluation(h, clock: clock) }
     }
   }
@@ -119,7 +121,7 @@ struct CreditServiceTests {
   @Test("publicity for 15 working days, an objection upheld, publication, the signed bulletin and the partners' feed", arguments: Engine.all)
   func publication(engine: Engine) async throws {
     try await withStore(engine) { store in
-      let clock = TestClock(TestNow.now().addingTimeInterval(-400 * 86_400))
+      let clock = Self.yearAgo()
       try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in try await Self.publication(h, clock: clock) }
     }
   }

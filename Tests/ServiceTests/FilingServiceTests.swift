@@ -51,7 +51,7 @@ struct FilingServiceTests {
     }
   }
 
-  static func start() -> TestClock { TestClock(TestNow.now().addingTimeInterval(-3 * 86_400)) }
+  @Sendable static func start() -> TestClock { TestClock(TestNow.now().addingTimeInterval(-3 * 86_400)) }
 
   @Test("a valid activity is filed with its receipt and no finding; who may read it", arguments: Engine.all)
   func fileAndRead(engine: Engine) async throws {
@@ -130,43 +130,50 @@ struct FilingServiceTests {
     }
   }
 
+  /// An activity filed with two findings, amended, withdrawn, and refused a late amendment; the
+  /// first filing.
+  static func amendAndWithdraw(_ h: RegistryHarness, clock: TestClock) async throws -> Cqmon_V1_Activity {
+    let digest = try await Self.listedAgency(h, clock: clock)
+    let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
+    var content = Self.activity(digest: digest, now: clock.now)
+    content.analyses[0].instrumentId = "EQ-404"
+    content.analyses[1].analystIdNumber = Self.wang  // on the staff list as an analyst: no finding
+    content.samplingEvents[0].samplerIdNumbers = [Self.li]
+    let filed = try await filing.fileActivity(.with { $0.requestId = "f"; $0.creditCode = Materials.applicant; $0.activity = content })
+    #expect(filed.findings.map(\.rule) == ["SINGLE_SAMPLER", "INSTRUMENT_NOT_LISTED"])
+    #expect(filed.findings.allSatisfy { $0.status == "open" })
+    #expect(filed.findings[1].fields == ["activity.analyses[0].instrument_id"] && filed.findings[1].category == 2)
+
+    let wrong = await failure {
+      _ = try await filing.amendActivity(.with { $0.requestId = "a0"; $0.activityId = filed.activityId; $0.expectedVersion = 2; $0.activity = content; $0.reason = "x" })
+    }
+    #expect(wrong?.code == .aborted && wrong?.reason == "VERSION_MISMATCH")
+    content.analyses[0].instrumentId = "EQ-001"
+    content.samplingEvents[0].samplerIdNumbers = [Self.li, Self.wang]
+    let amended = try await filing.amendActivity(.with {
+      $0.requestId = "a1"; $0.activityId = filed.activityId; $0.expectedVersion = 1; $0.activity = content; $0.reason = "wrong instrument id"
+    })
+    #expect(amended.version == 2 && amended.reason == "wrong instrument id")
+    #expect(amended.findings.map(\.rule) == ["AMENDED_AFTER_REPORT"])
+    let withdrawn = try await filing.withdrawActivity(.with { $0.requestId = "w"; $0.activityId = filed.activityId; $0.reason = "client cancelled" })
+    #expect(withdrawn.version == 3 && withdrawn.status == .withdrawn && withdrawn.content == amended.content)
+    let late = await failure {
+      _ = try await filing.amendActivity(.with { $0.requestId = "a2"; $0.activityId = filed.activityId; $0.expectedVersion = 3; $0.activity = content; $0.reason = "x" })
+    }
+    #expect(late?.code == .failedPrecondition && late?.reason == "ACTIVITY_WITHDRAWN")
+    let versions = try await filing.listActivityVersions(.with { $0.activityId = filed.activityId }).versions
+    #expect(versions.map(\.version) == [1, 2, 3] && versions[0].findings.count == 2 && versions[0].content?.analyses[0].instrumentId == "EQ-404")
+    #expect(try await filing.getActivity(.with { $0.activityId = filed.activityId; $0.version = 1 }).content?.analyses[0].instrumentId == "EQ-404")
+    return filed
+  }
+
   @Test("accepted with findings; amended and withdrawn, every version kept; the log covers each", arguments: Engine.all)
   func findingsAndVersions(engine: Engine) async throws {
     try await withStore(engine) { store in
       let clock = Self.start()
       try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
-        let digest = try await Self.listedAgency(h, clock: clock)
+        let filed = try await Self.amendAndWithdraw(h, clock: clock)
         let filing = Cqmon_V1_FilingService.Client(wrapping: h.client)
-        var content = Self.activity(digest: digest, now: clock.now)
-        content.analyses[0].instrumentId = "EQ-404"
-        content.analyses[1].analystIdNumber = Self.wang  // on the staff list as an analyst: no finding
-        content.samplingEvents[0].samplerIdNumbers = [Self.li]
-        let filed = try await filing.fileActivity(.with { $0.requestId = "f"; $0.creditCode = Materials.applicant; $0.activity = content })
-        #expect(filed.findings.map(\.rule) == ["SINGLE_SAMPLER", "INSTRUMENT_NOT_LISTED"])
-        #expect(filed.findings.allSatisfy { $0.status == "open" })
-        #expect(filed.findings[1].fields == ["activity.analyses[0].instrument_id"] && filed.findings[1].category == 2)
-
-        let wrong = await failure {
-          _ = try await filing.amendActivity(.with { $0.requestId = "a0"; $0.activityId = filed.activityId; $0.expectedVersion = 2; $0.activity = content; $0.reason = "x" })
-        }
-        #expect(wrong?.code == .aborted && wrong?.reason == "VERSION_MISMATCH")
-        content.analyses[0].instrumentId = "EQ-001"
-        content.samplingEvents[0].samplerIdNumbers = [Self.li, Self.wang]
-        let amended = try await filing.amendActivity(.with {
-          $0.requestId = "a1"; $0.activityId = filed.activityId; $0.expectedVersion = 1; $0.activity = content; $0.reason = "wrong instrument id"
-        })
-        #expect(amended.version == 2 && amended.reason == "wrong instrument id")
-        #expect(amended.findings.map(\.rule) == ["AMENDED_AFTER_REPORT"])
-        let withdrawn = try await filing.withdrawActivity(.with { $0.requestId = "w"; $0.activityId = filed.activityId; $0.reason = "client cancelled" })
-        #expect(withdrawn.version == 3 && withdrawn.status == .withdrawn && withdrawn.content == amended.content)
-        let late = await failure {
-          _ = try await filing.amendActivity(.with { $0.requestId = "a2"; $0.activityId = filed.activityId; $0.expectedVersion = 3; $0.activity = content; $0.reason = "x" })
-        }
-        #expect(late?.code == .failedPrecondition && late?.reason == "ACTIVITY_WITHDRAWN")
-        let versions = try await filing.listActivityVersions(.with { $0.activityId = filed.activityId }).versions
-        #expect(versions.map(\.version) == [1, 2, 3] && versions[0].findings.count == 2 && versions[0].content?.analyses[0].instrumentId == "EQ-404")
-        #expect(try await filing.getActivity(.with { $0.activityId = filed.activityId; $0.version = 1 }).content?.analyses[0].instrumentId == "EQ-404")
-
         h.as(Identities.city)
         let withFindings = try await filing.listActivities(.with { $0.findings = .with })
         #expect(withFindings.activities.map(\.activityId) == [filed.activityId])

@@ -105,4 +105,72 @@ struct FindingsServiceTests {
       }
     }
   }
+
+  @Test("one rule for reading a finding: GetFinding answers exactly what the caller's ListFindings lists", arguments: Engine.all)
+  func getReadsWhereListed(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = FilingServiceTests.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
+        let filed = try await Self.fileWithFindings(h, clock: clock, clean: false)
+        // One more, sampled only in Jiangbei (500105) by one sampler, by the Yuzhong agency.
+        var jiangbei = FilingServiceTests.activity(report: "R-9", digest: try #require(filed[0].content?.report?.document?.sha256), now: clock.now)
+        jiangbei.samplingEvents[0].districtCode = "500105"
+        jiangbei.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.li]
+        jiangbei.samplingEvents[0].sampleIds = ["S7", "S8"]
+        jiangbei.analyses = jiangbei.analyses.enumerated().map { index, analysis in
+          var analysis = analysis
+          analysis.sampleId = ["S7", "S8"][index]
+          return analysis
+        }
+        h.as(Identities.agency)
+        _ = try await Cqmon_V1_FilingService.Client(wrapping: h.client).fileActivity(.with {
+          $0.requestId = "f-jiangbei"; $0.creditCode = Materials.applicant; $0.activity = jiangbei
+        })
+        h.as(Identities.city)
+        let every = try await inspection.listFindings(.init()).findings.map(\.findingId)
+        #expect(every.count >= 3)
+
+        let principals = [
+          Identities.city, Identities.district, "spiffe://cq-monitoring/bureau/district/500105/zhao-lei",
+          "spiffe://cq-monitoring/bureau/district/500112/qian-feng", Identities.agency,
+          "spiffe://cq-monitoring/agency/91110000600037341L", Identities.partner,
+        ]
+        var seen: [String: Int] = [:]
+        for principal in principals {
+          h.as(principal)
+          var listed: Set<String> = []
+          var listDenied = false
+          do {
+            var token = ""
+            repeat {
+              let page = try await inspection.listFindings(.with { $0.pageSize = 1; $0.pageToken = token })
+              listed.formUnion(page.findings.map(\.findingId))
+              token = page.nextPageToken
+            } while !token.isEmpty
+          } catch let error as RPCError where error.code == .permissionDenied {
+            listDenied = true
+          }
+          var readable: Set<String> = []
+          for id in every + ["fnd-999999"] {
+            let error = await failure { _ = try await inspection.getFinding(.with { $0.findingId = id }) }
+            switch error?.code {
+            case nil: readable.insert(id)
+            case .notFound?: #expect(error?.reason == "FINDING_NOT_FOUND", "\(principal) \(id)")
+            case .permissionDenied?: #expect(listDenied, "\(principal) may list but is refused \(id)")
+            default: Issue.record("\(principal) \(id): \(String(describing: error))")
+            }
+          }
+          #expect(listed == readable, "\(principal): listed \(listed.sorted()), readable \(readable.sorted())")
+          seen[principal] = listed.count
+        }
+        // The rule is not vacuous: the cases differ.
+        #expect(seen[Identities.city] == every.count && seen[Identities.district] == every.count)
+        let jiangbeiSees = seen["spiffe://cq-monitoring/bureau/district/500105/zhao-lei"] ?? 0
+        #expect(jiangbeiSees > 0 && jiangbeiSees < every.count)
+        #expect(seen["spiffe://cq-monitoring/bureau/district/500112/qian-feng"] == 0)
+        #expect(seen["spiffe://cq-monitoring/agency/91110000600037341L"] == 0 && seen[Identities.partner] == 0)
+      }
+    }
+  }
 }

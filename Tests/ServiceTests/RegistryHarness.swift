@@ -36,9 +36,9 @@ struct RegistryHarness {
 
   static func run(
     store: any Store, keys: SigningKeys = TestKeys.keys, now: @escaping @Sendable () -> Date = TestNow.now,
+    identity: SwitchableIdentity = SwitchableIdentity(), interceptors: [any ClientInterceptor] = [],
     _ body: (RegistryHarness) async throws -> Void
   ) async throws {
-    let identity = SwitchableIdentity()
     let components = try makeComponents(identity: identity, store: store, keys: keys, now: now)
     let transport = InProcessTransport()
     let server = GRPCServer(transport: transport.server, services: components.services, interceptors: components.interceptors)
@@ -55,7 +55,7 @@ struct RegistryHarness {
         server.beginGracefulShutdown()
         group.cancelAll()
       }
-      try await withGRPCClient(transport: transport.client) { client in
+      try await withGRPCClient(transport: transport.client, interceptors: interceptors) { client in
         try await body(RegistryHarness(client: client, identity: identity, store: store))
       }
     }

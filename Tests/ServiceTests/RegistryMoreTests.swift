@@ -7,25 +7,28 @@ import Testing
 
 @Suite("RegistryService and DocumentService: certificates, documents, repeat removal")
 struct RegistryMoreTests {
+  /// A certificate renewed, listed and revoked.
+  static func certificates(_ h: RegistryHarness) async throws {
+    try await h.enrol()
+    h.as(Identities.agency)
+    let renewed = try await h.registry.renewCertificate(.with { $0.requestId = "renew"; $0.csrPem = try RegistryHarness.csr() })
+    #expect(renewed.certificatePem.hasPrefix("-----BEGIN CERTIFICATE-----"))
+    let own = try await h.registry.listCertificates(.with { $0.creditCode = Materials.applicant })
+    #expect(own.certificates.count == 2)
+    let other = await failure { _ = try await h.registry.listCertificates(.with { $0.creditCode = "91110000600037341L" }) }
+    #expect(other?.code == .permissionDenied)
+    h.as(Identities.city)
+    let serial = try #require(renewed.certificate?.serial)
+    let revoked = try await h.registry.revokeCertificate(.with { $0.requestId = "revoke"; $0.serial = serial; $0.reason = "key lost" })
+    #expect(revoked.revokedAt != nil)
+    #expect(revoked.revocationReason == "key lost")
+    let unknown = await failure { _ = try await h.registry.revokeCertificate(.with { $0.requestId = "r2"; $0.serial = "abc"; $0.reason = "x" }) }
+    #expect(unknown?.code == .notFound)
+  }
+
   @Test("an agency renews its own certificate; officers list them; revocation is recorded")
   func certificates() async throws {
-    try await RegistryHarness.run { h in
-      try await h.enrol()
-      h.as(Identities.agency)
-      let renewed = try await h.registry.renewCertificate(.with { $0.requestId = "renew"; $0.csrPem = try RegistryHarness.csr() })
-      #expect(renewed.certificatePem.hasPrefix("-----BEGIN CERTIFICATE-----"))
-      let own = try await h.registry.listCertificates(.with { $0.creditCode = Materials.applicant })
-      #expect(own.certificates.count == 2)
-      let other = await failure { _ = try await h.registry.listCertificates(.with { $0.creditCode = "91110000600037341L" }) }
-      #expect(other?.code == .permissionDenied)
-      h.as(Identities.city)
-      let serial = try #require(renewed.certificate?.serial)
-      let revoked = try await h.registry.revokeCertificate(.with { $0.requestId = "revoke"; $0.serial = serial; $0.reason = "key lost" })
-      #expect(revoked.revokedAt != nil)
-      #expect(revoked.revocationReason == "key lost")
-      let unknown = await failure { _ = try await h.registry.revokeCertificate(.with { $0.requestId = "r2"; $0.serial = "abc"; $0.reason = "x" }) }
-      #expect(unknown?.code == .notFound)
-    }
+    try await RegistryHarness.run { h in try await Self.certificates(h) }
   }
 
   @Test("uploads: declared digest and size are checked, the size limit holds, bytes come back whole")

@@ -154,91 +154,94 @@ struct RegistryServiceTests {
     }
   }
 
+  /// Changes filed on time and late, then the agency removed; a second application refused.
+  static func changesAndRemoval(_ h: RegistryHarness, clock: TestClock) async throws {
+    try await h.enrol()
+    h.as(Identities.agency)
+    let digest = try await h.upload(Array("scan".utf8))
+    let application = try await h.registry.submitApplication(.with {
+      $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
+    })
+    h.as(Identities.city)
+    _ = try await h.registry.reviewApplication(.with { $0.requestId = "r"; $0.applicationId = application.applicationId; $0.decision = .approve })
+    let listedAt = clock.now
+    clock.advance(days: 1)
+
+    h.as(Identities.agency)
+    let onTime = try await h.registry.fileChange(.with {
+      $0.requestId = "c1"; $0.creditCode = Materials.applicant; $0.kind = .address
+      $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 1 }
+      $0.value = .with { $0.address = .with { $0.districtCode = "500112"; $0.street = "渝北区新牌坊" } }
+    })
+    #expect(!onTime.late)
+    #expect(onTime.registryVersion == 2)
+    #expect(onTime.before?.address.districtCode == "500103")
+    let late = try await h.registry.fileChange(.with {
+      $0.requestId = "c2"; $0.creditCode = Materials.applicant; $0.kind = .name
+      $0.effectiveOn = .with { $0.year = 2026; $0.month = 9; $0.day = 30 }
+      $0.value = .with { $0.name = "重庆新名检测有限公司" }
+    })
+    #expect(late.late)
+    #expect(late.dueOn == .with { $0.year = 2026; $0.month = 10; $0.day = 30 })
+    let mismatch = await failure {
+      _ = try await h.registry.fileChange(.with {
+        $0.requestId = "c3"; $0.creditCode = Materials.applicant; $0.kind = .address
+        $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 1 }
+        $0.value = .with { $0.name = "x" }
+      })
+    }
+    #expect(mismatch?.reason == "CHANGE_KIND_MISMATCH")
+
+    h.as(Identities.city)
+    let changes = try await h.registry.listChanges(.with { $0.creditCode = Materials.applicant; $0.lateOnly = true })
+    #expect(changes.changes.map(\.changeId) == [late.changeId])
+    let now = try await h.registry.getAgency(.with { $0.creditCode = Materials.applicant })
+    #expect(now.name == "重庆新名检测有限公司")
+    #expect(now.registryVersion == 3)
+    let then = try await h.registry.getAgency(.with {
+      $0.creditCode = Materials.applicant; $0.asOf = .with { $0.seconds = Int64(listedAt.timeIntervalSince1970) + 1 }
+    })
+    #expect(then.registryVersion == 1)
+    #expect(then.record?.address?.districtCode == "500103")
+
+    let removal = try await h.registry.removeAgency(.with {
+      $0.requestId = "rm"; $0.creditCode = Materials.applicant; $0.art16Case = .fakeDataPunished
+      $0.decidedOn = .with { $0.year = 2026; $0.month = 11; $0.day = 30 }
+      $0.description = "伪造监测数据，已受行政处罚"
+      $0.evidence = [.with { $0.sha256 = digest }]
+      $0.personsInvolved = [.with { $0.name = "李娜"; $0.idNumber = "120103198806018241" }]
+    })
+    #expect(removal.agency?.status == .removed)
+    #expect(removal.bans.count == 2)
+    #expect(removal.bans.allSatisfy { $0.endsOn == .with { $0.year = 2028; $0.month = 11; $0.day = 29 } })
+    let eligibility = try await h.registry.checkEligibility(.with { $0.idNumber = "120103198806018241" })
+    #expect(!eligibility.eligible)
+    #expect(eligibility.bannedUntil == .with { $0.year = 2028; $0.month = 11; $0.day = 29 })
+    let later = try await h.registry.checkEligibility(.with {
+      $0.creditCode = Materials.applicant; $0.on = .with { $0.year = 2028; $0.month = 11; $0.day = 30 }
+    })
+    #expect(later.eligible)
+    // An agency may check the persons its own records name, and no one else.
+    h.as(Identities.agency)
+    #expect(!(try await h.registry.checkEligibility(.with { $0.idNumber = "120103198806018241" })).eligible)
+    let stranger = await failure { _ = try await h.registry.checkEligibility(.with { $0.idNumber = "110105199003070017" }) }
+    #expect(stranger?.code == .permissionDenied && stranger?.reason == "PERSON_NOT_NAMED")
+    #expect(stranger?.fields == ["id_number"])
+    // Banned persons cannot be named in a new application.
+    let banned = await failure {
+      _ = try await h.registry.submitApplication(.with {
+        $0.requestId = "again"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
+      })
+    }
+    #expect(banned?.code == .failedPrecondition)
+    #expect(banned?.reason == "AGENCY_BANNED")
+    #expect(try await { h.as(Identities.city); return try await h.audit.verifyAuditLog(.init()).intact }())
+  }
+
   @Test("changes make versions, late ones are marked; removal bans for 2 years, then 5")
   func changesAndRemoval() async throws {
     let clock = TestClock(Date(timeIntervalSince1970: 1_795_883_400))  // 2026-11-29 in Chongqing
-    try await RegistryHarness.run(now: { clock.now }) { h in
-      try await h.enrol()
-      h.as(Identities.agency)
-      let digest = try await h.upload(Array("scan".utf8))
-      let application = try await h.registry.submitApplication(.with {
-        $0.requestId = "a"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
-      })
-      h.as(Identities.city)
-      _ = try await h.registry.reviewApplication(.with { $0.requestId = "r"; $0.applicationId = application.applicationId; $0.decision = .approve })
-      let listedAt = clock.now
-      clock.advance(days: 1)
-
-      h.as(Identities.agency)
-      let onTime = try await h.registry.fileChange(.with {
-        $0.requestId = "c1"; $0.creditCode = Materials.applicant; $0.kind = .address
-        $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 1 }
-        $0.value = .with { $0.address = .with { $0.districtCode = "500112"; $0.street = "渝北区新牌坊" } }
-      })
-      #expect(!onTime.late)
-      #expect(onTime.registryVersion == 2)
-      #expect(onTime.before?.address.districtCode == "500103")
-      let late = try await h.registry.fileChange(.with {
-        $0.requestId = "c2"; $0.creditCode = Materials.applicant; $0.kind = .name
-        $0.effectiveOn = .with { $0.year = 2026; $0.month = 9; $0.day = 30 }
-        $0.value = .with { $0.name = "重庆新名检测有限公司" }
-      })
-      #expect(late.late)
-      #expect(late.dueOn == .with { $0.year = 2026; $0.month = 10; $0.day = 30 })
-      let mismatch = await failure {
-        _ = try await h.registry.fileChange(.with {
-          $0.requestId = "c3"; $0.creditCode = Materials.applicant; $0.kind = .address
-          $0.effectiveOn = .with { $0.year = 2026; $0.month = 11; $0.day = 1 }
-          $0.value = .with { $0.name = "x" }
-        })
-      }
-      #expect(mismatch?.reason == "CHANGE_KIND_MISMATCH")
-
-      h.as(Identities.city)
-      let changes = try await h.registry.listChanges(.with { $0.creditCode = Materials.applicant; $0.lateOnly = true })
-      #expect(changes.changes.map(\.changeId) == [late.changeId])
-      let now = try await h.registry.getAgency(.with { $0.creditCode = Materials.applicant })
-      #expect(now.name == "重庆新名检测有限公司")
-      #expect(now.registryVersion == 3)
-      let then = try await h.registry.getAgency(.with {
-        $0.creditCode = Materials.applicant; $0.asOf = .with { $0.seconds = Int64(listedAt.timeIntervalSince1970) + 1 }
-      })
-      #expect(then.registryVersion == 1)
-      #expect(then.record?.address?.districtCode == "500103")
-
-      let removal = try await h.registry.removeAgency(.with {
-        $0.requestId = "rm"; $0.creditCode = Materials.applicant; $0.art16Case = .fakeDataPunished
-        $0.decidedOn = .with { $0.year = 2026; $0.month = 11; $0.day = 30 }
-        $0.description = "伪造监测数据，已受行政处罚"
-        $0.evidence = [.with { $0.sha256 = digest }]
-        $0.personsInvolved = [.with { $0.name = "李娜"; $0.idNumber = "120103198806018241" }]
-      })
-      #expect(removal.agency?.status == .removed)
-      #expect(removal.bans.count == 2)
-      #expect(removal.bans.allSatisfy { $0.endsOn == .with { $0.year = 2028; $0.month = 11; $0.day = 29 } })
-      let eligibility = try await h.registry.checkEligibility(.with { $0.idNumber = "120103198806018241" })
-      #expect(!eligibility.eligible)
-      #expect(eligibility.bannedUntil == .with { $0.year = 2028; $0.month = 11; $0.day = 29 })
-      let later = try await h.registry.checkEligibility(.with {
-        $0.creditCode = Materials.applicant; $0.on = .with { $0.year = 2028; $0.month = 11; $0.day = 30 }
-      })
-      #expect(later.eligible)
-      // An agency may check the persons its own records name, and no one else.
-      h.as(Identities.agency)
-      #expect(!(try await h.registry.checkEligibility(.with { $0.idNumber = "120103198806018241" })).eligible)
-      let stranger = await failure { _ = try await h.registry.checkEligibility(.with { $0.idNumber = "110105199003070017" }) }
-      #expect(stranger?.code == .permissionDenied && stranger?.reason == "PERSON_NOT_NAMED")
-      #expect(stranger?.fields == ["id_number"])
-      // Banned persons cannot be named in a new application.
-      let banned = await failure {
-        _ = try await h.registry.submitApplication(.with {
-          $0.requestId = "again"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: digest, on: clock.now)
-        })
-      }
-      #expect(banned?.code == .failedPrecondition)
-      #expect(banned?.reason == "AGENCY_BANNED")
-      #expect(try await { h.as(Identities.city); return try await h.audit.verifyAuditLog(.init()).intact }())
-    }
+    try await RegistryHarness.run(now: { clock.now }) { h in try await Self.changesAndRemoval(h, clock: clock) }
   }
 
   @Test("enrolment refuses bad input and weak keys, and a second enrolment")

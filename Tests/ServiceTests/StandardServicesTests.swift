@@ -106,8 +106,14 @@ struct StandardServicesTests {
 }
 
 /// Sends bytes as they are, to put malformed messages on the wire.
-struct RawBytes: MessageSerializer {
+/// Messages as bytes, neither encoded nor decoded: what is sent is exactly these bytes, and what
+/// arrives is seen exactly as it came.
+struct RawBytes: MessageSerializer, MessageDeserializer {
   func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+
+  func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+    serializedMessageBytes.withUnsafeBytes { Array($0) }
+  }
 }
 
 func varint(_ value: Int) -> [UInt8] {

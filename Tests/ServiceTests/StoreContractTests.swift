@@ -286,7 +286,7 @@ struct StoreContractTests {
         try await store.writeRegistry { tx in
           try await tx.insertAgency(AgencyRow(creditCode: Self.code(0), name: "x", status: .enrolled, enrolledAt: Self.base))
           _ = try await Self.entry(tx, "doomed")
-          try await tx.insertIdempotencyRecord(IdempotencyRecord(actor: "a", method: "m", requestID: "r", requestSHA256: "h", resultID: "x"))
+          try await tx.insertIdempotencyRecord(IdempotencyRecord(actor: "a", method: "m", requestID: "r", requestSHA256: "h", result: "{}"))
           _ = try await tx.nextNumber(in: .application)
           throw Refused()
         }
@@ -304,7 +304,7 @@ struct StoreContractTests {
   func idempotencyAndSequences(engine: Engine) async throws {
     try await withStore(engine) { s in
       let store = s.store
-      let key = IdempotencyRecord(actor: "spiffe://x", method: "cqmon.v1.RegistryService/SubmitApplication", requestID: "r-1", requestSHA256: "ab", resultID: "app-000001")
+      let key = IdempotencyRecord(actor: "spiffe://x", method: "cqmon.v1.RegistryService/SubmitApplication", requestID: "r-1", requestSHA256: "ab", result: "{\"id\":\"app-000001\"}")
       let numbers = try await store.writeRegistry { tx in
         try await tx.insertIdempotencyRecord(key)
         return [try await tx.nextNumber(in: .application), try await tx.nextNumber(in: .application), try await tx.nextNumber(in: .change)]
@@ -383,7 +383,7 @@ struct StoreContractTests {
     // body ends: it must still fail that write alone, as a conflict, inside its group.
     try await withStore(engine) { s in
       let store = s.store
-      let taken = IdempotencyRecord(actor: "spiffe://x", method: "m", requestID: "taken", requestSHA256: "ab", resultID: "r")
+      let taken = IdempotencyRecord(actor: "spiffe://x", method: "m", requestID: "taken", requestSHA256: "ab", result: "{}")
       try await store.writeRegistry { try await $0.insertIdempotencyRecord(taken) }
       let before = store.writeStatistics()
       let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in

@@ -63,11 +63,12 @@ struct SupervisionServiceTests {
     let unknown = await failure { _ = try await inspection.decideFinding(.with { $0.requestId = "d6"; $0.findingId = "fnd-999999"; $0.decision = .dismiss; $0.reason = "x" }) }
     #expect(unknown?.code == .notFound)
 
-    // Art. 7: Jiangbei's officer has no say over an agency registered and sampling in Yuzhong.
+    // Jiangbei's officer does not list a finding on an agency registered and sampling in
+    // Yuzhong, so it neither reads nor decides it: NOT_FOUND, as for an id that does not exist.
     h.as(Self.otherDistrict)
     let outside = await failure { _ = try await inspection.decideFinding(.with { $0.requestId = "j1"; $0.findingId = second; $0.decision = .dismiss; $0.reason = "x" }) }
-    #expect(outside?.code == .permissionDenied && outside?.reason == "OUTSIDE_JURISDICTION" && outside?.fields == ["finding_id"])
-    #expect(await failure { _ = try await inspection.getFinding(.with { $0.findingId = second }) }?.reason == "OUTSIDE_JURISDICTION")
+    #expect(outside?.code == .notFound && outside?.reason == "FINDING_NOT_FOUND")
+    #expect(await failure { _ = try await inspection.getFinding(.with { $0.findingId = second }) }?.reason == "FINDING_NOT_FOUND")
     // Yuzhong's may: dismiss, then reconsider and confirm.
     h.as(Identities.district)
     let dismissed = try await inspection.decideFinding(.with { $0.requestId = "j2"; $0.findingId = second; $0.decision = .dismiss; $0.reason = "EQ-999 was on loan, listed late" })

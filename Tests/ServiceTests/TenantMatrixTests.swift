@@ -12,7 +12,8 @@ import Testing
 /// below. The table is the policy, written out: a change of who may do what must change it.
 ///
 /// The world: agency A (the "owner" column) enrolled, its scan uploaded, its application
-/// app-000001 approved, a change filed, an activity act-000001 filed with sampling in Yuzhong;
+/// app-000001 approved, a change filed, an activity act-000001 filed with sampling in Yuzhong, an
+/// inspection there raising fnd-000001, an activity act-000002 sampled only in Jiangbei raising fnd-000002;
 /// agency B (the "other" column) enrolled with an upload of its own. Requests name A's records. Columns: city officer, district officer of Yuzhong
 /// (500103, where A is), district officer of Jiangbei (500105), A, B, a partner.
 @Suite("Tenant isolation: every method as every principal")
@@ -356,10 +357,22 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/ListComplaints", note: "each office its own", expected: "OK OK OK PD PD PD") { _ in
       try bytes(Cqmon_V1_ListComplaintsRequest())
     },
-    Row(method: "cqmon.v1.InspectionService/GetFinding", note: "A's, in Yuzhong", expected: "OK OK PD OK NF PD") { _ in
+    // Who may list a finding may read it; for anyone else it does not exist. Jiangbei lists A's
+    // finding on the activity sampled there, not the one raised in Yuzhong, though A worked in
+    // Jiangbei (Art. 7).
+    Row(method: "cqmon.v1.InspectionService/GetFinding", note: "A's, raised in Yuzhong", expected: "OK OK NF OK NF PD") { _ in
       try bytes(Cqmon_V1_GetFindingRequest.with { $0.findingId = "fnd-000001" })
     },
-    Row(method: "cqmon.v1.InspectionService/DecideFinding", note: "A's, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/GetFinding", note: "A's, on act-000002 sampled only in Jiangbei", expected: "OK OK OK OK NF PD") { _ in
+      try bytes(Cqmon_V1_GetFindingRequest.with { $0.findingId = "fnd-000002" })
+    },
+    Row(method: "cqmon.v1.InspectionService/GetFinding", note: "no such id", expected: "NF NF NF NF NF PD") { _ in
+      try bytes(Cqmon_V1_GetFindingRequest.with { $0.findingId = "fnd-000999" })
+    },
+    Row(method: "cqmon.v1.InspectionService/ListFindings", note: "naming Jiangbei: only act-000002's", expected: "OK PD OK OK OK PD") { _ in
+      try bytes(Cqmon_V1_ListFindingsRequest.with { $0.districtCode = "500105" })
+    },
+    Row(method: "cqmon.v1.InspectionService/DecideFinding", note: "A's, raised in Yuzhong", expected: "OK OK NF PD PD PD") { _ in
       try bytes(Cqmon_V1_DecideFindingRequest.with {
         $0.requestId = "m"; $0.findingId = "fnd-000001"; $0.decision = .rectified; $0.reason = "put right"; $0.rectifiedOn = Days.china(0)
       })
@@ -429,6 +442,18 @@ struct TenantMatrixTests {
       record.requestId = "insp1"
       record.inspectedOn = Days.china(0, from: clock.now)
       _ = try await inspection.recordInspection(record)
+      // A second activity, sampled only in Jiangbei by one sampler: fnd-000002 (SINGLE_SAMPLER).
+      h.as(Identities.agency)
+      var jiangbei = FilingServiceTests.activity(report: "R-0002", digest: document, now: clock.now)
+      jiangbei.samplingEvents[0].districtCode = "500105"
+      jiangbei.samplingEvents[0].samplerIdNumbers = [FilingServiceTests.li]
+      let second = try await Cqmon_V1_FilingService.Client(wrapping: h.client).fileActivity(.with {
+        $0.requestId = "activity2"; $0.creditCode = Materials.applicant; $0.activity = jiangbei
+      })
+      // It reuses the first activity's samples and instrument hours, so it raises more than one; all
+      // of them sit on act-000002 and read alike.
+      #expect(second.findings.first.map { [$0.findingId, $0.rule] } == ["fnd-000002", "SINGLE_SAMPLER"])
+      h.as(Identities.city)
       for index in 1...2 {
         _ = try await inspection.fileComplaint(.with {
           $0.requestId = "cmp\(index)"; $0.channel = .hotline12369; $0.creditCode = Materials.applicant; $0.districtCode = "500103"

@@ -35,16 +35,16 @@ extension RequestReader {
 extension Reply {
   static func findingView(_ view: Supervision.FindingView) -> Cqmon_V1_Finding {
     var proto = finding(view.finding)
-    proto.reviews = view.reviews.map { review, row in
+    proto.reviews = view.reviews.map { reviewed in
       .with {
-        $0.decision = Cqmon_V1_FindingDecision(rawValue: Int32(review.decision.rawValue))
-        $0.status = review.status
-        $0.reason = review.reason
-        $0.evidence = review.evidence.compactMap(document)
-        $0.rectifiedOn = date(review.rectifiedOn)
-        $0.decidedBy = actor(review.decidedBy)
-        $0.decidedAt = timestamp(review.decidedAt)
-        $0.receipt = receipt(row.audit.receipt)
+        $0.decision = Cqmon_V1_FindingDecision(rawValue: Int32(reviewed.review.decision.rawValue))
+        $0.status = reviewed.review.status
+        $0.reason = reviewed.review.reason
+        $0.evidence = reviewed.review.evidence.compactMap(document)
+        $0.rectifiedOn = date(reviewed.review.rectifiedOn)
+        $0.decidedBy = actor(reviewed.review.decidedBy)
+        $0.decidedAt = timestamp(reviewed.review.decidedAt)
+        $0.receipt = receipt(reviewed.row.audit.receipt)
       }
     }
     return proto

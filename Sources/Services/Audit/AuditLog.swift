@@ -11,7 +11,7 @@ import Foundation
 /// rewritten; and each entry carries the receipt signature made when it was written.
 public enum AuditLog {
   /// What a write says about itself.
-  public struct Entry: Sendable, Equatable {
+  public struct Entry: Codable, Sendable, Equatable {
     public var sequence: Int64
     public var recordedAt: String
     public var actor: String

@@ -28,17 +28,13 @@ extension Credit {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
     let id = "cal-\(calendar.year)"
-    return try await store.writeCredit { tx in
-      if try await tx.replayed(context) != nil {
-        let (record, row) = try await self.read(HolidayCalendarRecord.self, tx, id: id, what: "calendar", reason: "CALENDAR_NOT_FOUND")
-        return (record, row)
-      }
+    return try await store.writeCredit { tx in try await tx.once(context) { () async throws -> (HolidayCalendarRecord, RecordVersion?) in
       let record = HolidayCalendarRecord(calendar: calendar, source: source, loadedAt: instant, loadedBy: context.actor)
       let version = (try await tx.recordIndex(id: id)?.version ?? 0) + 1
       let row = try await self.write(tx, context, id: id, version: version, record, at: instant)
       try await tx.putRecordIndex(RecordIndex(id: id, kind: .holidayCalendar, number: Int64(calendar.year), version: version))
       return (record, row)
-    }
+    } }
   }
 
   /// A year's calendar: the one loaded, else the one built in; NOT_FOUND for neither.

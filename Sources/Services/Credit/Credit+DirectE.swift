@@ -7,7 +7,7 @@ extension Credit {
   ///
   /// The removal is the record (its audit entry covers it); the feed's two changes are derived
   /// from it and written in the same transaction, so partners learn of every removal that is
-  /// acknowledged. A retry with the same request id replays the removal and finds its changes.
+  /// acknowledged. A retry with the same request id gets the first answer back and writes nothing.
   public func triggerE(
     creditCode code: CreditCode, art16Case: Int, decidedOn: CalendarDate?, description: String, evidence: [DocumentRef], persons: [PersonRef],
     context: WriteContext
@@ -15,15 +15,13 @@ extension Credit {
     let validated = try registry.validatedRemoval(
       creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons)
     let published = try await Sharing(store: store).published(year: nil)
-    return try await store.writeCredit { tx in
+    return try await store.writeCredit { tx in try await tx.once(context) {
       let removal = try await self.registry.remove(validated, in: tx, context: context)
       let instant = self.now()
       let year = removal.decidedOn.year
       let direct = PublishedRating(
         creditCode: code.rawValue, name: removal.agency.name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case,
         indicatorVersion: 0, levelBeforeReview: "", status: "final")
-      let recorded = try await tx.ratingChanges(forEvent: removal.id)
-      if let existing = recorded.first(where: { $0.kind == .directE }), let rating = PublishedRating(json: existing.rating) { return rating }
       var changes: [RatingChangeRow] = []
       var cursor = try await tx.lastRatingCursor()
       if let published, var rating = Credit.published(published).first(where: { $0.creditCode == code.rawValue }), rating.level != "E" {
@@ -39,6 +37,6 @@ extension Credit {
         changedAt: instant))
       try await tx.insertRatingChanges(changes)
       return direct
-    }
+    } }
   }
 }

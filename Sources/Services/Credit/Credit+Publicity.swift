@@ -6,8 +6,10 @@ extension Credit {
 
   /// Starts the publicity of the year's latest draft on `startsOn` (a working day, not in the
   /// past): it ends on the 15th working day counted from the day after. A window that runs into
-  /// a year with no calendar is refused, never guessed.
+  /// a year with no calendar is refused, never guessed. A retry gets its first answer even once
+  /// `startsOn` has passed.
   public func startPublicity(evaluationID id: String, startsOn: CalendarDate?, context: WriteContext) async throws -> (EvaluationRecord, RecordVersion) {
+    if let earlier = try await store.earlier(context, as: (EvaluationRecord, RecordVersion).self) { return earlier }
     var violations = Violations()
     if id.isEmpty { violations.add("evaluation_id", "the draft evaluation is required", reason: "REQUIRED") }
     if startsOn == nil { violations.add("starts_on", "the first day of publicity is required", reason: "REQUIRED") }
@@ -15,8 +17,7 @@ extension Credit {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let start = startsOn!
     let instant = now()
-    return try await store.writeCredit { tx in
-      if try await tx.replayed(context) != nil { return try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       var (record, row) = try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
       guard record.status == "draft" else {
         throw ServiceError(.failedPrecondition, "evaluation \(id) is \(record.status), not a draft", reason: "EVALUATION_NOT_DRAFT")
@@ -46,7 +47,7 @@ extension Credit {
       record.publicityEnd = end
       row = try await self.saveEvaluation(tx, context, record, version: row.version + 1, at: instant)
       return (record, row)
-    }
+    } }
   }
 
   /// An objection to a level, during its publicity (Art. 18): the agency for itself, or an
@@ -74,10 +75,7 @@ extension Credit {
     }
     let instant = now()
     let today = today()
-    return try await store.writeCredit { tx in
-      if let replayed = try await tx.replayed(context) {
-        return try await self.read(ObjectionRecord.self, tx, id: replayed, what: "objection", reason: "OBJECTION_NOT_FOUND")
-      }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       let (evaluation, _) = try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
       guard evaluation.status == "publicity", let start = evaluation.publicityStart, let end = evaluation.publicityEnd, (start...end).contains(today) else {
         throw ServiceError(
@@ -97,7 +95,7 @@ extension Credit {
         status: "open", reviewedLevel: "", decision: "", filedAt: instant, filedBy: context.actor, decidedAt: nil, decidedBy: "")
       let row = try await self.saveObjection(tx, context, record, number: number, version: 1, at: instant)
       return (record, row)
-    }
+    } }
   }
 
   /// Decides an objection: upheld, the level changed with the reason (the evaluation's result
@@ -116,8 +114,7 @@ extension Credit {
     violations.length("decision", decision, max: 4000, what: "the reasons")
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeCredit { tx in
-      if try await tx.replayed(context) != nil { return try await self.read(ObjectionRecord.self, tx, id: id, what: "objection", reason: "OBJECTION_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       var (objection, row) = try await self.read(ObjectionRecord.self, tx, id: id, what: "objection", reason: "OBJECTION_NOT_FOUND")
       guard objection.status == "open" else {
         throw ServiceError(.failedPrecondition, "objection \(id) was decided already (\(objection.status))", reason: "OBJECTION_DECIDED")
@@ -135,7 +132,7 @@ extension Credit {
       // publication writes it into the evaluation (`reviewed`).
       row = try await self.saveObjection(tx, context, objection, number: IDSequence.objection.number(of: id) ?? 0, version: row.version + 1, at: instant)
       return (objection, row)
-    }
+    } }
   }
 
   /// Publishes the year's results once publicity is over and every objection decided: the
@@ -144,8 +141,7 @@ extension Credit {
     if id.isEmpty { throw ServiceError.required("evaluation_id", "the evaluation") }
     let instant = now()
     let today = today()
-    return try await store.writeCredit { tx in
-      if try await tx.replayed(context) != nil { return try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       var (record, row) = try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
       guard record.status == "publicity", let end = record.publicityEnd else {
         throw ServiceError(.failedPrecondition, "evaluation \(id) is \(record.status): publicity comes first (StartPublicity)", reason: "EVALUATION_NOT_IN_PUBLICITY")
@@ -177,7 +173,7 @@ extension Credit {
           rating: Registry.json(rating), evaluationID: id, changedAt: instant)
       })
       return (record, row)
-    }
+    } }
   }
 
   /// The final ratings of a published evaluation: by rank, then the direct E ratings.

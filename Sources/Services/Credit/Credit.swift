@@ -48,8 +48,7 @@ public final class Credit: Sendable {
     let violations = IndicatorSystem.violations(system)
     if !violations.isEmpty { throw ServiceError.invalid(violations) }
     let instant = now()
-    return try await store.writeCredit { tx in
-      if let id = try await tx.replayed(context) { return try await self.read(IndicatorSystem.self, tx, id: id, what: "indicator system", reason: "INDICATORS_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       let number = try await tx.nextNumber(in: .indicatorSystem)
       var stored = system
       stored.version = Int(number)
@@ -59,7 +58,7 @@ public final class Credit: Sendable {
       let row = try await self.write(tx, context, id: id, version: 1, stored, at: instant)
       try await tx.putRecordIndex(RecordIndex(id: id, kind: .indicatorSystem, number: number, version: 1))
       return (stored, row)
-    }
+    } }
   }
 
   /// A version of the system, or the current (latest) one.
@@ -138,8 +137,7 @@ public final class Credit: Sendable {
     let documents = Supervision.documents(input.documents, field: "documents", into: &violations)
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeCredit { tx in
-      if let id = try await tx.replayed(context) { return try await self.read(EvidenceRecord.self, tx, id: id, what: "evidence", reason: "EVIDENCE_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       guard try await tx.agency(code!.rawValue) != nil else {
         throw ServiceError(
           .notFound, "no agency \(code!) is enrolled", reason: "AGENCY_NOT_FOUND",
@@ -166,7 +164,7 @@ public final class Credit: Sendable {
         recordedAt: instant, recordedBy: context.actor)
       let row = try await self.saveEvidence(tx, context, record, number: number, version: 1, at: instant)
       return (record, row)
-    }
+    } }
   }
 
   /// An officer's decision that evidence is true (it counts) or not (it does not), with a note.
@@ -180,14 +178,13 @@ public final class Credit: Sendable {
     violations.length("note", note, max: 2000, what: "the note")
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeCredit { tx in
-      if try await tx.replayed(context) != nil { return try await self.read(EvidenceRecord.self, tx, id: id, what: "evidence", reason: "EVIDENCE_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       var (record, row) = try await self.read(EvidenceRecord.self, tx, id: id, what: "evidence", reason: "EVIDENCE_NOT_FOUND")
       record.verifications.append(.init(verified: verified, note: note, decidedBy: context.actor, decidedAt: instant))
       let saved = try await self.saveEvidence(tx, context, record, number: IDSequence.evidence.number(of: id) ?? 0, version: row.version + 1, at: instant)
       row = saved
       return (record, row)
-    }
+    } }
   }
 
   /// Recorded evidence, newest first, of an agency and a year if given.
@@ -225,8 +222,7 @@ public final class Credit: Sendable {
       throw ServiceError.invalid([FieldViolation("year", "a past year, before \(current): the year evaluated must be over", reason: "YEAR")])
     }
     let instant = now()
-    return try await store.writeCredit { tx in
-      if let id = try await tx.replayed(context) { return try await self.read(EvaluationRecord.self, tx, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND") }
+    return try await store.writeCredit { tx in try await tx.once(context) {
       let (system, _) = try await self.indicators(tx, version: indicatorVersion)
       var earlier = RecordFilter(kind: .evaluation)
       earlier.dayFrom = "\(year)"
@@ -244,7 +240,7 @@ public final class Credit: Sendable {
       let row = try await self.write(tx, context, id: record.id, version: 1, record, at: instant)
       try await tx.putRecordIndex(RecordIndex(id: record.id, kind: .evaluation, number: number, version: 1, status: "draft", day: "\(year)"))
       return (record, row)
-    }
+    } }
   }
 
   /// The store's aggregates and the year's verified evidence.

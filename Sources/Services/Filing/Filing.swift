@@ -31,11 +31,36 @@ public final class Filing: Sendable {
   }
 
   /// An activity at one version, with the findings raised on it.
-  public struct Filed: Sendable {
+  public struct Filed: Codable, Sendable {
     public var activity: ActivityRow
     public var version: ActivityVersionRow
     public var content: ActivityContent
     public var findings: [FindingRow]
+
+    init(activity: ActivityRow, version: ActivityVersionRow, content: ActivityContent, findings: [FindingRow]) {
+      self.activity = activity
+      self.version = version
+      self.content = content
+      self.findings = findings
+    }
+
+    /// Kept without `content`: the version holds it already, as its JSON.
+    enum CodingKeys: CodingKey { case activity, version, findings }
+
+    public init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      activity = try container.decode(ActivityRow.self, forKey: .activity)
+      version = try container.decode(ActivityVersionRow.self, forKey: .version)
+      findings = try container.decode([FindingRow].self, forKey: .findings)
+      content = Registry.decode(ActivityContent.self, version.content) ?? ActivityContent()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(activity, forKey: .activity)
+      try container.encode(version, forKey: .version)
+      try container.encode(findings, forKey: .findings)
+    }
   }
 
   // MARK: - Writes
@@ -45,12 +70,11 @@ public final class Filing: Sendable {
     let instant = now()
     let prepared = try await prepare(content, code: code, amendment: false, at: instant)
     let content = prepared.content
-    return try await store.writeFiling { tx in
-      if let id = try await tx.replayed(context) { return try await self.filed(tx, id: id, version: nil) }
+    return try await store.writeFiling { tx in try await tx.once(context) {
       let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
       try await self.requireReportUnfiled(tx, content: content, code: code, other: nil)
       let id = IDSequence.activity.id(try await tx.nextNumber(in: .activity))
-      let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
+      let entry = try await tx.record(context, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
       let findings = try await self.raiseFindings(tx, prepared, id: id, version: 1, code: code, registry: versions, at: instant)
       let span = Self.span(content)
       let activity = ActivityRow(
@@ -62,7 +86,7 @@ public final class Filing: Sendable {
         reason: "", audit: entry)
       try await tx.insertActivityVersion(version)
       return Filed(activity: activity, version: version, content: content, findings: findings)
-    }
+    } }
   }
 
   /// Corrects an activity: a new version with the reason; `expectedVersion` must be the latest.
@@ -77,13 +101,12 @@ public final class Filing: Sendable {
     if expectedVersion < 1 { violations.add("expected_version", "the version being corrected is required", reason: "REQUIRED") }
     let prepared = try await prepare(content, code: code, amendment: true, at: instant, also: violations.all)
     let content = prepared.content
-    return try await store.writeFiling { tx in
-      if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
+    return try await store.writeFiling { tx in try await tx.once(context) {
       var row = try await self.ownActivity(tx, id: id, filer: code)
       try self.requireCurrent(row, expected: expectedVersion)
       let versions = try await self.requireFilable(tx, code: code, content: content, documents: prepared.documents)
       try await self.requireReportUnfiled(tx, content: content, code: code, other: id)
-      let entry = try await tx.record(context, resultID: id, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
+      let entry = try await tx.record(context, recordSHA256: prepared.recordSHA256, at: instant, key: self.signingKey)
       row.version += 1
       let findings = try await self.raiseFindings(tx, prepared, id: id, version: row.version, code: code, registry: versions, at: instant)
       row.findingCount += findings.count
@@ -98,7 +121,7 @@ public final class Filing: Sendable {
         reason: reason, audit: entry)
       try await tx.insertActivityVersion(version)
       return Filed(activity: row, version: version, content: content, findings: findings)
-    }
+    } }
   }
 
   /// Withdraws an activity with a reason: a last version, the same content, marked withdrawn.
@@ -108,14 +131,13 @@ public final class Filing: Sendable {
     violations.required("reason", reason, what: "the reason")
     violations.length("reason", reason, max: 2000, what: "the reason")
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
-    return try await store.writeFiling { tx in
-      if let replayed = try await tx.replayed(context) { return try await self.filed(tx, id: replayed, version: nil) }
+    return try await store.writeFiling { tx in try await tx.once(context) {
       var row = try await self.ownActivity(tx, id: id, filer: code)
       try self.requireCurrent(row, expected: nil)
       guard let latest = try await tx.activityVersion(id: id, version: row.version) else {
         throw ServiceError(.internalError, "activity \(id) has no version \(row.version)", reason: "ACTIVITY_VERSION_MISSING")
       }
-      let entry = try await tx.record(context, resultID: id, recordSHA256: Digest.sha256Hex(latest.content), at: instant, key: self.signingKey)
+      let entry = try await tx.record(context, recordSHA256: Digest.sha256Hex(latest.content), at: instant, key: self.signingKey)
       row.version += 1
       row.status = .withdrawn
       // A withdrawn activity no longer stands: the cross-activity checks stop counting it.
@@ -126,7 +148,7 @@ public final class Filing: Sendable {
         activityID: id, version: row.version, content: latest.content, contentSHA256: latest.contentSHA256, versionAt: instant,
         versionBy: context.actor, reason: reason, audit: entry))
       return try await self.filed(tx, id: id, version: nil)
-    }
+    } }
   }
 
   // MARK: - Reads

@@ -2,8 +2,8 @@ import Foundation
 
 /// A filed activity as the store keeps it: one row per activity (its current state, with the
 /// columns lists filter on) and one per version (`ActivityVersionRow`), never updated.
-public struct ActivityRow: Sendable, Equatable {
-  public enum Status: String, Sendable { case filed, withdrawn }
+public struct ActivityRow: Codable, Sendable, Equatable {
+  public enum Status: String, Codable, Sendable { case filed, withdrawn }
 
   public var id: String
   public var creditCode: String
@@ -38,7 +38,7 @@ public struct ActivityRow: Sendable, Equatable {
 }
 
 /// One version of an activity, exactly as filed.
-public struct ActivityVersionRow: Sendable, Equatable {
+public struct ActivityVersionRow: Codable, Sendable, Equatable {
   public var activityID: String
   public var version: Int
   /// The content as the domain keeps it (JSON of `ActivityContent`); its SHA-256 is the audit

@@ -2,7 +2,7 @@ import Foundation
 
 /// Proof of an accepted write (CROMERR-style): what arrived, when, and where it sits in the
 /// audit chain.
-public struct Receipt: Sendable, Equatable {
+public struct Receipt: Codable, Sendable, Equatable {
   public var id: String
   public var receivedAt: Date
   public var requestSHA256: String
@@ -84,7 +84,7 @@ public enum Viewer: Sendable, Equatable {
   }
 }
 
-public struct IssuedCertificate: Sendable, Equatable {
+public struct IssuedCertificate: Codable, Sendable, Equatable {
   public var serial: String
   public var creditCode: String
   public var subject: String
@@ -95,16 +95,16 @@ public struct IssuedCertificate: Sendable, Equatable {
   public var sha256Fingerprint: String
 }
 
-public struct Enrolment: Sendable {
+public struct Enrolment: Codable, Sendable {
   public var certificate: IssuedCertificate
   public var certificatePEM: String
   public var caCertificatePEM: String
   public var receipt: Receipt
 }
 
-public struct ApplicationRecord: Sendable {
-  public enum Status: String, Sendable { case pending, approved, rejected, returned }
-  public enum Decision: String, Sendable { case approve, reject, returnForMore = "return" }
+public struct ApplicationRecord: Codable, Sendable {
+  public enum Status: String, Codable, Sendable { case pending, approved, rejected, returned }
+  public enum Decision: String, Codable, Sendable { case approve, reject, returnForMore = "return" }
 
   public var id: String
   public var creditCode: String
@@ -120,8 +120,8 @@ public struct ApplicationRecord: Sendable {
   public var receipt: Receipt
 }
 
-public struct AgencyRecord: Sendable {
-  public enum Status: String, Sendable { case enrolled, listed, removed }
+public struct AgencyRecord: Codable, Sendable {
+  public enum Status: String, Codable, Sendable { case enrolled, listed, removed }
 
   public var creditCode: String
   public var name: String
@@ -160,7 +160,7 @@ public enum ChangeValue: Sendable, Codable, Equatable {
   }
 }
 
-public struct ChangeRecord: Sendable {
+public struct ChangeRecord: Codable, Sendable {
   public var id: String
   public var creditCode: String
   public var kind: ChangeKind
@@ -177,8 +177,8 @@ public struct ChangeRecord: Sendable {
   public var receipt: Receipt
 }
 
-public struct BanRecord: Sendable, Equatable {
-  public enum Subject: Sendable, Equatable {
+public struct BanRecord: Codable, Sendable, Equatable {
+  public enum Subject: Codable, Sendable, Equatable {
     case agency(String)
     case person(idNumber: String)
   }
@@ -204,7 +204,7 @@ public struct BanRecord: Sendable, Equatable {
   }
 }
 
-public struct RemovalRecord: Sendable {
+public struct RemovalRecord: Codable, Sendable {
   public var id: String
   public var agency: AgencyRecord
   public var art16Case: Int

@@ -105,8 +105,7 @@ extension Registry {
     let effective = effectiveOn!
     let instant = now()
     let documentDigests = check.documents
-    return try await store.writeRegistry { tx in
-      if let id = try await tx.replayed(context) { return try await self.change(tx, id: id) }
+    return try await store.writeRegistry { tx in try await tx.once(context) {
       guard var row = try await tx.agency(code.rawValue) else {
         throw ServiceError(.notFound, "no agency \(code)", reason: "AGENCY_NOT_FOUND")
       }
@@ -126,7 +125,7 @@ extension Registry {
       let late = ChangeDeadline.isLate(effectiveOn: effective, filedOn: today)
       let id = IDSequence.change.id(try await tx.nextNumber(in: .change))
       let after = Self.json(value)
-      let entry = try await self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(after), at: instant)
+      let entry = try await self.record(tx, context, recordSHA256: Digest.sha256Hex(after), at: instant)
       row.name = name
       try await self.appendVersion(tx, agency: &row, record: record, at: instant)
       try await tx.insertChange(ChangeRow(
@@ -142,7 +141,7 @@ extension Registry {
           raisedAt: instant, verified: false, rule: "LATE_CHANGE"))
       }
       return try await self.change(tx, id: id)
-    }
+    } }
   }
 
   /// After a change of staff or key personnel, every key person must still be on the staff.

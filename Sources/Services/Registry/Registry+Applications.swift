@@ -3,13 +3,14 @@ import Foundation
 extension Registry {
   /// An agency applies to be listed (Art. 4(1)). Every material is checked; the agency and
   /// every person named must not be banned (Art. 20); the documents must have been uploaded;
-  /// one application may be pending at a time.
+  /// one application may be pending at a time. A retry gets its first answer even after a
+  /// certificate or calibration in it has lapsed.
   public func submit(creditCode code: CreditCode, materials: ApplicationMaterials, context: WriteContext) async throws -> ApplicationRecord {
+    if let earlier = try await store.earlier(context, as: ApplicationRecord.self) { return earlier }
     let check = ApplicationValidator(today: today()).validate(materials, applicant: code)
     if !check.violations.isEmpty { throw ServiceError.invalid(check.violations) }
     let instant = now()
-    return try await store.writeRegistry { tx in
-      if let id = try await tx.replayed(context) { return try await self.application(tx, id: id) }
+    return try await store.writeRegistry { tx in try await tx.once(context) {
       guard let agency = try await tx.agency(code.rawValue) else {
         throw ServiceError(.failedPrecondition, "agency \(code) is not enrolled; the city bureau enrols it first", reason: "AGENCY_NOT_ENROLLED")
       }
@@ -24,12 +25,12 @@ extension Registry {
       }
       let id = IDSequence.application.id(try await tx.nextNumber(in: .application))
       let json = Self.json(materials)
-      let entry = try await self.record(tx, context, resultID: id, recordSHA256: Digest.sha256Hex(json), at: instant)
+      let entry = try await self.record(tx, context, recordSHA256: Digest.sha256Hex(json), at: instant)
       try await tx.insertApplication(ApplicationRow(
         id: id, creditCode: code.rawValue, status: .pending, materials: json, warnings: Self.json(check.warnings),
         submittedAt: instant, submittedBy: context.actor, audit: entry))
       return try await self.application(tx, id: id)
-    }
+    } }
   }
 
   /// Every referenced document must have been uploaded by the agency itself: a filing cites
@@ -58,8 +59,7 @@ extension Registry {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let decision = decision!
     let instant = now()
-    return try await store.writeRegistry { tx in
-      if let replayed = try await tx.replayed(context) { return try await self.application(tx, id: replayed) }
+    return try await store.writeRegistry { tx in try await tx.once(context) {
       guard var row = try await tx.application(id: id) else {
         throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND")
       }
@@ -76,7 +76,7 @@ extension Registry {
       row.reviewedBy = context.actor
       row.reviewedAt = instant
       let digest = Digest.sha256Hex(Self.json([id, decision.rawValue] + reasons))
-      _ = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
+      _ = try await self.record(tx, context, recordSHA256: digest, at: instant)
       try await tx.updateApplication(row)
       if row.status == .approved, var agency = try await tx.agency(row.creditCode) {
         let materials = Self.decode(ApplicationMaterials.self, row.materials) ?? ApplicationMaterials()
@@ -86,7 +86,7 @@ extension Registry {
         try await self.appendVersion(tx, agency: &agency, record: materials, at: instant)
       }
       return try await self.application(tx, id: id)
-    }
+    } }
   }
 
   /// One application. To an agency, one that is not its own is PERMISSION_DENIED whether or not

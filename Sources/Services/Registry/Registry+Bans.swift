@@ -10,7 +10,7 @@ extension Registry {
   ) async throws -> RemovalRecord {
     let removal = try validatedRemoval(
       creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons)
-    return try await store.writeRegistry { tx in try await self.remove(removal, in: tx, context: context) }
+    return try await store.writeRegistry { tx in try await tx.once(context) { try await self.remove(removal, in: tx, context: context) } }
   }
 
   /// The removal's fields checked, every fault at once; nothing is read or written.
@@ -40,11 +40,11 @@ extension Registry {
   }
 
   /// The removal's writes, in the caller's transaction: `remove` runs them in one of their own,
-  /// credit's direct E in one that also carries the feed's changes.
+  /// credit's direct E in one that also carries the feed's changes. The caller keeps the
+  /// request's result (`once`).
   func remove(_ removal: Removal, in tx: some RegistryTransaction, context: WriteContext) async throws -> RemovalRecord {
     let code = removal.creditCode, art16Case = removal.art16Case, decided = removal.decidedOn
     let instant = now()
-    if let id = try await tx.replayed(context) { return try await self.removal(tx, id: id) }
     let found = try await tx.agency(code.rawValue)
     guard var agency = found, agency.status == .listed else {
       throw ServiceError(.failedPrecondition, "agency \(code) is not listed (\(found?.status.rawValue ?? "not enrolled"))", reason: "AGENCY_NOT_LISTED")
@@ -55,7 +55,7 @@ extension Registry {
     let endsOn = BanTerm.endsOn(startsOn: decided, years: years)
     let id = IDSequence.removal.id(try await tx.nextNumber(in: .removal))
     let digest = Digest.sha256Hex(Self.json([code.rawValue, String(art16Case), decided.description, removal.description]))
-    let entry = try await self.record(tx, context, resultID: id, recordSHA256: digest, at: instant)
+    let entry = try await self.record(tx, context, recordSHA256: digest, at: instant)
     try await tx.insertRemoval(RemovalRow(
       id: id, creditCode: code.rawValue, art16Case: art16Case, decidedOn: decided, description: removal.description,
       evidence: Self.json(removal.evidence), removalCount: count, removedAt: instant, audit: entry))

@@ -19,8 +19,7 @@ extension Registry {
       throw ServiceError(.failedPrecondition, "this server holds no CA key (start it with --ca-key)", reason: "ENROLMENT_UNAVAILABLE")
     }
     let instant = now()
-    return try await store.writeRegistry { tx in
-      if let serial = try await tx.replayed(context) { return try await self.enrolment(tx, serial: serial) }
+    return try await store.writeRegistry { tx in try await tx.once(context) {
       if let existing = try await tx.agency(code.rawValue) {
         throw ServiceError(.alreadyExists, "agency \(code) is enrolled already (\(existing.status.rawValue)); it renews its own certificate", reason: "AGENCY_EXISTS")
       }
@@ -29,7 +28,7 @@ extension Registry {
       try await tx.insertAgency(AgencyRow(creditCode: code.rawValue, name: name, status: .enrolled, enrolledAt: instant))
       try await self.store(tx, issued, creditCode: code, context: context, at: instant)
       return try await self.enrolment(tx, serial: issued.serial, pem: issued.pem)
-    }
+    } }
   }
 
   /// An agency renews its own certificate with a new CSR.
@@ -39,8 +38,7 @@ extension Registry {
       throw ServiceError(.failedPrecondition, "this server holds no CA key (start it with --ca-key)", reason: "ENROLMENT_UNAVAILABLE")
     }
     let instant = now()
-    return try await store.writeRegistry { tx in
-      if let serial = try await tx.replayed(context) { return try await self.enrolment(tx, serial: serial) }
+    return try await store.writeRegistry { tx in try await tx.once(context) {
       guard let agency = try await tx.agency(code.rawValue) else {
         throw ServiceError(.notFound, "agency \(code) is not enrolled", reason: "AGENCY_NOT_FOUND")
       }
@@ -50,7 +48,7 @@ extension Registry {
       let issued = try authority.issue(csrPEM: csrPEM, creditCode: code, name: agency.name, now: instant)
       try await self.store(tx, issued, creditCode: code, context: context, at: instant)
       return try await self.enrolment(tx, serial: issued.serial, pem: issued.pem)
-    }
+    } }
   }
 
   /// Revokes a certificate; the server refuses it from its next call on.
@@ -61,15 +59,14 @@ extension Registry {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let serial = serial.lowercased()
     let instant = now()
-    let certificate = try await store.writeRegistry { tx -> IssuedCertificate in
-      if let replayed = try await tx.replayed(context) { return try await self.certificate(tx, serial: replayed) }
+    let certificate = try await store.writeRegistry { tx -> IssuedCertificate in try await tx.once(context) {
       guard try await tx.certificate(serial: serial) != nil else {
         throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
       }
       try await tx.revokeCertificate(serial: serial, at: instant, reason: reason)
-      _ = try await self.record(tx, context, resultID: serial, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
+      _ = try await self.record(tx, context, recordSHA256: Digest.sha256Hex(serial + "|" + reason), at: instant)
       return try await self.certificate(tx, serial: serial)
-    }
+    } }
     onRevoke(serial)
     return certificate
   }
@@ -90,20 +87,20 @@ extension Registry {
     _ tx: some RegistryTransaction, _ issued: CertificateAuthority.Issued, creditCode: CreditCode, context: WriteContext, at instant: Date
   ) async throws {
     let fingerprint = Digest.sha256Hex(Self.derBytes(pem: issued.pem))
-    let entry = try await self.record(tx, context, resultID: issued.serial, recordSHA256: fingerprint, at: instant)
+    let entry = try await self.record(tx, context, recordSHA256: fingerprint, at: instant)
     try await tx.insertCertificate(CertificateRow(
       serial: issued.serial, creditCode: creditCode.rawValue, subject: "CN=\(creditCode.rawValue)", notBefore: issued.notBefore,
       notAfter: issued.notAfter, sha256Fingerprint: fingerprint, issuedAt: instant, audit: entry))
   }
 
-  /// A replayed enrolment returns the certificate's record but not its PEM, which the server
-  /// does not keep: the caller's first answer had it.
-  private func enrolment(_ tx: some RegistryTransaction, serial: String, pem: String? = nil) async throws -> Enrolment {
+  /// An enrolment's answer: the certificate issued, with its PEM and the CA's. A retry gets it
+  /// back as kept with the request id (`once`).
+  private func enrolment(_ tx: some RegistryTransaction, serial: String, pem: String) async throws -> Enrolment {
     guard let row = try await tx.certificate(serial: serial) else {
       throw ServiceError(.notFound, "no certificate with serial \(serial)", reason: "CERTIFICATE_NOT_FOUND")
     }
     return Enrolment(
-      certificate: Self.issued(row), certificatePEM: pem ?? "", caCertificatePEM: authority?.certificatePEM ?? "",
+      certificate: Self.issued(row), certificatePEM: pem, caCertificatePEM: authority?.certificatePEM ?? "",
       receipt: row.audit.receipt)
   }
 

@@ -48,11 +48,9 @@ public final class Registry: Sendable {
 
   // MARK: - Idempotency and audit
 
-  /// Records the write's idempotency key and audit entry; returns the audit entry.
-  func record(
-    _ transaction: some WriteTransaction, _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date
-  ) async throws -> AuditLog.Entry {
-    try await transaction.record(context, resultID: resultID, recordSHA256: recordSHA256, at: instant, key: signingKey)
+  /// Appends the write's audit entry, its receipt signed by the bureau's key; returns it.
+  func record(_ transaction: some WriteTransaction, _ context: WriteContext, recordSHA256: String, at instant: Date) async throws -> AuditLog.Entry {
+    try await transaction.record(context, recordSHA256: recordSHA256, at: instant, key: signingKey)
   }
 }
 

@@ -172,7 +172,7 @@ public struct ChangeRow: Sendable, Equatable {
   }
 }
 
-public struct FindingRow: Sendable, Equatable {
+public struct FindingRow: Codable, Sendable, Equatable {
   public var id: String
   public var creditCode: String
   /// Art. 9(1) category.

@@ -60,7 +60,7 @@ public protocol RegistryTransaction: RegistryReads, WriteTransaction {
 }
 
 /// The registry's storage.
-public protocol RegistryStore: RegistryReads, AuditStore {
+public protocol RegistryStore: RegistryReads, AuditStore, IdempotencyReads {
   /// Runs `body` in one serialised write transaction: committed when it returns, rolled back
   /// when it throws.
   func writeRegistry<T: Sendable>(_ body: (any RegistryTransaction) async throws -> T) async throws -> T

@@ -4,7 +4,7 @@ import Foundation
 /// plans, inspections, complaints and decisions on findings; credit's indicator systems,
 /// evidence and evaluations): the record's whole state after a write, as JSON, never updated. Its SHA-256 is the write's audit entry's record digest, so the log
 /// covers every version (`CoveredTable.recordVersion`).
-public struct RecordVersion: Sendable, Equatable {
+public struct RecordVersion: Codable, Sendable, Equatable {
   /// `ipr-000001`, `seed-000001`, `plan-000001`, `insp-000001`, `cmp-000001`, `case-000001`,
   /// or a finding's id for the decisions on it.
   public var id: String
@@ -134,7 +134,7 @@ extension RecordTransaction {
     async throws -> RecordVersion
   {
     let content = Registry.json(value)
-    let entry = try await record(context, resultID: id, recordSHA256: Digest.sha256Hex(content), at: instant, key: key)
+    let entry = try await record(context, recordSHA256: Digest.sha256Hex(content), at: instant, key: key)
     let row = RecordVersion(id: id, version: version, content: content, recordedAt: instant, recordedBy: context.actor, audit: entry)
     try await insertRecordVersion(row)
     return row

@@ -16,28 +16,34 @@ public protocol Store: RegistryStore, DocumentStore, FilingStore, FindingStore, 
 ///
 /// Write transactions are serialised: each sees every write committed before it began, and no
 /// two run at once (on PostgreSQL, across servers too). The audit chain needs that order anyway.
-public protocol WriteTransaction: AuditTransaction {
-  /// The result an earlier write with this key recorded, if any.
-  func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord?
+public protocol WriteTransaction: AuditTransaction, IdempotencyReads {
   func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws
   /// The next number of the named sequence (1, 2, 3 …); a rolled-back transaction leaves no gap.
   func nextNumber(in sequence: IDSequence) async throws -> Int64
 }
 
-/// A write's idempotency key and what it created.
+/// Reading the results writes kept with their request ids, inside a write transaction or outside.
+public protocol IdempotencyReads {
+  /// The key an earlier write with this request id recorded, if any.
+  func idempotencyRecord(actor: String, method: String, requestID: String) async throws -> IdempotencyRecord?
+}
+
+/// A write's idempotency key and the result it returned.
 public struct IdempotencyRecord: Sendable, Equatable {
   public var actor: String
   public var method: String
   public var requestID: String
   public var requestSHA256: String
-  public var resultID: String
+  /// The result the write returned, as JSON: what a retry gets back. Nil for keys written
+  /// before results were kept.
+  public var result: String?
 
-  public init(actor: String, method: String, requestID: String, requestSHA256: String, resultID: String) {
+  public init(actor: String, method: String, requestID: String, requestSHA256: String, result: String?) {
     self.actor = actor
     self.method = method
     self.requestID = requestID
     self.requestSHA256 = requestSHA256
-    self.resultID = resultID
+    self.result = result
   }
 }
 
@@ -65,10 +71,27 @@ public struct IDSequence: Hashable, Sendable {
   }
 }
 
-extension WriteTransaction {
-  /// The id of what an earlier call with this request id created, if any. A different request
-  /// under the same id is refused: a retry must send the same request.
-  public func replayed(_ context: WriteContext) async throws -> String? {
+extension IdempotencyReads {
+  /// What the first call with this request id returned, nil when the id is new. Writes whose
+  /// checks depend on the day look here before checking: a retry the next day gets its first
+  /// result, not a refusal the first call did not get.
+  public func earlier<Result: Codable & Sendable>(_ context: WriteContext, as type: Result.Type = Result.self) async throws -> Result? {
+    guard let earlier = try await earlierResult(context) else { return nil }
+    guard let result = try? JSONDecoder().decode(Result.self, from: Data(earlier.utf8)) else {
+      throw ServiceError(.internalError, "the result kept for request_id \(context.requestID) cannot be read back", reason: "RESULT_UNREADABLE")
+    }
+    return result
+  }
+
+  /// `earlier` for writes that return a record and its version.
+  public func earlier<First: Codable & Sendable, Second: Codable & Sendable>(
+    _ context: WriteContext, as type: (First, Second).Type
+  ) async throws -> (First, Second)? {
+    try await earlier(context, as: Pair<First, Second>.self).map { ($0.first, $0.second) }
+  }
+
+  /// The result kept for this request id, nil when the id is new.
+  fileprivate func earlierResult(_ context: WriteContext) async throws -> String? {
     guard let earlier = try await idempotencyRecord(actor: context.actor, method: context.method, requestID: context.requestID)
     else { return nil }
     guard earlier.requestSHA256 == context.requestSHA256 else {
@@ -77,19 +100,71 @@ extension WriteTransaction {
         reason: "REQUEST_ID_REUSED",
         violations: [FieldViolation("request_id", "already used for a different request; a retry must send the same request", reason: "REQUEST_ID_REUSED")])
     }
-    return earlier.resultID
+    guard let result = earlier.result else {
+      throw ServiceError(
+        .alreadyExists,
+        "request_id \(context.requestID) was acted on before this server kept the results of writes; read what it wrote with the service's Get or List",
+        reason: "REQUEST_ID_USED",
+        violations: [FieldViolation("request_id", "used before results were kept; the first call's result cannot be returned", reason: "REQUEST_ID_USED")])
+    }
+    return result
   }
 
-  /// Records a write's idempotency key and appends its audit entry, the receipt signed by `key`;
-  /// returns the entry.
-  public func record(
-    _ context: WriteContext, resultID: String, recordSHA256: String, at instant: Date, key: SigningKey
-  ) async throws -> AuditLog.Entry {
+}
+
+extension WriteTransaction {
+  /// Runs a write once per request id. The first call runs `body` and keeps what it returned
+  /// with the key, in the write's transaction; the same request again gets that result back as
+  /// it was, whatever was written since, and acts on nothing. A different request under the
+  /// same id is refused: a retry must send the same request.
+  public func once<Result: Codable & Sendable>(_ context: WriteContext, _ body: () async throws -> Result) async throws -> Result {
+    if let earlier = try await earlier(context, as: Result.self) { return earlier }
+    let result = try await body()
     try await insertIdempotencyRecord(IdempotencyRecord(
       actor: context.actor, method: context.method, requestID: context.requestID, requestSHA256: context.requestSHA256,
-      resultID: resultID))
-    return try await AuditLog.append(
+      result: String(decoding: try Self.resultEncoder.encode(result), as: UTF8.self)))
+    return result
+  }
+
+  /// `once` for writes that return two values (a record and its version).
+  public func once<First: Codable & Sendable, Second: Codable & Sendable>(
+    _ context: WriteContext, _ body: () async throws -> (First, Second)
+  ) async throws -> (First, Second) {
+    let pair = try await once(context) { () async throws -> Pair<First, Second> in
+      let (first, second) = try await body()
+      return Pair(first: first, second: second)
+    }
+    return (pair.first, pair.second)
+  }
+
+  /// `once` for writes that return three values (a commitment, its version and its plan).
+  public func once<First: Codable & Sendable, Second: Codable & Sendable, Third: Codable & Sendable>(
+    _ context: WriteContext, _ body: () async throws -> (First, Second, Third)
+  ) async throws -> (First, Second, Third) {
+    let (pair, third) = try await once(context) { () async throws -> (Pair<First, Second>, Third) in
+      let (first, second, third) = try await body()
+      return (Pair(first: first, second: second), third)
+    }
+    return (pair.first, pair.second, third)
+  }
+
+  /// Results are kept with sorted keys, so the same result is always the same text.
+  private static var resultEncoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return encoder
+  }
+
+  /// Appends a write's audit entry, the receipt signed by `key`; returns the entry.
+  public func record(_ context: WriteContext, recordSHA256: String, at instant: Date, key: SigningKey) async throws -> AuditLog.Entry {
+    try await AuditLog.append(
       self, key: key, actor: context.actor, method: context.method, requestSHA256: context.requestSHA256,
       recordSHA256: recordSHA256, at: instant)
   }
+}
+
+/// Two results kept as one.
+struct Pair<First: Codable & Sendable, Second: Codable & Sendable>: Codable, Sendable {
+  var first: First
+  var second: Second
 }

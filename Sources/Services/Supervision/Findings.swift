@@ -2,6 +2,8 @@ import Foundation
 
 /// What a list of findings is narrowed to; each on an indexed column.
 public struct FindingFilter: Sendable, Equatable {
+  /// This one finding only (GetFinding asks whether a list would show it).
+  public var id = ""
   public var creditCode = ""
   /// Of agencies registered in this district, or raised on an activity sampled there.
   public var districtCode = ""

@@ -3,7 +3,7 @@ import Foundation
 extension Supervision {
   /// A complaint as a reader may see it: the complainant's contact masked for everyone but the
   /// officer handling it.
-  public struct ComplaintView: Sendable {
+  public struct ComplaintView: Codable, Sendable {
     public var complaint: ComplaintRecord
     public var row: RecordVersion
     /// Past its acceptance or conclusion day, undecided, as of the read.
@@ -63,8 +63,7 @@ extension Supervision {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     try Self.requireOwnDistrict(viewer, input.districtCode)
     let receivedAt = input.receivedAt!
-    return try await store.writeSupervision { tx in
-      if let id = try await tx.replayed(context) { return try await self.complaintView(tx, id: id, caller: context.actor) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       guard try await tx.agency(code!.rawValue) != nil else {
         throw ServiceError(
           .notFound, "no agency \(code!) is enrolled", reason: "AGENCY_NOT_FOUND",
@@ -84,7 +83,7 @@ extension Supervision {
         resolution: nil, handledBy: context.actor, recordedAt: instant, recordedBy: context.actor)
       try await self.saveComplaint(tx, context, complaint, number: number, version: 1, at: instant)
       return try await self.complaintView(tx, id: id, caller: context.actor)
-    }
+    } }
   }
 
   /// Accepts a received complaint: to be concluded within `conclusionDays` days.
@@ -228,15 +227,14 @@ extension Supervision {
     try Self.requireOfficer(viewer)
     if id.isEmpty { throw ServiceError.required("complaint_id", "the complaint id") }
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if try await tx.replayed(context) != nil { return try await self.complaintView(tx, id: id, caller: context.actor) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       var (complaint, row) = try await self.read(ComplaintRecord.self, tx, id: id, what: "complaint")
       try Self.requireOwnDistrict(viewer, complaint.districtCode, field: "complaint_id")
       try await change(&complaint, instant, tx)
       guard let number = IDSequence.complaint.number(of: id) else { throw ServiceError(.notFound, "no complaint \(id)", reason: "COMPLAINT_NOT_FOUND") }
       try await self.saveComplaint(tx, context, complaint, number: number, version: row.version + 1, at: instant)
       return try await self.complaintView(tx, id: id, caller: context.actor)
-    }
+    } }
   }
 
   /// Writes a version and its index row: the day lists filter on is the day the next decision

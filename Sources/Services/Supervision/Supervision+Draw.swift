@@ -17,8 +17,7 @@ extension Supervision {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     try Self.requireOwnDistrict(viewer, districtCode)
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if let id = try await tx.replayed(context) { return try await self.read(InspectorRecord.self, tx, id: id, what: "inspector") }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       if let existing = try await tx.recordID(kind: .inspector, key: badgeNumber) {
         throw ServiceError(
           .alreadyExists, "badge number \(badgeNumber) is registered already, as \(existing)", reason: "INSPECTOR_EXISTS",
@@ -30,7 +29,7 @@ extension Supervision {
         addedAt: instant, addedBy: context.actor)
       let row = try await self.saveInspector(tx, context, record, number: number, version: 1, at: instant)
       return (record, row)
-    }
+    } }
   }
 
   /// Declares an inspector's conflict with an agency: no draw sends them there.
@@ -45,8 +44,7 @@ extension Supervision {
     violations.length("conflict.reason", reason, max: 1000, what: "the reason")
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if try await tx.replayed(context) != nil { return try await self.read(InspectorRecord.self, tx, id: id, what: "inspector") }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       var (record, row) = try await self.read(InspectorRecord.self, tx, id: id, what: "inspector")
       try Self.requireOwnDistrict(viewer, record.districtCode, field: "inspector_id")
       if record.conflicts.contains(where: { $0.creditCode == code!.rawValue }) {
@@ -57,7 +55,7 @@ extension Supervision {
       let saved = try await self.saveInspector(tx, context, record, number: number, version: row.version + 1, at: instant)
       row = saved
       return (record, row)
-    }
+    } }
   }
 
   /// The pool, newest first; a district officer's district's.
@@ -97,8 +95,7 @@ extension Supervision {
     try Self.requireOwnDistrict(viewer, districtCode)
     let instant = now()
     let seed = Digest.randomBytes(32)
-    return try await store.writeSupervision { tx in
-      if let id = try await tx.replayed(context) { return try await self.commitment(tx, id: id) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       let number = try await tx.nextNumber(in: .commitment)
       let record = CommitmentRecord(
         id: IDSequence.commitment.id(number), periodStart: periodStart!, periodEnd: periodEnd!, districtCode: districtCode,
@@ -107,7 +104,7 @@ extension Supervision {
       try await tx.insertSeed(commitmentID: record.id, seedHex: Digest.hex(seed))
       try await tx.putRecordIndex(RecordIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: districtCode))
       return try await self.commitment(tx, id: record.id)
-    }
+    } }
   }
 
   /// A commitment and the plan that used it ("" while unused).
@@ -119,7 +116,7 @@ extension Supervision {
   // MARK: - The draw
 
   /// A plan with the commitment whose seed drew it and the plan that replaced it ("" while it stands).
-  public struct PlanView: Sendable {
+  public struct PlanView: Codable, Sendable {
     public var plan: PlanRecord
     public var row: RecordVersion
     public var commitment: CommitmentRecord
@@ -153,8 +150,7 @@ extension Supervision {
     violations.length("reason", reason, max: 1000, what: "the reason")
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if let id = try await tx.replayed(context) { return try await self.planView(tx, id: id) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       let (commitment, _, usedBy) = try await self.commitment(tx, id: commitmentID)
       try Self.requireOwnDistrict(viewer, commitment.districtCode, field: "commitment_id")
       if !usedBy.isEmpty {
@@ -203,7 +199,7 @@ extension Supervision {
         try await tx.putRecordIndex(replaced)
       }
       return try await self.planView(tx, id: plan.id)
-    }
+    } }
   }
 
   /// One plan, for officers (a district officer those of its district).

@@ -5,9 +5,15 @@ extension Supervision {
   public static let findingStatuses = ["open", "confirmed", "dismissed", "rectified"]
 
   /// A finding with the officers' decisions on it, oldest first.
-  public struct FindingView: Sendable {
+  public struct FindingView: Codable, Sendable {
     public var finding: FindingRow
-    public var reviews: [(review: FindingReview, row: RecordVersion)]
+    public var reviews: [Review]
+
+    /// A decision and the version that keeps it.
+    public struct Review: Codable, Sendable {
+      public var review: FindingReview
+      public var row: RecordVersion
+    }
   }
 
   /// A page of findings, newest first. An agency sees its own, a district officer those of its
@@ -25,27 +31,30 @@ extension Supervision {
     return page.page(rows) { String(IDSequence.finding.number(of: $0.id) ?? 0) }
   }
 
-  /// One finding with its reviews, for whoever may list it.
+  /// One finding with its reviews, for whoever may list it; NOT_FOUND for anyone else, as for
+  /// an id that does not exist.
   public func finding(id: String, viewer: Viewer) async throws -> FindingView {
     if id.isEmpty { throw ServiceError.required("finding_id", "the finding id") }
-    let view = try await findingView(store, id: id)
-    switch viewer {
-    case .partner:
-      throw ServiceError(.permissionDenied, "partners do not read findings", reason: "METHOD_NOT_ALLOWED")
-    case .agency(let own) where own.rawValue != view.finding.creditCode:
+    if viewer == .partner { throw ServiceError(.permissionDenied, "partners do not read findings", reason: "METHOD_NOT_ALLOWED") }
+    try await requireListed(id, viewer: viewer, reads: store)
+    return try await findingView(store, id: id)
+  }
+
+  /// NOT_FOUND unless the finding is in what `viewer`'s ListFindings shows: the one rule of who
+  /// sees a finding, asked of the same query the list runs.
+  func requireListed(_ id: String, viewer: Viewer, reads: some FindingReads) async throws {
+    var filter = FindingFilter()
+    filter.id = id
+    try viewer.narrow(creditCode: &filter.creditCode, districtCode: &filter.districtCode, listing: "findings")
+    guard try await !reads.findings(filter, before: nil, limit: 1).isEmpty else {
       throw ServiceError(.notFound, "no finding \(id)", reason: "FINDING_NOT_FOUND")
-    case .districtOfficer:
-      try await requireJurisdiction(viewer, over: view.finding.creditCode, reads: store, field: "finding_id")
-    default:
-      break
     }
-    return view
   }
 
   func findingView(_ reads: some SupervisionReads, id: String) async throws -> FindingView {
     guard let row = try await reads.finding(id: id) else { throw ServiceError(.notFound, "no finding \(id)", reason: "FINDING_NOT_FOUND") }
     let reviews = try await reads.recordVersions(id: id).compactMap { version in
-      Registry.decode(FindingReview.self, version.content).map { (review: $0, row: version) }
+      Registry.decode(FindingReview.self, version.content).map { FindingView.Review(review: $0, row: version) }
     }
     return FindingView(finding: row, reviews: reviews)
   }
@@ -91,8 +100,8 @@ extension Supervision {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let decision = decision!
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if try await tx.replayed(context) != nil { return try await self.findingView(tx, id: id) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
+      try await self.requireListed(id, viewer: viewer, reads: tx)
       let view = try await self.findingView(tx, id: id)
       try await self.requireJurisdiction(viewer, over: view.finding.creditCode, reads: tx, field: "finding_id")
       try await Self.requireDocuments(tx, documents, viewer: viewer)
@@ -107,6 +116,6 @@ extension Supervision {
       _ = try await self.write(tx, context, id: id, version: view.reviews.count + 1, review, at: instant)
       try await tx.updateFinding(id: id, status: status, verified: status == "confirmed" || status == "rectified")
       return try await self.findingView(tx, id: id)
-    }
+    } }
   }
 }

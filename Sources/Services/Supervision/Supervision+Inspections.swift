@@ -2,7 +2,7 @@ import Foundation
 
 extension Supervision {
   /// An inspection at one version, with the findings raised by all its versions.
-  public struct InspectionView: Sendable {
+  public struct InspectionView: Codable, Sendable {
     public var inspection: InspectionRecord
     public var row: RecordVersion
     public var findings: [FindingRow]
@@ -24,8 +24,7 @@ extension Supervision {
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     try Self.requireOwnDistrict(viewer, input.districtCode)
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if let id = try await tx.replayed(context) { return try await self.inspectionView(tx, id: id, version: nil) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       try await self.requireJurisdiction(viewer, over: input.creditCode, reads: tx)
       try await self.requireReferences(tx, input, prefix: "", documents: documents, viewer: viewer)
       let number = try await tx.nextNumber(in: .inspection)
@@ -35,7 +34,7 @@ extension Supervision {
       try await self.raise(tx, input.findings, of: &record, at: instant)
       try await self.saveInspection(tx, context, record, number: number, at: instant)
       return try await self.inspectionView(tx, id: id, version: nil)
-    }
+    } }
   }
 
   /// Corrects an inspection: a new version with the reason. Its agency and district stay; the
@@ -51,8 +50,7 @@ extension Supervision {
     let documents = check(input, prefix: "record.", correction: true, into: &violations)
     if !violations.all.isEmpty { throw ServiceError.invalid(violations.all) }
     let instant = now()
-    return try await store.writeSupervision { tx in
-      if try await tx.replayed(context) != nil { return try await self.inspectionView(tx, id: id, version: nil) }
+    return try await store.writeSupervision { tx in try await tx.once(context) {
       let (earlier, row) = try await self.read(InspectionRecord.self, tx, id: id, what: "inspection")
       try Self.requireOwnDistrict(viewer, earlier.input.districtCode, field: "inspection_id")
       try await self.requireJurisdiction(viewer, over: earlier.input.creditCode, reads: tx, field: "inspection_id")
@@ -74,7 +72,7 @@ extension Supervision {
       guard let number = IDSequence.inspection.number(of: id) else { throw ServiceError(.notFound, "no inspection \(id)", reason: "INSPECTION_NOT_FOUND") }
       try await self.saveInspection(tx, context, record, number: number, at: instant)
       return try await self.inspectionView(tx, id: id, version: nil)
-    }
+    } }
   }
 
   /// One inspection: officers (a district officer those of its district), the inspected agency.

@@ -32,7 +32,7 @@ public struct DistrictPresence: Sendable, Equatable {
 }
 
 /// A write transaction of supervision (registry and filing reads included).
-public protocol SupervisionTransaction: SupervisionReads, RecordTransaction, FilingReads, RegistryTransaction {
+public protocol SupervisionTransaction: SupervisionReads, RecordTransaction, FilingReads, FindingReads, RegistryTransaction {
   /// A seed commitment's secret seed (hex), kept apart from its record until a plan reveals it.
   func insertSeed(commitmentID: String, seedHex: String) async throws
   func seed(commitmentID: String) async throws -> String?
