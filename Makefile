@@ -22,7 +22,7 @@ PROTO_INCLUDE := /usr/include
 # The service tests that run a second time on PostgreSQL, in process and end to end (the rest
 # do not touch a store).
 # The suites that run the server in process on the tests' one clock (TestNow), not the real binary.
-IN_PROCESS_TESTS := DomainTests|ReplayTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|SupervisionServiceTests|CreditServiceTests|LIMSSimulationTests|FilingStoreContractTests|SupervisionStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
+IN_PROCESS_TESTS := DomainTests|ReplayTests|ContractTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|SupervisionServiceTests|CreditServiceTests|LIMSSimulationTests|FilingStoreContractTests|SupervisionStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
 POSTGRES_SERVICE_TESTS := FilingCrashTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen

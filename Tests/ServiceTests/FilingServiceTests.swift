@@ -78,16 +78,25 @@ struct FilingServiceTests {
 
         let get = Cqmon_V1_GetActivityRequest.with { $0.activityId = filed.activityId }
         for (who, expected) in [
-          (Identities.city, nil), (Identities.district, nil), ("spiffe://cq-monitoring/bureau/district/500105/zhao-lei", RPCError.Code.permissionDenied),
-          (Identities.agency, nil), ("spiffe://cq-monitoring/agency/91110000600037341L", .permissionDenied), (Identities.partner, .permissionDenied),
+          (Identities.city, nil), (Identities.district, nil), ("spiffe://cq-monitoring/bureau/district/500105/zhao-lei", RPCError.Code.notFound),
+          (Identities.agency, nil), ("spiffe://cq-monitoring/agency/91110000600037341L", .notFound), (Identities.partner, .permissionDenied),
         ] as [(String, RPCError.Code?)] {
           h.as(who)
-          #expect(await failure { _ = try await filing.getActivity(get) }?.code == expected, "\(who)")
+          let error = await failure { _ = try await filing.getActivity(get) }
+          #expect(error?.code == expected, "\(who)")
+          if expected == .notFound {
+            // Not the caller's to see: the very answer an id that does not exist gets, at any version.
+            let absent = await failure { _ = try await filing.getActivity(.with { $0.activityId = "act-000999" }) }
+            #expect(error?.reason == "ACTIVITY_NOT_FOUND" && absent?.reason == error?.reason)
+            #expect(absent?.message == error?.message.replacingOccurrences(of: filed.activityId, with: "act-000999"), "\(who)")
+            let version = await failure { _ = try await filing.getActivity(.with { $0.activityId = filed.activityId; $0.version = 9 }) }
+            #expect(version?.reason == "ACTIVITY_NOT_FOUND", "\(who): the version is not looked at")
+          }
         }
         h.as(Identities.city)
         #expect(await failure { _ = try await filing.getActivity(.with { $0.activityId = "act-000999" }) }?.code == .notFound)
         h.as("spiffe://cq-monitoring/agency/91110000600037341L")
-        #expect(await failure { _ = try await filing.getActivity(.with { $0.activityId = "act-000999" }) }?.code == .permissionDenied,
+        #expect(await failure { _ = try await filing.getActivity(.with { $0.activityId = "act-000999" }) }?.code == .notFound,
                 "an agency learns nothing of what exists")
         #expect(try await filing.listActivities(.init()).activities.isEmpty)
         h.as(Identities.district)

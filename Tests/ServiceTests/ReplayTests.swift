@@ -80,62 +80,6 @@ struct ReplayTests {
   }
 }
 
-/// What the contract says of its methods, read from `proto/`: the writes are the methods whose
-/// request carries a `request_id`.
-enum Contract {
-  struct Method: Hashable {
-    /// `cqmon.v1.FilingService/FileActivity`.
-    var name: String
-    var request: String
-    var streamingRequest: Bool
-  }
-
-  static var protoDirectory: URL { ServerProcess.repository.appendingPathComponent("proto/cqmon/v1") }
-
-  /// The text of every API proto file, by file name.
-  static func files() throws -> [String: String] {
-    let names = try FileManager.default.contentsOfDirectory(atPath: protoDirectory.path).filter { $0.hasSuffix(".proto") }
-    return Dictionary(uniqueKeysWithValues: try names.map { ($0, try String(contentsOf: protoDirectory.appendingPathComponent($0), encoding: .utf8)) })
-  }
-
-  /// Every rpc of every service.
-  static func methods() throws -> [Method] {
-    var methods: [Method] = []
-    let service = /service\s+(\w+)\s*\{/
-    let rpc = /rpc\s+(\w+)\s*\(\s*(stream\s+)?([\w.]+)\s*\)/
-    for text in try files().values {
-      var current = ""
-      for line in text.split(separator: "\n") {
-        if let match = line.firstMatch(of: service) { current = String(match.1) }
-        if let match = line.firstMatch(of: rpc) {
-          methods.append(Method(name: "cqmon.v1.\(current)/\(match.1)", request: String(match.3), streamingRequest: match.2 != nil))
-        }
-      }
-    }
-    return methods
-  }
-
-  /// The body of message `name`, from its `message NAME {` to the brace that closes it.
-  static func message(_ name: String, in texts: [String: String]) -> String? {
-    for text in texts.values {
-      guard let start = text.range(of: "message \(name) {") else { continue }
-      var depth = 0
-      for index in text[start.lowerBound...].indices {
-        if text[index] == "{" { depth += 1 }
-        if text[index] == "}" {
-          depth -= 1
-          if depth == 0 { return String(text[start.lowerBound...index]) }
-        }
-      }
-    }
-    return nil
-  }
-
-  static func writeMethods() throws -> [Method] {
-    let texts = try files()
-    return try methods().filter { message($0.request, in: texts)?.contains("string request_id = 1;") ?? false }
-  }
-}
 
 /// Keeps every unary write that succeeded, as the client sent and received it: the caller, the
 /// method, the request's bytes and the reply's.

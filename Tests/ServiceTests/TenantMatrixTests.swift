@@ -87,10 +87,10 @@ struct TenantMatrixTests {
         $0.requestId = "m"; $0.creditCode = Materials.applicant; $0.materials = Materials.valid(digest: w.document)
       })
     },
-    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "A's", expected: "OK OK OK OK PD PD") { _ in
+    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "A's", expected: "OK OK OK OK NF PD") { _ in
       try bytes(Cqmon_V1_GetApplicationRequest.with { $0.applicationId = "app-000001" })
     },
-    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "no such id: permission first", expected: "NF NF NF PD PD PD") { _ in
+    Row(method: "cqmon.v1.RegistryService/GetApplication", note: "no such id: the same answer as one not yours", expected: "NF NF NF NF NF PD") { _ in
       try bytes(Cqmon_V1_GetApplicationRequest.with { $0.applicationId = "app-000999" })
     },
     Row(method: "cqmon.v1.RegistryService/ListApplications", note: "A's", expected: "OK OK OK OK PD PD") { _ in
@@ -180,25 +180,25 @@ struct TenantMatrixTests {
         $0.activity = FilingServiceTests.activity(report: "R-M", digest: w.document, now: TestNow.now())
       })
     },
-    Row(method: "cqmon.v1.FilingService/GetActivity", note: "A's, in Yuzhong", expected: "OK OK PD OK PD PD") { _ in
+    Row(method: "cqmon.v1.FilingService/GetActivity", note: "A's, in Yuzhong", expected: "OK OK NF OK NF PD") { _ in
       try bytes(Cqmon_V1_GetActivityRequest.with { $0.activityId = "act-000001" })
     },
-    Row(method: "cqmon.v1.FilingService/GetActivity", note: "no such id: permission first", expected: "NF NF NF PD PD PD") { _ in
+    Row(method: "cqmon.v1.FilingService/GetActivity", note: "no such id: the same answer as one not yours", expected: "NF NF NF NF NF PD") { _ in
       try bytes(Cqmon_V1_GetActivityRequest.with { $0.activityId = "act-000999" })
     },
     Row(method: "cqmon.v1.FilingService/ListActivities", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
       try bytes(Cqmon_V1_ListActivitiesRequest())
     },
-    Row(method: "cqmon.v1.FilingService/ListActivityVersions", note: "A's, in Yuzhong", expected: "OK OK PD OK PD PD") { _ in
+    Row(method: "cqmon.v1.FilingService/ListActivityVersions", note: "A's, in Yuzhong", expected: "OK OK NF OK NF PD") { _ in
       try bytes(Cqmon_V1_ListActivityVersionsRequest.with { $0.activityId = "act-000001" })
     },
-    Row(method: "cqmon.v1.FilingService/AmendActivity", note: "A's", expected: "PD PD PD OK PD PD") { w in
+    Row(method: "cqmon.v1.FilingService/AmendActivity", note: "A's", expected: "PD PD PD OK NF PD") { w in
       try bytes(Cqmon_V1_AmendActivityRequest.with {
         $0.requestId = "m"; $0.activityId = "act-000001"; $0.expectedVersion = 1; $0.reason = "typo"
         $0.activity = FilingServiceTests.activity(report: "R-0001", digest: w.document, now: TestNow.now())
       })
     },
-    Row(method: "cqmon.v1.FilingService/WithdrawActivity", note: "A's", expected: "PD PD PD OK PD PD") { _ in
+    Row(method: "cqmon.v1.FilingService/WithdrawActivity", note: "A's", expected: "PD PD PD OK NF PD") { _ in
       try bytes(Cqmon_V1_WithdrawActivityRequest.with { $0.requestId = "m"; $0.activityId = "act-000001"; $0.reason = "cancelled" })
     },
     Row(method: "cqmon.v1.InspectionService/ListFindings", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
@@ -305,7 +305,7 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/AddInspector", note: "to Yuzhong's pool", expected: "OK OK PD PD PD PD") { _ in
       try bytes(Cqmon_V1_AddInspectorRequest.with { $0.requestId = "m"; $0.name = "王强"; $0.badgeNumber = "YZ-9"; $0.districtCode = "500103" })
     },
-    Row(method: "cqmon.v1.InspectionService/DeclareConflict", note: "a city inspector's", expected: "OK PD PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/DeclareConflict", note: "a city inspector's", expected: "OK NF NF PD PD PD") { _ in
       try bytes(Cqmon_V1_DeclareConflictRequest.with {
         $0.requestId = "m"; $0.inspectorId = "ipr-000001"; $0.conflict = .with { $0.creditCode = agencyB; $0.reason = "a relative works there" }
       })
@@ -316,21 +316,21 @@ struct TenantMatrixTests {
     Row(method: "cqmon.v1.InspectionService/CommitDrawSeed", note: "for the city", expected: "OK PD PD PD PD PD") { _ in
       try bytes(Cqmon_V1_CommitDrawSeedRequest.with { $0.requestId = "m"; $0.period = .with { $0.start = Days.china(1); $0.end = Days.china(30) } })
     },
-    Row(method: "cqmon.v1.InspectionService/PlanInspections", note: "the city's unused seed", expected: "OK PD PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/PlanInspections", note: "the city's unused seed", expected: "OK NF NF PD PD PD") { _ in
       try bytes(Cqmon_V1_PlanInspectionsRequest.with { $0.requestId = "m"; $0.commitmentId = "seed-000002" })
     },
-    Row(method: "cqmon.v1.InspectionService/GetInspectionPlan", note: "the city's", expected: "OK PD PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/GetInspectionPlan", note: "the city's", expected: "OK NF NF PD PD PD") { _ in
       try bytes(Cqmon_V1_GetInspectionPlanRequest.with { $0.planId = "plan-000001" })
     },
     Row(method: "cqmon.v1.InspectionService/RecordInspection", note: "of A, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
       try bytes(inspectionRecord)
     },
-    Row(method: "cqmon.v1.InspectionService/CorrectInspection", note: "A's, in Yuzhong", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/CorrectInspection", note: "A's, in Yuzhong", expected: "OK OK NF PD PD PD") { _ in
       var record = inspectionRecord
       record.findings = []
       return try bytes(Cqmon_V1_CorrectInspectionRequest.with { $0.requestId = "m"; $0.inspectionId = "insp-000001"; $0.record = record; $0.reason = "typo" })
     },
-    Row(method: "cqmon.v1.InspectionService/GetInspection", note: "A's, in Yuzhong", expected: "OK OK PD OK NF PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/GetInspection", note: "A's, in Yuzhong", expected: "OK OK NF OK NF PD") { _ in
       try bytes(Cqmon_V1_GetInspectionRequest.with { $0.inspectionId = "insp-000001" })
     },
     Row(method: "cqmon.v1.InspectionService/ListInspections", note: "each sees its own", expected: "OK OK OK OK OK PD") { _ in
@@ -342,16 +342,16 @@ struct TenantMatrixTests {
         $0.receivedAt = .with { $0.seconds = Int64(TestNow.now().timeIntervalSince1970) - 60 }; $0.content = "报告造假"
       })
     },
-    Row(method: "cqmon.v1.InspectionService/AcceptComplaint", note: "Yuzhong's, received", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/AcceptComplaint", note: "Yuzhong's, received", expected: "OK OK NF PD PD PD") { _ in
       try bytes(Cqmon_V1_AcceptComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000001" })
     },
-    Row(method: "cqmon.v1.InspectionService/ExtendComplaint", note: "Yuzhong's, accepted", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/ExtendComplaint", note: "Yuzhong's, accepted", expected: "OK OK NF PD PD PD") { _ in
       try bytes(Cqmon_V1_ExtendComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000002"; $0.days = 10; $0.reason = "records awaited" })
     },
-    Row(method: "cqmon.v1.InspectionService/ResolveComplaint", note: "Yuzhong's, accepted", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/ResolveComplaint", note: "Yuzhong's, accepted", expected: "OK OK NF PD PD PD") { _ in
       try bytes(Cqmon_V1_ResolveComplaintRequest.with { $0.requestId = "m"; $0.complaintId = "cmp-000002"; $0.outcome = .unfounded; $0.explanation = "no evidence" })
     },
-    Row(method: "cqmon.v1.InspectionService/GetComplaint", note: "Yuzhong's", expected: "OK OK PD PD PD PD") { _ in
+    Row(method: "cqmon.v1.InspectionService/GetComplaint", note: "Yuzhong's", expected: "OK OK NF PD PD PD") { _ in
       try bytes(Cqmon_V1_GetComplaintRequest.with { $0.complaintId = "cmp-000001" })
     },
     Row(method: "cqmon.v1.InspectionService/ListComplaints", note: "each office its own", expected: "OK OK OK PD PD PD") { _ in

@@ -185,8 +185,9 @@ public struct Cqmon_V1_SamplingEvent: Sendable, Equatable {
   /// The medium sampled, e.g. 废水, 环境空气, 土壤, 噪声. Required.
   public var medium: String = ""
 
-  /// Samplers' resident ID numbers; each must be on the staff list with the sampler role. At
-  /// least two (sampling is done in pairs).
+  /// Samplers' resident ID numbers, at least one; each must be on the staff list with the
+  /// sampler role. Sampling is done in pairs: an event with fewer than two different samplers
+  /// is accepted and raises a SINGLE_SAMPLER finding.
   public var samplerIdNumbers: [String] = []
 
   /// Ids of the samples taken, unique within the activity. At least one, except for in-situ
@@ -393,7 +394,8 @@ public struct Cqmon_V1_ListActivitiesRequest: Sendable, Equatable {
   /// Only this agency's; empty for any (officers). An agency may name only itself.
   public var creditCode: String = ""
 
-  /// Only with sampling in this district; empty for any. A district officer may name only its own.
+  /// Only with sampling in this district at the latest version; empty for any. A district
+  /// officer may name only its own (and gets its own when empty).
   public var districtCode: String = ""
 
   /// Only with sampling at or after this instant; unset for no lower bound.
@@ -415,7 +417,9 @@ public struct Cqmon_V1_ListActivitiesRequest: Sendable, Equatable {
   /// Only with an analysis of this parameter, e.g. 化学需氧量; empty for any.
   public var parameter: String = ""
 
-  /// Only those with findings, or without; UNSPECIFIED for either.
+  /// Only those with findings raised on any version, or with none on any; UNSPECIFIED for
+  /// either. A finding stays on its activity when it is amended or withdrawn (an officer decides
+  /// it), so an activity listed WITH may show no findings at its latest version.
   public var findings: Cqmon_V1_FindingsPresence = .init(rawValue: 0)
 
   /// Only for this client: its name exactly as filed (`client.name`); empty for any.
@@ -916,12 +920,13 @@ extension Cqmon_V1_WithdrawActivityRequest: ProtoMessage {
 ///
 /// Status codes every method may return: UNAUTHENTICATED when the client certificate is revoked
 /// or expired while its connection stayed open; PERMISSION_DENIED when the caller's kind may not
-/// call the method, or the activity is not the caller's to see (an agency: not its own; a
-/// district officer: no sampling in its district) — decided before existence (AIP-211), so the
-/// answer is the same whether or not the activity exists; INVALID_ARGUMENT with BadRequest field
-/// violations; UNAVAILABLE while the server drains or its database does not answer (nothing was
-/// written, retry later); ABORTED when a concurrent write got there first; RESOURCE_EXHAUSTED
-/// for a request over the message limit.
+/// call the method (METHOD_NOT_ALLOWED) or the request names another agency or district
+/// (NOT_YOUR_AGENCY, NOT_YOUR_DISTRICT); NOT_FOUND for an activity that does not exist or is not
+/// the caller's to see (an agency: not its own; a district officer: no sampling in its district
+/// at its latest version), the same answer for both (common.proto); INVALID_ARGUMENT with
+/// BadRequest field violations; UNAVAILABLE while the server drains or its database does not
+/// answer (nothing was written, retry later); ABORTED when a concurrent write got there first;
+/// RESOURCE_EXHAUSTED for a request over the message limit.
 ///
 /// What cannot be an activity is refused (INVALID_ARGUMENT, every field at fault). What is a
 /// plausible activity that breaks a rule is accepted (the agency answers for what it files,
@@ -981,10 +986,12 @@ extension Cqmon_V1_FilingService {
     /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
     /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
     /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
-    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
-    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
-    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
-    /// The same `request_id` again returns the first result.
+    /// banned, on the day a sampling event started (laboratory-only work: an analysis), the
+    /// registry as it stood at the end of that day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a
+    /// document it never uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was
+    /// filed before (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for
+    /// another request (REQUEST_ID_REUSED). The same `request_id` again returns the first reply as
+    /// it was, even after the activity was amended or withdrawn (common.proto).
     func fileActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
@@ -993,7 +1000,8 @@ extension Cqmon_V1_FilingService {
     func fileActivities(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_FileActivityResult>
     /// One activity, at its latest version or a given one, with the findings raised on that
     /// version. The city; a district officer for activities with sampling in its district; an
-    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
+    /// agency for its own. NOT_FOUND: no such activity or not the caller's (ACTIVITY_NOT_FOUND),
+    /// or no such version of one it may read (ACTIVITY_VERSION_NOT_FOUND).
     func getActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
     /// Activities, newest first. The city all; a district officer those with sampling in its
     /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
@@ -1004,12 +1012,13 @@ extension Cqmon_V1_FilingService {
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
     /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
     /// the new version, and an amendment after the report was issued is itself a finding
-    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
-    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). NOT_FOUND: no such activity of the caller's
+    /// (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN); ABORTED:
+    /// `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_AmendActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
     /// Withdraws a filed activity with a reason: a last version, the same content, marked
-    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
-    /// already.
+    /// withdrawn; it stays on record. The filing agency only. NOT_FOUND: no such activity of the
+    /// caller's (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn already.
     func withdrawActivity(request: GRPCCore.StreamingServerRequest<Cqmon_V1_WithdrawActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Activity>
   }
 
@@ -1020,10 +1029,12 @@ extension Cqmon_V1_FilingService {
     /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
     /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
     /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
-    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
-    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
-    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
-    /// The same `request_id` again returns the first result.
+    /// banned, on the day a sampling event started (laboratory-only work: an analysis), the
+    /// registry as it stood at the end of that day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a
+    /// document it never uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was
+    /// filed before (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for
+    /// another request (REQUEST_ID_REUSED). The same `request_id` again returns the first reply as
+    /// it was, even after the activity was amended or withdrawn (common.proto).
     func fileActivity(request: GRPCCore.ServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
@@ -1032,7 +1043,8 @@ extension Cqmon_V1_FilingService {
     func fileActivities(request: GRPCCore.StreamingServerRequest<Cqmon_V1_FileActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_FileActivityResult>
     /// One activity, at its latest version or a given one, with the findings raised on that
     /// version. The city; a district officer for activities with sampling in its district; an
-    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
+    /// agency for its own. NOT_FOUND: no such activity or not the caller's (ACTIVITY_NOT_FOUND),
+    /// or no such version of one it may read (ACTIVITY_VERSION_NOT_FOUND).
     func getActivity(request: GRPCCore.ServerRequest<Cqmon_V1_GetActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
     /// Activities, newest first. The city all; a district officer those with sampling in its
     /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
@@ -1043,12 +1055,13 @@ extension Cqmon_V1_FilingService {
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
     /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
     /// the new version, and an amendment after the report was issued is itself a finding
-    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
-    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). NOT_FOUND: no such activity of the caller's
+    /// (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN); ABORTED:
+    /// `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: GRPCCore.ServerRequest<Cqmon_V1_AmendActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
     /// Withdraws a filed activity with a reason: a last version, the same content, marked
-    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
-    /// already.
+    /// withdrawn; it stays on record. The filing agency only. NOT_FOUND: no such activity of the
+    /// caller's (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn already.
     func withdrawActivity(request: GRPCCore.ServerRequest<Cqmon_V1_WithdrawActivityRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Activity>
   }
 
@@ -1059,10 +1072,12 @@ extension Cqmon_V1_FilingService {
     /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
     /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
     /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
-    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
-    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
-    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
-    /// The same `request_id` again returns the first result.
+    /// banned, on the day a sampling event started (laboratory-only work: an analysis), the
+    /// registry as it stood at the end of that day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a
+    /// document it never uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was
+    /// filed before (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for
+    /// another request (REQUEST_ID_REUSED). The same `request_id` again returns the first reply as
+    /// it was, even after the activity was amended or withdrawn (common.proto).
     func fileActivity(request: Cqmon_V1_FileActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
     /// Files a backlog: one result per request, in order, on one stream. A refused activity gives
     /// a result with its `error` and the stream goes on; the stream itself fails only for reasons
@@ -1071,7 +1086,8 @@ extension Cqmon_V1_FilingService {
     func fileActivities(request: GRPCCore.RPCAsyncSequence<Cqmon_V1_FileActivityRequest, any Error>, response: GRPCCore.RPCWriter<Cqmon_V1_FileActivityResult>, context: GRPCCore.ServerContext) async throws
     /// One activity, at its latest version or a given one, with the findings raised on that
     /// version. The city; a district officer for activities with sampling in its district; an
-    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
+    /// agency for its own. NOT_FOUND: no such activity or not the caller's (ACTIVITY_NOT_FOUND),
+    /// or no such version of one it may read (ACTIVITY_VERSION_NOT_FOUND).
     func getActivity(request: Cqmon_V1_GetActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
     /// Activities, newest first. The city all; a district officer those with sampling in its
     /// district; an agency its own (naming another agency or district: PERMISSION_DENIED).
@@ -1082,12 +1098,13 @@ extension Cqmon_V1_FilingService {
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
     /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
     /// the new version, and an amendment after the report was issued is itself a finding
-    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
-    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). NOT_FOUND: no such activity of the caller's
+    /// (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN); ABORTED:
+    /// `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     func amendActivity(request: Cqmon_V1_AmendActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
     /// Withdraws a filed activity with a reason: a last version, the same content, marked
-    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
-    /// already.
+    /// withdrawn; it stays on record. The filing agency only. NOT_FOUND: no such activity of the
+    /// caller's (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn already.
     func withdrawActivity(request: Cqmon_V1_WithdrawActivityRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Activity
   }
 }
@@ -1202,10 +1219,12 @@ extension Cqmon_V1_FilingService {
     /// (DISTRICT_UNKNOWN); coordinates outside Chongqing (OUTSIDE_CHONGQING); sampling, analysis
     /// or a report in the future beyond five minutes' clock skew (IN_FUTURE), an end before its
     /// start; an analysis of a sample no event took (UNKNOWN_SAMPLE); the agency not listed, or
-    /// banned, on a sampling day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a document it never
-    /// uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was filed before
-    /// (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for another request.
-    /// The same `request_id` again returns the first result.
+    /// banned, on the day a sampling event started (laboratory-only work: an analysis), the
+    /// registry as it stood at the end of that day (AGENCY_NOT_LISTED_THEN, AGENCY_BANNED); a
+    /// document it never uploaded (DOCUMENT_NOT_FOUND). ALREADY_EXISTS: its report number was
+    /// filed before (REPORT_FILED, ErrorInfo `activity_id`), or the `request_id` was used for
+    /// another request (REQUEST_ID_REUSED). The same `request_id` again returns the first reply as
+    /// it was, even after the activity was amended or withdrawn (common.proto).
     public func fileActivity<Result: Sendable>(
       _ message: Cqmon_V1_FileActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1244,7 +1263,8 @@ extension Cqmon_V1_FilingService {
 
     /// One activity, at its latest version or a given one, with the findings raised on that
     /// version. The city; a district officer for activities with sampling in its district; an
-    /// agency for its own. NOT_FOUND (officers): no such activity, or no such version.
+    /// agency for its own. NOT_FOUND: no such activity or not the caller's (ACTIVITY_NOT_FOUND),
+    /// or no such version of one it may read (ACTIVITY_VERSION_NOT_FOUND).
     public func getActivity<Result: Sendable>(
       _ message: Cqmon_V1_GetActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1300,8 +1320,9 @@ extension Cqmon_V1_FilingService {
     /// Corrects a filed activity: a new version with the reason; the earlier versions stay
     /// readable. The filing agency only. The same rules as FileActivity; the checks run again on
     /// the new version, and an amendment after the report was issued is itself a finding
-    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN);
-    /// ABORTED: `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
+    /// (AMENDED_AFTER_REPORT, Art. 9(1)6). NOT_FOUND: no such activity of the caller's
+    /// (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn (ACTIVITY_WITHDRAWN); ABORTED:
+    /// `expected_version` is not the latest (VERSION_MISMATCH, ErrorInfo `version`).
     public func amendActivity<Result: Sendable>(
       _ message: Cqmon_V1_AmendActivityRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -1319,8 +1340,8 @@ extension Cqmon_V1_FilingService {
     }
 
     /// Withdraws a filed activity with a reason: a last version, the same content, marked
-    /// withdrawn; it stays on record. The filing agency only. FAILED_PRECONDITION: withdrawn
-    /// already.
+    /// withdrawn; it stays on record. The filing agency only. NOT_FOUND: no such activity of the
+    /// caller's (ACTIVITY_NOT_FOUND). FAILED_PRECONDITION: withdrawn already.
     public func withdrawActivity<Result: Sendable>(
       _ message: Cqmon_V1_WithdrawActivityRequest,
       metadata: GRPCCore.Metadata = [:],

@@ -1266,8 +1266,9 @@ public struct Cqmon_V1_ListFindingsRequest: Sendable, Equatable {
   /// Only in this status: `open`, `confirmed`, `dismissed` or `rectified`; empty for any.
   public var status: String = ""
 
-  /// Only those of agencies registered in this district, or raised on an activity sampled
-  /// there; empty for any (district officers get their own).
+  /// Only those of agencies registered in this district now, raised on an activity with
+  /// sampling there at its latest version, or raised by an inspection or complaint there; empty
+  /// for any (district officers get their own).
   public var districtCode: String = ""
 
   public init() {}
@@ -2356,7 +2357,10 @@ extension Cqmon_V1_ListFindingsResponse: ProtoMessage {
 /// Jurisdiction (Art. 7): a district officer acts only on agencies that worked in their district
 /// (registered there, a sampling event filed there in the last 12 months, or an open complaint or
 /// finding there); PERMISSION_DENIED with reason OUTSIDE_JURISDICTION says which of these is
-/// missing. City officers act anywhere.
+/// missing. City officers act anywhere. A record asked for by id that the caller may not see (a
+/// district officer: another district's inspector, seed, plan, inspection or complaint; an
+/// agency: another's inspection or finding) is NOT_FOUND, the same answer as an id that does not
+/// exist (common.proto).
 public enum Cqmon_V1_InspectionService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.InspectionService")
 
@@ -2486,7 +2490,8 @@ extension Cqmon_V1_InspectionService {
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan>
-    /// One plan, with everything needed to re-run its draw. Officers.
+    /// One plan, with everything needed to re-run its draw. Officers: the city any, a district
+    /// officer its district's. NOT_FOUND: no such plan, or another district's.
     func getInspectionPlan(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_InspectionPlan>
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
     /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
@@ -2495,8 +2500,8 @@ extension Cqmon_V1_InspectionService {
     /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
     /// Findings already raised keep their own history (DecideFinding); those listed are added.
     func correctInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection>
-    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
-    /// NOT_FOUND: no such id.
+    /// One inspection (its latest version, or the one asked for). The city; a district officer of
+    /// its district; the inspected agency. NOT_FOUND: no such id, or not the caller's to see.
     func getInspection(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Inspection>
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListInspectionsResponse>
@@ -2513,7 +2518,8 @@ extension Cqmon_V1_InspectionService {
     /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
     /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
-    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id, or another
+    /// district's.
     func getComplaint(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Complaint>
     /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
     /// district's).
@@ -2526,12 +2532,14 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: GRPCCore.StreamingServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_ListFindingsResponse>
-    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    /// One finding with its reviews. Exactly who may list it (ListFindings) may read it.
+    /// NOT_FOUND: no such id, or not in the caller's ListFindings (FINDING_NOT_FOUND).
     func getFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding>
     /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
     /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
-    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
-    /// follow from the finding's status (see FindingDecision).
+    /// kept. Officers who may read the finding (GetFinding; NOT_FOUND otherwise), within their
+    /// jurisdiction (OUTSIDE_JURISDICTION). FAILED_PRECONDITION: the decision does not follow
+    /// from the finding's status (see FindingDecision).
     func decideFinding(request: GRPCCore.StreamingServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Finding>
   }
 
@@ -2557,7 +2565,8 @@ extension Cqmon_V1_InspectionService {
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: GRPCCore.ServerRequest<Cqmon_V1_PlanInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan>
-    /// One plan, with everything needed to re-run its draw. Officers.
+    /// One plan, with everything needed to re-run its draw. Officers: the city any, a district
+    /// officer its district's. NOT_FOUND: no such plan, or another district's.
     func getInspectionPlan(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionPlanRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_InspectionPlan>
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
     /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
@@ -2566,8 +2575,8 @@ extension Cqmon_V1_InspectionService {
     /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
     /// Findings already raised keep their own history (DecideFinding); those listed are added.
     func correctInspection(request: GRPCCore.ServerRequest<Cqmon_V1_CorrectInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection>
-    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
-    /// NOT_FOUND: no such id.
+    /// One inspection (its latest version, or the one asked for). The city; a district officer of
+    /// its district; the inspected agency. NOT_FOUND: no such id, or not the caller's to see.
     func getInspection(request: GRPCCore.ServerRequest<Cqmon_V1_GetInspectionRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Inspection>
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: GRPCCore.ServerRequest<Cqmon_V1_ListInspectionsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListInspectionsResponse>
@@ -2584,7 +2593,8 @@ extension Cqmon_V1_InspectionService {
     /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
     /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_ResolveComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
-    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id, or another
+    /// district's.
     func getComplaint(request: GRPCCore.ServerRequest<Cqmon_V1_GetComplaintRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Complaint>
     /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
     /// district's).
@@ -2597,12 +2607,14 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: GRPCCore.ServerRequest<Cqmon_V1_ListFindingsRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_ListFindingsResponse>
-    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    /// One finding with its reviews. Exactly who may list it (ListFindings) may read it.
+    /// NOT_FOUND: no such id, or not in the caller's ListFindings (FINDING_NOT_FOUND).
     func getFinding(request: GRPCCore.ServerRequest<Cqmon_V1_GetFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding>
     /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
     /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
-    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
-    /// follow from the finding's status (see FindingDecision).
+    /// kept. Officers who may read the finding (GetFinding; NOT_FOUND otherwise), within their
+    /// jurisdiction (OUTSIDE_JURISDICTION). FAILED_PRECONDITION: the decision does not follow
+    /// from the finding's status (see FindingDecision).
     func decideFinding(request: GRPCCore.ServerRequest<Cqmon_V1_DecideFindingRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Finding>
   }
 
@@ -2628,7 +2640,8 @@ extension Cqmon_V1_InspectionService {
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
     func planInspections(request: Cqmon_V1_PlanInspectionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_InspectionPlan
-    /// One plan, with everything needed to re-run its draw. Officers.
+    /// One plan, with everything needed to re-run its draw. Officers: the city any, a district
+    /// officer its district's. NOT_FOUND: no such plan, or another district's.
     func getInspectionPlan(request: Cqmon_V1_GetInspectionPlanRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_InspectionPlan
     /// Records an inspection with its methods (Art. 8), items (Art. 7), findings (Art. 9) and
     /// measures. A 9(2) finding opens a case referred for investigation. Officers, within their
@@ -2637,8 +2650,8 @@ extension Cqmon_V1_InspectionService {
     /// Corrects an inspection: a new version with a reason; earlier versions stay readable.
     /// Findings already raised keep their own history (DecideFinding); those listed are added.
     func correctInspection(request: Cqmon_V1_CorrectInspectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspection
-    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
-    /// NOT_FOUND: no such id.
+    /// One inspection (its latest version, or the one asked for). The city; a district officer of
+    /// its district; the inspected agency. NOT_FOUND: no such id, or not the caller's to see.
     func getInspection(request: Cqmon_V1_GetInspectionRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Inspection
     /// Inspections, newest first. Officers (district officers: their district); an agency its own.
     func listInspections(request: Cqmon_V1_ListInspectionsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListInspectionsResponse
@@ -2655,7 +2668,8 @@ extension Cqmon_V1_InspectionService {
     /// Art. 13) or UNFOUNDED after investigation; OUTSIDE_REMIT instead of accepting it.
     /// FAILED_PRECONDITION: concluded already, or the outcome does not fit its status.
     func resolveComplaint(request: Cqmon_V1_ResolveComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
-    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id, or another
+    /// district's.
     func getComplaint(request: Cqmon_V1_GetComplaintRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Complaint
     /// Complaints, newest first, optionally only the overdue. Officers (district officers: their
     /// district's).
@@ -2668,12 +2682,14 @@ extension Cqmon_V1_InspectionService {
     /// district officer naming another district (NOT_YOUR_DISTRICT). INVALID_ARGUMENT: an unknown
     /// status, a bad period or page token.
     func listFindings(request: Cqmon_V1_ListFindingsRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_ListFindingsResponse
-    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    /// One finding with its reviews. Exactly who may list it (ListFindings) may read it.
+    /// NOT_FOUND: no such id, or not in the caller's ListFindings (FINDING_NOT_FOUND).
     func getFinding(request: Cqmon_V1_GetFindingRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Finding
     /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
     /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
-    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
-    /// follow from the finding's status (see FindingDecision).
+    /// kept. Officers who may read the finding (GetFinding; NOT_FOUND otherwise), within their
+    /// jurisdiction (OUTSIDE_JURISDICTION). FAILED_PRECONDITION: the decision does not follow
+    /// from the finding's status (see FindingDecision).
     func decideFinding(request: Cqmon_V1_DecideFindingRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Finding
   }
 }
@@ -3019,7 +3035,8 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// One plan, with everything needed to re-run its draw. Officers.
+    /// One plan, with everything needed to re-run its draw. Officers: the city any, a district
+    /// officer its district's. NOT_FOUND: no such plan, or another district's.
     public func getInspectionPlan<Result: Sendable>(
       _ message: Cqmon_V1_GetInspectionPlanRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -3073,8 +3090,8 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// One inspection (its latest version, or the one asked for). Officers; the inspected agency.
-    /// NOT_FOUND: no such id.
+    /// One inspection (its latest version, or the one asked for). The city; a district officer of
+    /// its district; the inspected agency. NOT_FOUND: no such id, or not the caller's to see.
     public func getInspection<Result: Sendable>(
       _ message: Cqmon_V1_GetInspectionRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -3181,7 +3198,8 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id.
+    /// One complaint. Officers of its district and the city. NOT_FOUND: no such id, or another
+    /// district's.
     public func getComplaint<Result: Sendable>(
       _ message: Cqmon_V1_GetComplaintRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -3239,7 +3257,8 @@ extension Cqmon_V1_InspectionService {
       )
     }
 
-    /// One finding with its reviews. Who may list it may read it. NOT_FOUND: no such id.
+    /// One finding with its reviews. Exactly who may list it (ListFindings) may read it.
+    /// NOT_FOUND: no such id, or not in the caller's ListFindings (FINDING_NOT_FOUND).
     public func getFinding<Result: Sendable>(
       _ message: Cqmon_V1_GetFindingRequest,
       metadata: GRPCCore.Metadata = [:],
@@ -3258,8 +3277,9 @@ extension Cqmon_V1_InspectionService {
 
     /// An officer's decision on a finding, with a reason: confirm (it becomes evidence for the
     /// rating, Art. 13 "once verified"), dismiss, or record its rectification. Every decision is
-    /// kept. Officers, within their jurisdiction. FAILED_PRECONDITION: the decision does not
-    /// follow from the finding's status (see FindingDecision).
+    /// kept. Officers who may read the finding (GetFinding; NOT_FOUND otherwise), within their
+    /// jurisdiction (OUTSIDE_JURISDICTION). FAILED_PRECONDITION: the decision does not follow
+    /// from the finding's status (see FindingDecision).
     public func decideFinding<Result: Sendable>(
       _ message: Cqmon_V1_DecideFindingRequest,
       metadata: GRPCCore.Metadata = [:],

@@ -2174,11 +2174,11 @@ extension Cqmon_V1_Eligibility: ProtoMessage {
 /// answer (DATABASE_UNAVAILABLE: nothing was written, retry later); ABORTED when a concurrent write
 /// got there first (nothing was written, retry); DEADLINE_EXCEEDED, CANCELLED as usual.
 ///
-/// Permission is decided before existence (AIP-211): an agency asking about another agency's
-/// records gets PERMISSION_DENIED (reason NOT_YOUR_AGENCY, or NOT_YOUR_APPLICATION for an
-/// application id), whether or not they exist, so it learns nothing of them. Officers get
-/// NOT_FOUND for what does not exist. The registry is read by every district office (it is the
-/// city's); a district's jurisdiction (Art. 7) limits supervision, not registry reads.
+/// An agency naming another agency's credit code gets PERMISSION_DENIED (NOT_YOUR_AGENCY); an
+/// application id that is not one of its own is NOT_FOUND (APPLICATION_NOT_FOUND), the same
+/// answer as an id that does not exist (common.proto). The registry is read by every district
+/// office (it is the city's); a district's jurisdiction (Art. 7) limits supervision, not
+/// registry reads.
 public enum Cqmon_V1_RegistryService: Sendable {
   public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "cqmon.v1.RegistryService")
 
@@ -2285,9 +2285,8 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: GRPCCore.StreamingServerRequest<Cqmon_V1_SubmitApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Application>
-    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
-    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
-    /// officer, no such id.
+    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id, or,
+    /// to an agency, not one of its applications (APPLICATION_NOT_FOUND, the same answer).
     func getApplication(request: GRPCCore.StreamingServerRequest<Cqmon_V1_GetApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_Application>
     /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
     /// when it names another agency's credit code).
@@ -2344,9 +2343,8 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: GRPCCore.ServerRequest<Cqmon_V1_SubmitApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Application>
-    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
-    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
-    /// officer, no such id.
+    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id, or,
+    /// to an agency, not one of its applications (APPLICATION_NOT_FOUND, the same answer).
     func getApplication(request: GRPCCore.ServerRequest<Cqmon_V1_GetApplicationRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_Application>
     /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
     /// when it names another agency's credit code).
@@ -2403,9 +2401,8 @@ extension Cqmon_V1_RegistryService {
     /// violation says until when), or a referenced document was never uploaded; ALREADY_EXISTS:
     /// another application is pending (the same `request_id` instead returns the first result).
     func submitApplication(request: Cqmon_V1_SubmitApplicationRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Application
-    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
-    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
-    /// officer, no such id.
+    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id, or,
+    /// to an agency, not one of its applications (APPLICATION_NOT_FOUND, the same answer).
     func getApplication(request: Cqmon_V1_GetApplicationRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_Application
     /// Applications, newest first. Officers see all; an agency sees its own (PERMISSION_DENIED
     /// when it names another agency's credit code).
@@ -2722,9 +2719,8 @@ extension Cqmon_V1_RegistryService {
       )
     }
 
-    /// One application. City and district officers, or the applicant. PERMISSION_DENIED: to an
-    /// agency, an id that is not one of its applications (existing or not); NOT_FOUND: to an
-    /// officer, no such id.
+    /// One application. City and district officers, or the applicant. NOT_FOUND: no such id, or,
+    /// to an agency, not one of its applications (APPLICATION_NOT_FOUND, the same answer).
     public func getApplication<Result: Sendable>(
       _ message: Cqmon_V1_GetApplicationRequest,
       metadata: GRPCCore.Metadata = [:],

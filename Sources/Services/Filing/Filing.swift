@@ -154,14 +154,16 @@ public final class Filing: Sendable {
   // MARK: - Reads
 
   /// One activity at `version` (the latest when nil). An agency reads only its own, a district
-  /// officer only one with sampling in its district: anything else is PERMISSION_DENIED whether
-  /// or not it exists (AIP-211); officers get NOT_FOUND for what does not exist.
+  /// officer only one with sampling in its district (at its latest version): anything else is
+  /// NOT_FOUND, the same answer as an id that does not exist, and decided before the version.
   public func activity(id: String, version: Int?, viewer: Viewer) async throws -> Filed {
     let found = try await store.activity(id: id)
-    let filed = try await found.asyncMap { try await self.filed(store, activity: $0, version: version) }
-    try Self.requireRead(filed, id: id, viewer: viewer)
-    guard let filed else { throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND") }
-    return filed
+    var latest: Filed?
+    if let found { latest = try await filed(store, activity: found, version: nil) }
+    try Self.requireRead(latest, id: id, viewer: viewer)
+    guard let latest else { throw Self.activityNotFound(id) }
+    guard let version, version != latest.activity.version else { return latest }
+    return try await filed(store, activity: latest.activity, version: version)
   }
 
   /// Every version, oldest first, under the same rules as `activity`.
@@ -406,7 +408,7 @@ public final class Filing: Sendable {
 
   func filed(_ reads: some FilingReads, id: String, version: Int?) async throws -> Filed {
     guard let activity = try await reads.activity(id: id) else {
-      throw ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND")
+      throw Self.activityNotFound(id)
     }
     return try await filed(reads, activity: activity, version: version)
   }
@@ -425,14 +427,15 @@ public final class Filing: Sendable {
       findings: findings.filter { $0.activityVersion == row.version })
   }
 
-  /// The filer's own activity, or PERMISSION_DENIED (the same whether or not it exists).
+  /// The filer's own activity; another's is NOT_FOUND, the same answer as an id that does not exist.
   func ownActivity(_ tx: some FilingTransaction, id: String, filer code: CreditCode) async throws -> ActivityRow {
-    guard let row = try await tx.activity(id: id), row.creditCode == code.rawValue else {
-      throw ServiceError(
-        .permissionDenied, "activity \(id) is not one of agency \(code)'s", reason: "NOT_YOUR_ACTIVITY",
-        violations: [FieldViolation("activity_id", "must name one of your own activities", reason: "NOT_YOUR_ACTIVITY")])
-    }
+    guard let row = try await tx.activity(id: id), row.creditCode == code.rawValue else { throw Self.activityNotFound(id) }
     return row
+  }
+
+  /// What a read answers for an activity that does not exist or that the caller may not see.
+  static func activityNotFound(_ id: String) -> ServiceError {
+    ServiceError(.notFound, "no activity \(id)", reason: "ACTIVITY_NOT_FOUND")
   }
 
   /// Not withdrawn, and at the version the caller corrects (when it says one).
@@ -447,30 +450,18 @@ public final class Filing: Sendable {
     }
   }
 
+  /// Who may read an activity: the city any; a district officer one with sampling in its
+  /// district; an agency its own. Any other is, to the caller, not there (NOT_FOUND).
   static func requireRead(_ filed: Filed?, id: String, viewer: Viewer) throws {
     switch viewer {
     case .cityOfficer:
-      return
+      if filed == nil { throw activityNotFound(id) }
     case .agency(let own):
-      if filed?.activity.creditCode != own.rawValue {
-        throw ServiceError(
-          .permissionDenied, "activity \(id) is not one of agency \(own)'s", reason: "NOT_YOUR_ACTIVITY",
-          violations: [FieldViolation("activity_id", "must name one of your own activities", reason: "NOT_YOUR_ACTIVITY")])
-      }
+      if filed?.activity.creditCode != own.rawValue { throw activityNotFound(id) }
     case .districtOfficer(let district):
-      if let filed, !filed.content.districtCodes.contains(district) {
-        throw ServiceError(
-          .permissionDenied, "activity \(id) took no sample in district \(district)", reason: "NOT_YOUR_DISTRICT")
-      }
+      if filed?.content.districtCodes.contains(district) != true { throw activityNotFound(id) }
     case .partner:
       throw ServiceError(.permissionDenied, "partners do not read activities", reason: "METHOD_NOT_ALLOWED")
     }
-  }
-}
-
-extension Optional {
-  func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-    guard let value = self else { return nil }
-    return try await transform(value)
   }
 }

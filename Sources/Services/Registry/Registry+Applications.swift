@@ -89,17 +89,13 @@ extension Registry {
     } }
   }
 
-  /// One application. To an agency, one that is not its own is PERMISSION_DENIED whether or not
-  /// it exists (ids are sequential: NOT_FOUND would tell which exist, AIP-211); officers get
-  /// NOT_FOUND for an id that does not exist.
+  /// One application. To an agency, one that is not its own is NOT_FOUND, the same answer as
+  /// an id that does not exist (ids are sequential: a different answer would tell which exist).
   public func application(id: String, viewer: Viewer) async throws -> ApplicationRecord {
     let row = try await store.application(id: id)
-    if case .agency(let own) = viewer, row?.creditCode != own.rawValue {
-      throw ServiceError(
-        .permissionDenied, "application \(id) is not one of agency \(own)'s", reason: "NOT_YOUR_APPLICATION",
-        violations: [FieldViolation("application_id", "must name one of your own applications", reason: "NOT_YOUR_APPLICATION")])
-    }
-    guard let row else { throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND") }
+    let visible: Bool
+    if case .agency(let own) = viewer { visible = row?.creditCode == own.rawValue } else { visible = row != nil }
+    guard let row, visible else { throw ServiceError(.notFound, "no application \(id)", reason: "APPLICATION_NOT_FOUND") }
     return Self.application(row)
   }
 

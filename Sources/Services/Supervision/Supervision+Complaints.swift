@@ -180,7 +180,7 @@ extension Supervision {
     try Self.requireOfficer(viewer)
     if id.isEmpty { throw ServiceError.required("complaint_id", "the complaint id") }
     let view = try await complaintView(store, id: id, caller: caller)
-    try Self.requireOwnDistrict(viewer, view.complaint.districtCode, field: "complaint_id")
+    try Self.requireOwnDistrict(viewer, view.complaint.districtCode, record: "complaint", id: id)
     return view
   }
 
@@ -229,7 +229,7 @@ extension Supervision {
     let instant = now()
     return try await store.writeSupervision { tx in try await tx.once(context) {
       var (complaint, row) = try await self.read(ComplaintRecord.self, tx, id: id, what: "complaint")
-      try Self.requireOwnDistrict(viewer, complaint.districtCode, field: "complaint_id")
+      try Self.requireOwnDistrict(viewer, complaint.districtCode, record: "complaint", id: id)
       try await change(&complaint, instant, tx)
       guard let number = IDSequence.complaint.number(of: id) else { throw ServiceError(.notFound, "no complaint \(id)", reason: "COMPLAINT_NOT_FOUND") }
       try await self.saveComplaint(tx, context, complaint, number: number, version: row.version + 1, at: instant)

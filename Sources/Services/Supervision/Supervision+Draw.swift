@@ -46,7 +46,7 @@ extension Supervision {
     let instant = now()
     return try await store.writeSupervision { tx in try await tx.once(context) {
       var (record, row) = try await self.read(InspectorRecord.self, tx, id: id, what: "inspector")
-      try Self.requireOwnDistrict(viewer, record.districtCode, field: "inspector_id")
+      try Self.requireOwnDistrict(viewer, record.districtCode, record: "inspector", id: id)
       if record.conflicts.contains(where: { $0.creditCode == code!.rawValue }) {
         throw ServiceError(.alreadyExists, "\(id) declared a conflict with \(code!) already", reason: "CONFLICT_EXISTS")
       }
@@ -152,7 +152,7 @@ extension Supervision {
     let instant = now()
     return try await store.writeSupervision { tx in try await tx.once(context) {
       let (commitment, _, usedBy) = try await self.commitment(tx, id: commitmentID)
-      try Self.requireOwnDistrict(viewer, commitment.districtCode, field: "commitment_id")
+      try Self.requireOwnDistrict(viewer, commitment.districtCode, record: "commitment", id: commitmentID)
       if !usedBy.isEmpty {
         throw ServiceError(
           .failedPrecondition, "commitment \(commitmentID) drew \(usedBy) already: commit a new seed to redraw", reason: "COMMITMENT_USED")
@@ -207,7 +207,7 @@ extension Supervision {
     try Self.requireOfficer(viewer)
     if id.isEmpty { throw ServiceError.required("plan_id", "the plan id") }
     let view = try await planView(store, id: id)
-    try Self.requireOwnDistrict(viewer, view.plan.districtCode, field: "plan_id")
+    try Self.requireOwnDistrict(viewer, view.plan.districtCode, record: "plan", id: id)
     return view
   }
 

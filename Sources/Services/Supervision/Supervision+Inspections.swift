@@ -52,7 +52,7 @@ extension Supervision {
     let instant = now()
     return try await store.writeSupervision { tx in try await tx.once(context) {
       let (earlier, row) = try await self.read(InspectionRecord.self, tx, id: id, what: "inspection")
-      try Self.requireOwnDistrict(viewer, earlier.input.districtCode, field: "inspection_id")
+      try Self.requireOwnDistrict(viewer, earlier.input.districtCode, record: "inspection", id: id)
       try await self.requireJurisdiction(viewer, over: earlier.input.creditCode, reads: tx, field: "inspection_id")
       var corrected = input
       for (field, given, kept) in [("credit_code", input.creditCode, earlier.input.creditCode), ("district_code", input.districtCode, earlier.input.districtCode)]
@@ -81,11 +81,11 @@ extension Supervision {
     let view = try await inspectionView(store, id: id, version: version)
     switch viewer {
     case .partner:
-      throw ServiceError(.notFound, "no inspection \(id)", reason: "INSPECTION_NOT_FOUND")
+      throw ServiceError(.permissionDenied, "partners do not read inspections", reason: "METHOD_NOT_ALLOWED")
     case .agency(let own) where own.rawValue != view.inspection.input.creditCode:
-      throw ServiceError(.notFound, "no inspection \(id)", reason: "INSPECTION_NOT_FOUND")
+      throw Self.notFound("inspection", id)
     case .districtOfficer:
-      try Self.requireOwnDistrict(viewer, view.inspection.input.districtCode, field: "inspection_id")
+      try Self.requireOwnDistrict(viewer, view.inspection.input.districtCode, record: "inspection", id: id)
     default:
       break
     }

@@ -106,6 +106,17 @@ public final class Supervision: Sendable {
     }
   }
 
+  /// A record of another district asked for by id is, to a district officer, not there: the
+  /// same NOT_FOUND as an id that does not exist, so a refusal tells nothing of other districts.
+  static func requireOwnDistrict(_ viewer: Viewer, _ district: String, record what: String, id: String) throws {
+    if case .districtOfficer(let own) = viewer, district != own { throw notFound(what, id) }
+  }
+
+  /// What a read answers for a record that does not exist, or that the caller may not see.
+  static func notFound(_ what: String, _ id: String) -> ServiceError {
+    ServiceError(.notFound, "no \(what) \(id)", reason: "\(what.uppercased())_NOT_FOUND")
+  }
+
   static func requireOfficer(_ viewer: Viewer) throws {
     if !viewer.isOfficer { throw ServiceError(.permissionDenied, "officers only", reason: "METHOD_NOT_ALLOWED") }
   }

@@ -226,8 +226,9 @@ struct  Cqmon__V1__SamplingEvent
    */
   char *medium;
   /*
-   * Samplers' resident ID numbers; each must be on the staff list with the sampler role. At
-   * least two (sampling is done in pairs).
+   * Samplers' resident ID numbers, at least one; each must be on the staff list with the
+   * sampler role. Sampling is done in pairs: an event with fewer than two different samplers
+   * is accepted and raises a SINGLE_SAMPLER finding.
    */
   size_t n_sampler_id_numbers;
   char **sampler_id_numbers;
@@ -538,7 +539,8 @@ struct  Cqmon__V1__ListActivitiesRequest
    */
   char *credit_code;
   /*
-   * Only with sampling in this district; empty for any. A district officer may name only its own.
+   * Only with sampling in this district at the latest version; empty for any. A district
+   * officer may name only its own (and gets its own when empty).
    */
   char *district_code;
   /*
@@ -567,7 +569,9 @@ struct  Cqmon__V1__ListActivitiesRequest
    */
   char *parameter;
   /*
-   * Only those with findings, or without; UNSPECIFIED for either.
+   * Only those with findings raised on any version, or with none on any; UNSPECIFIED for
+   * either. A finding stays on its activity when it is amended or withdrawn (an officer decides
+   * it), so an activity listed WITH may show no findings at its latest version.
    */
   Cqmon__V1__FindingsPresence findings;
   /*

@@ -1757,8 +1757,9 @@ struct  Cqmon__V1__ListFindingsRequest
    */
   char *status;
   /*
-   * Only those of agencies registered in this district, or raised on an activity sampled
-   * there; empty for any (district officers get their own).
+   * Only those of agencies registered in this district now, raised on an activity with
+   * sampling there at its latest version, or raised by an inspection or complaint there; empty
+   * for any (district officers get their own).
    */
   char *district_code;
 };
