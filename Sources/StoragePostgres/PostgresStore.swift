@@ -22,6 +22,7 @@ public final class PostgresStore: Store, Sendable {
   /// Whether writes arriving together share a transaction; off, each has its own (benchmarks
   /// compare the two).
   let groupCommit: Bool
+  let groupAge: Duration
   let writeLock = WriteLock()
   /// Where writers queue for their turns (see `transaction`).
   let writeExecutor = SerialTaskExecutor(label: "postgres-writes")
@@ -37,9 +38,13 @@ public final class PostgresStore: Store, Sendable {
   /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, or with
   /// `?host=/socket/directory` for a Unix socket) and migrates the schema. Servers starting
   /// together take turns, under an advisory lock.
-  public static func connect(url: String, logger: Logger, groupCommit: Bool = true) async throws -> PostgresStore {
+  /// `groupAge` bounds how long a commit group stays open (`CommitGroup.maximumAge`).
+  public static func connect(
+    url: String, logger: Logger, groupCommit: Bool = true, groupAge: Duration = CommitGroup.maximumAge
+  ) async throws -> PostgresStore {
     let store = PostgresStore(
-      client: PostgresClient(configuration: try configuration(url), backgroundLogger: quiet), logger: logger, groupCommit: groupCommit)
+      client: PostgresClient(configuration: try configuration(url), backgroundLogger: quiet), logger: logger, groupCommit: groupCommit,
+      groupAge: groupAge)
     do {
       try await store.migrate()
     } catch {
@@ -49,10 +54,11 @@ public final class PostgresStore: Store, Sendable {
     return store
   }
 
-  private init(client: PostgresClient, logger: Logger, groupCommit: Bool) {
+  private init(client: PostgresClient, logger: Logger, groupCommit: Bool, groupAge: Duration) {
     self.client = client
     self.logger = logger
     self.groupCommit = groupCommit
+    self.groupAge = groupAge
     runner = Task { await client.run() }
   }
 
@@ -148,12 +154,13 @@ public final class PostgresStore: Store, Sendable {
   /// A transaction that a group of writes shares, and the connection it runs on.
   final class WriteGroup: Sendable {
     let connection: PostgresConnection
-    let commit = CommitGroup()
+    let commit: CommitGroup
     /// The connection's event loop, where its members' turns run.
     let executor: EventLoopTaskExecutor
 
-    init(connection: PostgresConnection) {
+    init(connection: PostgresConnection, maximumAge: Duration) {
       self.connection = connection
+      commit = CommitGroup(maximumAge: maximumAge)
       executor = EventLoopTaskExecutor(connection.eventLoop)
     }
   }
@@ -173,7 +180,7 @@ public final class PostgresStore: Store, Sendable {
       try? await connection.run(SQL("ROLLBACK"))
       throw error
     }
-    let group = WriteGroup(connection: connection)
+    let group = WriteGroup(connection: connection, maximumAge: groupAge)
     openGroup.withLock { $0 = group }
     return group
   }

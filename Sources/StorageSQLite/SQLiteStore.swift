@@ -24,6 +24,7 @@ public final class SQLiteStore: Store, Sendable {
   /// Whether writes arriving together share a commit; off, each commits alone (benchmarks
   /// compare the two).
   let groupCommit: Bool
+  let groupAge: Duration
   /// Syncs the WAL after grouped commits (see `finishTurn`).
   let walSync: WALSync
   /// Copies the WAL into the database file, off the write path.
@@ -41,13 +42,15 @@ public final class SQLiteStore: Store, Sendable {
   }
 
   /// A store in a new temporary directory, removed with the store: for tests.
-  public static func temporary() throws -> SQLiteStore {
+  /// `groupAge` bounds how long a commit group stays open (`CommitGroup.maximumAge`).
+  public static func temporary(groupAge: Duration = CommitGroup.maximumAge) throws -> SQLiteStore {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)").path
-    return try SQLiteStore(directory: directory, removeOnDeinit: directory)
+    return try SQLiteStore(directory: directory, removeOnDeinit: directory, groupAge: groupAge)
   }
 
-  private init(directory: String, removeOnDeinit: String?, groupCommit: Bool = true) throws {
+  private init(directory: String, removeOnDeinit: String?, groupCommit: Bool = true, groupAge: Duration = CommitGroup.maximumAge) throws {
     self.groupCommit = groupCommit
+    self.groupAge = groupAge
     try FileManager.default.createDirectory(atPath: directory + "/documents", withIntermediateDirectories: true)
     var configuration = Configuration()
     configuration.foreignKeysEnabled = true
@@ -174,7 +177,7 @@ public final class SQLiteStore: Store, Sendable {
   private func joinGroup() throws -> CommitGroup {
     if let open = openGroup.withLock({ $0 }) { return open }
     try inPlace { try $0.execute(sql: "BEGIN IMMEDIATE") }
-    let group = CommitGroup()
+    let group = CommitGroup(maximumAge: groupAge)
     openGroup.withLock { $0 = group }
     return group
   }

@@ -274,35 +274,37 @@ struct CreditServiceTests {
   @Test("holiday calendars: built in for 2023–2026, loaded for other years, checked", arguments: Engine.all)
   func calendars(engine: Engine) async throws {
     try await withStore(engine) { store in
-      try await RegistryHarness.run(store: store.store) { h in
-        let credit = Cqmon_V1_CreditService.Client(wrapping: h.client)
-        h.as(Identities.partner)
-        let shipped = try await credit.getHolidayCalendar(.with { $0.year = 2025 })
-        #expect(shipped.loadedBy?.kind == .system && shipped.daysOff.count == 28 && shipped.workingWeekendDays.count == 5)
-        #expect(await failure { _ = try await credit.getHolidayCalendar(.with { $0.year = 2031 }) }?.reason == "CALENDAR_NOT_FOUND")
-        h.as(Identities.city)
-        func day(_ text: String) -> Cqmon_V1_Date {
-          let d = CalendarDate(text)!
-          return .with { $0.year = Int32(d.year); $0.month = Int32(d.month); $0.day = Int32(d.day) }
-        }
-        let bad = await failure {
-          _ = try await credit.putHolidayCalendar(.with {
-            $0.requestId = "c0"
-            $0.calendar = .with { $0.year = 2031; $0.daysOff = [day("2030-12-31")]; $0.workingWeekendDays = [day("2031-01-06")] }
-          })
-        }
-        #expect(bad?.code == .invalidArgument && bad?.fields == ["calendar.days_off", "calendar.working_weekend_days", "calendar.source"])
-        let loaded = try await credit.putHolidayCalendar(.with {
-          $0.requestId = "c1"
-          $0.calendar = .with {
-            $0.year = 2031; $0.daysOff = [day("2031-01-01"), day("2031-10-01")]; $0.workingWeekendDays = [day("2031-01-04")]; $0.source = "国务院办公厅通知"
-          }
-        })
-        #expect(loaded.loadedBy?.principal == Identities.city && loaded.daysOff.count == 2)
-        #expect(try await credit.getHolidayCalendar(.with { $0.year = 2031 }).source == "国务院办公厅通知")
-        h.as(Identities.agency)
-        #expect(await failure { _ = try await credit.putHolidayCalendar(.with { $0.requestId = "c2"; $0.calendar = .with { $0.year = 2032 } }) }?.code == .permissionDenied)
-      }
+      try await RegistryHarness.run(store: store.store) { h in try await Self.calendars(h) }
     }
+  }
+
+  static func calendars(_ h: RegistryHarness) async throws {
+    let credit = Cqmon_V1_CreditService.Client(wrapping: h.client)
+    h.as(Identities.partner)
+    let shipped = try await credit.getHolidayCalendar(.with { $0.year = 2025 })
+    #expect(shipped.loadedBy?.kind == .system && shipped.daysOff.count == 28 && shipped.workingWeekendDays.count == 5)
+    #expect(await failure { _ = try await credit.getHolidayCalendar(.with { $0.year = 2031 }) }?.reason == "CALENDAR_NOT_FOUND")
+    h.as(Identities.city)
+    func day(_ text: String) -> Cqmon_V1_Date {
+      let d = CalendarDate(text)!
+      return .with { $0.year = Int32(d.year); $0.month = Int32(d.month); $0.day = Int32(d.day) }
+    }
+    let bad = await failure {
+      _ = try await credit.putHolidayCalendar(.with {
+        $0.requestId = "c0"
+        $0.calendar = .with { $0.year = 2031; $0.daysOff = [day("2030-12-31")]; $0.workingWeekendDays = [day("2031-01-06")] }
+      })
+    }
+    #expect(bad?.code == .invalidArgument && bad?.fields == ["calendar.days_off", "calendar.working_weekend_days", "calendar.source"])
+    let loaded = try await credit.putHolidayCalendar(.with {
+      $0.requestId = "c1"
+      $0.calendar = .with {
+        $0.year = 2031; $0.daysOff = [day("2031-01-01"), day("2031-10-01")]; $0.workingWeekendDays = [day("2031-01-04")]; $0.source = "国务院办公厅通知"
+      }
+    })
+    #expect(loaded.loadedBy?.principal == Identities.city && loaded.daysOff.count == 2)
+    #expect(try await credit.getHolidayCalendar(.with { $0.year = 2031 }).source == "国务院办公厅通知")
+    h.as(Identities.agency)
+    #expect(await failure { _ = try await credit.putHolidayCalendar(.with { $0.requestId = "c2"; $0.calendar = .with { $0.year = 2032 } }) }?.code == .permissionDenied)
   }
 }

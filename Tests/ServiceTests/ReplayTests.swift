@@ -24,6 +24,7 @@ struct ReplayTests {
     ("supervision: the draw", FilingServiceTests.start, { h, clock in try await SupervisionServiceTests.draw(h, clock: clock) }),
     ("credit: evaluation", CreditServiceTests.yearAgo, { h, clock in try await CreditServiceTests.evaluation(h, clock: clock) }),
     ("credit: publicity and publication", CreditServiceTests.yearAgo, { h, clock in try await CreditServiceTests.publication(h, clock: clock) }),
+    ("credit: holiday calendars", FilingServiceTests.start, { h, _ in try await CreditServiceTests.calendars(h) }),
   ]
 
   @Test("every unary write, replayed after the scenario's later writes, answers its first reply's bytes", arguments: Engine.all)

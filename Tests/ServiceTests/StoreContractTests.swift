@@ -343,7 +343,7 @@ struct StoreContractTests {
   @Test("concurrent writes, every third failing: each failure undoes only itself, every success is there, no gap", arguments: Engine.all)
   func failuresAmongConcurrentWrites(engine: Engine) async throws {
     struct Refused: Error {}
-    try await withStore(engine) { s in
+    try await withStore(engine, groupAge: .seconds(5)) { s in
       let store = s.store
       let before = store.writeStatistics()
       let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
@@ -364,8 +364,9 @@ struct StoreContractTests {
         return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
       }
       #expect(outcomes.values.filter { $0 }.count == 40)
-      // The writes arrived together, so some shared a commit: the failures above were undone
-      // inside groups, by their savepoints.
+      // The writes arrived together, so some shared a commit (groups stay open for seconds here,
+      // however loaded the machine): the failures above were undone inside groups, by their
+      // savepoints.
       let statistics = store.writeStatistics() - before
       #expect(statistics.turns == 60 && statistics.commits < statistics.turns)
       // Exactly the writes that returned are in the log, once each, in one unbroken chain; the
@@ -381,7 +382,7 @@ struct StoreContractTests {
   func conflictsAmongConcurrentWrites(engine: Engine) async throws {
     // The conflict comes from the body's last insert, which PostgreSQL sends only when the
     // body ends: it must still fail that write alone, as a conflict, inside its group.
-    try await withStore(engine) { s in
+    try await withStore(engine, groupAge: .seconds(5)) { s in
       let store = s.store
       let taken = IdempotencyRecord(actor: "spiffe://x", method: "m", requestID: "taken", requestSHA256: "ab", result: "{}")
       try await store.writeRegistry { try await $0.insertIdempotencyRecord(taken) }

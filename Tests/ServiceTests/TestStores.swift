@@ -33,23 +33,25 @@ struct TestStore: Sendable {
   let url: String?
   let close: @Sendable () async -> Void
 
-  static func make(_ engine: Engine) async throws -> TestStore {
+  /// `groupAge` is how long a commit group may stay open: tests that need writers to share a
+  /// commit, however loaded the machine, give it seconds.
+  static func make(_ engine: Engine, groupAge: Duration = CommitGroup.maximumAge) async throws -> TestStore {
     switch engine {
     case .sqlite:
-      return TestStore(store: try SQLiteStore.temporary(), engine: engine, url: nil, close: {})
+      return TestStore(store: try SQLiteStore.temporary(groupAge: groupAge), engine: engine, url: nil, close: {})
     case .postgres:
       let url = try PostgresTestDatabase.create()
       var logger = Logger(label: "test")
       logger.logLevel = .critical
-      let store = try await PostgresStore.connect(url: url, logger: logger)
+      let store = try await PostgresStore.connect(url: url, logger: logger, groupAge: groupAge)
       return TestStore(store: store, engine: engine, url: url, close: { await store.shutdown() })
     }
   }
 }
 
 /// Runs `body` with a fresh store on `engine`, released afterwards whatever happens.
-func withStore<T>(_ engine: Engine, _ body: (TestStore) async throws -> T) async throws -> T {
-  let store = try await TestStore.make(engine)
+func withStore<T>(_ engine: Engine, groupAge: Duration = CommitGroup.maximumAge, _ body: (TestStore) async throws -> T) async throws -> T {
+  let store = try await TestStore.make(engine, groupAge: groupAge)
   do {
     let result = try await body(store)
     await store.close()

@@ -88,8 +88,12 @@ public final class CommitGroup: Sendable {
   private let state = Mutex(State())
   /// When the group's transaction began.
   private let opened = ContinuousClock.now
+  private let maximumAge: Duration
 
-  public init() {}
+  /// A group that stays open for `maximumAge` at the most (the stores pass theirs).
+  public init(maximumAge: Duration = CommitGroup.maximumAge) {
+    self.maximumAge = maximumAge
+  }
 
   /// Writes sharing one commit at the most. Larger groups share more pages (each SQLite
   /// commit writes the tree pages its members touched, the shared ones once) but hold their
@@ -107,7 +111,7 @@ public final class CommitGroup: Sendable {
   /// Whether the writer holding the lock should hand the transaction on rather than commit
   /// it: another writer is coming, and the group is neither full nor old.
   public func staysOpen(othersComing: Bool) -> Bool {
-    othersComing && members < Self.maximumMembers && ContinuousClock.now - opened < Self.maximumAge
+    othersComing && members < Self.maximumMembers && ContinuousClock.now - opened < maximumAge
   }
 
   /// Bodies that succeeded in this group (changed only by the write lock's holder).
