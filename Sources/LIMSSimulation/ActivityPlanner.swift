@@ -25,6 +25,9 @@ public enum PlantedViolation: String, CaseIterable, Sendable {
   case lateFiling = "LATE_FILING"
   /// Filed, then corrected (a result re-entered) once the report was out.
   case amendedAfterReport = "AMENDED_AFTER_REPORT"
+  /// The first analysis (化学需氧量 by HJ 828-2017, five days at most) begun six days after
+  /// its sample was collected, at night, when no other analysis runs.
+  case holdingTimeExceeded = "HOLDING_TIME_EXCEEDED"
 
   /// The rule id the finding carries.
   public var rule: String { rawValue }
@@ -182,9 +185,16 @@ public struct ActivityPlanner {
         begin = use.start.addingTimeInterval(5 * 60)  // while the instrument still runs another activity's analysis
       }
       if position == 0, violation == .analysisBeforeSampling { begin = firstStart.addingTimeInterval(-30 * 60) }
+      let late = position == 0 && violation == .holdingTimeExceeded
+      if late {
+        // 02:00 in Chongqing, six days after the sampling day.
+        let day = CalendarDate(chinaTimeOf: Int64(sampledUntil.timeIntervalSince1970)).adding(days: 6)
+        begin = Date(timeIntervalSince1970: Double(day.chinaMidnight + 2 * 3600))
+      }
       let end = begin.addingTimeInterval(Double(random.int(20...35)) * 60)
-      if violation != .analysisBeforeSampling || position != 0 { lastUse[instrument] = Use(start: begin, end: end) }
-      labTime = max(labTime, begin.addingTimeInterval(5 * 60))
+      // Analyses out of the day's order do not hold their instrument for the next ones.
+      if !(position == 0 && (violation == .analysisBeforeSampling || late)) { lastUse[instrument] = Use(start: begin, end: end) }
+      if !late { labTime = max(labTime, begin.addingTimeInterval(5 * 60)) }
       let value = parameter.low + random.unit() * (parameter.high - parameter.low)
       analyses.append(.with {
         $0.sampleId = item.sample; $0.parameter = parameter.name

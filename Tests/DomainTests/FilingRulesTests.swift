@@ -214,7 +214,7 @@ struct FilingRulesTests {
     #expect(OffSiteChecks.reportBeforeAnalysis.category == .suspectedFalsification)
   }
 
-  @Test("holding time: 氨氮 by HJ/T 195-2005 is analysed within 24 h of collection; no row, no check")
+  @Test("holding time: 氨氮 by HJ/T 195-2005 within 24 h, 化学需氧量 by HJ 828-2017 within 5 d; no row, no check")
   func holdingTime() {
     var record = Self.record()
     record.cmaCertificate?.scope.append(ScopeEntry(category: "水和废水", parameter: "氨氮", methodStandard: "HJ/T 195-2005"))
@@ -229,14 +229,39 @@ struct FilingRulesTests {
     #expect(Self.findings(content, record: record) == ["HOLDING_TIME_EXCEEDED"])
     let found = OffSiteChecks.check(content, record: { _ in record })
     #expect(found[0].fields == ["activity.analyses[0].started_at"] && found[0].explanation.contains("HJ/T 195-2005 水质 氨氮的测定"))
-    // 化学需氧量 by HJ 828-2017 has no row (its clause was not read): not checked, however late.
+    // 化学需氧量 by HJ 828-2017: five days; by a method without a row, not checked however late.
     content = Self.activity()
-    content.analyses[0].startedAt = content.samplingEvents[0].endedAt!.addingTimeInterval(30 * 86_400)
-    content.analyses[0].endedAt = content.analyses[0].startedAt!.addingTimeInterval(3600)
-    content.analyses[1].startedAt = content.analyses[0].startedAt
-    content.analyses[1].endedAt = content.analyses[0].endedAt
-    #expect(!Self.findings(content, record: record).contains("HOLDING_TIME_EXCEEDED"))
+    let sampled = content.samplingEvents[0].endedAt!
+    func analysedAfter(_ wait: TimeInterval, method: String = "HJ 828-2017") -> [String] {
+      var late = content
+      for index in late.analyses.indices {
+        late.analyses[index].methodStandard = method
+        late.analyses[index].startedAt = sampled.addingTimeInterval(wait + Double(index) * 7200)
+        late.analyses[index].endedAt = late.analyses[index].startedAt!.addingTimeInterval(3600)
+      }
+      return Self.findings(late, record: record).filter { $0 == "HOLDING_TIME_EXCEEDED" }
+    }
+    #expect(analysedAfter(5 * 86_400 - 2 * 7200).isEmpty, "within five days")
+    #expect(analysedAfter(5 * 86_400 + 1).count == 2, "both samples late")
+    #expect(analysedAfter(30 * 86_400, method: "GB 11914-1989").isEmpty, "no row for the withdrawn method: not checked")
     #expect(HoldingTime.table.allSatisfy { !$0.source.isEmpty && MethodStandard.normalised($0.method) == $0.method })
+  }
+
+  @Test("the holding-time table: one row per parameter and method, each with its clause and the standard it came from")
+  func holdingTimeTable() {
+    let keys = HoldingTime.table.map { "\($0.parameter) \($0.method)" }
+    #expect(Set(keys).count == keys.count, "no parameter and method twice")
+    for row in HoldingTime.table {
+      #expect(row.maximum >= 3600 && row.maximum <= 31 * 86_400, "\(row.parameter) \(row.method)")
+      #expect(row.source.hasPrefix(row.method) || row.source.hasPrefix("HJ 493-2009"), "\(row.parameter): the source names the standard read")
+      #expect(row.source.contains(row.parameter) || row.source.contains(row.method), "\(row.parameter) \(row.method)")
+      #expect(HoldingTime.limit(parameter: row.parameter, method: row.method.replacingOccurrences(of: "-", with: "—")) == row)
+    }
+    // The common parameters the simulated laboratories analyse are covered, but for BOD5 (no maximum).
+    for (parameter, method) in [("化学需氧量", "HJ 828-2017"), ("氨氮", "HJ 535-2009"), ("总磷", "GB 11893-1989"), ("总氮", "HJ 636-2012"), ("悬浮物", "GB 11901-1989")] {
+      #expect(HoldingTime.limit(parameter: parameter, method: method) != nil, "\(parameter)")
+    }
+    #expect(HoldingTime.limit(parameter: "五日生化需氧量", method: "HJ 505-2009") == nil)
   }
 }
 
