@@ -5,7 +5,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
 # What the tests and benchmarks need besides: a PostgreSQL server to start and stop, and Go
 # with golang.org/x/mod/sumdb to check the transparency log with code we did not write.
-TEST_APT_PACKAGES := postgresql golang-go golang-golang-x-mod-dev
+TEST_APT_PACKAGES := postgresql golang-go golang-golang-x-mod-dev curl
 PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
@@ -22,7 +22,7 @@ PROTO_INCLUDE := /usr/include
 # The service tests that run a second time on PostgreSQL, in process and end to end (the rest
 # do not touch a store).
 # The suites that run the server in process on the tests' one clock (TestNow), not the real binary.
-IN_PROCESS_TESTS := DomainTests|ReplayTests|ContractTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|SupervisionServiceTests|CreditServiceTests|LIMSSimulationTests|FilingStoreContractTests|SupervisionStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
+IN_PROCESS_TESTS := DomainTests|PublicSiteTests|ReplayTests|ContractTests|TenantMatrixTests|FilingServiceTests|FindingsServiceTests|SupervisionServiceTests|CreditServiceTests|LIMSSimulationTests|FilingStoreContractTests|SupervisionStoreContractTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|StoreContractTests|ConnectionIdentitiesTests
 POSTGRES_SERVICE_TESTS := FilingCrashTests|RegistryServiceTests|RegistryMoreTests|ReceiptTests|AuditVerificationTests|AuthorizationTests|StandardServicesTests|EndToEndTests
 
 GEN := .build/gen
@@ -130,10 +130,11 @@ run: deps certs
 	@echo "Starting monitord on 127.0.0.1:8443 with data in ./data (Ctrl-C stops it). In another terminal:"
 	@echo "  .build/release/monctl health      # as the development city officer (certs/dev/city.pem)"
 	@echo "  .build/release/monctl services"
+	@echo "The public website: http://127.0.0.1:8080/ (plain HTTP on loopback, as behind a reverse proxy)"
 	@echo
 	.build/release/monitord --listen 127.0.0.1:8443 --data-dir ./data --tls-cert certs/dev/server.pem \
 	  --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem \
-	  --signing-key certs/dev/signing-key.pem
+	  --signing-key certs/dev/signing-key.pem --public-listen 127.0.0.1:8080 --public-plain-http
 
 # A development server filled with a year of simulated activities (scripts/demo.sh), left running.
 demo: deps certs

@@ -26,6 +26,10 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     // protoc-c output for proto/ (generated), the descriptor set, and a small arena (hand-written).
@@ -72,11 +76,31 @@ let package = Package(
       dependencies: ["Services", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]
     ),
 
+    // The public website (Art. 9, 17, 19, 21): published data only, read through the store
+    // protocols, on a listener of its own (Hummingbird, Mustache templates embedded).
+    .target(
+      name: "PublicSite",
+      dependencies: [
+        "Services",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "Mustache", package: "swift-mustache"),
+        .product(name: "CompressNIO", package: "compress-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      resources: [.embedInCode("Templates"), .embedInCode("Static")]
+    ),
+
     // The gRPC server: transport, TLS, identity, authorization, standard services, errors.
     .target(
       name: "RPCServer",
       dependencies: [
-        "ProtoCodec", "Services", "StorageSQLite", "StoragePostgres", "CProtoDescriptor",
+        "ProtoCodec", "Services", "StorageSQLite", "StoragePostgres", "CProtoDescriptor", "PublicSite",
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -132,8 +156,9 @@ let package = Package(
     .testTarget(
       name: "ServiceTests",
       dependencies: [
-        "RPCServer", "Services", "StorageSQLite", "StoragePostgres", "ProtoCodec", "monctl", "LIMSSimulation",
+        "RPCServer", "Services", "StorageSQLite", "StoragePostgres", "ProtoCodec", "monctl", "LIMSSimulation", "PublicSite",
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRPCCore", package: "grpc-swift-2"),
         .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),

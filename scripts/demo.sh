@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${DEMO_DATA:-./demo-data}
 port=${DEMO_PORT:-8443}
+site=${DEMO_SITE:-127.0.0.1:8080}
 speed=${DEMO_SPEED:-150000}
 agencies=${DEMO_AGENCIES:-5}
 bin=.build/release
@@ -19,7 +20,7 @@ if [ -e "$data" ]; then
 fi
 "$bin/monitord" --listen "127.0.0.1:$port" --data-dir "$data" --tls-cert certs/dev/server.pem \
   --tls-key certs/dev/server-key.pem --client-ca certs/dev/ca.pem --ca-key certs/dev/ca-key.pem \
-  --signing-key certs/dev/signing-key.pem --dev-clock-days-ago 400 --dev-clock-speed "$speed" --log-level warning &
+  --signing-key certs/dev/signing-key.pem --public-listen "$site" --public-plain-http --dev-clock-days-ago 400 --dev-clock-speed "$speed" --log-level warning &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 100); do
@@ -29,7 +30,9 @@ done
 "$bin/lims-sim" --server "127.0.0.1:$port" --agencies "$agencies" --days 365 --clock-speed "$speed" --work-dir "$data/lims-sim"
 cat <<TEXT
 
-A year of activities is filed. The server keeps running (Ctrl-C stops it); in another terminal:
+A year of activities is filed. The server keeps running (Ctrl-C stops it).
+The public website: http://$site/
+In another terminal:
   $bin/monctl activities list --limit 10 --server 127.0.0.1:$port
   $bin/monctl findings list --status open --limit 20 --server 127.0.0.1:$port
   $bin/monctl findings list --rule PERSON_IN_TWO_PLACES --server 127.0.0.1:$port

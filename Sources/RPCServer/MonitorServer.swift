@@ -4,6 +4,7 @@ public import Logging
 public import ProtoCodec
 import Foundation
 import Prometheus
+import PublicSite
 public import Services
 import ServiceLifecycle
 import StoragePostgres
@@ -109,6 +110,14 @@ public struct MonitorServer: Sendable {
       RevocationReloadService(revocations: revocations),
       CheckpointService(log: log, logger: logger),
     ]
+    if let endpoint = config.publicSite.listen {
+      let site = config.publicSite
+      services.append(try PublicSite(
+        configuration: .init(
+          host: endpoint.host, port: endpoint.port, tls: site.plainHTTP ? nil : (config.tls.certificate, config.tls.key),
+          ratePerSecond: site.ratePerSecond, burst: site.burst),
+        store: store, keys: keys.all, metrics: prometheus, logger: Logger(label: "monitord.site"), now: now))
+    }
     if let endpoint = config.metrics.listen {
       services.append(MetricsServer(endpoint: endpoint, registry: prometheus, store: StoreMetrics(store: store, registry: prometheus), logger: logger))
     }

@@ -80,6 +80,15 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .customLong("metrics-listen"), help: "Prometheus /metrics on HOST:PORT (default 127.0.0.1:9464), or 'off'.")
   var metricsListen: String?
 
+  @Option(name: .customLong("public-listen"), help: "The public website on HOST:PORT (off unless set; 'off' disables).")
+  var publicListen: String?
+
+  @Flag(name: .customLong("public-plain-http"), help: "Serve the public website over plain HTTP, behind the bureau's reverse proxy (default: HTTPS with --tls-cert).")
+  var publicPlainHTTP = false
+
+  @Option(name: .customLong("public-rate"), help: "Public website requests a second per client, sustained (default 20; 0: no limit).")
+  var publicRate: Double?
+
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
   var logLevel: String?
 
@@ -139,6 +148,9 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_SIGNING_NAME"] = signingName
     flags["MONITORD_MAX_MESSAGE_BYTES"] = maxMessageBytes.map(String.init)
     flags["MONITORD_METRICS_LISTEN"] = metricsListen
+    flags["MONITORD_PUBLIC_LISTEN"] = publicListen
+    flags["MONITORD_PUBLIC_PLAIN_HTTP"] = publicPlainHTTP ? "true" : nil
+    flags["MONITORD_PUBLIC_RATE_PER_SECOND"] = publicRate.map { String($0) }
     flags["MONITORD_LOG_LEVEL"] = logLevel
     flags["MONITORD_LOG_FORMAT"] = logFormat
     flags["MONITORD_DEV_CLOCK_DAYS_AGO"] = devClockDaysAgo.map(String.init)

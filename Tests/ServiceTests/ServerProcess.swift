@@ -70,19 +70,30 @@ final class ServerProcess: @unchecked Sendable {
     process.standardOutput = output
     process.standardError = FileHandle(forWritingAtPath: "/dev/null")
     try process.run()
-    // The first line says where it listens.
-    var line = Data()
-    while !line.contains(0x0A) {
+    // The first lines say where it listens: the API, and the public site when it is on.
+    let wantsSite = extra.contains("--public-listen")
+    var lines: [String] = []
+    var pending = Data()
+    func address(_ prefix: String) -> String? { lines.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
+    while address("monitord listening on ") == nil || (wantsSite && address("monitord public site on ") == nil) {
       let chunk = output.fileHandleForReading.availableData
       guard !chunk.isEmpty else { throw ServerProcessError.exited(process.terminationStatus) }
-      line.append(chunk)
+      pending.append(chunk)
+      while let newline = pending.firstIndex(of: 0x0A) {
+        lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+        pending = Data(pending[(newline + 1)...])
+      }
     }
-    let text = String(decoding: line, as: UTF8.self)
+    let text = address("monitord listening on ") ?? ""
     guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
       throw ServerProcessError.noAddress(text)
     }
     self.port = port
+    siteURL = address("monitord public site on ")
   }
+
+  /// The public site's address (`https://127.0.0.1:PORT/`), when it was turned on.
+  private(set) var siteURL: String?
 
   /// Whether the data directory goes when this process object does (not when a restart will
   /// reuse it).

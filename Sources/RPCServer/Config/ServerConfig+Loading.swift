@@ -69,6 +69,21 @@ extension ServerConfig {
       config.log.format = format
     }),
     Setting("metrics.listen", "MONITORD_METRICS_LISTEN", { $0.metrics.listen = $1 == "off" ? nil : try Endpoint(parsing: $1) }),
+    Setting("public.listen", "MONITORD_PUBLIC_LISTEN", { $0.publicSite.listen = $1 == "off" || $1.isEmpty ? nil : try Endpoint(parsing: $1) }),
+    Setting("public.plain_http", "MONITORD_PUBLIC_PLAIN_HTTP", { config, value in
+      guard let plain = ["true": true, "false": false][value.lowercased()] else { throw ConfigError("public.plain_http '\(value)' is not true or false") }
+      config.publicSite.plainHTTP = plain
+    }),
+    Setting("public.rate_per_second", "MONITORD_PUBLIC_RATE_PER_SECOND", { config, value in
+      guard let rate = Double(value), rate >= 0, rate <= 100_000 else {
+        throw ConfigError("public.rate_per_second '\(value)' is not a number of requests a second from 0 (no limit) to 100000")
+      }
+      config.publicSite.ratePerSecond = rate
+    }),
+    Setting("public.burst", "MONITORD_PUBLIC_BURST", { config, value in
+      guard let burst = Double(value), burst >= 1, burst <= 1_000_000 else { throw ConfigError("public.burst '\(value)' is not a number from 1 to 1000000") }
+      config.publicSite.burst = burst
+    }),
     Setting("development.clock_days_ago", "MONITORD_DEV_CLOCK_DAYS_AGO", { config, value in
       guard let days = Int(value), (-3660...3660).contains(days) else {
         throw ConfigError("development.clock_days_ago '\(value)' is not a number of days from -3660 (ahead) to 3660")

@@ -16,6 +16,8 @@ public struct ServerConfig: Sendable, Equatable {
   public var limits: Limits
   public var log: Log
   public var metrics: Metrics
+  /// The public website (Art. 9, 17, 19, 21); off unless a listener is set.
+  public var publicSite: Website = Website()
   public var development: Development = Development()
   /// Supervision's settings (Art. 7, 12, 22): jurisdiction, complaint deadlines, the draw's shares.
   public var supervision: SupervisionSettings = SupervisionSettings()
@@ -80,6 +82,17 @@ public struct ServerConfig: Sendable, Equatable {
   public struct Metrics: Sendable, Equatable {
     /// The Prometheus endpoint, `HOST:PORT`, serving `/metrics`; nil turns it off.
     public var listen: Endpoint?
+  }
+
+  public struct Website: Sendable, Equatable {
+    /// Where the site listens, `HOST:PORT`; nil turns it off.
+    public var listen: Endpoint?
+    /// Plain HTTP for the bureau's reverse proxy, which terminates TLS and names the client in
+    /// `X-Forwarded-For`; otherwise HTTPS with the server certificate (`tls.certificate`).
+    public var plainHTTP = false
+    /// Requests a second each client may make, sustained (0 turns the limit off), and at once.
+    public var ratePerSecond: Double = 20
+    public var burst: Double = 100
   }
 
   /// A `HOST:PORT` pair.

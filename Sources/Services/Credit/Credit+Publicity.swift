@@ -159,7 +159,7 @@ extension Credit {
           .failedPrecondition, "\(undecided.count) objection(s) are still open: \(undecided.sorted().joined(separator: ", "))", reason: "OBJECTIONS_OPEN",
           info: ["objections": undecided.sorted().joined(separator: ",")])
       }
-      record = try await self.reviewed(tx, record)
+      record = try await Self.reviewed(tx, record)
       record.status = "published"
       record.publishedAt = instant
       let ratings = Self.published(record)
@@ -226,7 +226,7 @@ extension Credit {
 
   /// The evaluation with the levels its upheld objections reviewed, in the order decided. A
   /// published evaluation has them written in already.
-  func reviewed(_ reads: some RecordReads, _ record: EvaluationRecord) async throws -> EvaluationRecord {
+  static func reviewed(_ reads: some RecordReads, _ record: EvaluationRecord) async throws -> EvaluationRecord {
     guard record.status != "published" else { return record }
     var filter = RecordFilter(kind: .objection)
     filter.statuses = ["upheld"]

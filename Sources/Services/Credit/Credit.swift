@@ -263,7 +263,7 @@ public final class Credit: Sendable {
     try Self.requireOfficer(viewer)
     if id.isEmpty { throw ServiceError.required("evaluation_id", "the evaluation id") }
     let (record, row) = try await read(EvaluationRecord.self, store, id: id, what: "evaluation", reason: "EVALUATION_NOT_FOUND")
-    return (try await reviewed(store, record), row)
+    return (try await Self.reviewed(store, record), row)
   }
 
   /// The year's latest evaluation (of the latest year evaluated when nil), in `status` if given.
@@ -290,7 +290,7 @@ public final class Credit: Sendable {
         violations: [FieldViolation("credit_code", "must be your own credit code", reason: "NOT_YOUR_AGENCY")])
     }
     if viewer == .partner { throw ServiceError(.permissionDenied, "partners read published ratings (SharingService)", reason: "METHOD_NOT_ALLOWED") }
-    guard let (latest, _) = try await Self.latestEvaluation(store, year: year), case let record = try await reviewed(store, latest),
+    guard let (latest, _) = try await Self.latestEvaluation(store, year: year), case let record = try await Self.reviewed(store, latest),
       let rating = record.ratings.first(where: { $0.creditCode == creditCode })
     else {
       throw ServiceError(.notFound, "agency \(creditCode) is not rated\(year.map { " for \($0)" } ?? "")", reason: "RATING_NOT_FOUND")
@@ -302,7 +302,7 @@ public final class Credit: Sendable {
   public func ratings(year: Int, level: String?, viewer: Viewer, page: PageRequest) async throws -> (Page<CreditEvaluation.Rating>, EvaluationRecord?) {
     try Self.requireOfficer(viewer)
     guard let (latest, _) = try await Self.latestEvaluation(store, year: year) else { return (Page(items: [], nextPageToken: ""), nil) }
-    let record = try await reviewed(store, latest)
+    let record = try await Self.reviewed(store, latest)
     let all = record.ratings.filter { level == nil || $0.level == level }
     return (try record.page(all, page), record)
   }
