@@ -27,7 +27,11 @@ enum Views {
     var values: [String: Any] = ["query": ""]
     if let latest = snapshot.latest {
       let chart = LevelChart.render(counts: latest.counts, title: "\(latest.year) \(t["home_chart"] ?? "")", language: language)
-      values["latest"] = ["year": latest.year, "chart": chart.svg, "chartText": chart.text]
+      var text = chart.text
+      if latest.revokedCount > 0 {
+        text += language == .zh ? "；另有 \(latest.revokedCount) 家的等级已因第十六条情形撤销" : "; \(latest.revokedCount) revoked since under Art. 16"
+      }
+      values["latest"] = ["year": latest.year, "chart": chart.svg, "chartText": text]
     }
     if let publicity = snapshot.publicity {
       values["publicity"] = ["year": publicity.year, "firstDay": "\(publicity.firstDay)", "lastDay": "\(publicity.lastDay)"]

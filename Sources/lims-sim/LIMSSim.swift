@@ -38,6 +38,10 @@ struct LIMSSim: AsyncParsableCommand {
   @Option(help: "Seed: the same seed files the same activities.") var seed: UInt64 = 1
   @Option(name: .customLong("work-dir"), help: "Where the agencies' keys and certificates are kept (reused on a rerun).")
   var workDir = ".build/lims-sim"
+  @Option(
+    name: .customLong("bureau-year"),
+    help: "After filing, play the bureau's year on this (filed, ended) year: findings decided, a draw, inspections, the evaluation, publicity with an objection, publication, a direct E. Needs a fast development clock and the indicator system loaded.")
+  var bureauYear: Int?
 
   func validate() throws {
     guard agencies >= 1, days >= 1, perDay >= 1, rate > 0, concurrency >= 1, (0...1).contains(violations), clockSpeed >= 1 else {
@@ -86,6 +90,9 @@ struct LIMSSim: AsyncParsableCommand {
     let tally = try await file(plan, clients: clients, clock: clock)
     print(tally.summary(plan))
     if tally.refused > 0 { throw ExitCode.failure }
+    if let bureauYear {
+      try await Bureau(officer: officer, agencies: Array(zip(simulated, clients)), clock: clock, year: bureauYear, seed: seed).run()
+    }
   }
 
   // MARK: - Enrolment and listing

@@ -101,11 +101,14 @@ public struct PublishedYear: Sendable {
   /// Whether the year's evaluation is published (not only direct E ratings).
   public var isPublished: Bool { bulletin != nil }
 
-  /// Agencies at each level A to E, revoked ratings counted at the level that replaced them.
+  /// Agencies at each level A to E with a rating in force; ratings revoked since by a direct
+  /// E are left out (they are counted by `revokedCount`).
   public var counts: [(level: String, count: Int)] {
-    let current = Dictionary(ratings.map { ($0.creditCode, $0) }, uniquingKeysWith: { _, last in last })
-    return ["A", "B", "C", "D", "E"].map { level in (level, current.values.filter { $0.level == level }.count) }
+    let inForce = ratings.filter { $0.status == "final" }
+    return ["A", "B", "C", "D", "E"].map { level in (level, inForce.filter { $0.level == level }.count) }
   }
+
+  public var revokedCount: Int { ratings.filter { $0.status == "revoked" }.count }
 
   public func rating(of creditCode: String) -> PublishedRating? {
     ratings.last { $0.creditCode == creditCode }
