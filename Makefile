@@ -5,8 +5,8 @@ SHELL := /bin/bash
 APT_PACKAGES := libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev libssl-dev libsqlite3-dev
 # What the tests and benchmarks need besides: a PostgreSQL server to start and stop, and Go
 # with golang.org/x/mod/sumdb to check the transparency log with code we did not write.
-TEST_APT_PACKAGES := postgresql golang-go golang-golang-x-mod-dev curl
-PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML
+TEST_APT_PACKAGES := postgresql golang-go golang-golang-x-mod-dev curl chromium fonts-noto-cjk
+PIP_PACKAGES := protobuf grpcio grpcio-tools grpcio-health-checking grpcio-reflection googleapis-common-protos pytest PyYAML websocket-client
 PYTHON ?= python3
 SWIFT_BUILD_FLAGS ?=
 
@@ -63,7 +63,7 @@ apt:
 
 # Python packages for the interoperability tests, installed only when missing.
 pydeps:
-	@$(PYTHON) -c "import google.protobuf, google.rpc.status_pb2, grpc, grpc_tools, grpc_health, grpc_reflection, pytest, yaml" 2>/dev/null || \
+	@$(PYTHON) -c "import google.protobuf, google.rpc.status_pb2, grpc, grpc_tools, grpc_health, grpc_reflection, pytest, yaml, websocket" 2>/dev/null || \
 	  $(PYTHON) -m pip install -q --disable-pip-version-check $(PIP_PACKAGES)
 
 build: deps

@@ -36,6 +36,9 @@ struct Bureau {
         "lims-sim: bureau [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: 3 * Self.steps.count - filled))] \(step)/\(Self.steps.count) \(Self.steps[step - 1])\(detail.isEmpty ? "" : ": " + detail)\n".utf8))
     }
 
+    // The work on a year begins once it is over (the evaluation reads all of it).
+    try await waitForServer(until: CalendarDate(year: year + 1, month: 1, day: 1)!)
+
     // 1. Every open finding decided: most confirmed (verified evidence for the rating), a share
     // dismissed on review, the rest left open.
     let decided = try await decideFindings()
@@ -66,9 +69,23 @@ struct Bureau {
     clock.observe(draft.receipt)
     begin(draft.ratings.map { "\($0.creditCode) \(Self.letter($0.level))" }.joined(separator: ", "))
 
-    // 5. Publicity from the next working day, 15 working days (Art. 17).
+    // 5. Publicity from the next working day, 15 working days (Art. 17), on the State
+    // Council's calendars; a year with none built in gets weekends only, said as its source.
+    var calendars = WorkingDays.shipped
+    for year in serverDay().year...(serverDay().year + 1) where calendars.calendars[year] == nil {
+      do {
+        let loaded = try await credit.getHolidayCalendar(.with { $0.year = Int32(year) })
+        let days = { (dates: [Cqmon_V1_Date]) in Set(dates.compactMap { CalendarDate(year: Int($0.year), month: Int($0.month), day: Int($0.day)) }) }
+        calendars.calendars[year] = HolidayCalendar(year: year, daysOff: days(loaded.daysOff), workingWeekendDays: days(loaded.workingWeekendDays))
+      } catch let error as RPCError where error.code == .notFound {
+        _ = try await credit.putHolidayCalendar(.with {
+          $0.requestId = "bureau-calendar-\(year)"; $0.calendar = .with { $0.year = Int32(year); $0.source = "模拟：未载入国务院节假日通知，仅按周末计" }
+        })
+        calendars.calendars[year] = HolidayCalendar(year: year, daysOff: [], workingWeekendDays: [])
+      }
+    }
     var start = serverDay().adding(days: 1)
-    while !(WorkingDays.shipped.calendars[start.year]?.isWorkingDay(start) ?? true) { start = start.adding(days: 1) }
+    while !(calendars.calendars[start.year]?.isWorkingDay(start) ?? true) { start = start.adding(days: 1) }
     let publicity = try await credit.startPublicity(.with {
       $0.requestId = "bureau-publicity-\(year)"; $0.evaluationId = draft.evaluationId; $0.startsOn = date(start)
     })
