@@ -32,7 +32,7 @@ FIX_C := Tests/Fixtures/C
 FIX_SWIFT := Tests/Fixtures/Swift/Generated
 
 
-.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run demo certs bench-codec bench-store bench-filing bench-credit bench-transport soak fuzz
+.PHONY: help deps test-deps apt pydeps build generate check-generated test test-suites run demo certs bench-codec bench-store bench-filing bench-credit bench-transport bench-site soak fuzz
 
 help:
 	@echo "make run              install what is missing, build, create dev certificates, start the server"
@@ -43,6 +43,7 @@ help:
 	@echo "make bench-store      the store on SQLite and PostgreSQL with a million rows, release mode"
 	@echo "make bench-filing     durable filings per second, grouped commits and not, release mode"
 	@echo "make bench-credit     a year's evaluation: 10,000 agencies, a million activities, release mode"
+	@echo "make bench-site       the public website under wrk with 10,000 agencies, next to static files, release mode"
 	@echo "make fuzz             a long libFuzzer run over the decoder"
 	@echo "make soak             the SIGKILL crash test, 100 cycles on each engine"
 
@@ -167,6 +168,10 @@ soak: test-deps
 
 bench-transport: deps
 	scripts/bench-transport.sh
+
+bench-site: deps
+	@$(MAKE) --no-print-directory apt PACKAGES="wrk curl"
+	scripts/bench-site.sh
 
 fuzz: deps
 	scripts/fuzz.sh long

@@ -239,6 +239,13 @@ let package = Package(
       path: "Benchmarks/CreditBenchmark"
     ),
 
+    // `make bench-site`: a data directory with 10,000 agencies and a published year for wrk.
+    .executableTarget(
+      name: "SiteBenchmark",
+      dependencies: ["Services", "StorageSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+      path: "Benchmarks/SiteBenchmark"
+    ),
+
     // `make bench-codec`: ProtoCodec next to raw protobuf-c on the same bytes (release only).
     .executableTarget(
       name: "CodecBenchmark",

@@ -26,13 +26,20 @@ public struct PublicSite: Service {
     /// Requests a second each client may make, sustained, and in a burst; 0 turns the limit off.
     public var ratePerSecond: Double
     public var burst: Double
+    /// A directory of the web team's own files, served under `/static/NAME` (and `robots.txt`
+    /// and `favicon.ico` at the root too); read once, at start.
+    public var staticDirectory: String?
 
-    public init(host: String, port: Int, tls: (certificate: String, key: String)? = nil, ratePerSecond: Double = 20, burst: Double = 100) {
+    public init(
+      host: String, port: Int, tls: (certificate: String, key: String)? = nil, ratePerSecond: Double = 20, burst: Double = 100,
+      staticDirectory: String? = nil
+    ) {
       self.host = host
       self.port = port
       self.tls = tls
       self.ratePerSecond = ratePerSecond
       self.burst = burst
+      self.staticDirectory = staticDirectory
     }
   }
 
@@ -55,7 +62,7 @@ public struct PublicSite: Service {
     site = try Site(
       cache: cache, keys: keys, metrics: SiteMetrics(registry: metrics), logger: logger, limiter: RateLimiter(
         ratePerSecond: configuration.ratePerSecond, burst: configuration.burst), forwardedFor: configuration.tls == nil,
-      hsts: configuration.tls != nil, now: now)
+      hsts: configuration.tls != nil, files: try configuration.staticDirectory.map(StaticFiles.init(directory:)) ?? StaticFiles(), now: now)
   }
 
   /// The application, for this service and for tests (`app.test(.router)`).

@@ -80,13 +80,14 @@ final class Site: Sendable {
   let now: @Sendable () -> Date
   let library: MustacheLibrary
   let stylesheet: Page
+  let files: StaticFiles
   /// Rendered pages by language, path and query, with the snapshot generation they show.
   private let pages = Mutex<[String: (generation: Int, page: Page)]>([:])
   static let pageCacheLimit = 4096
 
   init(
     cache: SnapshotCache, keys: [PublicSigningKey], metrics: SiteMetrics, logger: Logger, limiter: RateLimiter, forwardedFor: Bool, hsts: Bool,
-    now: @escaping @Sendable () -> Date
+    files: StaticFiles = StaticFiles(), now: @escaping @Sendable () -> Date
   ) throws {
     self.cache = cache
     self.keys = keys
@@ -95,6 +96,7 @@ final class Site: Sendable {
     self.limiter = limiter
     self.forwardedFor = forwardedFor
     self.hsts = hsts
+    self.files = files
     self.now = now
     var library = MustacheLibrary()
     for (name, bytes) in Self.templates {
@@ -120,7 +122,14 @@ final class Site: Sendable {
         status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
         body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "the store cannot be read\n")))
     }
-    router.get("/static/site.css") { request, _ in self.stylesheet.response(to: request) }
+    router.get("/static/{file}") { request, context in
+      let name = context.parameters.get("file") ?? ""
+      guard let page = name == "site.css" ? self.stylesheet : self.files[name] else { throw HTTPError(.notFound) }
+      return page.response(to: request)
+    }
+    for name in ["robots.txt", "favicon.ico"] where files[name] != nil {
+      router.get(RouterPath("/\(name)")) { request, _ in self.files[name]!.response(to: request) }
+    }
     router.get("/bulletins/{year}/{file}") { request, context in try self.bulletinFile(request, context) }
     for language in [Language.zh, .en] {
       let base = language.base

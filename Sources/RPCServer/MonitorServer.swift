@@ -115,7 +115,7 @@ public struct MonitorServer: Sendable {
       services.append(try PublicSite(
         configuration: .init(
           host: endpoint.host, port: endpoint.port, tls: site.plainHTTP ? nil : (config.tls.certificate, config.tls.key),
-          ratePerSecond: site.ratePerSecond, burst: site.burst),
+          ratePerSecond: site.ratePerSecond, burst: site.burst, staticDirectory: site.staticDirectory),
         store: store, keys: keys.all, metrics: prometheus, logger: Logger(label: "monitord.site"), now: now))
     }
     if let endpoint = config.metrics.listen {

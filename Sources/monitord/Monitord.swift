@@ -89,6 +89,9 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .customLong("public-rate"), help: "Public website requests a second per client, sustained (default 20; 0: no limit).")
   var publicRate: Double?
 
+  @Option(name: .customLong("public-static-dir"), help: "A directory of files served under /static/ on the public website, read at start.")
+  var publicStaticDir: String?
+
   @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
   var logLevel: String?
 
@@ -151,6 +154,7 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_PUBLIC_LISTEN"] = publicListen
     flags["MONITORD_PUBLIC_PLAIN_HTTP"] = publicPlainHTTP ? "true" : nil
     flags["MONITORD_PUBLIC_RATE_PER_SECOND"] = publicRate.map { String($0) }
+    flags["MONITORD_PUBLIC_STATIC_DIR"] = publicStaticDir
     flags["MONITORD_LOG_LEVEL"] = logLevel
     flags["MONITORD_LOG_FORMAT"] = logFormat
     flags["MONITORD_DEV_CLOCK_DAYS_AGO"] = devClockDaysAgo.map(String.init)

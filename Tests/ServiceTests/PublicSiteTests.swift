@@ -15,12 +15,14 @@ import Testing
 /// personal or unpublished on any of them.
 @Suite("The public website")
 struct PublicSiteTests {
-  static func site(_ store: any Store, rate: Double = 0, burst: Double = 100, now: @escaping @Sendable () -> Date = TestNow.now) throws -> PublicSite {
+  static func site(
+    _ store: any Store, rate: Double = 0, burst: Double = 100, staticDirectory: String? = nil, now: @escaping @Sendable () -> Date = TestNow.now
+  ) throws -> PublicSite {
     var logger = Logger(label: "site")
     logger.logLevel = .critical
     return try PublicSite(
-      configuration: .init(host: "127.0.0.1", port: 0, ratePerSecond: rate, burst: burst), store: store, keys: TestKeys.keys.all, metrics: nil,
-      logger: logger, now: now)
+      configuration: .init(host: "127.0.0.1", port: 0, ratePerSecond: rate, burst: burst, staticDirectory: staticDirectory), store: store,
+      keys: TestKeys.keys.all, metrics: nil, logger: logger, now: now)
   }
 
   @Test("a published year: home, agency, bulletins verified with openssl, the revocation; nothing personal on any page", arguments: Engine.all)
@@ -170,6 +172,39 @@ struct PublicSiteTests {
         }
         let health = try await client.get("/healthz")
         #expect(health.status == .ok && String(buffer: health.body) == "ok\n")
+      }
+    }
+  }
+
+  @Test("the web team's own files: served from memory under /static/, robots.txt at the root, odd names refused at start")
+  func staticFiles() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("site-static-\(UUID())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    try Data("User-agent: *\nAllow: /\n".utf8).write(to: directory.appendingPathComponent("robots.txt"))
+    try Data(repeating: 0x89, count: 2000).write(to: directory.appendingPathComponent("logo.png"))
+    try await withStore(.sqlite) { store in
+      let site = try Self.site(store.store, staticDirectory: directory.path)
+      try await site.cache.refresh()
+      try await site.application().test(.router) { client in
+        for uri in ["/robots.txt", "/static/robots.txt"] {
+          let robots = try await client.get(uri)
+          #expect(robots.status == .ok && String(buffer: robots.body) == "User-agent: *\nAllow: /\n", "\(uri)")
+          #expect(robots.headers[.contentType] == "text/plain; charset=utf-8" && robots.headers[.cacheControl] == "public, max-age=3600")
+        }
+        let logo = try await client.get("/static/logo.png")
+        #expect(logo.status == .ok && logo.body.readableBytes == 2000 && logo.headers[.contentType] == "image/png")
+        #expect(try await client.get("/static/site.css").headers[.contentType] == "text/css; charset=utf-8", "the site's own stylesheet stays")
+        for uri in ["/static/missing.txt", "/static/..%2frobots.txt", "/static/.hidden", "/favicon.ico"] {
+          #expect(try await client.get(uri).status == .notFound, "\(uri)")
+        }
+      }
+      for (name, refusal) in [("notes.exe", "no content type"), ("site.css", "the site's own"), ("a b.txt", "not a plain file name")] {
+        let odd = directory.appendingPathComponent("odd-\(UUID())")
+        try FileManager.default.createDirectory(at: odd, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: odd.appendingPathComponent(name))
+        #expect(throws: (any Error).self, "\(name)") { try Self.site(store.store, staticDirectory: odd.path) }
+        do { _ = try Self.site(store.store, staticDirectory: odd.path) } catch { #expect("\(error)".contains(refusal), "\(error)") }
       }
     }
   }

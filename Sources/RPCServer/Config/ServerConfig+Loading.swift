@@ -84,6 +84,7 @@ extension ServerConfig {
       guard let burst = Double(value), burst >= 1, burst <= 1_000_000 else { throw ConfigError("public.burst '\(value)' is not a number from 1 to 1000000") }
       config.publicSite.burst = burst
     }),
+    Setting("public.static_dir", "MONITORD_PUBLIC_STATIC_DIR", { $0.publicSite.staticDirectory = $1.isEmpty ? nil : $1 }),
     Setting("development.clock_days_ago", "MONITORD_DEV_CLOCK_DAYS_AGO", { config, value in
       guard let days = Int(value), (-3660...3660).contains(days) else {
         throw ConfigError("development.clock_days_ago '\(value)' is not a number of days from -3660 (ahead) to 3660")

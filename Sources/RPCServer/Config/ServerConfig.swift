@@ -93,6 +93,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// Requests a second each client may make, sustained (0 turns the limit off), and at once.
     public var ratePerSecond: Double = 20
     public var burst: Double = 100
+    /// A directory of the web team's own files (robots.txt, a logo, a favicon), read at start
+    /// and served under `/static/`; nil: none.
+    public var staticDirectory: String?
   }
 
   /// A `HOST:PORT` pair.
