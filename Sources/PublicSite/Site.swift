@@ -81,9 +81,10 @@ final class Site: Sendable {
   let library: MustacheLibrary
   let stylesheet: Page
   let files: StaticFiles
-  /// Rendered pages by language, path and query, with the snapshot generation they show.
-  private let pages = Mutex<[String: (generation: Int, page: Page)]>([:])
-  static let pageCacheLimit = 4096
+  /// Rendered pages by language, path and query, with the snapshot generation they show, and
+  /// the bytes they hold: every agency page of a registry of 10,000 in both languages fits.
+  private let pages = Mutex<(entries: [String: (generation: Int, page: Page)], bytes: Int)>(([:], 0))
+  static let pageCacheBytes = 128 << 20
 
   init(
     cache: SnapshotCache, keys: [PublicSigningKey], metrics: SiteMetrics, logger: Logger, limiter: RateLimiter, forwardedFor: Bool, hsts: Bool,
@@ -161,13 +162,20 @@ final class Site: Sendable {
   func page(_ request: Request, _ language: Language, key extra: String = "", _ view: (PublicSnapshot) throws -> View) throws -> Response {
     let (snapshot, generation) = cache.current
     let key = "\(request.uri.path)?\(request.uri.query ?? "")#\(extra)"
-    if let cached = pages.withLock({ $0[key] }), cached.generation == generation {
+    if let cached = pages.withLock({ $0.entries[key] }), cached.generation == generation {
       return cached.page.response(to: request)
     }
     let page = html(try view(snapshot), language, request: request, status: .ok, cacheControl: "public, max-age=60")
+    let size = key.utf8.count + page.body.readableBytes + (page.gzipped?.readableBytes ?? 0)
     pages.withLock { pages in
-      if pages.count >= Self.pageCacheLimit { pages.removeAll(keepingCapacity: true) }
-      pages[key] = (generation, page)
+      // A new snapshot, or a full cache, starts it again: pages of an older snapshot are never served.
+      if pages.bytes + size > Self.pageCacheBytes || pages.entries.first.map({ $0.value.generation != generation }) == true {
+        pages = ([:], 0)
+      }
+      if let replaced = pages.entries.updateValue((generation, page), forKey: key) {
+        pages.bytes -= key.utf8.count + replaced.page.body.readableBytes + (replaced.page.gzipped?.readableBytes ?? 0)
+      }
+      pages.bytes += size
     }
     return page.response(to: request)
   }

@@ -72,15 +72,15 @@ enum Views {
       throw NotPublished(message: language == .zh ? "名录中没有统一社会信用代码为 \(code) 的机构。" : "No agency with credit code \(code) is in the registry.")
     }
     // A revoked rating is followed in its year by the direct E that replaced it: both are shown.
-    let history: [[String: Any]] = snapshot.years.flatMap { year -> [[String: Any]] in
-      let ratings = year.ratings.filter { $0.creditCode == code }
-      return ratings.reversed().map { rating in
+    let history: [[String: Any]] = Dictionary(grouping: snapshot.history(of: code), by: \.year).sorted { $0.key > $1.key }.flatMap { year, entries in
+      entries.reversed().map { entry in
+        let rating = entry.rating
         var row: [String: Any] = [
-          "year": year.year, "level": rating.level, "score": rating.score > 0 ? score(rating.score) : "—",
+          "year": year, "level": rating.level, "score": rating.score > 0 ? score(rating.score) : "—",
           "rank": rating.rank > 0 ? "\(rating.rank)" : "—", "indicators": rating.indicatorVersion > 0 ? "v\(rating.indicatorVersion)" : "—",
           "status": t[rating.status == "revoked" ? "status_revoked" : "status_final"] ?? rating.status,
         ]
-        if rating.status == "revoked", let revocation = year.revocations[code] { row["revoked"] = day(revocation.revokedAt) }
+        if rating.status == "revoked", let revocation = snapshot.year(year)?.revocations[code] { row["revoked"] = day(revocation.revokedAt) }
         return row
       }
     }

@@ -22,6 +22,36 @@ public struct PublicSnapshot: Sendable {
   public var agencyCodes: [String]
   /// How many audit log entries the snapshot has seen: it is current while the log is this long.
   public var logSize: Int64
+  /// Each agency's ratings by year, latest year first, in the order the year holds them.
+  private let ratingsByAgency: [String: [(year: Int, rating: PublishedRating)]]
+  /// Every agency's name in lower case, as UTF-8, in `agencyCodes` order, each followed by a
+  /// NUL, and where each begins: a search by name is one pass of `memmem` over it.
+  private let names: [UInt8]
+  private let nameStarts: [Int]
+
+  public init(
+    years: [PublishedYear], publicity: Publicity?, notices: [PublicNotice], agencies: [String: PublicAgency], agencyCodes: [String], logSize: Int64
+  ) {
+    self.years = years
+    self.publicity = publicity
+    self.notices = notices
+    self.agencies = agencies
+    self.agencyCodes = agencyCodes
+    self.logSize = logSize
+    var byAgency: [String: [(year: Int, rating: PublishedRating)]] = [:]
+    for year in years {
+      for rating in year.ratings { byAgency[rating.creditCode, default: []].append((year.year, rating)) }
+    }
+    ratingsByAgency = byAgency
+    var names: [UInt8] = [], starts: [Int] = []
+    for code in agencyCodes {
+      starts.append(names.count)
+      names += (agencies[code]?.name.lowercased().utf8).map { $0.filter { $0 != 0 } } ?? []
+      names.append(0)
+    }
+    self.names = names
+    nameStarts = starts
+  }
 
   public static let empty = PublicSnapshot(years: [], publicity: nil, notices: [], agencies: [:], agencyCodes: [], logSize: -1)
 
@@ -35,16 +65,65 @@ public struct PublicSnapshot: Sendable {
   public func search(_ text: String, limit: Int) -> [PublicAgency] {
     let needle = text.trimmingCharacters(in: .whitespacesAndNewlines)
     guard !needle.isEmpty else { return [] }
+    // A credit code is 18 ASCII letters and digits: only such text can begin one.
     let code = needle.uppercased()
-    var found: [PublicAgency] = []
-    for creditCode in agencyCodes {
-      guard let agency = agencies[creditCode] else { continue }
-      if creditCode.hasPrefix(code) || agency.name.localizedCaseInsensitiveContains(needle) {
-        found.append(agency)
-        if found.count == limit { break }
+    let byCode = code.utf8.count <= 18 && code.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
+    // UTF-8 keeps a character's bytes together, so a byte match is a match of whole characters.
+    let text = Array(needle.lowercased().utf8)
+    var byName = Set<Int>()
+    if !text.contains(0) {
+      names.withUnsafeBytes { haystack in
+        text.withUnsafeBytes { needle in
+          var offset = 0
+          while offset < haystack.count, byName.count < limit,
+            let hit = Self.find(needle, in: UnsafeRawBufferPointer(rebasing: haystack[offset...]))
+          {
+            let position = haystack.baseAddress!.distance(to: UnsafeRawPointer(hit))
+            // The agency whose name holds the match, and on to the next name.
+            var low = 0, high = nameStarts.count - 1
+            while low < high {
+              let middle = (low + high + 1) / 2
+              if nameStarts[middle] <= position { low = middle } else { high = middle - 1 }
+            }
+            byName.insert(low)
+            offset = low + 1 < nameStarts.count ? nameStarts[low + 1] : haystack.count
+          }
+        }
       }
     }
-    return found
+    // The codes are sorted: those that begin with the text are one run, found by bisection.
+    var matches = byName
+    if byCode {
+      var low = 0, high = agencyCodes.count
+      while low < high {
+        let middle = (low + high) / 2
+        if agencyCodes[middle] < code { low = middle + 1 } else { high = middle }
+      }
+      while low < agencyCodes.count, agencyCodes[low].hasPrefix(code), matches.count < byName.count + limit {
+        matches.insert(low)
+        low += 1
+      }
+    }
+    // Each set holds its first `limit` in code order, so the union's first `limit` are right.
+    return matches.sorted().prefix(limit).compactMap { agencies[agencyCodes[$0]] }
+  }
+
+  /// Where `needle` first occurs in `haystack` (`memchr` for its first byte, `memcmp` for the rest).
+  static func find(_ needle: UnsafeRawBufferPointer, in haystack: UnsafeRawBufferPointer) -> UnsafeRawPointer? {
+    guard let first = needle.first, haystack.count >= needle.count, let base = haystack.baseAddress else { return nil }
+    var start = base
+    let end = base + (haystack.count - needle.count + 1)
+    while start < end, let hit = memchr(start, Int32(first), end - start) {
+      if memcmp(hit, needle.baseAddress!, needle.count) == 0 { return UnsafeRawPointer(hit) }
+      start = UnsafeRawPointer(hit) + 1
+    }
+    return nil
+  }
+
+  /// An agency's ratings with their years, latest year first; within a year as the year holds
+  /// them (a revoked rating before the direct E that replaced it).
+  public func history(of creditCode: String) -> [(year: Int, rating: PublishedRating)] {
+    ratingsByAgency[creditCode] ?? []
   }
 
   /// Art. 21: agencies rated A or B in the latest published year and not revoked since, still
@@ -64,11 +143,6 @@ public struct PublicSnapshot: Sendable {
   /// Every parameter in any listed agency's scope, sorted: the buyers' list filters on these.
   public var parameters: [String] {
     Set(agencies.values.filter { $0.status == .listed }.flatMap(\.parameters)).sorted()
-  }
-
-  /// An agency's published levels, latest year first, each as it stands now.
-  public func ratings(of creditCode: String) -> [PublishedRating] {
-    years.compactMap { $0.rating(of: creditCode) }
   }
 
   public func notices(about creditCode: String) -> [PublicNotice] {
