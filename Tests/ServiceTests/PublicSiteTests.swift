@@ -170,8 +170,25 @@ struct PublicSiteTests {
           #expect(body.contains(text) && body.contains("<h1>"), "\(uri): \(body.prefix(300))")
           #expect(response.headers[.cacheControl] == "no-store" && response.headers[.contentSecurityPolicy] != nil, "\(uri)")
         }
+        // Health is judged by wall time since the store last answered, and nothing refreshes
+        // the cache in this test but the test itself: read it again just before asking.
+        try await site.cache.refresh()
         let health = try await client.get("/healthz")
         #expect(health.status == .ok && String(buffer: health.body) == "ok\n")
+      }
+    }
+  }
+
+  @Test("healthz says 503 until the store has answered once")
+  func unhealthyUntilRead() async throws {
+    try await withStore(.sqlite) { store in
+      let site = try Self.site(store.store)
+      try await site.application().test(.router) { client in
+        let never = try await client.get("/healthz")
+        #expect(never.status == .serviceUnavailable && String(buffer: never.body) == "the store cannot be read\n")
+        #expect(never.headers[.cacheControl] == "no-store")
+        try await site.cache.refresh()
+        #expect(try await client.get("/healthz").status == .ok)
       }
     }
   }
