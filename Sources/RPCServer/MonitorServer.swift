@@ -1,5 +1,7 @@
 public import GRPCCore
 import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOPosix
 public import Logging
 public import ProtoCodec
 import Foundation
@@ -96,17 +98,39 @@ public struct MonitorServer: Sendable {
       credit: Credit(store: store, registry: registry, signingKey: keys.current, now: now), log: log, store: store, identity: identities, logger: logger,
       metrics: CallMetrics(registry: prometheus),
       limits: ProtoDecodingLimits(maxMessageBytes: config.limits.maxMessageBytes, maxDepth: ProtoDecodingLimits.defaults.maxDepth), now: now)
-    let listener = try MutualTLSListener(
-      host: try listenHost(config.listen), port: config.listen.port, certificate: config.tls.certificate,
-      key: config.tls.key, clientCA: config.tls.clientCA, identities: identities)
-    let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: transportConfig())
-    let server = GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors)
+    let threads = config.transport.threads > 0 ? config.transport.threads : AllowedCPUs.count
+    let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    defer { eventLoops.shutdownGracefully { _ in } }
+    let sslContext = try MutualTLSListener.sslContext(
+      certificate: config.tls.certificate, key: config.tls.key, clientCA: config.tls.clientCA)
+    let host = try listenHost(config.listen)
+    let grpc: any Service
+    let listeningAddress: @Sendable () async -> String?
+    switch config.transport.kind {
+    case .lean:
+      let transport = LeanServerTransport(
+        configuration: leanTransportConfiguration(host: host), sslContext: sslContext, identities: identities, group: eventLoops)
+      grpc = GRPCServerService(
+        server: GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors),
+        health: components.health, drain: components.drain)
+      listeningAddress = { await transport.listeningAddress.map(Self.text) }
+    case .nio:
+      let listener = MutualTLSListener(host: host, port: config.listen.port, sslContext: sslContext, identities: identities, eventLoopGroup: eventLoops)
+      let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: transportConfig())
+      grpc = GRPCServerService(
+        server: GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors),
+        health: components.health, drain: components.drain)
+      listeningAddress = {
+        guard let address = await transport.listeningAddress else { return nil }
+        return address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"
+      }
+    }
 
     // A service group shuts its services down last first, one after the other: the server
     // goes last in the list so that, on SIGTERM, health turns NOT_SERVING and draining begins
     // at once, before anything else stops.
     var services: [any Service] = [
-      ReadinessService(transport: transport, store: store, health: components.health, revocations: revocations, logger: logger),
+      ReadinessService(listeningAddress: listeningAddress, store: store, health: components.health, revocations: revocations, logger: logger),
       RevocationReloadService(revocations: revocations),
       CheckpointService(log: log, logger: logger),
     ]
@@ -121,7 +145,7 @@ public struct MonitorServer: Sendable {
     if let endpoint = config.metrics.listen {
       services.append(MetricsServer(endpoint: endpoint, registry: prometheus, store: StoreMetrics(store: store, registry: prometheus), logger: logger))
     }
-    services.append(GRPCServerService(server: server, health: components.health, drain: components.drain))
+    services.append(grpc)
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     do {
@@ -174,6 +198,26 @@ public struct MonitorServer: Sendable {
     }
   }
 
+  private func leanTransportConfiguration(host: String) -> LeanServerTransport.Configuration {
+    // As with grpc-swift's transport below: the codec answers limits.max_message_bytes by
+    // name; the transport's limit, twice it, is a backstop that ends the call with RESOURCE_EXHAUSTED.
+    let (doubled, overflow) = config.limits.maxMessageBytes.multipliedReportingOverflow(by: 2)
+    return LeanServerTransport.Configuration(
+      host: host, port: config.listen.port, maxConcurrentStreams: config.limits.maxConcurrentStreams,
+      maxRequestPayload: overflow ? Int.max : doubled,
+      keepaliveTime: .seconds(Int64(config.limits.keepaliveTimeSeconds)),
+      keepaliveTimeout: .seconds(Int64(config.limits.keepaliveTimeoutSeconds)), maxGraceTime: nil)
+  }
+
+  /// `127.0.0.1:8443`, `[::1]:8443`.
+  static func text(_ address: NIOCore.SocketAddress) -> String {
+    switch address {
+    case .v4(let v4): "\(v4.host):\(address.port ?? 0)"
+    case .v6(let v6): "[\(v6.host)]:\(address.port ?? 0)"
+    case .unixDomainSocket: address.pathname ?? "\(address)"
+    }
+  }
+
   private func transportConfig() -> HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
     var transport = HTTP2ServerTransport.Custom<MutualTLSListener>.Config.defaults
     // The codec enforces limits.max_message_bytes and answers RESOURCE_EXHAUSTED naming it.
@@ -200,8 +244,8 @@ public struct MonitorServer: Sendable {
 
 /// The gRPC server as a lifecycle service: on graceful shutdown, health turns NOT_SERVING,
 /// watchers are released, and the server stops accepting calls and waits for those in flight.
-struct GRPCServerService: Service {
-  let server: GRPCServer<HTTP2ServerTransport.Custom<MutualTLSListener>>
+struct GRPCServerService<Transport: ServerTransport>: Service {
+  let server: GRPCServer<Transport>
   let health: HealthState
   let drain: DrainSignal
 
@@ -220,15 +264,14 @@ struct GRPCServerService: Service {
 /// Announces the listening address once bound (the first line `monitord` prints), then keeps
 /// health in step with the database and the revocation list with its file.
 struct ReadinessService: Service {
-  let transport: HTTP2ServerTransport.Custom<MutualTLSListener>
+  let listeningAddress: @Sendable () async -> String?
   let store: any Store
   let health: HealthState
   let revocations: RevocationList
   let logger: Logger
 
   func run() async throws {
-    guard let address = await transport.listeningAddress else { return }
-    let text = address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"
+    guard let text = await listeningAddress() else { return }
     FileHandle.standardOutput.write(Data("monitord listening on \(text)\n".utf8))
     logger.info("listening", metadata: ["address": "\(text)"])
     while !Task.isCancelled && !Task.isShuttingDownGracefully {

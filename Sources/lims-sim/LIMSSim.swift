@@ -43,6 +43,11 @@ struct LIMSSim: AsyncParsableCommand {
     help: "After filing, play the bureau's year on this (filed, ended) year: findings decided, a draw, inspections, the evaluation, publicity with an objection, publication, a direct E. Needs a fast development clock and the indicator system loaded.")
   var bureauYear: Int?
 
+  @Option(
+    name: .customLong("write-request"),
+    help: "After filing, write the first activity filed without a violation to this file as its encoded FileActivityRequest, with its agency's certificate and key beside it (FILE.pem, FILE-key.pem): the same request again is answered from the idempotency record, as a load generator sends it.")
+  var writeRequest: String?
+
   func validate() throws {
     guard agencies >= 1, days >= 1, perDay >= 1, rate > 0, concurrency >= 1, (0...1).contains(violations), clockSpeed >= 1 else {
       throw ValidationError("agencies, days, per-day, rate, concurrency and clock-speed must be positive; violations between 0 and 1")
@@ -90,6 +95,18 @@ struct LIMSSim: AsyncParsableCommand {
     let tally = try await file(plan, clients: clients, clock: clock)
     print(tally.summary(plan))
     if tally.refused > 0 { throw ExitCode.failure }
+    if let writeRequest {
+      guard let clean = plan.first(where: { $0.violation == nil && $0.amendment == nil }) else {
+        throw ValidationError("--write-request: no activity without a planted violation was filed")
+      }
+      let agency = simulated[clean.agency]
+      try Data(clean.request.serializedBytes()).write(to: URL(fileURLWithPath: writeRequest))
+      for (from, to) in [("\(agency.creditCode).pem", ".pem"), ("\(agency.creditCode)-key.pem", "-key.pem")] {
+        try? FileManager.default.removeItem(atPath: writeRequest + to)
+        try FileManager.default.copyItem(atPath: "\(workDir)/\(from)", toPath: writeRequest + to)
+      }
+      note("wrote \(clean.request.requestId) to \(writeRequest), its agency's certificate to \(writeRequest).pem")
+    }
     if let bureauYear {
       try await Bureau(officer: officer, agencies: Array(zip(simulated, clients)), clock: clock, year: bureauYear, seed: seed).run()
     }

@@ -77,6 +77,12 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .customLong("max-message-bytes"), help: "The largest request message, in bytes (default 4194304).")
   var maxMessageBytes: Int?
 
+  @Option(name: .customLong("transport"), help: "The gRPC server transport: lean (default) or nio, grpc-swift's own, kept as the reference.")
+  var transport: String?
+
+  @Option(name: .customLong("transport-threads"), help: "Event-loop threads for the gRPC transport (default 0: one per CPU the process may use).")
+  var transportThreads: Int?
+
   @Option(name: .customLong("metrics-listen"), help: "Prometheus /metrics on HOST:PORT (default 127.0.0.1:9464), or 'off'.")
   var metricsListen: String?
 
@@ -150,6 +156,8 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_SIGNING_KEY"] = signingKey
     flags["MONITORD_SIGNING_NAME"] = signingName
     flags["MONITORD_MAX_MESSAGE_BYTES"] = maxMessageBytes.map(String.init)
+    flags["MONITORD_TRANSPORT_KIND"] = transport
+    flags["MONITORD_TRANSPORT_THREADS"] = transportThreads.map(String.init)
     flags["MONITORD_METRICS_LISTEN"] = metricsListen
     flags["MONITORD_PUBLIC_LISTEN"] = publicListen
     flags["MONITORD_PUBLIC_PLAIN_HTTP"] = publicPlainHTTP ? "true" : nil

@@ -27,6 +27,9 @@ struct ConfigTests {
         format: json
       metrics:
         listen: "off"
+      transport:
+        kind: nio
+        threads: 3
       """))
     #expect(config.listen == .init(host: "0.0.0.0", port: 9443))
     #expect(config.dataDirectory == "/var/lib/cqmon")
@@ -40,6 +43,8 @@ struct ConfigTests {
     #expect(config.log.level == "debug")
     #expect(config.log.format == .json)
     #expect(config.metrics.listen == nil)
+    #expect(config.transport.kind == .nio && config.transport.threads == 3)
+    #expect(ServerConfig.defaults.transport.kind == .lean && ServerConfig.defaults.transport.threads == 0)
   }
 
   @Test("the environment overrides the file")
@@ -105,6 +110,8 @@ struct ConfigTests {
       (": : :\n", "is not valid YAML"),
       ("development:\n  clock_days_ago: -4000\n", "development.clock_days_ago '-4000' is not a number of days"),
       ("development:\n  clock_speed: 0.5\n", "development.clock_speed '0.5' is not a speed"),
+      ("transport:\n  kind: netty\n", "transport.kind 'netty' is not lean or nio"),
+      ("transport:\n  threads: 1000\n", "transport.threads '1000' is not a number of threads from 0"),
     ]
     for (yaml, message) in cases {
       var config = ServerConfig.defaults

@@ -5,6 +5,13 @@ import RPCServer
 import Synchronization
 import Testing
 
+/// The server's gRPC transports: its own (the default) and grpc-swift's, kept as the reference.
+enum ServerTransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+  case lean, nio
+  var flags: [String] { ["--transport", rawValue] }
+  var testDescription: String { "\(rawValue) transport" }
+}
+
 /// The real `monitord` over mutual TLS with certificates the test made.
 @Suite("End to end: monitord over mutual TLS", .serialized)
 struct EndToEndTests {
@@ -25,9 +32,9 @@ struct EndToEndTests {
     }
   }
 
-  @Test("certificates: the bureau's CA only, valid, with a known identity, not revoked")
-  func certificates() async throws {
-    let server = try ServerProcess()
+  @Test("certificates: the bureau's CA only, valid, with a known identity, not revoked", arguments: ServerTransportKind.allCases)
+  func certificates(transport: ServerTransportKind) async throws {
+    let server = try ServerProcess(extra: transport.flags)
     try await server.waitUntilServing()
     for identity in ["city", "district", "agency", "partner"] {
       #expect(try await healthCheck(server, as: identity) == .serving, "\(identity)")
@@ -55,9 +62,9 @@ struct EndToEndTests {
     #expect(try await healthCheck(server, as: "city") == .serving, "others unaffected")
   }
 
-  @Test("an agency calling an officer-only method: PERMISSION_DENIED; a malformed message: INVALID_ARGUMENT, and the server goes on")
-  func refusals() async throws {
-    let server = try ServerProcess()
+  @Test("an agency calling an officer-only method: PERMISSION_DENIED; a malformed message: INVALID_ARGUMENT, and the server goes on", arguments: ServerTransportKind.allCases)
+  func refusals(transport: ServerTransportKind) async throws {
+    let server = try ServerProcess(extra: transport.flags)
     try await server.waitUntilServing()
     let denied = await #expect(throws: RPCError.self) {
       try await server.withClient(as: "agency") { client in
@@ -80,9 +87,9 @@ struct EndToEndTests {
     #expect(try await healthCheck(server, as: "city") == .serving)
   }
 
-  @Test("SIGTERM with a call in flight: health turns NOT_SERVING at once, the call completes, then the server exits 0")
-  func gracefulShutdown() async throws {
-    let server = try ServerProcess()
+  @Test("SIGTERM with a call in flight: health turns NOT_SERVING at once, the call completes, then the server exits 0", arguments: ServerTransportKind.allCases)
+  func gracefulShutdown(transport: ServerTransportKind) async throws {
+    let server = try ServerProcess(extra: transport.flags)
     try await server.waitUntilServing()
     // A load balancer watching health sees NOT_SERVING as soon as the signal arrives.
     let signalled = Mutex<ContinuousClock.Instant?>(nil)

@@ -58,6 +58,16 @@ extension ServerConfig {
     Setting("limits.keepalive_time_seconds", "MONITORD_KEEPALIVE_TIME_SECONDS", { $0.limits.keepaliveTimeSeconds = try positive($1, "limits.keepalive_time_seconds") }),
     Setting("limits.keepalive_timeout_seconds", "MONITORD_KEEPALIVE_TIMEOUT_SECONDS", { $0.limits.keepaliveTimeoutSeconds = try positive($1, "limits.keepalive_timeout_seconds") }),
     Setting("limits.max_document_bytes", "MONITORD_MAX_DOCUMENT_BYTES", { $0.limits.maxDocumentBytes = try positive($1, "limits.max_document_bytes") }),
+    Setting("transport.kind", "MONITORD_TRANSPORT_KIND", { config, value in
+      guard let kind = Transport.Kind(rawValue: value) else { throw ConfigError("transport.kind '\(value)' is not lean or nio") }
+      config.transport.kind = kind
+    }),
+    Setting("transport.threads", "MONITORD_TRANSPORT_THREADS", { config, value in
+      guard let threads = Int(value), (0...256).contains(threads) else {
+        throw ConfigError("transport.threads '\(value)' is not a number of threads from 0 (one per usable CPU) to 256")
+      }
+      config.transport.threads = threads
+    }),
     Setting("log.level", "MONITORD_LOG_LEVEL", { config, value in
       guard Logger.Level(rawValue: value) != nil else {
         throw ConfigError("log.level '\(value)' is not one of trace, debug, info, notice, warning, error, critical")

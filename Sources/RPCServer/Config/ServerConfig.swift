@@ -14,6 +14,7 @@ public struct ServerConfig: Sendable, Equatable {
   public var tls: TLS
   public var signing: Signing
   public var limits: Limits
+  public var transport: Transport = Transport()
   public var log: Log
   public var metrics: Metrics
   /// The public website (Art. 9, 17, 19, 21); off unless a listener is set.
@@ -60,6 +61,19 @@ public struct ServerConfig: Sendable, Equatable {
     public var keepaliveTimeoutSeconds: Int
     /// The largest document accepted by DocumentService.Upload, in bytes.
     public var maxDocumentBytes: Int
+  }
+
+  /// Which gRPC server transport serves the API. Both speak the same wire and mutual TLS.
+  public struct Transport: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+      /// `monitord`'s own, on swift-nio-http2: calls on their connection's event loop.
+      case lean
+      /// grpc-swift's NIO transport (a child channel and task per stream), kept as the reference.
+      case nio
+    }
+    public var kind: Kind = .lean
+    /// Event-loop threads; 0: one per CPU the process may use.
+    public var threads: Int = 0
   }
 
   public struct Log: Sendable, Equatable {

@@ -19,11 +19,18 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
   let sslContext: NIOSSLContext
   let identities: ConnectionIdentities
 
+  init(host: String, port: Int, sslContext: NIOSSLContext, identities: ConnectionIdentities, eventLoopGroup: any EventLoopGroup) {
+    self.host = host
+    self.port = port
+    self.sslContext = sslContext
+    self.identities = identities
+    self.eventLoopGroup = eventLoopGroup
+  }
+
+  /// TLS 1.2+, the server's certificate, a client certificate required and verified against
+  /// the bureau's CA only; ALPN h2. Both transports use it.
   /// - Throws: `ConfigError` when a certificate or key cannot be read.
-  init(
-    host: String, port: Int, certificate: String, key: String, clientCA: String, identities: ConnectionIdentities,
-    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-  ) throws(ConfigError) {
+  static func sslContext(certificate: String, key: String, clientCA: String) throws(ConfigError) -> NIOSSLContext {
     var tls: TLSConfiguration
     do {
       tls = TLSConfiguration.makeServerConfiguration(
@@ -37,14 +44,10 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
     tls.certificateVerification = .noHostnameVerification  // clients have no host name; the CA vouches
     tls.applicationProtocols = ["grpc-exp", "h2"]
     do {
-      sslContext = try NIOSSLContext(configuration: tls)
+      return try NIOSSLContext(configuration: tls)
     } catch {
       throw ConfigError("the TLS configuration is not usable: \(error)")
     }
-    self.host = host
-    self.port = port
-    self.identities = identities
-    self.eventLoopGroup = eventLoopGroup
   }
 
   func makeListeningChannel(
