@@ -10,8 +10,19 @@ import Synchronization
 public final class CallMetrics: Sendable {
   public let registry: PrometheusCollectorRegistry
   private let inFlight: Gauge
-  private let counters = Mutex<[String: Counter]>([:])
-  private let histograms = Mutex<[String: DurationHistogram]>([:])
+  private let methods = Mutex<[String: MethodMetrics]>([:])
+
+  /// One method's handles: its histogram, and a counter per status code as codes occur.
+  private final class MethodMetrics: Sendable {
+    let histogram: DurationHistogram
+    let labels: [(String, String)]
+    let counters: Mutex<[Status.Code: Counter]>
+    init(histogram: DurationHistogram, labels: [(String, String)]) {
+      self.histogram = histogram
+      self.labels = labels
+      counters = Mutex([:])
+    }
+  }
 
   private static let buckets: [Duration] = [
     .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
@@ -27,33 +38,34 @@ public final class CallMetrics: Sendable {
 
   func started() { inFlight.increment() }
 
-  /// A call ended: `method` is `package.Service/Method`, `code` its status.
+  /// A call ended: `method` is `package.Service/Method`, `code` its status. The labels are
+  /// worked out on a method's first call; after that, recording is two lookups and atomic adds.
   func finished(method: String, type: String, code: Status.Code, duration: Duration) {
     inFlight.decrement()
-    let parts = method.split(separator: "/", maxSplits: 1)
-    let labels = [
-      ("grpc_type", type), ("grpc_service", parts.count == 2 ? String(parts[0]) : ""), ("grpc_method", String(parts.last ?? "")),
-    ]
-    let name = Self.names[code] ?? "Unknown"
-    let counter = counters.withLock { cache in
-      let key = method + " " + name
-      if let counter = cache[key] { return counter }
+    let metrics = methods.withLock { cache in
+      if let metrics = cache[method] { return metrics }
+      let parts = method.split(separator: "/", maxSplits: 1)
+      let labels = [
+        ("grpc_type", type), ("grpc_service", parts.count == 2 ? String(parts[0]) : ""), ("grpc_method", String(parts.last ?? "")),
+      ]
+      let metrics = MethodMetrics(
+        histogram: registry.makeDurationHistogram(
+          descriptor: .init(metricName: "grpc_server_handling", unitName: "seconds", helpText: "Time to complete a gRPC call."),
+          labels: labels, buckets: Self.buckets),
+        labels: labels)
+      cache[method] = metrics
+      return metrics
+    }
+    let counter = metrics.counters.withLock { counters in
+      if let counter = counters[code] { return counter }
       let counter = registry.makeCounter(
         descriptor: .init(metricName: "grpc_server_handled", unitName: "total", helpText: "gRPC calls completed, by method and status code."),
-        labels: labels + [("grpc_code", name)])
-      cache[key] = counter
+        labels: metrics.labels + [("grpc_code", Self.names[code] ?? "Unknown")])
+      counters[code] = counter
       return counter
     }
     counter.increment()
-    let histogram = histograms.withLock { cache in
-      if let histogram = cache[method] { return histogram }
-      let histogram = registry.makeDurationHistogram(
-        descriptor: .init(metricName: "grpc_server_handling", unitName: "seconds", helpText: "Time to complete a gRPC call."),
-        labels: labels, buckets: Self.buckets)
-      cache[method] = histogram
-      return histogram
-    }
-    histogram.record(duration)
+    metrics.histogram.record(duration)
   }
 
   /// Status codes as grpc-go spells them (`codes.Code.String()`).
