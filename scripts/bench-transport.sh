@@ -36,11 +36,11 @@ swift build -c release --product lims-sim >/dev/null
 bin=$root/.build/release
 openssl genpkey -algorithm ed25519 -out "$work/signing-key.pem" 2>/dev/null
 
-# monitord KIND DATA CERTS-FLAGS...: the command line compare.sh starts.
+# monitord KIND DATA: the command line compare.sh starts, on its certificates ({certs}).
 monitord() {
   local kind=$1 data=$2
   echo "$bin/monitord" --listen {addr} --data-dir "$data" --transport "$kind" --signing-key "$work/signing-key.pem" \
-    --metrics-listen off --log-level "$log_level"
+    --metrics-listen off --log-level "$log_level" --tls-cert {certs}/server.crt --tls-key {certs}/server.key --client-ca {certs}/ca.crt
 }
 
 echo "== Health/Check (log level $log_level)"
@@ -49,8 +49,7 @@ rows=$work/health.rows
 for kind in lean nio; do
   mkdir -p "$work/health-$kind"
   # shellcheck disable=SC2046
-  "$kit/compare.sh" -p -l "$levels" -d "$dur" -n "$kind" -- $(monitord "$kind" "$work/health-$kind") \
-    --tls-cert {certs}/server.crt --tls-key {certs}/server.key --client-ca {certs}/ca.crt | tail -n +3 | tee -a "$rows"
+  "$kit/compare.sh" -p -l "$levels" -d "$dur" -n "$kind" -- $(monitord "$kind" "$work/health-$kind") | tail -n +3 | tee -a "$rows"
 done
 
 echo
@@ -77,8 +76,8 @@ filing_rows=$work/filing.rows
 for kind in lean nio; do
   # shellcheck disable=SC2046
   LOADGEN_ARGS="-method /cqmon.v1.FilingService/FileActivity -payload $work/request.bin" \
-    "$kit/compare.sh" -p -k "$keys" -l "$levels" -d "$dur" -n "$kind" -- $(monitord "$kind" "$data") \
-    --tls-cert {certs}/server.crt --tls-key {certs}/server.key --client-ca {certs}/ca.crt | tail -n +$([ -s "$filing_rows" ] && echo 3 || echo 1) |
+    "$kit/compare.sh" -p -k "$keys" -l "$levels" -d "$dur" -n "$kind" -- $(monitord "$kind" "$data") |
+    tail -n +$([ -s "$filing_rows" ] && echo 3 || echo 1) |
     tee -a "$filing_rows"
 done
 

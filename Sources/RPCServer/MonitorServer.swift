@@ -104,22 +104,23 @@ public struct MonitorServer: Sendable {
     let sslContext = try MutualTLSListener.sslContext(
       certificate: config.tls.certificate, key: config.tls.key, clientCA: config.tls.clientCA)
     let host = try listenHost(config.listen)
+    func serving(on transport: some ServerTransport) -> any Service {
+      GRPCServerService(
+        server: GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors),
+        health: components.health, drain: components.drain)
+    }
     let grpc: any Service
     let listeningAddress: @Sendable () async -> String?
     switch config.transport.kind {
     case .lean:
       let transport = LeanServerTransport(
         configuration: leanTransportConfiguration(host: host), sslContext: sslContext, identities: identities, group: eventLoops)
-      grpc = GRPCServerService(
-        server: GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors),
-        health: components.health, drain: components.drain)
+      grpc = serving(on: transport)
       listeningAddress = { await transport.listeningAddress.map(Self.text) }
     case .nio:
       let listener = MutualTLSListener(host: host, port: config.listen.port, sslContext: sslContext, identities: identities, eventLoopGroup: eventLoops)
       let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: transportConfig())
-      grpc = GRPCServerService(
-        server: GRPCServer(transport: transport, services: components.services, interceptors: components.interceptors),
-        health: components.health, drain: components.drain)
+      grpc = serving(on: transport)
       listeningAddress = {
         guard let address = await transport.listeningAddress else { return nil }
         return address.ipv4.map { "\($0.host):\($0.port)" } ?? address.ipv6.map { "[\($0.host)]:\($0.port)" } ?? "\(address)"

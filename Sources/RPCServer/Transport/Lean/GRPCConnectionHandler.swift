@@ -205,10 +205,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
   /// Answers a request that never becomes a call, and closes its stream.
   private func reject(_ id: HTTP2StreamID, _ headers: HPACKHeaders, clientEnded: Bool) {
     guard let context else { return }
-    context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true)))), promise: nil)
-    if !clientEnded {
-      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.noError))), promise: nil)
-    }
+    writeFinal(headers, on: id, clientEnded: clientEnded, context: context)
     flushPending = true
   }
 
@@ -284,9 +281,9 @@ final class GRPCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
       case .metadata(let metadata):
         var headers = Self.responseHeaders
         Self.add(metadata, to: &headers)
-        writeHeaders(headers, on: stream, endStream: false, context: context)
+        writeHeaders(headers, on: stream, context: context)
       case .message(let bytes):
-        if !stream.headersSent { writeHeaders(Self.responseHeaders, on: stream, endStream: false, context: context) }
+        if !stream.headersSent { writeHeaders(Self.responseHeaders, on: stream, context: context) }
         let count = bytes.count
         var frame = context.channel.allocator.buffer(capacity: 5 + count)
         frame.writeInteger(UInt8(0))
@@ -302,22 +299,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
           stream.release(count)
         }
       case .status(let status, let metadata):
-        let trailers: HPACKHeaders
-        if !stream.headersSent {
-          trailers = Self.trailersOnly(status, metadata)
-        } else if status.code == .ok && status.message.isEmpty && metadata.isEmpty {
-          trailers = Self.okTrailers
-        } else {
-          var headers = HPACKHeaders()
-          Self.addStatus(status, metadata, to: &headers)
-          trailers = headers
-        }
-        writeHeaders(trailers, on: stream, endStream: true, context: context)
-        stream.serverEnded = true
-        if !stream.clientEnded {
-          // The answer is complete: the rest of the request is not wanted.
-          context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(.noError))), promise: nil)
-        }
+        writeStatus(status, metadata, on: stream, context: context)
       }
     }
     flush()
@@ -326,12 +308,7 @@ final class GRPCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
   /// Ends a call from the transport's side (a malformed request): its status, and its task cancelled.
   private func end(_ stream: ServerStream, _ status: Status) {
     guard let context, !stream.serverEnded else { return }
-    writeHeaders(stream.headersSent ? { var h = HPACKHeaders(); Self.addStatus(status, [:], to: &h); return h }() : Self.trailersOnly(status, [:]),
-      on: stream, endStream: true, context: context)
-    stream.serverEnded = true
-    if !stream.clientEnded {
-      context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(.noError))), promise: nil)
-    }
+    writeStatus(status, [:], on: stream, context: context)
     stream.cancel(status.message)
     flushPending = true
   }
@@ -344,9 +321,37 @@ final class GRPCConnectionHandler: ChannelInboundHandler, @unchecked Sendable {
     flush()
   }
 
-  private func writeHeaders(_ headers: HPACKHeaders, on stream: ServerStream, endStream: Bool, context: ChannelHandlerContext) {
+  /// The call's status: trailers-only if nothing was sent yet, else trailers (the plain OK ones
+  /// built once); the stream is then ended on the server's side.
+  private func writeStatus(_ status: Status, _ metadata: Metadata, on stream: ServerStream, context: ChannelHandlerContext) {
+    let trailers: HPACKHeaders
+    if !stream.headersSent {
+      trailers = Self.trailersOnly(status, metadata)
+    } else if status.code == .ok && status.message.isEmpty && metadata.isEmpty {
+      trailers = Self.okTrailers
+    } else {
+      var headers = HPACKHeaders()
+      Self.addStatus(status, metadata, to: &headers)
+      trailers = headers
+    }
     stream.headersSent = true
-    context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .headers(.init(headers: headers, endStream: endStream)))), promise: nil)
+    stream.serverEnded = true
+    writeFinal(trailers, on: stream.id, clientEnded: stream.clientEnded, context: context)
+  }
+
+  /// HEADERS that end the stream, then RST_STREAM(NO_ERROR) if the client is still sending: the
+  /// answer is complete, and the rest of the request is not wanted.
+  private func writeFinal(_ headers: HPACKHeaders, on id: HTTP2StreamID, clientEnded: Bool, context: ChannelHandlerContext) {
+    context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: true)))), promise: nil)
+    if !clientEnded {
+      context.write(wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.noError))), promise: nil)
+    }
+  }
+
+  /// The response's leading HEADERS (the stream stays open for messages and trailers).
+  private func writeHeaders(_ headers: HPACKHeaders, on stream: ServerStream, context: ChannelHandlerContext) {
+    stream.headersSent = true
+    context.write(wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .headers(.init(headers: headers)))), promise: nil)
   }
 
   /// One flush for every answer written in this turn of the event loop: the calls that end
