@@ -30,7 +30,7 @@ func fail(_ error: any Error) -> ExitCode {
 /// Plain log lines on standard error, for the maintenance commands.
 func bootstrapPlainLogging() -> Logger {
   LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
+    var handler = TextLogHandler(label: label)
     handler.logLevel = .warning
     return handler
   }
@@ -123,7 +123,7 @@ struct Serve: AsyncParsableCommand {
     }
     LoggingSystem.bootstrap { label in
       var handler: any LogHandler =
-        settings.log.format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+        settings.log.format == .json ? JSONLogHandler(label: label) : TextLogHandler(label: label)
       handler.logLevel = Logger.Level(rawValue: settings.log.level) ?? .info
       return handler
     }
