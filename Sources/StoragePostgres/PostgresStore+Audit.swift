@@ -40,13 +40,25 @@ extension PostgresAccess {
         let c = Columns(row)
         var fields: [String] = []
         for index in 0..<fieldCount { fields.append(try c.optionalString("f\(index)") ?? "") }
-        try body(CoveredRecord(key: try c.string("row_key"), auditSequence: try c.optionalInt64("audit_sequence"), fields: fields))
+        var columns: [String: String] = [:]
+        for column in table.checkedColumns { columns[column] = try c.optionalString("c_" + column) ?? "" }
+        try body(CoveredRecord(
+          key: try c.string("row_key"), auditSequence: try c.optionalInt64("audit_sequence"), fields: fields,
+          recordedAt: try c.optionalString("x_at"), actor: try c.optionalString("x_by"), columns: columns))
       }
     }
   }
 
   /// The key, entry and covered columns (`f0`, `f1`, …) of each covered table, as `CoveredTable` lists them.
   static func coveredColumns(_ table: CoveredTable) -> (String, Int) {
+    let checked = [
+      "\(table.timeColumn) AS x_at", "\(table.actorColumn ?? "NULL::text") AS x_by",
+    ] + table.checkedColumns.map { "\($0)::text AS c_\($0)" }
+    let (digest, count) = digestColumns(table)
+    return (digest + ", " + checked.joined(separator: ", "), count)
+  }
+
+  static func digestColumns(_ table: CoveredTable) -> (String, Int) {
     switch table {
     case .application: ("id AS row_key, audit_sequence, materials AS f0", 1)
     case .change: ("id AS row_key, audit_sequence, after AS f0", 1)

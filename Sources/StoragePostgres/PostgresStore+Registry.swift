@@ -138,6 +138,18 @@ extension PostgresAccess {
     }
   }
 
+  public func allAgencyStaff() async throws -> [(creditCode: String, idNumber: String)] {
+    try await run {
+      try await $0.all(.with("SELECT credit_code, id_number FROM agency_staff ORDER BY credit_code, id_number", [])) {
+        (creditCode: try $0.string("credit_code"), idNumber: try $0.string("id_number"))
+      }
+    }
+  }
+
+  public func certifiedAgencies() async throws -> Set<String> {
+    Set(try await run { try await $0.all(.with("SELECT DISTINCT credit_code FROM certificate", [])) { try $0.string("credit_code") } })
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run {
       try await $0.all(.with(

@@ -56,7 +56,12 @@ extension SQLiteAccess {
             fields.append(row["f\(index)"] ?? "")
             index += 1
           }
-          return (row["position"] as Int64, CoveredRecord(key: row["row_key"], auditSequence: row["audit_sequence"], fields: fields))
+          var columns: [String: String] = [:]
+          for column in table.checkedColumns { columns[column] = row["c_" + column] ?? "" }
+          let record = CoveredRecord(
+            key: row["row_key"], auditSequence: row["audit_sequence"], fields: fields, recordedAt: row["x_at"], actor: row["x_by"],
+            columns: columns)
+          return (row["position"] as Int64, record)
         }
       }
       for (position, record) in page {
@@ -69,6 +74,13 @@ extension SQLiteAccess {
 
   /// The key, entry and covered columns (`f0`, `f1`, …) of each covered table, as `CoveredTable` lists them.
   static func coveredColumns(_ table: CoveredTable) -> String {
+    let checked = [
+      "\(table.timeColumn) AS x_at", "\(table.actorColumn ?? "NULL") AS x_by",
+    ] + table.checkedColumns.map { "CAST(\($0) AS TEXT) AS c_\($0)" }
+    return digestColumns(table) + ", " + checked.joined(separator: ", ")
+  }
+
+  static func digestColumns(_ table: CoveredTable) -> String {
     switch table {
     case .application: "id AS row_key, audit_sequence, materials AS f0"
     case .change: "id AS row_key, audit_sequence, after AS f0"

@@ -145,6 +145,18 @@ extension SQLiteAccess {
     }
   }
 
+  public func allAgencyStaff() async throws -> [(creditCode: String, idNumber: String)] {
+    try await run { db in
+      try Row.fetchAll(cached: db, sql: "SELECT credit_code, id_number FROM agency_staff ORDER BY credit_code, id_number") {
+        (creditCode: $0[0] as String, idNumber: $0[1] as String)
+      }
+    }
+  }
+
+  public func certifiedAgencies() async throws -> Set<String> {
+    Set(try await run { db in try String.fetchAll(cached: db, sql: "SELECT DISTINCT credit_code FROM certificate") })
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run { db in
       try RemovalRow.fetchAll(

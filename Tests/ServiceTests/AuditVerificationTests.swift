@@ -68,8 +68,11 @@ struct AuditVerificationTests {
           "document_record  2",
           // Version 1, replayed from the (altered) application, no longer matches either.
           "agency_version \(Materials.applicant)/1 3",
+          // The agency's row no longer has the district of its (altered) latest version.
+          "agency \(Materials.applicant) 0",
         ], "\(result.records)")
-        #expect(result.mismatchedRecords == 6)
+        // Version 2 twice: its record, and its name against the (altered) change's new name.
+        #expect(result.mismatchedRecords == 8)
         #expect(result.records.first { $0.table == "document_record" }?.problem.contains("deleted") == true)
       }
     }
@@ -104,7 +107,7 @@ struct AuditVerificationTests {
         // chain and the tree that remain are consistent with each other.
         try await store.tamper("DELETE FROM change")
         try await store.tamper("DELETE FROM agency_version WHERE version = 2")
-        try await store.tamper("UPDATE agency SET version = 1")
+        try await store.tamper("UPDATE agency SET version = 1, name = (SELECT name FROM agency_version WHERE version = 1)")
         try await store.tamper("DELETE FROM idempotency WHERE method LIKE '%FileChange' OR method LIKE '%ReviewApplication'")
         try await store.tamper("DELETE FROM audit_log WHERE sequence > 3")
         try await store.tamper("DELETE FROM merkle_node WHERE (idx + 1) * (1 << CAST(level AS INTEGER)) > 3")
@@ -133,6 +136,8 @@ struct AuditVerificationTests {
           try await store.tamper(
             "UPDATE audit_log SET actor = '\(entries[index].actor)', previous_hash = '\(entries[index].previousHash)', hash = '\(entries[index].hash)' WHERE sequence = \(entry.sequence)")
         }
+        // The row the entry made says so too: the rewrite is consistent.
+        try await store.tamper("UPDATE document_record SET uploaded_by = '\(Identities.city)'")
         try await store.tamper("DELETE FROM merkle_node")
         try await AuditLog.catchUp(store.store, key: TestKeys.signing)
         #expect(try await Self.verify(h).intact, "without a checkpoint, a consistent rewrite is invisible")

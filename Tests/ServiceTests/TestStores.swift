@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Services
 import StoragePostgres
@@ -93,12 +94,52 @@ struct TestEngineTests {
 }
 
 extension TestStore {
-  /// Runs SQL behind the server's back, as someone with the database's password would.
+  /// Runs SQL behind the server's back, as someone with the database's password (or file)
+  /// would: with foreign keys not enforced (SQLite's shell does not enforce them; on
+  /// PostgreSQL a superuser turns their triggers off).
   func tamper(_ sql: String) async throws {
     if let url {
-      try PostgresTestDatabase.psql(url, sql)
+      try PostgresTestDatabase.psql(url, "SET session_replication_role = replica; " + sql)
     } else {
-      try await (store as! SQLiteStore).writer.write { try $0.execute(sql: sql) }
+      try await (store as! SQLiteStore).writer.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA foreign_keys = OFF")
+        defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+        try db.inTransaction {
+          try db.execute(sql: sql)
+          return .commit
+        }
+      }
     }
+  }
+}
+
+extension TestStore {
+  /// Runs a query behind the server's back; each row's columns as text (NULL as nil).
+  func query(_ sql: String) async throws -> [[String?]] {
+    if let url {
+      let text = try ServerProcess.run("/usr/bin/env", ["psql", url, "-v", "ON_ERROR_STOP=1", "-AtqF", "\u{1f}", "-R", "\u{1e}", "-P", "null=\u{2400}NULL", "-c", sql])
+      guard text.status == 0 else { throw StoreError(.unavailable, "psql: \(text.error)") }
+      return text.output.trimmingCharacters(in: .newlines).split(separator: "\u{1e}", omittingEmptySubsequences: true).map { line in
+        line.split(separator: "\u{1f}", omittingEmptySubsequences: false).map { $0 == "\u{2400}NULL" ? nil : String($0) }
+      }
+    }
+    return try await (store as! SQLiteStore).writer.read { db in
+      try Row.fetchAll(db, sql: sql).map { row in (0..<row.count).map { (row[$0] as DatabaseValue).storage.value.map { "\($0)" } } }
+    }
+  }
+
+  /// Every table of the store's schema with its columns and their declared types.
+  func schema() async throws -> [String: [(name: String, type: String)]] {
+    let rows = url == nil
+      ? try await query("""
+        SELECT m.name, p.name, p.type FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid
+        """)
+      : try await query("""
+        SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema()
+        ORDER BY table_name, ordinal_position
+        """)
+    var tables: [String: [(name: String, type: String)]] = [:]
+    for row in rows { tables[row[0] ?? "", default: []].append((row[1] ?? "", (row[2] ?? "").lowercased())) }
+    return tables
   }
 }

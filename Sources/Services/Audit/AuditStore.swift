@@ -51,6 +51,52 @@ public enum CoveredTable: String, Sendable, CaseIterable {
   // replays them from the covered filings.
 }
 
+extension CoveredTable {
+  /// The column that holds the time of the write that made the row: its entry's `recorded_at`.
+  public var timeColumn: String {
+    switch self {
+    case .application: "submitted_at"
+    case .change: "filed_at"
+    case .removal: "removed_at"
+    case .certificate: "issued_at"
+    case .documentRecord: "uploaded_at"
+    case .activityVersion: "version_at"
+    case .recordVersion: "recorded_at"
+    }
+  }
+
+  /// The column that holds who made the row: its entry's `actor`; nil where there is none.
+  public var actorColumn: String? {
+    switch self {
+    case .application: "submitted_by"
+    case .change: "filed_by"
+    case .documentRecord: "uploaded_by"
+    case .activityVersion: "version_by"
+    case .recordVersion: "recorded_by"
+    case .removal, .certificate: nil
+    }
+  }
+
+  /// Whether each entry that names a row of the table made exactly one (a second names a copy).
+  public var onePerEntry: Bool {
+    switch self {
+    case .application, .change, .removal, .certificate, .documentRecord: true
+    case .activityVersion, .recordVersion: false
+    }
+  }
+
+  /// Other columns checked against the row's own covered content (`CoveredRecord.columns`).
+  public var checkedColumns: [String] {
+    switch self {
+    case .application: ["number", "credit_code"]
+    case .change: ["number"]
+    case .removal: ["removal_count"]
+    case .certificate: ["subject", "credit_code"]
+    case .activityVersion, .documentRecord, .recordVersion: []
+    }
+  }
+}
+
 /// One covered row, as stored.
 public struct CoveredRecord: Sendable, Equatable {
   /// The row's key: `app-000042`, `SHA256/OWNER`, `act-000042/2` (activity and version).
@@ -59,10 +105,20 @@ public struct CoveredRecord: Sendable, Equatable {
   public var auditSequence: Int64?
   /// The table's covered columns, in the order `CoveredTable` lists them.
   public var fields: [String]
+  /// The row's time and actor columns, which must be its entry's (nil where it has none).
+  public var recordedAt: String?
+  public var actor: String?
+  /// Other columns the checks read (`RecordCoverage` says which), by name.
+  public var columns: [String: String]
 
-  public init(key: String, auditSequence: Int64?, fields: [String]) {
+  public init(
+    key: String, auditSequence: Int64?, fields: [String], recordedAt: String? = nil, actor: String? = nil, columns: [String: String] = [:]
+  ) {
     self.key = key
     self.auditSequence = auditSequence
     self.fields = fields
+    self.recordedAt = recordedAt
+    self.actor = actor
+    self.columns = columns
   }
 }

@@ -91,6 +91,8 @@ extension AuditLog {
     var builder = MerkleTree.Builder()
     var previous = genesis
     var recordDigests: [String] = []
+    var recordedAt: [String] = []
+    var actors: [String] = []
     var made: [CoveredTable: Set<Int64>] = [:]
     var checkpointRoot: MerkleTree.Hash? = checkpoint?.size == 0 ? MerkleTree.Builder().root : nil
     var chainIntact = true
@@ -118,6 +120,8 @@ extension AuditLog {
         builder.append(leaf: MerkleTree.leafHash(Array(entry.text.utf8)))
         if builder.size == checkpoint?.size { checkpointRoot = builder.root }
         recordDigests.append(entry.recordSHA256)
+        recordedAt.append(entry.recordedAt)
+        actors.append(entry.actor)
         if let table = creatingMethods[entry.method] { made[table, default: []].insert(entry.sequence) }
       }
       if entries.count < batch { break }
@@ -142,22 +146,39 @@ extension AuditLog {
 
     for table in CoveredTable.allCases {
       var seen = Set<Int64>()
+      var removals: [String: [(number: Int64, count: String, key: String)]] = [:]
       try await store.forEachCoveredRecord(table) { record in
         let expected = recordSHA256(of: record, in: table)
         guard let sequence = record.auditSequence else {
           result.note(RecordMismatch(table: table.rawValue, key: record.key, auditSequence: 0, problem: "it names no audit entry"))
           return
         }
-        seen.insert(sequence)
+        if !seen.insert(sequence).inserted, table.onePerEntry {
+          result.note(RecordMismatch(
+            table: table.rawValue, key: record.key, auditSequence: sequence,
+            problem: "another row names audit entry \(sequence) too, which made one: a row nobody filed"))
+        }
         guard sequence >= 1, sequence <= recordDigests.count else {
           result.note(RecordMismatch(table: table.rawValue, key: record.key, auditSequence: 0, problem: "it names audit entry \(sequence), which does not exist"))
           return
         }
-        if recordDigests[Int(sequence - 1)] != expected {
-          result.note(RecordMismatch(
-            table: table.rawValue, key: record.key, auditSequence: sequence,
-            problem: "its SHA-256 is not the record_sha256 of audit entry \(sequence): the row was altered"))
+        let index = Int(sequence - 1)
+        func mismatch(_ problem: String) {
+          result.note(RecordMismatch(table: table.rawValue, key: record.key, auditSequence: sequence, problem: problem))
         }
+        if recordDigests[index] != expected {
+          mismatch("its SHA-256 is not the record_sha256 of audit entry \(sequence): the row was altered")
+        }
+        if record.recordedAt != recordedAt[index] {
+          mismatch("its \(table.timeColumn) is not the time of audit entry \(sequence): the row was altered")
+        }
+        if let column = table.actorColumn, record.actor != actors[index] {
+          mismatch("its \(column) is not the actor of audit entry \(sequence): the row was altered")
+        }
+        for problem in rowProblems(record, in: table, removals: &removals) { mismatch(problem) }
+      }
+      for (key, problem) in table == .removal ? removalCountProblems(removals) : [] {
+        result.note(RecordMismatch(table: table.rawValue, key: key, auditSequence: 0, problem: problem))
       }
       for sequence in (made[table] ?? []).subtracting(seen).sorted() {
         result.note(RecordMismatch(
@@ -165,6 +186,51 @@ extension AuditLog {
       }
     }
     return result
+  }
+}
+
+extension AuditLog {
+  /// What is wrong with a covered row's other columns against its own covered content.
+  static func rowProblems(
+    _ record: CoveredRecord, in table: CoveredTable, removals: inout [String: [(number: Int64, count: String, key: String)]]
+  ) -> [String] {
+    var problems: [String] = []
+    func number(_ sequence: IDSequence) {
+      if record.columns["number"] != sequence.number(of: record.key).map(String.init) {
+        problems.append("its number is not the number in its id: the row was altered")
+      }
+    }
+    switch table {
+    case .application:
+      number(.application)
+      let materials = Registry.decode(ApplicationMaterials.self, record.fields.first ?? "")
+      if let code = materials?.licence?.creditCode, record.columns["credit_code"] != code {
+        problems.append("its credit_code is not the applicant's in the covered materials: the row was altered")
+      }
+    case .change:
+      number(.change)
+    case .removal:
+      // Each removal's count is its place among the agency's removals; checked once all are read.
+      let code = record.fields.first ?? ""
+      removals[code, default: []].append((IDSequence.removal.number(of: record.key) ?? 0, record.columns["removal_count"] ?? "", record.key))
+    case .certificate:
+      if record.columns["subject"] != "CN=" + (record.columns["credit_code"] ?? "") {
+        problems.append("its subject does not name its credit_code: the row was altered")
+      }
+    case .activityVersion, .documentRecord, .recordVersion:
+      break
+    }
+    return problems
+  }
+
+  /// Removals whose `removal_count` is not their place among their agency's removals.
+  static func removalCountProblems(_ removals: [String: [(number: Int64, count: String, key: String)]]) -> [(String, String)] {
+    removals.values.flatMap { list in
+      list.sorted { $0.number < $1.number }.enumerated().compactMap { place, removal in
+        removal.count == String(place + 1)
+          ? nil : (removal.key, "its removal_count \(removal.count) is not its place (\(place + 1)) among the agency's removals: the row was altered")
+      }
+    }.sorted { $0.0 < $1.0 }
   }
 }
 

@@ -35,7 +35,10 @@ extension Registry {
       }
       let expected: ApplicationMaterials?
       let entry: Int64
+      var since = version.since
+      var status = AgencyRecord.Status.listed
       if let change = changes.first(where: { $0.version == version.version }) {
+        since = change.filedAt
         guard let value = Self.decode(ChangeValue.self, change.after), let before = previous else {
           mismatch("change \(change.id) that made it cannot be replayed", entry: change.audit.sequence)
           previous = records.materials(json: version.record, sha256: version.recordSHA256)
@@ -47,6 +50,7 @@ extension Registry {
         expected = Self.decode(ApplicationMaterials.self, approval.materials) ?? ApplicationMaterials()
         entry = approval.audit.sequence
       } else if let removal = removals.first(where: { $0.removedAt == version.since }) {
+        status = .removed
         expected = previous
         entry = removal.audit.sequence
       } else {
@@ -59,8 +63,97 @@ extension Registry {
       } else if Digest.sha256Hex(version.record) != version.recordSHA256 {
         mismatch("its stored SHA-256 is not its record's", entry: entry)
       }
+      if version.since != since {
+        mismatch("its since is not the time of the filing that made it: it was altered", entry: entry)
+      }
+      if version.name != expected?.licence?.name ?? "" {
+        mismatch("its name is not the name in its record: it was altered", entry: entry)
+      }
+      if version.status != status {
+        mismatch("its status is not \(status.rawValue), what the filing that made it set: it was altered", entry: entry)
+      }
       previous = expected
     }
     return mismatches
+  }
+}
+
+extension Registry {
+  /// Every derived registry table rebuilt from the covered ones and compared: the registry
+  /// versions (replayed from their filings), each agency's current row, and the staff table.
+  public func verifyDerived() async throws -> [AuditLog.RecordMismatch] {
+    var mismatches = try await verifyVersions()
+    let certified = try await store.certifiedAgencies()
+    var rows = Set<String>()
+    var expectedStaff: [String: Set<String>] = [:]
+    var after: String?
+    while true {
+      let page = try await store.agencies(AgencyFilter(), after: after, limit: 500)
+      for listing in page {
+        let agency = listing.agency
+        rows.insert(agency.creditCode)
+        let (problems, staff) = try await verify(agency, certified: certified.contains(agency.creditCode))
+        mismatches += problems
+        if !staff.isEmpty { expectedStaff[agency.creditCode] = staff }
+      }
+      guard page.count == 500, let last = page.last else { break }
+      after = last.agency.creditCode
+    }
+    for code in certified.subtracting(rows).sorted() {
+      mismatches.append(AuditLog.RecordMismatch(
+        table: "agency", key: code, auditSequence: 0, problem: "a certificate enrolled this agency and its row is no longer there: it was deleted"))
+    }
+    var stored: [String: Set<String>] = [:]
+    for row in try await store.allAgencyStaff() { stored[row.creditCode, default: []].insert(row.idNumber) }
+    for code in Set(stored.keys).union(expectedStaff.keys).sorted() {
+      let have = stored[code] ?? [], want = expectedStaff[code] ?? []
+      for idNumber in have.subtracting(want).sorted() {
+        mismatches.append(AuditLog.RecordMismatch(
+          table: "agency_staff", key: "\(code)/\(Self.masked(idNumber))", auditSequence: 0,
+          problem: "the agency's current registry version does not list this person on its staff: the row was added or altered"))
+      }
+      for idNumber in want.subtracting(have).sorted() {
+        mismatches.append(AuditLog.RecordMismatch(
+          table: "agency_staff", key: "\(code)/\(Self.masked(idNumber))", auditSequence: 0,
+          problem: "the agency's current registry version lists this person on its staff and the row is not there: it was deleted"))
+      }
+    }
+    return mismatches
+  }
+
+  /// One agency's row against its certificates, registry versions and removals; with the staff
+  /// its row in `agency_staff` must list.
+  private func verify(_ agency: AgencyRow, certified: Bool) async throws -> ([AuditLog.RecordMismatch], Set<String>) {
+    let code = agency.creditCode
+    var problems: [AuditLog.RecordMismatch] = []
+    func mismatch(_ column: String, _ problem: String) {
+      problems.append(AuditLog.RecordMismatch(table: "agency", key: code, auditSequence: 0, problem: "its \(column) \(problem): the row was altered"))
+    }
+    guard certified else {
+      problems.append(AuditLog.RecordMismatch(
+        table: "agency", key: code, auditSequence: 0, problem: "no certificate enrolled this agency: a row nobody filed"))
+      return (problems, [])
+    }
+    let versions = try await store.agencyVersions(of: code)
+    let removals = try await store.removals(of: code)
+    let first = try await store.certificates(of: code, before: nil, limit: Int(Int32.max)).min { $0.audit.sequence < $1.audit.sequence }
+    let latest = versions.last
+    let record = latest.flatMap { records.materials(json: $0.record, sha256: $0.recordSHA256) }
+    if agency.status != latest?.status ?? .enrolled { mismatch("status", "is not the latest registry version's") }
+    if let latest, agency.name != latest.name { mismatch("name", "is not the latest registry version's") }
+    if agency.version != latest?.version ?? 0 { mismatch("version", "is not the number of its latest registry version") }
+    if agency.districtCode != record?.address?.districtCode ?? "" { mismatch("district_code", "is not the district of its registry address") }
+    if let first, agency.enrolledAt != first.issuedAt { mismatch("enrolled_at", "is not the issue time of its first certificate") }
+    if agency.listedAt != versions.first?.since { mismatch("listed_at", "is not the time of its first registry version") }
+    if agency.removedAt != removals.last?.removedAt { mismatch("removed_at", "is not the time of its latest removal") }
+    if agency.removalCount != removals.count { mismatch("removal_count", "is not the number of its removals (\(removals.count))") }
+    let staff = agency.status == .listed ? Set((record?.staff ?? []).compactMap { $0.person?.idNumber }) : []
+    return (problems, staff)
+  }
+
+  /// An ID number as the verification names it: never whole (the first six and last four digits).
+  static func masked(_ idNumber: String) -> String {
+    guard idNumber.count > 10 else { return String(repeating: "*", count: idNumber.count) }
+    return idNumber.prefix(6) + String(repeating: "*", count: idNumber.count - 10) + idNumber.suffix(4)
   }
 }

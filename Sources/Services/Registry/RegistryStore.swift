@@ -30,6 +30,10 @@ public protocol RegistryReads {
   func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow]
   /// The listed agencies whose current staff lists name any of these people: (ID number, agency).
   func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)]
+  /// Every row of the staff table, by agency then ID number (for the audit verification).
+  func allAgencyStaff() async throws -> [(creditCode: String, idNumber: String)]
+  /// The agencies some certificate was issued to (for the audit verification).
+  func certifiedAgencies() async throws -> Set<String>
   /// An agency's removals, oldest first.
   func removals(of creditCode: String) async throws -> [RemovalRow]
   /// Bans on an agency or a person, latest ending first.

@@ -25,7 +25,7 @@ public struct StoredRow: Sendable, Equatable {
 /// (`DatabaseImport.insertDocumentPart`), as each engine keeps them its own way.
 public enum CopiedTables {
   public static let all = [
-    "audit_log", "idempotency", "id_sequence", "agency", "agency_version", "certificate", "application", "change",
+    "audit_log", "idempotency", "id_sequence", "agency", "agency_staff", "agency_version", "certificate", "application", "change",
     "finding", "removal", "ban", "document_content", "document_record", "merkle_node", "activity", "activity_version",
     "activity_district", "activity_parameter", "activity_sampling", "activity_instrument", "activity_sample", "activity_result_series",
     "record_version", "record_index", "draw_seed", "rating_change",

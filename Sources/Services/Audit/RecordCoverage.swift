@@ -1,0 +1,232 @@
+/// How `VerifyAuditLog` checks each table of the store, declared in one place for both engines.
+///
+/// Every table is one of: covered (each row recomputed from the audit entry that made it),
+/// derived (rebuilt from covered tables and compared), or outside the record (with the reason it
+/// may be). Every column of a covered or derived table says how it is checked, or plainly that
+/// it is not yet and why. `RecordCoverageTests` reads the schema of each engine and fails on a
+/// table or a column that is not declared here, so a table cannot be added without deciding how
+/// it is checked.
+public enum RecordCoverage {
+  public enum Category: String, Sendable {
+    case covered, derived, outside
+  }
+
+  /// How one column is checked.
+  public enum Column: Sendable, Equatable {
+    /// Compared with what the log or the covered tables say it must be (the text says what).
+    case checked(String)
+    /// Not compared: the reason.
+    case unchecked(String)
+
+    public var isChecked: Bool {
+      if case .unchecked = self { return false }
+      return true
+    }
+  }
+
+  public struct Table: Sendable {
+    public var name: String
+    public var category: Category
+    /// Why the table is what it is: for one outside the record, why it may be.
+    public var reason: String
+    /// Each column and how it is checked (covered and derived tables).
+    public var columns: [(name: String, check: Column)]
+    /// The engine it exists on, when only one has it.
+    public var onlyOn: String?
+    /// Whether a row nobody filed (a copy of a row under a new key) is named.
+    public var addedRowsFound: Bool
+
+    public func column(_ name: String) -> Column? { columns.first { $0.name == name }?.check }
+  }
+
+  private static func table(
+    _ name: String, _ category: Category, _ reason: String, onlyOn: String? = nil, addedRowsFound: Bool = false,
+    _ columns: KeyValuePairs<String, Column> = [:]
+  ) -> Table {
+    Table(
+      name: name, category: category, reason: reason, columns: columns.map { ($0.key, $0.value) }, onlyOn: onlyOn,
+      addedRowsFound: addedRowsFound)
+  }
+
+  private static let entryTime = Column.checked("the recorded_at of the entry that made the row")
+  private static let entryActor = Column.checked("the actor of the entry that made the row")
+  private static let numberOfID = Column.checked("the number in the row's id")
+  private static let notCovered = "no audit entry's digest covers it"
+
+  public static let tables: [Table] = [
+    // MARK: Covered: each row against the entry it names.
+    table("application", .covered, "an application as submitted, and the officer's decision on it", addedRowsFound: true, [
+      "id": .checked("its number is the row's number"), "number": numberOfID, "credit_code": .checked("the applicant named in the covered materials"),
+      "materials": .checked("the SHA-256 of the entry of SubmitApplication"), "audit_sequence": .checked("names that entry"),
+      "submitted_at": entryTime, "submitted_by": entryActor,
+      "status": .unchecked("the decision's entry covers the decision and reasons, not the status they set; not yet compared"),
+      "decision": .unchecked("covered by the ReviewApplication entry's digest; that entry is not yet matched to the row"),
+      "reasons": .unchecked("covered by the ReviewApplication entry's digest; that entry is not yet matched to the row"),
+      "reviewed_by": .unchecked("the actor of the ReviewApplication entry; not yet matched"),
+      "reviewed_at": .unchecked("the time of the ReviewApplication entry; not yet matched"),
+      "warnings": .unchecked("the validator's advice at submission, recomputable from the materials; not yet recomputed"),
+    ]),
+    table("change", .covered, "an Art. 5 change as filed", addedRowsFound: true, [
+      "id": .checked("its number is the row's number"), "number": numberOfID, "after": .checked("the SHA-256 of the entry of FileChange"),
+      "audit_sequence": .checked("names that entry"), "filed_at": entryTime, "filed_by": entryActor,
+      "version": .checked("the registry version it made, replayed (agency_version)"),
+      "credit_code": .checked("the agency whose registry versions it made, replayed (agency_version)"),
+      "kind": .unchecked(notCovered + " beyond the new value, which names the kind"),
+      "before": .unchecked(notCovered + "; it is the previous registry version's value"),
+      "effective_on": .unchecked(notCovered), "due_on": .unchecked(notCovered), "late": .unchecked(notCovered),
+      "documents": .unchecked(notCovered), "note": .unchecked(notCovered),
+    ]),
+    table("removal", .covered, "a removal from the registry (Art. 16, 20)", addedRowsFound: true, [
+      "id": .unchecked("the row's key; no digest covers it"), "credit_code": .checked("the SHA-256 of the entry of RemoveAgency or TriggerLevelE"),
+      "art16_case": .checked("in the entry's SHA-256"), "decided_on": .checked("in the entry's SHA-256"),
+      "description": .checked("in the entry's SHA-256"), "audit_sequence": .checked("names that entry"), "removed_at": entryTime,
+      "removal_count": .checked("the agency's removals up to this one"),
+      "evidence": .unchecked(notCovered),
+    ]),
+    table("certificate", .covered, "a certificate issued to an agency's LIMS", addedRowsFound: true, [
+      "serial": .unchecked("the row's key; inside the DER bytes, which are not kept"), "sha256_fingerprint": .checked("the SHA-256 of the entry of EnrollAgency or RenewCertificate"),
+      "audit_sequence": .checked("names that entry"), "issued_at": entryTime,
+      "subject": .checked("CN= the credit code"), "credit_code": .checked("the agency whose row it enrols (agency)"),
+      "not_before": .unchecked("inside the DER bytes the fingerprint covers, which are not kept"),
+      "not_after": .unchecked("inside the DER bytes the fingerprint covers, which are not kept"),
+      "revoked_at": .unchecked("the time of the RevokeCertificate entry; not yet matched"),
+      "revocation_reason": .unchecked("covered by the RevokeCertificate entry's digest; not yet matched"),
+    ]),
+    table("document_record", .covered, "a document as one owner uploaded it", addedRowsFound: true, [
+      "sha256": .checked("the SHA-256 of the entry of Upload"), "owner": .unchecked("the row's key; no digest covers it"), "audit_sequence": .checked("names the entry of Upload, whose SHA-256 is the key"),
+      "uploaded_at": entryTime, "uploaded_by": entryActor,
+      "file_name": .unchecked(notCovered), "media_type": .unchecked(notCovered),
+    ]),
+    table("activity_version", .covered, "every version of a filed activity", [
+      "activity_id": .unchecked("the row's key; no digest covers it"), "version": .unchecked("the row's key; no digest covers it"), "content": .checked("the SHA-256 of the entry that filed, amended or withdrew it"),
+      "content_sha256": .unchecked("the SHA-256 of the activity's protobuf bytes as the LIMS sent them, which are not kept"), "audit_sequence": .checked("names that entry"),
+      "version_at": entryTime, "version_by": entryActor,
+      "reason": .unchecked(notCovered),
+    ]),
+    table("record_version", .covered, "every version of an officer's record (supervision, credit)", [
+      "id": .unchecked("the row's key; no digest covers it"), "version": .unchecked("the row's key; no digest covers it"), "content": .checked("the SHA-256 of the entry that wrote it"),
+      "audit_sequence": .checked("names that entry"), "recorded_at": entryTime, "recorded_by": entryActor,
+    ]),
+    table("audit_log", .covered, "the log itself: each entry's hash, its link to the one before, and the tree of all of them", [
+      "sequence": .checked("one entry after another, from 1"), "recorded_at": .checked("in the entry's hash"), "actor": .checked("in the entry's hash"),
+      "method": .checked("in the entry's hash"), "request_sha256": .checked("in the entry's hash"),
+      "record_sha256": .checked("in the entry's hash"), "previous_hash": .checked("the hash of the entry before"),
+      "hash": .checked("the SHA-256 of the entry"),
+      "receipt_signature": .unchecked("checked by whoever holds the receipt, against the published key; the log's integrity rests on the hashes and the signed checkpoints"),
+      "key_id": .unchecked("names the key a receipt's holder checks the signature with"),
+    ]),
+
+    // MARK: Derived: rebuilt from the covered tables and compared.
+    table("agency", .derived, "an agency's current state, which decides who may file", addedRowsFound: true, [
+      "credit_code": .checked("an agency enrolled by a covered certificate; a row without one, or a certificate without its row, is named"),
+      "status": .checked("the latest registry version's; enrolled when it has none"),
+      "name": .checked("the latest registry version's (before the first listing, the enrolment's name, which no digest covers)"),
+      "version": .checked("the number of registry versions"),
+      "district_code": .checked("the district of the latest registry version's address"),
+      "enrolled_at": .checked("the issue time of the agency's first certificate"),
+      "listed_at": .checked("the time of the agency's first registry version"),
+      "removed_at": .checked("the time of the agency's latest removal; none without one"),
+      "removal_count": .checked("the agency's covered removals"),
+    ]),
+    table("agency_version", .derived, "each registry version, replayed from the approval, changes and removals that made it", [
+      "credit_code": .checked("the agency whose filings are replayed"), "version": .unchecked("the row's key; matched with a change by it, with an approval or a removal by its time"),
+      "record": .checked("the approved materials with each covered change applied in turn"),
+      "record_sha256": .checked("the SHA-256 of the record"),
+      "since": .checked("the time of the approval, change or removal that made it"),
+      "name": .checked("the name in the record"),
+      "status": .checked("listed, or removed for the version a removal made"),
+    ]),
+    table("agency_staff", .derived, "who is on the staff of which listed agency (the check across agencies, Art. 9)", [
+      "id_number": .checked("the staff of the agency's latest registry version, while it is listed"),
+      "credit_code": .checked("a listed agency"),
+    ]),
+    table("activity", .derived, "an activity's current state", [
+      "id": .unchecked("the latest activity_version is the record; the listing row is not yet rebuilt from it"),
+      "number": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"),
+      "version": .unchecked("not yet rebuilt"), "filed_at": .unchecked("not yet rebuilt"), "report_number": .unchecked("not yet rebuilt"),
+      "client_name": .unchecked("not yet rebuilt"), "sampled_from": .unchecked("not yet rebuilt"),
+      "sampled_until": .unchecked("not yet rebuilt"), "finding_count": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_district", .derived, "which districts an activity's sites are in (lists by district)", [
+      "district_code": .unchecked("from the latest version's sites; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
+      "activity_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_parameter", .derived, "which parameters an activity measured (lists by parameter)", [
+      "parameter": .unchecked("from the latest version's results; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
+      "activity_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_sampling", .derived, "who sampled where and when, for the off-site checks (Art. 9)", [
+      "activity_id": .unchecked("from the latest version; not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
+      "id_number": .unchecked("not yet rebuilt"), "started_at": .unchecked("not yet rebuilt"), "ended_at": .unchecked("not yet rebuilt"),
+      "latitude": .unchecked("not yet rebuilt"), "longitude": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_instrument", .derived, "which instrument was in use when, for the off-site checks", [
+      "activity_id": .unchecked("from the latest version; not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
+      "instrument_id": .unchecked("not yet rebuilt"), "started_at": .unchecked("not yet rebuilt"), "ended_at": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_sample", .derived, "which activity holds a sample id, for the off-site checks", [
+      "credit_code": .unchecked("from the latest version; not yet rebuilt"), "sample_id": .unchecked("not yet rebuilt"),
+      "activity_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("activity_result_series", .derived, "result series seen before, for the fabrication check", [
+      "series": .unchecked("from the latest version's results; not yet rebuilt"), "activity_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("record_index", .derived, "what lists of officers' records filter on, one row per record", [
+      "id": .unchecked("from the latest record_version; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
+      "number": .unchecked("not yet rebuilt"), "version": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
+      "district_code": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"), "day": .unchecked("not yet rebuilt"),
+      "key": .unchecked("not yet rebuilt"),
+    ]),
+    table("finding", .derived, "findings raised by the off-site checks and by inspections", [
+      "id": .unchecked("raised by the checks of a covered filing; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
+      "credit_code": .unchecked("not yet rebuilt"), "category": .unchecked("not yet rebuilt"), "source": .unchecked("not yet rebuilt"),
+      "source_id": .unchecked("not yet rebuilt"), "description": .unchecked("not yet rebuilt"), "raised_at": .unchecked("not yet rebuilt"),
+      "verified": .unchecked("not yet rebuilt"), "rule": .unchecked("not yet rebuilt"), "activity_id": .unchecked("not yet rebuilt"),
+      "activity_version": .unchecked("not yet rebuilt"), "fields": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"),
+      "district_code": .unchecked("not yet rebuilt"), "case_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("ban", .derived, "bans on agencies and people that follow from removals (Art. 20)", [
+      "id": .unchecked("from the covered removals; not yet rebuilt"), "subject_kind": .unchecked("not yet rebuilt"),
+      "subject": .unchecked("not yet rebuilt"), "person_name": .unchecked("not yet rebuilt"), "starts_on": .unchecked("not yet rebuilt"),
+      "ends_on": .unchecked("not yet rebuilt"), "art16_case": .unchecked("not yet rebuilt"),
+      "repeat_offence": .unchecked("not yet rebuilt"), "removal_id": .unchecked("not yet rebuilt"),
+    ]),
+    table("rating_change", .derived, "the partners' feed of published ratings", [
+      "cursor": .unchecked("from the covered evaluations and publications; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
+      "year": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"), "level": .unchecked("not yet rebuilt"),
+      "rating": .unchecked("not yet rebuilt"), "evaluation_id": .unchecked("not yet rebuilt"), "changed_at": .unchecked("not yet rebuilt"),
+    ]),
+    table("draw_seed", .derived, "the draw's secret seeds, revealed after the plan", [
+      "commitment_id": .unchecked("the covered commitment holds the seed's SHA-256; not yet compared"),
+      "seed": .unchecked("not yet compared with its commitment"),
+    ]),
+    table("document_content", .derived, "the bytes of each document, by SHA-256", [
+      "sha256": .unchecked("the SHA-256 of the bytes; not yet recomputed"), "size_bytes": .unchecked("not yet recomputed"),
+    ]),
+    table("document_part", .derived, "the bytes of each document in parts (PostgreSQL; SQLite keeps them in files)", onlyOn: "postgres", [
+      "sha256": .unchecked("the parts' bytes hash to it; not yet recomputed"), "part": .unchecked("not yet recomputed"),
+      "bytes": .unchecked("not yet recomputed"),
+    ]),
+    table("merkle_node", .derived, "the log's tree, kept so that roots and proofs cost O(log n)", [
+      "level": .unchecked("the node's position"), "idx": .unchecked("the node's position"),
+      "hash": .unchecked("only the nodes the root reads are compared with the tree rebuilt from the entries; a proof through another altered node fails at the client, against the signed root"),
+    ]),
+    table("id_sequence", .derived, "the last number issued in each sequence of ids", [
+      "name": .unchecked("one row per sequence; not yet compared with the greatest id in use"),
+      "value": .unchecked("not yet compared with the greatest id in use"),
+    ]),
+
+    // MARK: Outside the record.
+    table(
+      "idempotency", .outside,
+      "replies already given, kept for retries with the same request_id; every reply that reports a write carries its receipt, which the client verifies against the log"),
+    table("server_metadata", .outside, "when the schema was created; read by no answer"),
+    table("grdb_migrations", .outside, "the schema migrations applied; the server refuses to start on a schema it does not know", onlyOn: "sqlite"),
+    table("schema_migration", .outside, "the schema migrations applied; the server refuses to start on a schema it does not know", onlyOn: "postgres"),
+    table("sqlite_sequence", .outside, "SQLite's own counters for AUTOINCREMENT keys", onlyOn: "sqlite"),
+    table("write_lock", .outside, "the row writers lock to take turns, and a count of writes for the metrics", onlyOn: "postgres"),
+  ]
+
+  /// The declaration of `name`, nil when it has none.
+  public static func table(named name: String) -> Table? { tables.first { $0.name == name } }
+}
