@@ -150,6 +150,14 @@ extension PostgresAccess {
     Set(try await run { try await $0.all(.with("SELECT DISTINCT credit_code FROM certificate", [])) { try $0.string("credit_code") } })
   }
 
+  public func strayBans() async throws -> [String] {
+    try await run {
+      try await $0.all(.with("SELECT DISTINCT removal_id FROM ban WHERE removal_id NOT IN (SELECT id FROM removal) ORDER BY 1", [])) {
+        try $0.string("removal_id")
+      }
+    }
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run {
       try await $0.all(.with(

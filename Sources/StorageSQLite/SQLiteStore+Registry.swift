@@ -157,6 +157,12 @@ extension SQLiteAccess {
     Set(try await run { db in try String.fetchAll(cached: db, sql: "SELECT DISTINCT credit_code FROM certificate") })
   }
 
+  public func strayBans() async throws -> [String] {
+    try await run { db in
+      try String.fetchAll(cached: db, sql: "SELECT DISTINCT removal_id FROM ban WHERE removal_id NOT IN (SELECT id FROM removal) ORDER BY 1")
+    }
+  }
+
   public func removals(of creditCode: String) async throws -> [RemovalRow] {
     try await run { db in
       try RemovalRow.fetchAll(

@@ -7,7 +7,7 @@ import Services
 /// and its full verification.
 struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
   let log: TransparencyLog
-  let store: any AuditStore
+  let store: any Store
   /// Replays registry versions from the filings that made them.
   let registry: Registry
   let now: @Sendable () -> Date
@@ -81,6 +81,9 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
       }
       var result = try await AuditLog.verify(store, checkpoint: checkpoint)
       for mismatch in try await registry.verifyDerived() { result.note(mismatch) }
+      for mismatch in try await FilingVerification.verify(store) { result.note(mismatch) }
+      for mismatch in try await SequenceVerification.verify(store) { result.note(mismatch) }
+      for mismatch in try await DocumentVerification.verify(store) { result.note(mismatch) }
       return .with {
         $0.entries = result.entries
         $0.intact = result.intact

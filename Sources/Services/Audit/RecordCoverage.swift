@@ -140,36 +140,42 @@ public enum RecordCoverage {
       "id_number": .checked("the staff of the agency's latest registry version, while it is listed"),
       "credit_code": .checked("a listed agency"),
     ]),
-    table("activity", .derived, "an activity's current state", [
-      "id": .unchecked("the latest activity_version is the record; the listing row is not yet rebuilt from it"),
-      "number": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"),
-      "version": .unchecked("not yet rebuilt"), "filed_at": .unchecked("not yet rebuilt"), "report_number": .unchecked("not yet rebuilt"),
-      "client_name": .unchecked("not yet rebuilt"), "sampled_from": .unchecked("not yet rebuilt"),
-      "sampled_until": .unchecked("not yet rebuilt"), "finding_count": .unchecked("not yet rebuilt"),
+    table("activity", .derived, "an activity's current state, rebuilt from its covered versions", [
+      "id": .checked("an activity with covered versions; a row without them, or versions without their row, is named"),
+      "number": .checked("the number in its id"),
+      "credit_code": .checked("the agency that filed its first version (the entry's actor)"),
+      "status": .checked("withdrawn when its latest version's entry is a withdrawal, filed otherwise"),
+      "version": .checked("its latest version's number"), "filed_at": .checked("the time of its first version"),
+      "report_number": .checked("its latest version's report number"), "client_name": .checked("its latest version's client"),
+      "sampled_from": .checked("the start of its latest version's sampling"),
+      "sampled_until": .checked("the end of its latest version's sampling"),
+      "finding_count": .checked("the findings the off-site checks raised on its versions"),
     ]),
     table("activity_district", .derived, "which districts an activity's sites are in (lists by district)", [
-      "district_code": .unchecked("from the latest version's sites; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
-      "activity_id": .unchecked("not yet rebuilt"),
+      "district_code": .checked("the districts of its latest version's sampling events"), "number": .checked("the activity's number"),
+      "activity_id": .checked("an activity that has the row; a row of none is named"),
     ]),
     table("activity_parameter", .derived, "which parameters an activity measured (lists by parameter)", [
-      "parameter": .unchecked("from the latest version's results; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
-      "activity_id": .unchecked("not yet rebuilt"),
+      "parameter": .checked("the parameters of its latest version's analyses"), "number": .checked("the activity's number"),
+      "activity_id": .checked("an activity that has the row; a row of none is named"),
     ]),
     table("activity_sampling", .derived, "who sampled where and when, for the off-site checks (Art. 9)", [
-      "activity_id": .unchecked("from the latest version; not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
-      "id_number": .unchecked("not yet rebuilt"), "started_at": .unchecked("not yet rebuilt"), "ended_at": .unchecked("not yet rebuilt"),
-      "latitude": .unchecked("not yet rebuilt"), "longitude": .unchecked("not yet rebuilt"),
+      "activity_id": .checked("an activity that stands (withdrawn ones have none)"), "credit_code": .checked("its filer"),
+      "id_number": .checked("a sampler of its latest version"), "started_at": .checked("the sampling event's start"),
+      "ended_at": .checked("the sampling event's end"), "latitude": .checked("the sampling event's site"),
+      "longitude": .checked("the sampling event's site"),
     ]),
     table("activity_instrument", .derived, "which instrument was in use when, for the off-site checks", [
-      "activity_id": .unchecked("from the latest version; not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
-      "instrument_id": .unchecked("not yet rebuilt"), "started_at": .unchecked("not yet rebuilt"), "ended_at": .unchecked("not yet rebuilt"),
+      "activity_id": .checked("an activity that stands"), "credit_code": .checked("its filer"),
+      "instrument_id": .checked("an analysis of its latest version"), "started_at": .checked("the analysis's start"),
+      "ended_at": .checked("the analysis's end"),
     ]),
     table("activity_sample", .derived, "which activity holds a sample id, for the off-site checks", [
-      "credit_code": .unchecked("from the latest version; not yet rebuilt"), "sample_id": .unchecked("not yet rebuilt"),
-      "activity_id": .unchecked("not yet rebuilt"),
+      "credit_code": .checked("its filer"), "sample_id": .checked("a sample of its latest version"),
+      "activity_id": .checked("an activity that stands"),
     ]),
     table("activity_result_series", .derived, "result series seen before, for the fabrication check", [
-      "series": .unchecked("from the latest version's results; not yet rebuilt"), "activity_id": .unchecked("not yet rebuilt"),
+      "series": .checked("the SHA-256 of a sample's results in its latest version"), "activity_id": .checked("an activity that stands"),
     ]),
     table("record_index", .derived, "what lists of officers' records filter on, one row per record", [
       "id": .unchecked("from the latest record_version; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
@@ -185,11 +191,14 @@ public enum RecordCoverage {
       "activity_version": .unchecked("not yet rebuilt"), "fields": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"),
       "district_code": .unchecked("not yet rebuilt"), "case_id": .unchecked("not yet rebuilt"),
     ]),
-    table("ban", .derived, "bans on agencies and people that follow from removals (Art. 20)", [
-      "id": .unchecked("from the covered removals; not yet rebuilt"), "subject_kind": .unchecked("not yet rebuilt"),
-      "subject": .unchecked("not yet rebuilt"), "person_name": .unchecked("not yet rebuilt"), "starts_on": .unchecked("not yet rebuilt"),
-      "ends_on": .unchecked("not yet rebuilt"), "art16_case": .unchecked("not yet rebuilt"),
-      "repeat_offence": .unchecked("not yet rebuilt"), "removal_id": .unchecked("not yet rebuilt"),
+    table("ban", .derived, "bans on agencies and people that follow from removals (Art. 20); a person's ban deleted is not found, as the removal's entry does not cover whom it named", [
+      "id": .unchecked("the row's key, numbered by the database"),
+      "subject_kind": .checked("agency for the removed agency's ban"),
+      "subject": .unchecked("the removed agency for its ban; for a person's, whom the removal request named, which no digest covers"),
+      "person_name": .unchecked("the name the removal request gave, which no digest covers"),
+      "starts_on": .checked("the day the removal was decided"), "ends_on": .checked("the end of the term its removal count sets (Art. 20)"),
+      "art16_case": .checked("the removal's case"), "repeat_offence": .checked("whether it is the agency's second removal or later"),
+      "removal_id": .checked("a removal that is there"),
     ]),
     table("rating_change", .derived, "the partners' feed of published ratings", [
       "cursor": .unchecked("from the covered evaluations and publications; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
@@ -200,20 +209,21 @@ public enum RecordCoverage {
       "commitment_id": .unchecked("the covered commitment holds the seed's SHA-256; not yet compared"),
       "seed": .unchecked("not yet compared with its commitment"),
     ]),
-    table("document_content", .derived, "the bytes of each document, by SHA-256", [
-      "sha256": .unchecked("the SHA-256 of the bytes; not yet recomputed"), "size_bytes": .unchecked("not yet recomputed"),
+    table("document_content", .derived, "the bytes of each document, by SHA-256 (SQLite keeps them in files, PostgreSQL in document_part)", [
+      "sha256": .checked("the SHA-256 of the bytes read back, which the upload's entry covers"),
+      "size_bytes": .checked("the length of the bytes read back"),
     ]),
-    table("document_part", .derived, "the bytes of each document in parts (PostgreSQL; SQLite keeps them in files)", onlyOn: "postgres", [
-      "sha256": .unchecked("the parts' bytes hash to it; not yet recomputed"), "part": .unchecked("not yet recomputed"),
-      "bytes": .unchecked("not yet recomputed"),
+    table("document_part", .derived, "the bytes of each document in parts of 1 MiB", onlyOn: "postgres", [
+      "sha256": .checked("a document kept; a part of none is named"), "part": .checked("read back in order, the whole hashes to the SHA-256"),
+      "bytes": .checked("read back, the whole hashes to the SHA-256"),
     ]),
     table("merkle_node", .derived, "the log's tree, kept so that roots and proofs cost O(log n)", [
       "level": .unchecked("the node's position"), "idx": .unchecked("the node's position"),
       "hash": .unchecked("only the nodes the root reads are compared with the tree rebuilt from the entries; a proof through another altered node fails at the client, against the signed root"),
     ]),
     table("id_sequence", .derived, "the last number issued in each sequence of ids", [
-      "name": .unchecked("one row per sequence; not yet compared with the greatest id in use"),
-      "value": .unchecked("not yet compared with the greatest id in use"),
+      "name": .checked("one row per sequence of ids; a row of another is named"),
+      "value": .checked("the greatest number in use in the sequence's ids"),
     ]),
 
     // MARK: Outside the record.

@@ -99,6 +99,9 @@ extension Registry {
       guard page.count == 500, let last = page.last else { break }
       after = last.agency.creditCode
     }
+    for id in try await store.strayBans() {
+      mismatches.append(AuditLog.RecordMismatch(table: "ban", key: id, auditSequence: 0, problem: "a ban of a removal that is not there: a row nobody filed"))
+    }
     for code in certified.subtracting(rows).sorted() {
       mismatches.append(AuditLog.RecordMismatch(
         table: "agency", key: code, auditSequence: 0, problem: "a certificate enrolled this agency and its row is no longer there: it was deleted"))
@@ -147,8 +150,31 @@ extension Registry {
     if agency.listedAt != versions.first?.since { mismatch("listed_at", "is not the time of its first registry version") }
     if agency.removedAt != removals.last?.removedAt { mismatch("removed_at", "is not the time of its latest removal") }
     if agency.removalCount != removals.count { mismatch("removal_count", "is not the number of its removals (\(removals.count))") }
+    for (place, removal) in removals.enumerated() { problems += try await verifyBans(of: removal, count: place + 1) }
     let staff = agency.status == .listed ? Set((record?.staff ?? []).compactMap { $0.person?.idNumber }) : []
     return (problems, staff)
+  }
+
+  /// The bans a removal made (Art. 20): one on the agency, and one on each person involved,
+  /// each over the term its count sets. Whom a person's ban names is the removal request's,
+  /// which no digest covers; the rest of each row follows from the covered removal.
+  private func verifyBans(of removal: RemovalRow, count: Int) async throws -> [AuditLog.RecordMismatch] {
+    let bans = try await store.bans(ofRemoval: removal.id)
+    var problems: [AuditLog.RecordMismatch] = []
+    func mismatch(_ problem: String) {
+      problems.append(AuditLog.RecordMismatch(table: "ban", key: removal.id, auditSequence: removal.audit.sequence, problem: problem))
+    }
+    let endsOn = BanTerm.endsOn(startsOn: removal.decidedOn, years: BanTerm.years(removalCount: count))
+    for ban in bans {
+      if ban.startsOn != removal.decidedOn || ban.endsOn != endsOn || ban.art16Case != removal.art16Case || ban.repeatOffence != (count >= 2) {
+        mismatch("a ban of this removal does not have its term, case or count (\(removal.decidedOn) to \(endsOn)): the row was altered")
+      }
+    }
+    let onAgency = bans.filter { $0.subject == .agency(removal.creditCode) && $0.personName.isEmpty }
+    if onAgency.count != 1 || bans.contains(where: { if case .agency = $0.subject { !onAgency.contains($0) } else { false } }) {
+      mismatch("the removal made one ban on agency \(removal.creditCode); \(onAgency.count) are there as it made it: a row was altered, deleted or added")
+    }
+    return problems
   }
 
   /// An ID number as the verification names it: never whole (the first six and last four digits).

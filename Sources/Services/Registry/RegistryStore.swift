@@ -34,6 +34,8 @@ public protocol RegistryReads {
   func allAgencyStaff() async throws -> [(creditCode: String, idNumber: String)]
   /// The agencies some certificate was issued to (for the audit verification).
   func certifiedAgencies() async throws -> Set<String>
+  /// The removal ids named by bans whose removal is not there (for the audit verification).
+  func strayBans() async throws -> [String]
   /// An agency's removals, oldest first.
   func removals(of creditCode: String) async throws -> [RemovalRow]
   /// Bans on an agency or a person, latest ending first.
