@@ -105,3 +105,13 @@ extension PostgresStore: DocumentVerificationReads {
     }
   }
 }
+
+extension PostgresStore: SupervisionVerificationReads {
+  public func drawSeeds() async throws -> [(commitmentID: String, seedHex: String)] {
+    try await run {
+      try await $0.all(.with("SELECT commitment_id, seed FROM draw_seed ORDER BY commitment_id", [])) {
+        (commitmentID: try $0.string("commitment_id"), seedHex: try $0.string("seed"))
+      }
+    }
+  }
+}

@@ -93,3 +93,13 @@ extension SQLiteStore: DocumentVerificationReads {
     }
   }
 }
+
+extension SQLiteStore: SupervisionVerificationReads {
+  public func drawSeeds() async throws -> [(commitmentID: String, seedHex: String)] {
+    try await run { db in
+      try Row.fetchAll(cached: db, sql: "SELECT commitment_id, seed FROM draw_seed ORDER BY commitment_id") {
+        (commitmentID: $0[0] as String, seedHex: $0[1] as String)
+      }
+    }
+  }
+}

@@ -121,7 +121,8 @@ struct RecordCoverageTests {
 
   /// A listed agency with an upload, an approved application, a change and a filed activity
   /// with a series of results (its index and facts); removed with a person involved (bans) and
-  /// listed again after the ban (staff rows and registry versions); and an inspector: rows in
+  /// listed again after the ban (staff rows and registry versions); an inspector and a seed
+  /// committed for the draw: rows in
   /// the tables the registry, filing and supervision write.
   static func populate(_ h: RegistryHarness, clock: TestClock) async throws {
     let digest = try await FilingServiceTests.listedAgency(h, clock: clock)
@@ -159,6 +160,8 @@ struct RecordCoverageTests {
     _ = try await h.registry.reviewApplication(.with { $0.requestId = "review-again"; $0.applicationId = again.applicationId; $0.decision = .approve })
     let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
     _ = try await inspection.addInspector(.with { $0.requestId = "i1"; $0.name = "陈明"; $0.badgeNumber = "CQ-1" })
+    let period: Cqmon_V1_DateRange = .with { $0.start = Days.china(1, from: clock.now); $0.end = Days.china(90, from: clock.now) }
+    _ = try await inspection.commitDrawSeed(.with { $0.requestId = "s1"; $0.period = period })
   }
 
   /// SQL that tampers with one table behind the server's back, on either engine. The table is

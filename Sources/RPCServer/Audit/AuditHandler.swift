@@ -84,6 +84,7 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
       for mismatch in try await FilingVerification.verify(store) { result.note(mismatch) }
       for mismatch in try await SequenceVerification.verify(store) { result.note(mismatch) }
       for mismatch in try await DocumentVerification.verify(store) { result.note(mismatch) }
+      for mismatch in try await SupervisionVerification.verify(store) { result.note(mismatch) }
       return .with {
         $0.entries = result.entries
         $0.intact = result.intact

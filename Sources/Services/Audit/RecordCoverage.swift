@@ -206,8 +206,8 @@ public enum RecordCoverage {
       "rating": .unchecked("not yet rebuilt"), "evaluation_id": .unchecked("not yet rebuilt"), "changed_at": .unchecked("not yet rebuilt"),
     ]),
     table("draw_seed", .derived, "the draw's secret seeds, revealed after the plan", [
-      "commitment_id": .unchecked("the covered commitment holds the seed's SHA-256; not yet compared"),
-      "seed": .unchecked("not yet compared with its commitment"),
+      "commitment_id": .checked("a covered commitment, which holds the seed's SHA-256; a commitment without its seed is named"),
+      "seed": .checked("its SHA-256 is the one committed to"),
     ]),
     table("document_content", .derived, "the bytes of each document, by SHA-256 (SQLite keeps them in files, PostgreSQL in document_part)", [
       "sha256": .checked("the SHA-256 of the bytes read back, which the upload's entry covers"),
