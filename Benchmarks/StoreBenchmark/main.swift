@@ -35,13 +35,16 @@ let batch = 1000
 
 let base = Date(timeIntervalSince1970: 1_790_000_000)
 let record = "{" + (0..<12).map { "\"field\($0)\":\"\(String(repeating: "x", count: 20))\"" }.joined(separator: ",") + "}"
-let districts = ["500101", "500102", "500103", "500104", "500105", "500106", "500107", "500108"]
 
 func code(_ index: Int) -> String { String(format: "91500000BNCH%06d", index) }
 
-/// A listed agency's record as big as a real one: 20 staff, 15 instruments, an address.
-let agencyRecord: String = {
+/// A listed agency's record as big as a real one: its licence, 20 staff, 15 instruments, an address.
+func agencyRecord(_ agency: Int) -> String {
   var materials = ApplicationMaterials()
+  materials.licence = Licence()
+  materials.licence?.kind = .businessLicence
+  materials.licence?.creditCode = code(agency)
+  materials.licence?.name = "机构 \(agency)"
   materials.address = Address(districtCode: "500103", street: "解放碑街道民族路 188 号")
   materials.legalNature = .enterprise
   materials.staff = (0..<20).map { index in
@@ -62,19 +65,22 @@ let agencyRecord: String = {
   let encoder = JSONEncoder()
   encoder.outputFormatting = [.sortedKeys]
   return String(decoding: try! encoder.encode(materials), as: UTF8.self)
-}()
+}
 
 /// One write as a real one: the next number, an audit entry, the row.
 let signingKey = SigningKey.generate(name: "bench.cq-monitoring.local/audit")
 
+let officer = "spiffe://cq-monitoring/bureau/city/bench"
+
 func write(_ tx: some RegistryTransaction, index: Int) async throws {
   let number = try await tx.nextNumber(in: .application)
+  let actor = "spiffe://cq-monitoring/agency/\(code(index % agencyCount))"
   let entry = try await AuditLog.append(
-    tx, key: signingKey, actor: "spiffe://cq-monitoring/agency/\(code(index % agencyCount))", method: "bench/Write",
+    tx, key: signingKey, actor: actor, method: "cqmon.v1.RegistryService/SubmitApplication",
     requestSHA256: Digest.sha256Hex("request \(number)"), recordSHA256: Digest.sha256Hex(record), at: base.addingTimeInterval(Double(number)))
   try await tx.insertApplication(ApplicationRow(
     id: IDSequence.application.id(number), creditCode: code(index % agencyCount), status: number % 4 == 0 ? .approved : .rejected,
-    materials: record, warnings: "[]", submittedAt: base.addingTimeInterval(Double(number)), submittedBy: "bench", audit: entry))
+    materials: record, warnings: "[]", submittedAt: base.addingTimeInterval(Double(number)), submittedBy: actor, audit: entry))
 }
 
 func seconds(_ duration: Duration) -> Double {
@@ -94,20 +100,47 @@ struct Result {
   var firstPage = 0.0, deepPage = 0.0
   var agenciesCold = 0.0, agenciesWarm = 0.0, agenciesNoMatch = 0.0
   var loadSeconds = 0.0
+  var verifySeconds = 0.0, verifyMiB = 0.0
+  var verifiedEntries: Int64 = 0
+}
+
+/// The process's resident memory now (VmRSS) and its peak so far (VmHWM), in MiB.
+func residentMiB() -> Double { status("VmRSS:") }
+func residentPeakMiB() -> Double { status("VmHWM:") }
+func status(_ field: String) -> Double {
+  let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+  let line = text.split(separator: "\n").first { $0.hasPrefix(field) } ?? ""
+  return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
 }
 
 func bench(_ engine: String, _ store: any Store) async throws -> Result {
   var result = Result(engine: engine)
   let registry = Registry(store: store, authority: nil, signingKey: signingKey, now: { base })
-  // 9,125 agencies, listed across eight districts.
+  // 9,125 agencies, listed in Yuzhong, each as the server makes one: enrolled with
+  // a certificate, an application approved, its first registry version and its staff.
   try await store.writeRegistry { tx in
     for index in 0..<agencyCount {
+      let agency = code(index), actor = "spiffe://cq-monitoring/agency/\(agency)"
+      let fingerprint = Digest.sha256Hex("certificate \(index)"), agencyRecord = agencyRecord(index)
+      let enrolled = try await AuditLog.append(
+        tx, key: signingKey, actor: officer, method: "cqmon.v1.RegistryService/EnrollAgency", requestSHA256: Digest.sha256Hex("enrol \(index)"),
+        recordSHA256: fingerprint, at: base)
       try await tx.insertAgency(AgencyRow(
-        creditCode: code(index), name: "机构 \(index)", status: .listed, districtCode: districts[index % districts.count], enrolledAt: base,
-        listedAt: base, version: 1))
+        creditCode: agency, name: "机构 \(index)", status: .listed, districtCode: "500103", enrolledAt: base, listedAt: base, version: 1))
+      try await tx.insertCertificate(CertificateRow(
+        serial: String(format: "%032x", index + 1), creditCode: agency, subject: "CN=\(agency)", notBefore: base,
+        notAfter: base.addingTimeInterval(365 * 86_400), sha256Fingerprint: fingerprint, issuedAt: base, audit: enrolled))
+      let number = try await tx.nextNumber(in: .application)
+      let submitted = try await AuditLog.append(
+        tx, key: signingKey, actor: actor, method: "cqmon.v1.RegistryService/SubmitApplication",
+        requestSHA256: Digest.sha256Hex("apply \(index)"), recordSHA256: Digest.sha256Hex(agencyRecord), at: base)
+      try await tx.insertApplication(ApplicationRow(
+        id: IDSequence.application.id(number), creditCode: agency, status: .approved, materials: agencyRecord, warnings: "[]",
+        submittedAt: base, submittedBy: actor, decision: .approve, reasons: "[]", reviewedBy: officer, reviewedAt: base, audit: submitted))
       try await tx.insertAgencyVersion(AgencyVersionRow(
-        creditCode: code(index), version: 1, since: base, name: "机构 \(index)", status: .listed, record: agencyRecord,
+        creditCode: agency, version: 1, since: base, name: "机构 \(index)", status: .listed, record: agencyRecord,
         recordSHA256: Digest.sha256Hex(agencyRecord)))
+      try await tx.replaceAgencyStaff(creditCode: agency, idNumbers: ["11010519491231002X"])
     }
   }
   try await withInProcessServer(registry: registry, store: store) { client in
@@ -152,9 +185,25 @@ func bench(_ engine: String, _ store: any Store) async throws -> Result {
 
   // Newest first, approved only: the first page, and the page that starts 990,000 rows in.
   let filter = ApplicationFilter(status: .approved)
-  let total = Int64(rows + 202)
+  let total = Int64(agencyCount + rows + 202)
   result.firstPage = try await median(51) { _ = try await store.applications(filter, before: nil, limit: 101) }
   result.deepPage = try await median(51) { _ = try await store.applications(filter, before: total - 990_000, limit: 101) }
+
+  // The whole record verified, as VerifyAuditLog does: every entry, every covered row, every
+  // derived table rebuilt; and the resident memory it took.
+  // Writing 5 to clear_refs resets the peak (VmHWM) to the resident size now.
+  try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+  let resident = residentMiB()
+  var verification: AuditLog.Verification?
+  result.verifySeconds = seconds(try await ContinuousClock().measure {
+    verification = try await AuditLog.verifyRecord(store, registry: registry)
+  })
+  result.verifyMiB = residentPeakMiB() - resident
+  if let verification, !verification.intact {
+    FileHandle.standardError.write(Data("\(engine): the benchmark's record does not verify: \(verification.problem ?? "") \(verification.mismatches.prefix(3))\n".utf8))
+    exit(1)
+  }
+  result.verifiedEntries = verification?.entries ?? 0
   return result
 }
 
@@ -215,6 +264,10 @@ let table: [(String, (Result) -> String)] = [
   ("ListAgencies RPC, the same page again", { ms($0.agenciesWarm) }),
   ("ListAgencies RPC, a district matching nothing", { ms($0.agenciesNoMatch) }),
   ("inserts per second while loading", { String(format: "%.0f", Double(rows) / $0.loadSeconds) }),
+  ("VerifyAuditLog, the whole record (entries)", { "\($0.verifiedEntries)" }),
+  ("VerifyAuditLog, seconds", { String(format: "%.1f s", $0.verifySeconds) }),
+  ("VerifyAuditLog, µs per entry", { String(format: "%.1f µs", $0.verifySeconds * 1e6 / Double(max($0.verifiedEntries, 1))) }),
+  ("VerifyAuditLog, resident memory it added (peak, MiB)", { String(format: "%.0f", $0.verifyMiB) }),
 ]
 for (name, value) in table {
   print("| \(name) | " + results.map(value).joined(separator: " | ") + " |")

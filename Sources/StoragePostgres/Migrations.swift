@@ -251,5 +251,11 @@ enum Migrations {
       "ALTER TABLE idempotency ADD COLUMN result text",
       "ALTER TABLE idempotency DROP COLUMN result_id",
     ]),
+    ("v14 an agency's applications by status", [
+      // An agency's applications of one status, newest first (its approvals, which the audit
+      // verification replays): without it a planner may walk every application of the status.
+      // The same statement as SQLite's v17.
+      "CREATE INDEX application_by_agency_status ON application (credit_code, status, number)",
+    ]),
   ]
 }

@@ -33,6 +33,43 @@ struct RecordCoverageTests {
     }
   }
 
+  @Test("the README's trust table names every declared table under its category, and no other")
+  func readmeTable() throws {
+    let readme = try String(contentsOf: ServerProcess.repository.appendingPathComponent("README.md"), encoding: .utf8)
+    let start = try #require(readme.range(of: "<!-- record-coverage -->")), end = try #require(readme.range(of: "<!-- /record-coverage -->"))
+    var listed: [String: String] = [:]
+    for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
+      let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+      for name in cells[0].split(separator: ",") { listed[name.trimmingCharacters(in: CharacterSet(charactersIn: " `"))] = cells[1] }
+    }
+    for declared in RecordCoverage.tables {
+      #expect(listed[declared.name] == declared.category.rawValue, "README lists \(declared.name) as \(listed[declared.name] ?? "nothing")")
+    }
+    #expect(Set(listed.keys) == Set(RecordCoverage.tables.map(\.name)))
+  }
+
+  @Test("tables outside the record: altered, they change no answer a client reads", arguments: Engine.all)
+  func outsideTablesDoNotMatter(engine: Engine) async throws {
+    try await withStore(engine) { store in
+      let clock = FilingServiceTests.start()
+      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+        try await Self.populate(h, clock: clock)
+        func answers() async throws -> [String] {
+          h.as(Identities.city)
+          let verification = try await AuditVerificationTests.verify(h)
+          let agencies = try await h.registry.listAgencies(.init())
+          let checkpoint = try await h.audit.getCheckpoint(.init())
+          return ["\(verification.intact) \(verification.entries)", "\(agencies)", "\(checkpoint.treeSize) \(checkpoint.rootHash)"]
+        }
+        let before = try await answers()
+        try await store.tamper("UPDATE server_metadata SET value = 'altered'")
+        try await store.tamper(
+          engine == .sqlite ? "UPDATE sqlite_sequence SET seq = seq + 1000" : "UPDATE write_lock SET writes = writes + 1000")
+        #expect(try await answers() == before)
+      }
+    }
+  }
+
   @Test("every table of the record, on both engines, is moved by copy-database")
   func everyRecordTableCopied() {
     for declared in RecordCoverage.tables where declared.category != .outside && declared.onlyOn == nil {

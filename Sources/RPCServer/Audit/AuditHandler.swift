@@ -79,12 +79,7 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
           throw ServiceError.field("checkpoint", "it is a checkpoint of '\(checkpoint?.origin ?? "")', not of this log ('\(log.origin)')", reason: "CHECKPOINT_INVALID")
         }
       }
-      var result = try await AuditLog.verify(store, checkpoint: checkpoint)
-      for mismatch in try await registry.verifyDerived() { result.note(mismatch) }
-      for mismatch in try await FilingVerification.verify(store) { result.note(mismatch) }
-      for mismatch in try await SequenceVerification.verify(store) { result.note(mismatch) }
-      for mismatch in try await DocumentVerification.verify(store) { result.note(mismatch) }
-      for mismatch in try await SupervisionVerification.verify(store) { result.note(mismatch) }
+      let result = try await AuditLog.verifyRecord(store, registry: registry, checkpoint: checkpoint)
       return .with {
         $0.entries = result.entries
         $0.intact = result.intact
