@@ -9,12 +9,13 @@ import Testing
 struct AuditLogTests {
   static let key = SigningKey.generate(name: "test.cq-monitoring.local/audit")
 
+  /// A log of entries that make no row (as a method that writes nothing the records hold).
   private func store(entries: Int) async throws -> SQLiteStore {
     let store = try SQLiteStore.temporary()
     for index in 1...entries {
       _ = try await store.writeRegistry { tx in
         try await AuditLog.append(
-          tx, key: Self.key, actor: "spiffe://cq-monitoring/bureau/city/zhang.wei", method: "cqmon.v1.RegistryService/ReviewApplication",
+          tx, key: Self.key, actor: "spiffe://cq-monitoring/bureau/city/zhang.wei", method: "cqmon.v1.Test/Append",
           requestSHA256: Digest.sha256Hex("request \(index)"), recordSHA256: Digest.sha256Hex("record \(index)"),
           at: Date(timeIntervalSince1970: 1_795_883_400 + Double(index)))
       }

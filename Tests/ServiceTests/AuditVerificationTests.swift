@@ -105,15 +105,15 @@ struct AuditVerificationTests {
     try await withStore(engine) { store in
       try await RegistryHarness.run(store: store.store) { h in
         let checkpoint = try await Self.populate(h)
-        // Cut the last two entries, their rows and every tree node that covers them: the
-        // chain and the tree that remain are consistent with each other.
+        // Cut the last entry (the change), its rows and every tree node that covers it: the
+        // chain, the tree and the rows that remain are consistent with each other.
         try await store.tamper("DELETE FROM change")
         try await store.tamper("UPDATE id_sequence SET value = 0 WHERE name = 'change'")
         try await store.tamper("DELETE FROM agency_version WHERE version = 2")
         try await store.tamper("UPDATE agency SET version = 1, name = (SELECT name FROM agency_version WHERE version = 1)")
-        try await store.tamper("DELETE FROM idempotency WHERE method LIKE '%FileChange' OR method LIKE '%ReviewApplication'")
-        try await store.tamper("DELETE FROM audit_log WHERE sequence > 3")
-        try await store.tamper("DELETE FROM merkle_node WHERE (idx + 1) * (1 << CAST(level AS INTEGER)) > 3")
+        try await store.tamper("DELETE FROM idempotency WHERE method LIKE '%FileChange'")
+        try await store.tamper("DELETE FROM audit_log WHERE sequence > 4")
+        try await store.tamper("DELETE FROM merkle_node WHERE (idx + 1) * (1 << CAST(level AS INTEGER)) > 4")
         #expect(try await Self.verify(h).intact, "without a checkpoint, a clean cut is invisible")
         let result = try await Self.verify(h, checkpoint: checkpoint.note)
         #expect(!result.intact)

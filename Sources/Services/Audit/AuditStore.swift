@@ -88,10 +88,10 @@ extension CoveredTable {
   /// Other columns checked against the row's own covered content (`CoveredRecord.columns`).
   public var checkedColumns: [String] {
     switch self {
-    case .application: ["number", "credit_code"]
+    case .application: ["number", "credit_code", "status", "decision", "reasons", "reviewed_by", "reviewed_at"]
     case .change: ["number"]
     case .removal: ["removal_count"]
-    case .certificate: ["subject", "credit_code"]
+    case .certificate: ["subject", "credit_code", "revoked_at", "revocation_reason"]
     case .activityVersion, .documentRecord, .recordVersion: []
     }
   }

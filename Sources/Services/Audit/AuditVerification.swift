@@ -92,6 +92,7 @@ extension AuditLog {
     var previous = genesis
     var recordDigests: [String] = []
     var recordedAt: [String] = []
+    var updates = Updates()
     var actors: [String] = []
     var made: [CoveredTable: Set<Int64>] = [:]
     var checkpointRoot: MerkleTree.Hash? = checkpoint?.size == 0 ? MerkleTree.Builder().root : nil
@@ -123,6 +124,7 @@ extension AuditLog {
         recordedAt.append(entry.recordedAt)
         actors.append(entry.actor)
         if let table = creatingMethods[entry.method] { made[table, default: []].insert(entry.sequence) }
+        if updatingMethods.contains(entry.method) { updates.record(entry) }
       }
       if entries.count < batch { break }
     }
@@ -175,10 +177,18 @@ extension AuditLog {
         if let column = table.actorColumn, record.actor != actors[index] {
           mismatch("its \(column) is not the actor of audit entry \(sequence): the row was altered")
         }
-        for problem in rowProblems(record, in: table, removals: &removals) { mismatch(problem) }
+        for problem in rowProblems(record, in: table, removals: &removals, updates: &updates) { mismatch(problem) }
       }
       for (key, problem) in table == .removal ? removalCountProblems(removals) : [] {
         result.note(RecordMismatch(table: table.rawValue, key: key, auditSequence: 0, problem: problem))
+      }
+      if table == .application {
+        // A decision whose row no longer shows it (set back to pending, or another decision).
+        for entry in updates.unmatched(method: reviewMethod) {
+          result.note(RecordMismatch(
+            table: table.rawValue, key: "", auditSequence: entry,
+            problem: "audit entry \(entry) decided an application and no application shows that decision: the row was altered"))
+        }
       }
       for sequence in (made[table] ?? []).subtracting(seen).sorted() {
         result.note(RecordMismatch(
@@ -190,9 +200,39 @@ extension AuditLog {
 }
 
 extension AuditLog {
+  static let reviewMethod = "cqmon.v1.RegistryService/ReviewApplication"
+  static let revokeMethod = "cqmon.v1.RegistryService/RevokeCertificate"
+  /// Entries that change a covered row after it was made, found by the digest the row's new
+  /// columns give.
+  static let updatingMethods: Set<String> = [reviewMethod, revokeMethod]
+
+  /// The updating entries of the log by method and digest, and which of them a row matched.
+  struct Updates {
+    private var entries: [String: [String: [(sequence: Int64, actor: String, recordedAt: String)]]] = [:]
+    private var matched = Set<Int64>()
+
+    mutating func record(_ entry: Entry) {
+      entries[entry.method, default: [:]][entry.recordSHA256, default: []].append((entry.sequence, entry.actor, entry.recordedAt))
+    }
+
+    /// Whether an entry of `method` with `digest` was made by `actor` at `recordedAt` (any actor when nil); marks it matched.
+    mutating func match(method: String, digest: String, actor: String?, recordedAt: String) -> Bool {
+      guard let found = entries[method]?[digest]?.first(where: { (actor == nil || $0.actor == actor) && $0.recordedAt == recordedAt }) else {
+        return false
+      }
+      matched.insert(found.sequence)
+      return true
+    }
+
+    func unmatched(method: String) -> [Int64] {
+      (entries[method] ?? [:]).values.flatMap { $0.map(\.sequence) }.filter { !matched.contains($0) }.sorted()
+    }
+  }
+
   /// What is wrong with a covered row's other columns against its own covered content.
   static func rowProblems(
-    _ record: CoveredRecord, in table: CoveredTable, removals: inout [String: [(number: Int64, count: String, key: String)]]
+    _ record: CoveredRecord, in table: CoveredTable, removals: inout [String: [(number: Int64, count: String, key: String)]],
+    updates: inout Updates
   ) -> [String] {
     var problems: [String] = []
     func number(_ sequence: IDSequence) {
@@ -207,6 +247,7 @@ extension AuditLog {
       if let code = materials?.licence?.creditCode, record.columns["credit_code"] != code {
         problems.append("its credit_code is not the applicant's in the covered materials: the row was altered")
       }
+      problems += decisionProblems(record, updates: &updates)
     case .change:
       number(.change)
     case .removal:
@@ -217,8 +258,35 @@ extension AuditLog {
       if record.columns["subject"] != "CN=" + (record.columns["credit_code"] ?? "") {
         problems.append("its subject does not name its credit_code: the row was altered")
       }
+      let revokedAt = record.columns["revoked_at"] ?? "", reason = record.columns["revocation_reason"] ?? ""
+      if !revokedAt.isEmpty || !reason.isEmpty {
+        let digest = Digest.sha256Hex(record.key + "|" + reason)
+        if !updates.match(method: revokeMethod, digest: digest, actor: nil, recordedAt: revokedAt) {
+          problems.append("its revocation is not one an audit entry of RevokeCertificate made at its revoked_at: the row was altered")
+        }
+      }
     case .activityVersion, .documentRecord, .recordVersion:
       break
+    }
+    return problems
+  }
+
+  /// An application's decision against the ReviewApplication entry that made it: the entry's
+  /// digest is of the id, the decision and the reasons, its actor and time the reviewer's.
+  static func decisionProblems(_ record: CoveredRecord, updates: inout Updates) -> [String] {
+    let columns = record.columns
+    let status = columns["status"] ?? "", decision = columns["decision"] ?? "", reviewedAt = columns["reviewed_at"] ?? ""
+    let reviewed = !decision.isEmpty || !reviewedAt.isEmpty || !(columns["reviewed_by"] ?? "").isEmpty
+    guard reviewed else {
+      return status == "pending" ? [] : ["its status \(status) is not pending, and no decision was made on it: the row was altered"]
+    }
+    let expectedStatus = ["approve": "approved", "reject": "rejected", "return": "returned"][decision]
+    var problems: [String] = []
+    if status != expectedStatus { problems.append("its status \(status) is not what its decision '\(decision)' sets: the row was altered") }
+    let reasons = Registry.decode([String].self, columns["reasons"] ?? "") ?? ["\u{0}unreadable"]
+    let digest = Digest.sha256Hex(Registry.json([record.key, decision] + reasons))
+    if !updates.match(method: reviewMethod, digest: digest, actor: columns["reviewed_by"], recordedAt: reviewedAt) {
+      problems.append("its decision, reasons, reviewer or time are not those of an audit entry of ReviewApplication: the row was altered")
     }
     return problems
   }
