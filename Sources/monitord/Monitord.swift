@@ -30,7 +30,7 @@ func fail(_ error: any Error) -> ExitCode {
 /// Plain log lines on standard error, for the maintenance commands.
 func bootstrapPlainLogging() -> Logger {
   LoggingSystem.bootstrap { label in
-    var handler = TextLogHandler(label: label)
+    var handler = LineLogHandler(label: label)
     handler.logLevel = .warning
     return handler
   }
@@ -122,8 +122,7 @@ struct Serve: AsyncParsableCommand {
       throw ExitCode(78)
     }
     LoggingSystem.bootstrap { label in
-      var handler: any LogHandler =
-        settings.log.format == .json ? JSONLogHandler(label: label) : TextLogHandler(label: label)
+      var handler = LineLogHandler(label: label, format: settings.log.format == .json ? .json : .text)
       handler.logLevel = Logger.Level(rawValue: settings.log.level) ?? .info
       return handler
     }

@@ -31,7 +31,7 @@ struct LogHandlerTests {
   @Test("a warning is written before log returns, with every line before it, in order")
   func warningFlushesInOrder() {
     let capture = Capture()
-    let logger = Logger(label: "monitord") { TextLogHandler(label: $0, sink: capture.sink) }
+    let logger = Logger(label: "monitord") { LineLogHandler(label: $0, sink: capture.sink) }
     for index in 0..<100 { logger.info("call", metadata: ["n": "\(index)"]) }
     logger.warning("call refused", metadata: ["reason": "METHOD_NOT_ALLOWED", "method": "a/b"])
     let lines = capture.written().split(separator: "\n")
@@ -46,7 +46,7 @@ struct LogHandlerTests {
   @Test("info lines are held for the writer thread and reach the file within its interval")
   func infoIsBatched() async throws {
     let capture = Capture()
-    var logger = Logger(label: "monitord") { TextLogHandler(label: $0, sink: capture.sink) }
+    var logger = Logger(label: "monitord") { LineLogHandler(label: $0, sink: capture.sink) }
     logger[metadataKey: "connection"] = "7"
     logger.info("listening", metadata: ["address": "127.0.0.1:1"])
     var text = ""
@@ -60,7 +60,7 @@ struct LogHandlerTests {
   @Test("a JSON line is one valid object whose values survive quotes, backslashes and control characters")
   func jsonEscapes() throws {
     let capture = Capture()
-    let logger = Logger(label: "monitord") { JSONLogHandler(label: $0, sink: capture.sink) }
+    let logger = Logger(label: "monitord") { LineLogHandler(label: $0, format: .json, sink: capture.sink) }
     let awkward = "say \"hi\"\\ then\nnew line\ttab \u{01} 重庆"
     logger.error("odd \"message\"", metadata: ["value": "\(awkward)", "msg": "not the message"])
     let line = capture.written()

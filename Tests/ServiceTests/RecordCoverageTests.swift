@@ -50,23 +50,19 @@ struct RecordCoverageTests {
 
   @Test("tables outside the record: altered, they change no answer a client reads", arguments: Engine.all)
   func outsideTablesDoNotMatter(engine: Engine) async throws {
-    try await withStore(engine) { store in
-      let clock = FilingServiceTests.start()
-      try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
-        try await Self.populate(h, clock: clock)
-        func answers() async throws -> [String] {
-          h.as(Identities.city)
-          let verification = try await AuditVerificationTests.verify(h)
-          let agencies = try await h.registry.listAgencies(.init())
-          let checkpoint = try await h.audit.getCheckpoint(.init())
-          return ["\(verification.intact) \(verification.entries)", "\(agencies)", "\(checkpoint.treeSize) \(checkpoint.rootHash)"]
-        }
-        let before = try await answers()
-        try await store.tamper("UPDATE server_metadata SET value = 'altered'")
-        try await store.tamper(
-          engine == .sqlite ? "UPDATE sqlite_sequence SET seq = seq + 1000" : "UPDATE write_lock SET writes = writes + 1000")
-        #expect(try await answers() == before)
+    try await Self.withPopulatedStore(engine) { store, h in
+      func answers() async throws -> [String] {
+        h.as(Identities.city)
+        let verification = try await AuditVerificationTests.verify(h)
+        let agencies = try await h.registry.listAgencies(.init())
+        let checkpoint = try await h.audit.getCheckpoint(.init())
+        return ["\(verification.intact) \(verification.entries)", "\(agencies)", "\(checkpoint.treeSize) \(checkpoint.rootHash)"]
       }
+      let before = try await answers()
+      try await store.tamper("UPDATE server_metadata SET value = 'altered'")
+      try await store.tamper(
+        engine == .sqlite ? "UPDATE sqlite_sequence SET seq = seq + 1000" : "UPDATE write_lock SET writes = writes + 1000")
+      #expect(try await answers() == before)
     }
   }
 
@@ -79,59 +75,66 @@ struct RecordCoverageTests {
 
   @Test("each checked cell altered, a row deleted, a copy added: each is reported broken", arguments: Engine.all)
   func tamperEveryCheckedColumn(engine: Engine) async throws {
+    try await Self.withPopulatedStore(engine) { store, h in
+      let before = try await AuditVerificationTests.verify(h)
+      #expect(before.intact, "\(before.records)")
+      let schema = try await store.schema()
+      var cases: [String] = [], missed: [String] = [], empty: [String] = [], refused: [String] = []
+      for declared in RecordCoverage.tables where declared.category != .outside {
+        guard let columns = schema[declared.name] else { continue }
+        let rows = try await store.query("SELECT count(*) FROM \(declared.name)").first?.first??.description ?? "0"
+        let checked = declared.columns.filter(\.check.isChecked)
+        guard !checked.isEmpty else { continue }
+        guard rows != "0" else {
+          empty.append(declared.name)
+          continue
+        }
+        let tamper = Tamper(table: declared.name, columns: columns, engine: engine)
+        var attempts: [(name: String, sql: String)] = checked.map { column in
+          let name = "\(declared.name).\(column.name)"
+          let sql = Self.alternatives[name].map { tamper.set(column.name, to: $0) }
+            ?? tamper.alter(column.name, type: columns.first { $0.name == column.name }?.type ?? "text")
+          return (name + " altered", sql)
+        }
+        attempts.append(("\(declared.name): a row deleted", tamper.deleteFirst))
+        if declared.addedRowsFound {
+          let key = try #require(Self.newKey[declared.name], "what a copy of \(declared.name) changes")
+          attempts.append(("\(declared.name): a copy under a new key", tamper.copyFirst(changing: key)))
+        } else if declared.category == .derived {
+          attempts.append(("\(declared.name): a row twice", tamper.copyFirst(changing: [:])))
+        }
+        for attempt in attempts {
+          try await store.tamper(tamper.save)
+          do {
+            try await store.tamper(attempt.sql)
+          } catch {
+            // A unique key or a CHECK refuses it: the schema itself prevents this one.
+            refused.append(attempt.name)
+            try await store.tamper(tamper.restore)
+            continue
+          }
+          let result = try await AuditVerificationTests.verify(h)
+          try await store.tamper(tamper.restore)
+          cases.append(attempt.name)
+          if result.intact { missed.append(attempt.name) }
+        }
+        #expect(try await AuditVerificationTests.verify(h).intact, "\(declared.name) restored")
+      }
+      print("record coverage on \(engine): \(cases.count) cases: \(cases.joined(separator: "; "))")
+      print("record coverage on \(engine): checked tables without rows in this population: \(empty.joined(separator: ", "))")
+      print("record coverage on \(engine): refused by the schema's own keys: \(refused.joined(separator: "; "))")
+      #expect(missed.isEmpty, "tampering that VerifyAuditLog did not report on \(engine): \(missed)")
+      #expect(cases.count > 40)
+    }
+  }
+
+  /// Runs `body` on a fresh store of `engine` filled by `populate`, with the harness serving it.
+  static func withPopulatedStore(_ engine: Engine, _ body: (TestStore, RegistryHarness) async throws -> Void) async throws {
     try await withStore(engine) { store in
       let clock = FilingServiceTests.start()
       try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
-        try await Self.populate(h, clock: clock)
-        let before = try await AuditVerificationTests.verify(h)
-        #expect(before.intact, "\(before.records)")
-        let schema = try await store.schema()
-        var cases: [String] = [], missed: [String] = [], empty: [String] = [], refused: [String] = []
-        for declared in RecordCoverage.tables where declared.category != .outside {
-          guard let columns = schema[declared.name] else { continue }
-          let rows = try await store.query("SELECT count(*) FROM \(declared.name)").first?.first??.description ?? "0"
-          let checked = declared.columns.filter(\.check.isChecked)
-          guard !checked.isEmpty else { continue }
-          guard rows != "0" else {
-            empty.append(declared.name)
-            continue
-          }
-          let tamper = Tamper(table: declared.name, columns: columns, engine: engine)
-          var attempts: [(name: String, sql: String)] = checked.map { column in
-            let name = "\(declared.name).\(column.name)"
-            let sql = Self.alternatives[name].map { tamper.set(column.name, to: $0) }
-              ?? tamper.alter(column.name, type: columns.first { $0.name == column.name }?.type ?? "text")
-            return (name + " altered", sql)
-          }
-          attempts.append(("\(declared.name): a row deleted", tamper.deleteFirst))
-          if declared.addedRowsFound {
-            let key = try #require(Self.newKey[declared.name], "what a copy of \(declared.name) changes")
-            attempts.append(("\(declared.name): a copy under a new key", tamper.copyFirst(changing: key)))
-          } else if declared.category == .derived {
-            attempts.append(("\(declared.name): a row twice", tamper.copyFirst(changing: [:])))
-          }
-          for attempt in attempts {
-            try await store.tamper(tamper.save)
-            do {
-              try await store.tamper(attempt.sql)
-            } catch {
-              // A unique key or a CHECK refuses it: the schema itself prevents this one.
-              refused.append(attempt.name)
-              try await store.tamper(tamper.restore)
-              continue
-            }
-            let result = try await AuditVerificationTests.verify(h)
-            try await store.tamper(tamper.restore)
-            cases.append(attempt.name)
-            if result.intact { missed.append(attempt.name) }
-          }
-          #expect(try await AuditVerificationTests.verify(h).intact, "\(declared.name) restored")
-        }
-        print("record coverage on \(engine): \(cases.count) cases: \(cases.joined(separator: "; "))")
-        print("record coverage on \(engine): checked tables without rows in this population: \(empty.joined(separator: ", "))")
-        print("record coverage on \(engine): refused by the schema's own keys: \(refused.joined(separator: "; "))")
-        #expect(missed.isEmpty, "tampering that VerifyAuditLog did not report on \(engine): \(missed)")
-        #expect(cases.count > 40)
+        try await populate(h, clock: clock)
+        try await body(store, h)
       }
     }
   }
