@@ -107,6 +107,18 @@ extension PostgresStore: DocumentVerificationReads {
 }
 
 extension PostgresStore: SupervisionVerificationReads {
+  public func recordIndexIDs(after: String, limit: Int) async throws -> [String] {
+    try await run { try await $0.all(.with("SELECT id FROM record_index WHERE id > ? ORDER BY id LIMIT ?", [after, Int64(limit)])) { try $0.string("id") } }
+  }
+
+  public func unindexedRecordIDs() async throws -> [String] {
+    try await run {
+      try await $0.all(.with("SELECT DISTINCT id FROM record_version WHERE id NOT IN (SELECT id FROM record_index) ORDER BY id", [])) {
+        try $0.string("id")
+      }
+    }
+  }
+
   public func drawSeeds() async throws -> [(commitmentID: String, seedHex: String)] {
     try await run {
       try await $0.all(.with("SELECT commitment_id, seed FROM draw_seed ORDER BY commitment_id", [])) {

@@ -95,6 +95,18 @@ extension SQLiteStore: DocumentVerificationReads {
 }
 
 extension SQLiteStore: SupervisionVerificationReads {
+  public func recordIndexIDs(after: String, limit: Int) async throws -> [String] {
+    try await run { db in
+      try String.fetchAll(cached: db, sql: "SELECT id FROM record_index WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+    }
+  }
+
+  public func unindexedRecordIDs() async throws -> [String] {
+    try await run { db in
+      try String.fetchAll(cached: db, sql: "SELECT DISTINCT id FROM record_version WHERE id NOT IN (SELECT id FROM record_index) ORDER BY id")
+    }
+  }
+
   public func drawSeeds() async throws -> [(commitmentID: String, seedHex: String)] {
     try await run { db in
       try Row.fetchAll(cached: db, sql: "SELECT commitment_id, seed FROM draw_seed ORDER BY commitment_id") {

@@ -19,11 +19,12 @@ struct ConnectionOptions: ParsableArguments {
   @Option(name: .customLong("context"), help: "A named context from the config file.")
   var context: String?
 
-  @Option(name: .customLong("timeout"), help: "Seconds to wait for an answer (default 10).")
-  var timeout: Double = 10
+  @Option(name: .customLong("timeout"), help: "Seconds to wait for an answer (default 10; 600 for 'audit verify').")
+  var timeout: Double?
 
-  /// What to connect with: flags over the context over the defaults.
-  func resolve() throws(CLIError) -> Connection {
+  /// What to connect with: flags over the context over the defaults. `defaultTimeout` is the
+  /// command's own when no --timeout is given (a whole-record verification takes long).
+  func resolve(defaultTimeout: Double = 10) throws(CLIError) -> Connection {
     let file = try ContextFile.load()
     let contextName = context ?? file?.currentContext
     var base = Connection.defaults
@@ -35,7 +36,7 @@ struct ConnectionOptions: ParsableArguments {
     }
     return Connection(
       server: server ?? base.server, ca: ca ?? base.ca, cert: cert ?? base.cert, key: key ?? base.key,
-      timeout: timeout)
+      timeout: timeout ?? defaultTimeout)
   }
 }
 

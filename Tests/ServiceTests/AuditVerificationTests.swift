@@ -95,6 +95,8 @@ struct AuditVerificationTests {
         let found = Set(result.records.map { "\($0.table) \($0.key) \($0.auditSequence)" })
         #expect(found == [
           "record_version \(first.inspectorId)/1 \(first.receipt!.auditSequence)", "record_version  \(second.receipt!.auditSequence)",
+          // Its index row names a record that has no version now.
+          "record_index \(second.inspectorId) 0",
         ], "\(result.records)")
       }
     }

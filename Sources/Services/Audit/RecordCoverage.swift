@@ -177,10 +177,11 @@ public enum RecordCoverage {
       "series": .checked("the SHA-256 of a sample's results in its latest version"), "activity_id": .checked("an activity that stands"),
     ]),
     table("record_index", .derived, "what lists of officers' records filter on, one row per record", [
-      "id": .unchecked("from the latest record_version; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
-      "number": .unchecked("not yet rebuilt"), "version": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"),
-      "district_code": .unchecked("not yet rebuilt"), "status": .unchecked("not yet rebuilt"), "day": .unchecked("not yet rebuilt"),
-      "key": .unchecked("not yet rebuilt"),
+      "id": .checked("a record with versions (a case: one its inspection opened); a record of an indexed kind without its row is named"),
+      "kind": .checked("the kind its id's prefix names"), "number": .checked("the number in its id (a calendar's year)"),
+      "version": .checked("its record's latest version (a case: not compared)"),
+      "credit_code": .unchecked("each kind's own field of its latest version; not yet rebuilt"), "district_code": .unchecked("not yet rebuilt"),
+      "status": .unchecked("not yet rebuilt"), "day": .unchecked("not yet rebuilt"), "key": .unchecked("not yet rebuilt (a case's names its inspection)"),
     ]),
     table("finding", .derived, "findings raised by the off-site checks and by inspections", [
       "id": .unchecked("raised by the checks of a covered filing; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),

@@ -159,7 +159,7 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
       try await reporting {
         let note = try checkpoint.map(AuditCommand.read) ?? ""
-        let connection = try connection.resolve()
+        let connection = try connection.resolve(defaultTimeout: 600)
         let result = try await Client.with(connection) { client in
           try await Audit(wrapping: client).verifyAuditLog(.with { $0.checkpoint = note }, options: Client.options(connection))
         }
