@@ -75,7 +75,7 @@ public struct MonitorServer: Sendable {
     let clock = ServerClock(config.development)
     if !clock.isReal {
       logger.warning(
-        "development clock: the server's time starts \(config.development.clockDaysAgo) days ago and runs \(config.development.clockSpeed)× until it catches up; receipts carry simulated times. Never in production.")
+        "development clock: the server's time starts \(Int(clock.daysBehind.rounded())) days ago and runs \(config.development.clockSpeed)× until it catches up; receipts carry simulated times. Never in production.")
     }
     let now: @Sendable () -> Date = { clock.now() }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
@@ -193,7 +193,7 @@ public struct MonitorServer: Sendable {
       return CertificateAuthority(
         certificatePEM: try String(contentsOfFile: config.tls.clientCA, encoding: .utf8),
         keyPEM: try String(contentsOfFile: keyPath, encoding: .utf8),
-        validity: TimeInterval(365 + config.development.clockDaysAgo) * 86_400)
+        validity: TimeInterval(365 + max(0, ServerClock(config.development).daysBehind)) * 86_400)
     } catch {
       throw ConfigError("tls.ca_key: cannot read \(keyPath) or \(config.tls.clientCA)")
     }

@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Serve the API over mutual TLS until SIGTERM or SIGINT (the default; see 'monitord serve --help').")
 
-  @Option(help: "A YAML configuration file (see README: Configuration).")
+  @Option(help: "A YAML configuration file (see docs/operations.md: Configuration).")
   var config: String?
 
   @Option(help: "Listen on HOST:PORT (default 127.0.0.1:8443; port 0 picks a free one).")
@@ -110,6 +110,11 @@ struct Serve: AsyncParsableCommand {
   var devClockDaysAgo: Int?
 
   @Option(
+    name: .customLong("dev-clock-start"),
+    help: "Demonstrations only: the clock starts at this instant (RFC 3339), in place of --dev-clock-days-ago.")
+  var devClockStart: String?
+
+  @Option(
     name: .customLong("dev-clock-speed"), help: "Demonstrations only: the simulated clock runs this many times faster until it catches up.")
   var devClockSpeed: Double?
 
@@ -165,6 +170,7 @@ struct Serve: AsyncParsableCommand {
     flags["MONITORD_LOG_LEVEL"] = logLevel
     flags["MONITORD_LOG_FORMAT"] = logFormat
     flags["MONITORD_DEV_CLOCK_DAYS_AGO"] = devClockDaysAgo.map(String.init)
+    flags["MONITORD_DEV_CLOCK_START"] = devClockStart
     flags["MONITORD_DEV_CLOCK_SPEED"] = devClockSpeed.map { String($0) }
     try settings.apply(environment: flags)
     return settings

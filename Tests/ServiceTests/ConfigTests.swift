@@ -76,6 +76,25 @@ struct ConfigTests {
     #expect(!ahead.isReal && ahead.time(at: later) == later.addingTimeInterval(40 * 86_400))
   }
 
+  @Test("the development clock from a fixed instant: the same dates whenever it runs; refused beside days ago")
+  func developmentClockStart() throws {
+    var config = ServerConfig.defaults
+    try config.apply(environment: ["MONITORD_DEV_CLOCK_START": "2025-11-29T09:00:00+08:00"])
+    let start = Date(timeIntervalSince1970: 1_764_378_000)  // 2025-11-29T01:00:00Z
+    let origin = Date(timeIntervalSince1970: 2_000_000_000)
+    let clock = ServerClock(config.development, origin: origin)
+    #expect(clock.time(at: origin) == start)
+    #expect(clock.time(at: origin.addingTimeInterval(90)) == start.addingTimeInterval(90), "then real speed")
+    #expect(clock.daysBehind == origin.timeIntervalSince(start) / 86_400)
+    // A start in the future: a fixed lead.
+    let ahead = ServerClock(config.development, origin: start.addingTimeInterval(-3600))
+    #expect(ahead.time(at: start.addingTimeInterval(-3600)) == start)
+    #expect(throws: ConfigError.self) { try config.apply(environment: ["MONITORD_DEV_CLOCK_START": "29 November"]) }
+    try config.apply(environment: ["MONITORD_DEV_CLOCK_DAYS_AGO": "3"])
+    let refused = #expect(throws: ConfigError.self) { try config.validate() }
+    #expect("\(refused.map { "\($0)" } ?? "")".contains("development.clock_start and development.clock_days_ago"))
+  }
+
   @Test("supervision's settings: the documented defaults, set from the file and the environment")
   func supervision() throws {
     let defaults = ServerConfig.defaults.supervision

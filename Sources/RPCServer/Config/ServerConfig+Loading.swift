@@ -5,7 +5,7 @@ import Yams
 
 extension ServerConfig {
   /// The YAML file's keys, and the environment variables, next to the field they set. One table
-  /// so that the file, the environment and the README cannot drift apart.
+  /// so that the file, the environment and docs/operations.md cannot drift apart.
   struct Setting: Sendable {
     let key: String
     let environment: String
@@ -101,6 +101,12 @@ extension ServerConfig {
       }
       config.development.clockDaysAgo = days
     }),
+    Setting("development.clock_start", "MONITORD_DEV_CLOCK_START", { config, value in
+      guard let start = ISO8601DateFormatter().date(from: value) else {
+        throw ConfigError("development.clock_start '\(value)' is not an instant in RFC 3339, e.g. 2025-11-29T09:00:00+08:00")
+      }
+      config.development.clockStart = start
+    }),
     Setting("development.clock_speed", "MONITORD_DEV_CLOCK_SPEED", { config, value in
       guard let speed = Double(value), speed >= 1, speed <= 10_000_000 else {
         throw ConfigError("development.clock_speed '\(value)' is not a speed from 1 to 10000000")
@@ -178,8 +184,11 @@ extension ServerConfig {
     }
   }
 
-  /// Checks that the files exist, before anything starts.
+  /// Checks that the settings agree and the files exist, before anything starts.
   public func validate() throws(ConfigError) {
+    if development.clockStart != nil && development.clockDaysAgo != 0 {
+      throw ConfigError("development.clock_start and development.clock_days_ago both say where the clock starts: give one")
+    }
     let files = [("tls.certificate", tls.certificate), ("tls.key", tls.key), ("tls.client_ca", tls.clientCA), ("signing.key", signing.key)]
       + signing.retiredKeys.map { ("signing.retired_keys", $0) }
       + (tls.caKey.map { [("tls.ca_key", $0)] } ?? [])

@@ -1,8 +1,9 @@
+import Foundation
 import Services
 
 /// Everything `monitord` can be told, with documented defaults (`.defaults`): from a YAML file
 /// (`--config`), then the environment (`MONITORD_*`), then flags, each over the one before.
-/// See `ServerConfig+Loading.swift` and the README's configuration table.
+/// See `ServerConfig+Loading.swift` and the configuration table of docs/operations.md.
 public struct ServerConfig: Sendable, Equatable {
   /// The gRPC listener, `HOST:PORT`. Port 0 picks a free port (printed at start).
   public var listen: Endpoint
@@ -91,6 +92,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var clockDaysAgo: Int = 0
     /// ... and runs this many times faster than real time until it catches up with it.
     public var clockSpeed: Double = 1
+    /// Or the clock starts at this instant (in place of `clockDaysAgo`): a demonstration whose
+    /// dates are the same whenever it runs.
+    public var clockStart: Date?
   }
 
   public struct Metrics: Sendable, Equatable {

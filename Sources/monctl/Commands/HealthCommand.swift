@@ -13,18 +13,35 @@ struct HealthCommand: AsyncParsableCommand {
   @Option(help: "A fully qualified service name, e.g. grpc.health.v1.Health; empty for the server.")
   var service: String = ""
 
+  @Option(help: "Wait up to this many seconds for it to be serving (a server that is starting), asking every 0.2 s.")
+  var wait: Double = 0
+
   func run() async throws {
     try await reporting {
       let connection = try connection.resolve()
-      let status = try await Client.with(connection) { client in
-        try await Grpc_Health_V1_Health.Client(wrapping: client).check(
-          .with { $0.service = service }, options: Client.options(connection)
-        ).status
+      let deadline = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
+      var status = try await check(connection, deadline: deadline)
+      while status != .serving && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(200))
+        status = try await check(connection, deadline: deadline)
       }
       print(Self.render(server: connection.server, service: service, status: status, format: output.output), terminator: "")
       if status != .serving {
         throw CLIError(.notServing, "\(service.isEmpty ? "the server" : service) is \(status)")
       }
+    }
+  }
+
+  /// The status now; before `deadline`, a server not yet reachable counts as not serving.
+  private func check(_ connection: Connection, deadline: ContinuousClock.Instant) async throws -> ServingStatusName {
+    do {
+      return try await Client.with(connection) { client in
+        try await Grpc_Health_V1_Health.Client(wrapping: client).check(
+          .with { $0.service = service }, options: Client.options(connection)
+        ).status
+      }
+    } catch where ContinuousClock.now < deadline {
+      return .unknown
     }
   }
 
