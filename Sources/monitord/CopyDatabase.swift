@@ -8,8 +8,8 @@ struct CopyDatabase: AsyncParsableCommand {
     commandName: "copy-database",
     abstract: "Copy an embedded (SQLite) database into an empty PostgreSQL one.",
     discussion: """
-      Stop the server on DATA_DIR first. Every record, every audit entry and every document's \\
-      bytes are copied in one transaction; the audit chain is then verified on both sides and \\
+      Stop the server on DATA_DIR first. Every record, every audit entry and every document's \
+      bytes are copied in one transaction; the audit chain is then verified on both sides and \
       must end at the same entry with the same hash. Start the servers with --database URL.
       """
   )
@@ -36,8 +36,8 @@ struct Backup: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Back up the embedded database while the server runs.",
     discussion: """
-      Writes a consistent copy of the SQLite database to FILE (SQLite's online backup) and the \\
-      documents to FILE.documents/, then verifies the copy's audit chain. To restore, stop the \\
+      Writes a consistent copy of the SQLite database to FILE (SQLite's online backup) and the \
+      documents to FILE.documents/, then verifies the copy's audit chain. To restore, stop the \
       server and put FILE at DATA_DIR/monitoring.sqlite and FILE.documents at DATA_DIR/documents.
       """
   )
