@@ -20,7 +20,7 @@ struct FilingEndToEndTests {
 
     // The same activity with an instrument the agency never listed, under another report number.
     let variant = try Examples.activity(listedAt: listedAt, replacing: [
-      ("instrument_id: EQ-002\n      started_at", "instrument_id: EQ-404\n      started_at"), ("CQJC-2026-1129", "CQJC-2026-1130"),
+      ("instrument_id: EQ-002\n      started_at", "instrument_id: EQ-404\n      started_at"), ("CQJC-2025-1130", "CQJC-2025-1201"),
     ])
     let flagged = try ServerProcess.run("monctl", ["activities", "file", "-f", variant, "-o", "json"] + server.monctl(as: "agency"))
     #expect(flagged.status == 0, "\(flagged.error)")

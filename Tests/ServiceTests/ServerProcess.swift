@@ -231,9 +231,9 @@ enum ServerProcessError: Error {
 
 /// The example request files, dated relative to the wall clock the real server runs on: a copy
 /// of `examples/NAME` with every date moved as far from today as the committed file has it
-/// from the day it was written (2026-11-29), so the README's files never expire under the tests.
+/// from the day it is dated for (2025-11-30, the walkthrough's), so the files never expire under the tests.
 enum Examples {
-  static let written = CalendarDate(year: 2026, month: 11, day: 29)!
+  static let written = CalendarDate(year: 2025, month: 11, day: 30)!
 
   static func dated(_ name: String) throws -> String {
     let text = try String(contentsOf: ServerProcess.repository.appendingPathComponent("examples/\(name)"), encoding: .utf8)

@@ -181,7 +181,7 @@ def dated(values, written=None):
     """The example's dates moved as far from today as the committed file has them from the day
     it was written, so it never expires under the test."""
     import datetime
-    shift = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date() - datetime.date(2026, 11, 29)
+    shift = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date() - datetime.date(2025, 11, 30)
     if isinstance(values, dict):
         return {key: dated(value) for key, value in values.items()}
     if isinstance(values, list):
