@@ -4,7 +4,7 @@
     monctl inspections get-plan plan-000001 -o json > plan.json
     scripts/verify-draw.py plan.json
 
-The algorithm, as the README's "The random draw" states it, written again from that text in
+The algorithm, as docs/officers.md ("The random draw") states it, written again from that text in
 Python's standard library: anyone can check a plan without trusting the server or monctl.
 Prints each check; exits 1 if any fails.
 """

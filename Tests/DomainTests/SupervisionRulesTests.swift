@@ -10,7 +10,7 @@ struct SupervisionRulesTests {
 
   /// The known-answer vector: 28 candidates over every stratum, a pool of four with conflicts.
   /// The expected values were computed by an independent implementation (Python's `hmac`
-  /// module, following the README's description), not by this code.
+  /// module, following docs/officers.md's description), not by this code.
   static let vector: InspectionDraw.Inputs = {
     var candidates: [InspectionDraw.Candidate] = []
     candidates += (1...4).map { .init(creditCode: "A\($0)", level: "A", verifiedComplaint: false) }

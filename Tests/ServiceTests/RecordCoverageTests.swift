@@ -33,9 +33,9 @@ struct RecordCoverageTests {
     }
   }
 
-  @Test("the README's trust table names every declared table under its category, and no other")
-  func readmeTable() throws {
-    let readme = try String(contentsOf: ServerProcess.repository.appendingPathComponent("README.md"), encoding: .utf8)
+  @Test("the trust guide's table names every declared table under its category, and no other")
+  func trustGuideTable() throws {
+    let readme = try String(contentsOf: ServerProcess.repository.appendingPathComponent("docs/trust.md"), encoding: .utf8)
     let start = try #require(readme.range(of: "<!-- record-coverage -->")), end = try #require(readme.range(of: "<!-- /record-coverage -->"))
     var listed: [String: String] = [:]
     for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
@@ -43,7 +43,7 @@ struct RecordCoverageTests {
       for name in cells[0].split(separator: ",") { listed[name.trimmingCharacters(in: CharacterSet(charactersIn: " `"))] = cells[1] }
     }
     for declared in RecordCoverage.tables {
-      #expect(listed[declared.name] == declared.category.rawValue, "README lists \(declared.name) as \(listed[declared.name] ?? "nothing")")
+      #expect(listed[declared.name] == declared.category.rawValue, "docs/trust.md lists \(declared.name) as \(listed[declared.name] ?? "nothing")")
     }
     #expect(Set(listed.keys) == Set(RecordCoverage.tables.map(\.name)))
   }

@@ -7,7 +7,7 @@ import RPCServer
 import Services
 import Testing
 
-/// The README's walkthrough with the real binaries, and durability under SIGKILL.
+/// Enrolment to listing with the real binaries, and durability under SIGKILL.
 @Suite("End to end: the registry with monitord and monctl", .serialized)
 struct RegistryEndToEndTests {
   private func monctl(_ server: ServerProcess, as identity: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The README's trust walkthrough with the real binaries over mutual TLS: an agency saves a
+/// The trust guide's walkthrough with the real binaries over mutual TLS: an agency saves a
 /// write's reply, proves its receipt and keeps the checkpoint; later it checks that the log
 /// still extends it; someone cuts entries off behind the server's back; the agency's
 /// consistency check and the city's verification both catch it.

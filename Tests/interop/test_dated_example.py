@@ -1,4 +1,4 @@
-"""scripts/dated-example.py, which the README walkthrough files the example activity through:
+"""scripts/dated-example.py, which moves the example activity to the real clock:
 instants moved into the half hour before now, in order, and the report day the last one's in
 China."""
 import datetime

@@ -99,7 +99,7 @@ public struct Cqmon_V1_Art16Case: ProtoEnum {
     }
   }
 }
-/// The kinds of caller (see the README's identity section).
+/// The kinds of caller (see docs/lims-integration.md, "Identity").
 ///
 /// An open enum: values this version does not know are kept as they are.
 public struct Cqmon_V1_PrincipalKind: ProtoEnum {

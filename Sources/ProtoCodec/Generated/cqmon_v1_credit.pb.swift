@@ -483,7 +483,7 @@ public struct Cqmon_V1_Evaluation: Sendable, Equatable {
   /// Receipt of the last write.
   public var receipt: Cqmon_V1_Receipt? = nil
 
-  /// SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
+  /// SHA-256 (hex) of the result's canonical bytes (docs/officers.md, "Credit"): the same
   /// evidence, indicator system and year always give the same digest. Levels changed after an
   /// objection are in the ratings (`level_before_review`), not in the result.
   public var resultSha256: String = ""
@@ -843,7 +843,7 @@ public struct Cqmon_V1_Bulletin: Sendable, Equatable {
   public var indicatorVersion: Int32 = 0
 
   /// The signed bytes: the bulletin as canonical JSON (UTF-8, sorted keys, no spaces; its
-  /// fields are in the README, "The bulletin").
+  /// fields are in docs/officers.md, "Credit").
   public var content: [UInt8] = []
 
   /// The bureau's Ed25519 signature (64 bytes) over `content`.

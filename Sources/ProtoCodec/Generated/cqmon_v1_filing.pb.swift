@@ -326,7 +326,7 @@ public struct Cqmon_V1_ActivityFinding: Sendable, Equatable {
   public var findingId: String = ""
 
   /// The rule's stable id, e.g. `CMA_SCOPE`, `INSTRUMENT_NOT_LISTED`, `REPORT_BEFORE_ANALYSIS`
-  /// (the README lists every rule).
+  /// (docs/lims-integration.md lists every rule).
   public var rule: String = ""
 
   /// The Art. 9 category: the numbers of `FindingCategory` (inspection.proto).

@@ -583,7 +583,7 @@ public struct Cqmon_V1_DrawCandidate: Sendable, Equatable {
   /// A complaint about it was verified in the 12 months before the draw.
   public var verifiedComplaint: Bool = false
 
-  /// The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see the README).
+  /// The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see docs/officers.md).
   public var stratum: String = ""
 
   /// HMAC-SHA256(seed, credit code), hex: its rank in the stratum, lowest first.
@@ -664,7 +664,7 @@ public struct Cqmon_V1_InspectionPlan: Sendable, Equatable {
   /// The pool, sorted by id.
   public var inspectors: [Cqmon_V1_PoolInspector] = []
 
-  /// SHA-256 (hex) of the draw's inputs in their canonical text (README): algorithm, seed,
+  /// SHA-256 (hex) of the draw's inputs in their canonical text (docs/officers.md): algorithm, seed,
   /// shares, candidates and pool.
   public var inputsSha256: String = ""
 
@@ -887,7 +887,7 @@ public struct Cqmon_V1_Finding: Sendable, Equatable {
   /// Verified, and so evidence for the rating (Art. 13).
   public var verified: Bool = false
 
-  /// For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (the README lists every
+  /// For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (docs/lims-integration.md lists every
   /// rule); empty for other sources.
   public var rule: String = ""
 
@@ -2485,7 +2485,7 @@ extension Cqmon_V1_InspectionService {
     /// candidates are known. Officers (district officers: their district).
     func commitDrawSeed(request: GRPCCore.StreamingServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.StreamingServerResponse<Cqmon_V1_DrawCommitment>
     /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
-    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// committed seed, which the plan reveals. The algorithm is in docs/officers.md ("The random draw");
     /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
@@ -2560,7 +2560,7 @@ extension Cqmon_V1_InspectionService {
     /// candidates are known. Officers (district officers: their district).
     func commitDrawSeed(request: GRPCCore.ServerRequest<Cqmon_V1_CommitDrawSeedRequest>, context: GRPCCore.ServerContext) async throws -> GRPCCore.ServerResponse<Cqmon_V1_DrawCommitment>
     /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
-    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// committed seed, which the plan reveals. The algorithm is in docs/officers.md ("The random draw");
     /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
@@ -2635,7 +2635,7 @@ extension Cqmon_V1_InspectionService {
     /// candidates are known. Officers (district officers: their district).
     func commitDrawSeed(request: Cqmon_V1_CommitDrawSeedRequest, context: GRPCCore.ServerContext) async throws -> Cqmon_V1_DrawCommitment
     /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
-    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// committed seed, which the plan reveals. The algorithm is in docs/officers.md ("The random draw");
     /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.
@@ -3015,7 +3015,7 @@ extension Cqmon_V1_InspectionService {
     }
 
     /// Draws the agencies to inspect and two inspectors for each (Art. 22, 双随机一公开), with the
-    /// committed seed, which the plan reveals. The algorithm is in the README ("The random draw");
+    /// committed seed, which the plan reveals. The algorithm is in docs/officers.md ("The random draw");
     /// `monctl inspections verify-plan` re-runs it. A plan is immutable; a redraw is a new plan
     /// with a reason, the old one kept. FAILED_PRECONDITION: the commitment is used, or of another
     /// scope; too few inspectors without a conflict for an agency drawn.

@@ -509,7 +509,7 @@ public struct Cqmon_V1_Licence: Sendable, Equatable {
 /// A registered address in Chongqing.
 public struct Cqmon_V1_Address: Sendable, Equatable {
   /// District or county code: a 6-digit 5001xx/5002xx code, or the project's codes for the
-  /// management areas 500190 Wansheng, 500191 Gaoxin, 500192 Liangjiang (see the README).
+  /// management areas 500190 Wansheng, 500191 Gaoxin, 500192 Liangjiang (see docs/lims-integration.md).
   /// Required.
   public var districtCode: String = ""
 

@@ -2,7 +2,7 @@ public import Services
 
 /// Who is calling, as worked out from the URI SAN of their client certificate.
 ///
-/// The shapes (see the README's identity section):
+/// The shapes (see docs/lims-integration.md, "Identity"):
 /// - `spiffe://cq-monitoring/agency/<credit code>` — a monitoring agency's LIMS;
 /// - `spiffe://cq-monitoring/bureau/city/<user>` — a city bureau officer;
 /// - `spiffe://cq-monitoring/bureau/district/<district code>/<user>` — a district officer;

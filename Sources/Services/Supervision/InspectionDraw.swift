@@ -3,7 +3,7 @@ import Foundation
 /// The random draw of agencies and inspectors (Art. 22, 双随机一公开), version `cqmon-draw-v1`.
 /// Deterministic: the same inputs always give the same plan, so that anyone holding a plan's
 /// inputs (the plan carries them all) re-runs it and gets the same agencies and inspectors.
-/// The README's "The random draw" states the algorithm in words; this is the one place it is
+/// docs/officers.md ("The random draw") states the algorithm in words; this is the one place it is
 /// written in code, and `monctl inspections verify-plan` runs this same code on the plan it
 /// reads. `InspectionDrawTests` pins it with a known-answer vector.
 ///
@@ -67,7 +67,7 @@ public struct InspectionDraw: Sendable, Equatable {
     public var unrated: Int
     public var complaint: Int
 
-    /// Art. 22's maxima for A, B and C; the project's defaults for the others (README).
+    /// Art. 22's maxima for A, B and C; the project's defaults for the others (docs/officers.md).
     public static let defaults = Shares(a: 500, b: 1000, c: 3000, unrated: 3000, complaint: 5000)
 
     public init(a: Int, b: Int, c: Int, unrated: Int, complaint: Int) {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The settings of supervision; the README lists each default and where it comes from.
+/// The settings of supervision; docs/operations.md lists each default and docs/officers.md where it comes from.
 public struct SupervisionSettings: Sendable, Equatable {
   /// A district supervises agencies with a filed sampling event there within this many months (Art. 7).
   public var jurisdictionMonths = 12

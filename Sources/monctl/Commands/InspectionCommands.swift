@@ -101,7 +101,7 @@ struct InspectionsCommand: AsyncParsableCommand {
         Checks that the seed is the one committed to (its SHA-256), that the commitment entered the
         audit log before the plan, that both receipts are signed by a published bureau key, that the
         inputs' digest is that of the plan's candidates, pool and shares, and that the draw
-        (cqmon-draw-v1, README "The random draw") gives the same agencies and inspectors.
+        (cqmon-draw-v1, docs/officers.md "The random draw") gives the same agencies and inspectors.
         """)
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions

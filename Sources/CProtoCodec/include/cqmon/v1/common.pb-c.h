@@ -101,7 +101,7 @@ typedef enum _Cqmon__V1__Art16Case {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(CQMON__V1__ART16_CASE)
 } Cqmon__V1__Art16Case;
 /*
- * The kinds of caller (see the README's identity section).
+ * The kinds of caller (see docs/lims-integration.md, "Identity").
  */
 typedef enum _Cqmon__V1__PrincipalKind {
   /*

@@ -623,7 +623,7 @@ struct  Cqmon__V1__Evaluation
    */
   Cqmon__V1__Receipt *receipt;
   /*
-   * SHA-256 (hex) of the result's canonical bytes (README, "The annual evaluation"): the same
+   * SHA-256 (hex) of the result's canonical bytes (docs/officers.md, "Credit"): the same
    * evidence, indicator system and year always give the same digest. Levels changed after an
    * objection are in the ratings (`level_before_review`), not in the result.
    */
@@ -1210,7 +1210,7 @@ struct  Cqmon__V1__Bulletin
   int32_t indicator_version;
   /*
    * The signed bytes: the bulletin as canonical JSON (UTF-8, sorted keys, no spaces; its
-   * fields are in the README, "The bulletin").
+   * fields are in docs/officers.md, "Credit").
    */
   ProtobufCBinaryData content;
   /*

@@ -444,7 +444,7 @@ struct  Cqmon__V1__ActivityFinding
   char *finding_id;
   /*
    * The rule's stable id, e.g. `CMA_SCOPE`, `INSTRUMENT_NOT_LISTED`, `REPORT_BEFORE_ANALYSIS`
-   * (the README lists every rule).
+   * (docs/lims-integration.md lists every rule).
    */
   char *rule;
   /*

@@ -670,7 +670,7 @@ struct  Cqmon__V1__DrawCandidate
    */
   protobuf_c_boolean verified_complaint;
   /*
-   * The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see the README).
+   * The stratum it is drawn in: `A` to `E`, `UNRATED` or `COMPLAINT` (see docs/officers.md).
    */
   char *stratum;
   /*
@@ -803,7 +803,7 @@ struct  Cqmon__V1__InspectionPlan
   size_t n_inspectors;
   Cqmon__V1__PoolInspector **inspectors;
   /*
-   * SHA-256 (hex) of the draw's inputs in their canonical text (README): algorithm, seed,
+   * SHA-256 (hex) of the draw's inputs in their canonical text (docs/officers.md): algorithm, seed,
    * shares, candidates and pool.
    */
   char *inputs_sha256;
@@ -1155,7 +1155,7 @@ struct  Cqmon__V1__Finding
    */
   protobuf_c_boolean verified;
   /*
-   * For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (the README lists every
+   * For an off-site check, the rule's stable id, e.g. `CMA_SCOPE` (docs/lims-integration.md lists every
    * rule); empty for other sources.
    */
   char *rule;

@@ -607,7 +607,7 @@ struct  Cqmon__V1__Address
   ProtobufCMessage base;
   /*
    * District or county code: a 6-digit 5001xx/5002xx code, or the project's codes for the
-   * management areas 500190 Wansheng, 500191 Gaoxin, 500192 Liangjiang (see the README).
+   * management areas 500190 Wansheng, 500191 Gaoxin, 500192 Liangjiang (see docs/lims-integration.md).
    * Required.
    */
   char *district_code;
