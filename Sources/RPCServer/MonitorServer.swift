@@ -80,7 +80,7 @@ public struct MonitorServer: Sendable {
     let now: @Sendable () -> Date = { clock.now() }
     let revocations = RevocationList(path: config.tls.revocationList, logger: logger)
     let registry = Registry(
-      store: store, authority: try authority(), signingKey: keys.current, now: now, onRevoke: { revocations.revoke(serial: $0) })
+      store: store, authority: try authority(clock: clock), signingKey: keys.current, now: now, onRevoke: { revocations.revoke(serial: $0) })
     for serial in try await registry.revokedSerials() { revocations.revoke(serial: serial) }
     let documents: Documents
     do {
@@ -184,8 +184,8 @@ public struct MonitorServer: Sendable {
     return parts.string ?? url
   }
 
-  /// The bureau's CA for enrolment, when the CA key is configured.
-  private func authority() throws(ConfigError) -> CertificateAuthority? {
+  /// The bureau's CA for enrolment, when the CA key is configured; `clock` is the server's.
+  private func authority(clock: ServerClock) throws(ConfigError) -> CertificateAuthority? {
     guard let keyPath = config.tls.caKey else { return nil }
     do {
       // Certificates issued under a development clock that starts in the past still last a
@@ -193,7 +193,7 @@ public struct MonitorServer: Sendable {
       return CertificateAuthority(
         certificatePEM: try String(contentsOfFile: config.tls.clientCA, encoding: .utf8),
         keyPEM: try String(contentsOfFile: keyPath, encoding: .utf8),
-        validity: TimeInterval(365 + max(0, ServerClock(config.development).daysBehind)) * 86_400)
+        validity: TimeInterval(365 + max(0, clock.daysBehind)) * 86_400)
     } catch {
       throw ConfigError("tls.ca_key: cannot read \(keyPath) or \(config.tls.clientCA)")
     }

@@ -35,10 +35,10 @@ struct RecordCoverageTests {
 
   @Test("the trust guide's table names every declared table under its category, and no other")
   func trustGuideTable() throws {
-    let readme = try String(contentsOf: ServerProcess.repository.appendingPathComponent("docs/trust.md"), encoding: .utf8)
-    let start = try #require(readme.range(of: "<!-- record-coverage -->")), end = try #require(readme.range(of: "<!-- /record-coverage -->"))
+    let guide = try String(contentsOf: ServerProcess.repository.appendingPathComponent("docs/trust.md"), encoding: .utf8)
+    let start = try #require(guide.range(of: "<!-- record-coverage -->")), end = try #require(guide.range(of: "<!-- /record-coverage -->"))
     var listed: [String: String] = [:]
-    for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
+    for line in guide[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
       let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
       for name in cells[0].split(separator: ",") { listed[name.trimmingCharacters(in: CharacterSet(charactersIn: " `"))] = cells[1] }
     }
