@@ -191,6 +191,9 @@ struct SupervisionServiceTests {
     #expect(try await inspection.listComplaints(.init()).complaints.count == 4)
     // The findings list brings the verified complaint in with the off-site checks'.
     #expect(try await inspection.listFindings(.with { $0.source = .complaint }).findings.map(\.findingId) == [verified.resolution?.findingId])
+    // Every index row (a complaint's status and due day among them) rebuilds from its versions.
+    let verification = try await AuditVerificationTests.verify(h)
+    #expect(verification.intact, "\(verification.records)")
   }
 
   @Test("inspections: recorded with findings and a 9(2) case, corrected with history, read by whom; Art. 7", arguments: Engine.all)
@@ -296,6 +299,9 @@ struct SupervisionServiceTests {
     #expect(try await inspection.listInspections(.with { $0.period = .with { $0.start = today; $0.end = today } }).inspections.count == 2)
     #expect(try await inspection.listInspections(.with { $0.period = .with { $0.start = Days.china(-9, from: clock.now); $0.end = Days.china(-8, from: clock.now) } }).inspections.isEmpty)
     #expect(try await inspection.listFindings(.with { $0.source = .inspection }).findings.count == 3)
+    // A corrected inspection's row and its case's rebuild from the versions.
+    let verification = try await AuditVerificationTests.verify(h)
+    #expect(verification.intact, "\(verification.records)")
   }
 
   @Test("the draw: seed committed first, plan reproducible from what it carries, conflicts, redraws", arguments: Engine.all)
@@ -374,5 +380,8 @@ struct SupervisionServiceTests {
     #expect(try await inspection.listInspectors(.init()).inspectors.isEmpty)
     h.as(Identities.agency)
     #expect(await failure { _ = try await inspection.commitDrawSeed(.with { $0.requestId = "a"; $0.period = period }) }?.code == .permissionDenied)
+    // Used commitments and replaced plans: their index rows' statuses rebuild from the plans.
+    let verification = try await AuditVerificationTests.verify(h)
+    #expect(verification.intact, "\(verification.records)")
   }
 }

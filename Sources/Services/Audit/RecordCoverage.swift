@@ -176,12 +176,14 @@ public enum RecordCoverage {
     table("activity_result_series", .derived, "result series seen before, for the fabrication check", [
       "series": .checked("the SHA-256 of a sample's results in its latest version"), "activity_id": .checked("an activity that stands"),
     ]),
-    table("record_index", .derived, "what lists of officers' records filter on, one row per record", [
-      "id": .checked("a record with versions (a case: one its inspection opened); a record of an indexed kind without its row is named"),
+    table("record_index", .derived, "what lists of officers' records filter on, one row per record, written and rebuilt by one function per kind", addedRowsFound: true, [
+      "id": .checked("a record with versions, or a case its inspection opened; a record or a case without its row is named"),
       "kind": .checked("the kind its id's prefix names"), "number": .checked("the number in its id (a calendar's year)"),
-      "version": .checked("its record's latest version (a case: not compared)"),
-      "credit_code": .unchecked("each kind's own field of its latest version; not yet rebuilt"), "district_code": .unchecked("not yet rebuilt"),
-      "status": .unchecked("not yet rebuilt"), "day": .unchecked("not yet rebuilt"), "key": .unchecked("not yet rebuilt (a case's names its inspection)"),
+      "version": .checked("its record's latest version (a case: not compared, the inspection's version that opened it is not kept apart)"),
+      "credit_code": .checked("the agency its latest version concerns"), "district_code": .checked("the district its latest version names"),
+      "status": .checked("its latest version's status; a commitment's, the plan that used it; a plan's, the plan that replaced it"),
+      "day": .checked("the day its kind's lists filter on, from its latest version"),
+      "key": .checked("an inspector's badge number; a case's inspection"),
     ]),
     table("finding", .derived, "findings raised by the off-site checks and by inspections", [
       "id": .unchecked("raised by the checks of a covered filing; not yet rebuilt"), "number": .unchecked("not yet rebuilt"),
@@ -200,10 +202,14 @@ public enum RecordCoverage {
       "art16_case": .checked("the removal's case"), "repeat_offence": .checked("whether it is the agency's second removal or later"),
       "removal_id": .checked("a removal that is there"),
     ]),
-    table("rating_change", .derived, "the partners' feed of published ratings", [
-      "cursor": .unchecked("from the covered evaluations and publications; not yet rebuilt"), "kind": .unchecked("not yet rebuilt"),
-      "year": .unchecked("not yet rebuilt"), "credit_code": .unchecked("not yet rebuilt"), "level": .unchecked("not yet rebuilt"),
-      "rating": .unchecked("not yet rebuilt"), "evaluation_id": .unchecked("not yet rebuilt"), "changed_at": .unchecked("not yet rebuilt"),
+    table("rating_change", .derived, "the partners' feed, replayed from the covered publications and direct E removals in the order of their entries", addedRowsFound: true, [
+      "cursor": .checked("the change's place in the replayed feed, from 1; a change missing or a row of none is named"),
+      "kind": .checked("published or direct E for a publication's ratings; revoked, then direct E, for a removal of TriggerLevelE"),
+      "year": .checked("the evaluation's year; a direct E's, the year of the removal's decision"),
+      "credit_code": .checked("the rated agency"), "level": .checked("its level in the published evaluation, or E"),
+      "rating": .checked("the published rating as the evaluation gives it (revoked: as the latest published year gave it)"),
+      "evaluation_id": .checked("the evaluation published, or the removal"),
+      "changed_at": .checked("the time of the publication, or of the removal's entry"),
     ]),
     table("draw_seed", .derived, "the draw's secret seeds, revealed after the plan", [
       "commitment_id": .checked("a covered commitment, which holds the seed's SHA-256; a commitment without its seed is named"),

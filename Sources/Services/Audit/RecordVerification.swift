@@ -9,6 +9,7 @@ extension AuditLog {
     for mismatch in try await SequenceVerification.verify(store) { result.note(mismatch) }
     for mismatch in try await DocumentVerification.verify(store) { result.note(mismatch) }
     for mismatch in try await SupervisionVerification.verify(store) { result.note(mismatch) }
+    for mismatch in try await RatingFeedVerification.verify(store) { result.note(mismatch) }
     return result
   }
 }

@@ -32,7 +32,7 @@ extension Credit {
       let record = HolidayCalendarRecord(calendar: calendar, source: source, loadedAt: instant, loadedBy: context.actor)
       let version = (try await tx.recordIndex(id: id)?.version ?? 0) + 1
       let row = try await self.write(tx, context, id: id, version: version, record, at: instant)
-      try await tx.putRecordIndex(RecordIndex(id: id, kind: .holidayCalendar, number: Int64(calendar.year), version: version))
+      try await tx.putRecordIndex(.holidayCalendar(record, version: version))
       return (record, row)
     } }
   }

@@ -14,14 +14,13 @@ extension Credit {
   ) async throws -> PublishedRating {
     let validated = try registry.validatedRemoval(
       creditCode: code, art16Case: art16Case, decidedOn: decidedOn, description: description, evidence: evidence, persons: persons)
-    let published = try await Sharing(store: store).published(year: nil)
     return try await store.writeCredit { tx in try await tx.once(context) {
+      // The latest published year as the transaction sees it, so the feed is what the log's order gives.
+      let published = try await Credit.latestEvaluation(tx, year: nil, status: "published")?.0
       let removal = try await self.registry.remove(validated, in: tx, context: context)
-      let instant = self.now()
-      let year = removal.decidedOn.year
-      let direct = PublishedRating(
-        creditCode: code.rawValue, name: removal.agency.name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case,
-        indicatorVersion: 0, levelBeforeReview: "", status: "final")
+      // The feed's changes are at the removal's own time, so that they are rebuilt from it.
+      let instant = removal.receipt.receivedAt
+      let direct = Self.directE(creditCode: code.rawValue, name: removal.agency.name, year: removal.decidedOn.year, art16Case: art16Case)
       var changes: [RatingChangeRow] = []
       var cursor = try await tx.lastRatingCursor()
       if let published, var rating = Credit.published(published).first(where: { $0.creditCode == code.rawValue }), rating.level != "E" {
@@ -33,10 +32,17 @@ extension Credit {
       }
       cursor += 1
       changes.append(.init(
-        cursor: cursor, kind: .directE, year: year, creditCode: code.rawValue, level: "E", rating: Registry.json(direct), evaluationID: removal.id,
+        cursor: cursor, kind: .directE, year: direct.year, creditCode: code.rawValue, level: "E", rating: Registry.json(direct), evaluationID: removal.id,
         changedAt: instant))
       try await tx.insertRatingChanges(changes)
       return direct
     } }
+  }
+
+  /// The rating a direct E gives, in the year of the removal's decision.
+  static func directE(creditCode: String, name: String, year: Int, art16Case: Int) -> PublishedRating {
+    PublishedRating(
+      creditCode: creditCode, name: name, year: year, level: "E", score: 0, rank: 0, art16Case: art16Case, indicatorVersion: 0,
+      levelBeforeReview: "", status: "final")
   }
 }

@@ -218,9 +218,7 @@ extension Credit {
     -> RecordVersion
   {
     let row = try await write(tx, context, id: record.id, version: version, record, at: instant)
-    try await tx.putRecordIndex(RecordIndex(
-      id: record.id, kind: .evaluation, number: IDSequence.evaluation.number(of: record.id) ?? 0, version: version, status: record.status,
-      day: "\(record.year)"))
+    try await tx.putRecordIndex(.evaluation(record, number: IDSequence.evaluation.number(of: record.id) ?? 0, version: version))
     return row
   }
 
@@ -249,8 +247,7 @@ extension Credit {
     async throws -> RecordVersion
   {
     let row = try await write(tx, context, id: record.id, version: version, record, at: instant)
-    try await tx.putRecordIndex(RecordIndex(
-      id: record.id, kind: .objection, number: number, version: version, creditCode: record.creditCode, status: record.status, day: record.evaluationID))
+    try await tx.putRecordIndex(.objection(record, number: number, version: version))
     return row
   }
 }

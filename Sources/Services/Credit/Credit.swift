@@ -56,7 +56,7 @@ public final class Credit: Sendable {
       stored.createdBy = context.actor
       let id = IDSequence.indicatorSystem.id(number)
       let row = try await self.write(tx, context, id: id, version: 1, stored, at: instant)
-      try await tx.putRecordIndex(RecordIndex(id: id, kind: .indicatorSystem, number: number, version: 1))
+      try await tx.putRecordIndex(.indicatorSystem(id: id, number: number))
       return (stored, row)
     } }
   }
@@ -205,9 +205,7 @@ public final class Credit: Sendable {
     async throws -> RecordVersion
   {
     let row = try await write(tx, context, id: record.id, version: version, record, at: instant)
-    try await tx.putRecordIndex(RecordIndex(
-      id: record.id, kind: .evidence, number: number, version: version, creditCode: record.creditCode, status: record.status,
-      day: record.occurredOn.description))
+    try await tx.putRecordIndex(.evidence(record, number: number, version: version))
     return row
   }
 
@@ -238,7 +236,7 @@ public final class Credit: Sendable {
         id: IDSequence.evaluation.id(number), year: year, status: "draft", result: result, resultSHA256: result.sha256, createdAt: instant,
         createdBy: context.actor)
       let row = try await self.write(tx, context, id: record.id, version: 1, record, at: instant)
-      try await tx.putRecordIndex(RecordIndex(id: record.id, kind: .evaluation, number: number, version: 1, status: "draft", day: "\(year)"))
+      try await tx.putRecordIndex(.evaluation(record, number: number, version: 1))
       return (record, row)
     } }
   }

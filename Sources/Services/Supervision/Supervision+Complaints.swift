@@ -237,16 +237,12 @@ extension Supervision {
     } }
   }
 
-  /// Writes a version and its index row: the day lists filter on is the day the next decision
-  /// is due, or, once concluded, the day it was resolved (the draw reads recent verified ones).
+  /// Writes a version and its index row (`RecordIndex.complaint`).
   func saveComplaint(
     _ tx: some SupervisionTransaction, _ context: WriteContext, _ complaint: ComplaintRecord, number: Int64, version: Int, at instant: Date
   ) async throws {
     _ = try await write(tx, context, id: complaint.id, version: version, complaint, at: instant)
-    let day = complaint.dueOn ?? complaint.resolution.map { CalendarDate(chinaDayOf: $0.resolvedAt) }
-    try await tx.putRecordIndex(RecordIndex(
-      id: complaint.id, kind: .complaint, number: number, version: version, creditCode: complaint.creditCode,
-      districtCode: complaint.districtCode, status: complaint.status.rawValue, day: day?.description ?? ""))
+    try await tx.putRecordIndex(.complaint(complaint, number: number, version: version))
   }
 
   func complaintView(_ reads: some SupervisionReads, id: String, caller: String) async throws -> ComplaintView {

@@ -75,8 +75,7 @@ extension Supervision {
     _ tx: some SupervisionTransaction, _ context: WriteContext, _ record: InspectorRecord, number: Int64, version: Int, at instant: Date
   ) async throws -> RecordVersion {
     let row = try await write(tx, context, id: record.id, version: version, record, at: instant)
-    try await tx.putRecordIndex(RecordIndex(
-      id: record.id, kind: .inspector, number: number, version: version, districtCode: record.districtCode, key: record.badgeNumber))
+    try await tx.putRecordIndex(.inspector(record, number: number, version: version))
     return row
   }
 
@@ -102,7 +101,7 @@ extension Supervision {
         seedSHA256: Digest.sha256Hex(seed), committedAt: instant, committedBy: context.actor)
       _ = try await self.write(tx, context, id: record.id, version: 1, record, at: instant)
       try await tx.insertSeed(commitmentID: record.id, seedHex: Digest.hex(seed))
-      try await tx.putRecordIndex(RecordIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: districtCode))
+      try await tx.putRecordIndex(.commitment(record, number: number))
       return try await self.commitment(tx, id: record.id)
     } }
   }
@@ -187,7 +186,7 @@ extension Supervision {
         shares: shares, candidates: inputs.candidates, pool: inputs.pool, inputsSHA256: inputs.sha256, strata: draw.strata, drawn: draw.drawn,
         createdAt: instant, createdBy: context.actor, replacesPlanID: replacesPlanID, reason: reason)
       _ = try await self.write(tx, context, id: plan.id, version: 1, plan, at: instant)
-      try await tx.putRecordIndex(RecordIndex(id: plan.id, kind: .plan, number: number, version: 1, districtCode: plan.districtCode))
+      try await tx.putRecordIndex(.plan(plan, number: number))
       // The commitment's and the replaced plan's index rows name what used or replaced them.
       if let used = try await tx.recordIndex(id: commitmentID) {
         var index = used

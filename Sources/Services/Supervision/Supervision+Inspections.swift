@@ -224,9 +224,7 @@ extension Supervision {
         record.cases.append(InvestigationCase(
           id: caseID, creditCode: record.input.creditCode, findingID: id, activityIDs: activities, referredOn: CalendarDate(chinaDayOf: instant),
           status: "referred"))
-        try await tx.putRecordIndex(RecordIndex(
-          id: caseID, kind: .investigationCase, number: number, version: record.version, creditCode: record.input.creditCode,
-          districtCode: record.input.districtCode, status: "referred", day: CalendarDate(chinaDayOf: instant).description, key: record.id))
+        try await tx.putRecordIndex(.investigationCase(record.cases.last!, of: record, number: number, version: record.version))
       }
       // A finding on an activity concerns the version the inspectors had before them: its latest.
       let activity = finding.activityID.isEmpty ? nil : try await tx.activity(id: finding.activityID)
@@ -242,9 +240,7 @@ extension Supervision {
     async throws
   {
     _ = try await write(tx, context, id: record.id, version: record.version, record, at: instant)
-    try await tx.putRecordIndex(RecordIndex(
-      id: record.id, kind: .inspection, number: number, version: record.version, creditCode: record.input.creditCode,
-      districtCode: record.input.districtCode, status: "", day: record.input.inspectedOn?.description ?? ""))
+    try await tx.putRecordIndex(.inspection(record, number: number))
   }
 
   func inspectionView(_ reads: some SupervisionReads, id: String, version: Int?) async throws -> InspectionView {

@@ -46,36 +46,52 @@ public enum SupervisionVerification {
     "evd": (.evidence, .evidence), "eval": (.evaluation, .evaluation), "obj": (.objection, .objection), "cal": (.holidayCalendar, nil),
   ]
 
-  /// The index rows of officers' records against their versions: each names a record that has
-  /// versions (a case, the inspection that opened it), of its kind, by the number in its id, at
-  /// its latest version; and every indexed kind's record has its row. What the lists filter on
-  /// (agency, district, status, day, key) is not rebuilt here.
+  /// The index rows of officers' records rebuilt from their latest versions by the function that
+  /// writes them (`RecordIndex.of`) and compared column by column: a case's from the inspection
+  /// that opened it, a commitment's and a plan's status from the plans; and every indexed
+  /// record, every case, has its row.
   static func verifyIndex(_ store: some SupervisionVerificationReads) async throws -> [AuditLog.RecordMismatch] {
     var mismatches: [AuditLog.RecordMismatch] = []
     func mismatch(_ key: String, _ problem: String) {
       mismatches.append(AuditLog.RecordMismatch(table: "record_index", key: key, auditSequence: 0, problem: problem))
     }
+    let (statuses, cases) = try await crossReferences(store)
+    var seenCases = Set<String>()
     var after = ""
     while true {
       let ids = try await store.recordIndexIDs(after: after, limit: 500)
       for id in ids {
         guard let index = try await store.recordIndex(id: id) else { continue }
         let prefix = String(id.prefix { $0 != "-" })
-        guard let (kind, sequence) = kinds[prefix] else {
+        guard let (kind, sequence) = kinds[prefix], let number = sequence.map({ $0.number(of: id) }) ?? Int64(id.dropFirst(prefix.count + 1))
+        else {
           mismatch(id, "no kind of record has ids like it: a row nobody filed")
           continue
         }
-        if index.kind != kind { mismatch(id, "its kind \(index.kind) is not \(kind), the kind of its id: the row was altered") }
-        let number = sequence.map { $0.number(of: id) } ?? Int64(id.dropFirst(prefix.count + 1))
-        if index.number != number { mismatch(id, "its number is not the number in its id: the row was altered") }
+        var expected: RecordIndex
         if kind == .investigationCase {
-          let inspection = try await store.recordVersion(id: index.key, version: nil)
-          let cases = inspection.flatMap { Registry.decode(InspectionRecord.self, $0.content) }?.cases.map(\.id) ?? []
-          if !cases.contains(id) { mismatch(id, "the inspection it names (\(index.key)) opened no such case: the row was altered or added") }
+          seenCases.insert(id)
+          guard let opened = cases[id] else {
+            mismatch(id, "no inspection opened such a case: a row nobody filed")
+            continue
+          }
+          // The inspection's version when the case was opened is not kept apart from the row.
+          expected = opened
+          expected.version = index.version
         } else if let latest = try await store.recordVersion(id: id, version: nil) {
-          if index.version != latest.version { mismatch(id, "its version is not its record's latest (\(latest.version)): the row was altered") }
+          guard let rebuilt = RecordIndex.of(latest, kind: kind, number: number) else {
+            mismatch(id, "its record's latest version is not a \(kind): the row was altered")
+            continue
+          }
+          expected = rebuilt
+          if kind == .commitment || kind == .plan { expected.status = statuses[id] ?? "" }
         } else {
           mismatch(id, "its record has no version: a row nobody filed")
+          continue
+        }
+        let differing = differences(index, expected)
+        if !differing.isEmpty {
+          mismatch(id, "its \(differing.joined(separator: ", ")) not what its record gives: the row was altered")
         }
       }
       guard ids.count == 500, let last = ids.last else { break }
@@ -84,6 +100,42 @@ public enum SupervisionVerification {
     for id in try await store.unindexedRecordIDs() where kinds[String(id.prefix { $0 != "-" })] != nil {
       mismatch(id, "the record has versions and its index row is not there: it was deleted")
     }
+    for id in Set(cases.keys).subtracting(seenCases).sorted() {
+      mismatch(id, "the case its inspection opened has no index row: it was deleted")
+    }
     return mismatches
+  }
+
+  /// What other records set in index rows: the plan that used each commitment and the plan that
+  /// replaced each plan (the latest written wins, as when they were written), and each case's row
+  /// as the inspection that opened it gives it.
+  static func crossReferences(_ store: some SupervisionVerificationReads) async throws -> (statuses: [String: String], cases: [String: RecordIndex]) {
+    var statuses: [String: String] = [:]
+    let plans = try await store.allRecordVersions(RecordFilter(kind: .plan)) { IDSequence.plan.number(of: $0) }
+    for row in plans.sorted(by: { (IDSequence.plan.number(of: $0.id) ?? 0) < (IDSequence.plan.number(of: $1.id) ?? 0) }) {
+      guard let plan = Registry.decode(PlanRecord.self, row.content) else { continue }
+      statuses[plan.commitmentID] = plan.id
+      if !plan.replacesPlanID.isEmpty { statuses[plan.replacesPlanID] = plan.id }
+    }
+    var cases: [String: RecordIndex] = [:]
+    for row in try await store.allRecordVersions(RecordFilter(kind: .inspection), number: IDSequence.inspection.number(of:)) {
+      guard let inspection = Registry.decode(InspectionRecord.self, row.content) else { continue }
+      for opened in inspection.cases {
+        cases[opened.id] = .investigationCase(
+          opened, of: inspection, number: IDSequence.investigationCase.number(of: opened.id) ?? 0, version: inspection.version)
+      }
+    }
+    return (statuses, cases)
+  }
+
+  /// The columns in which `row` differs from `expected`, as a phrase ("its day is", "its status, day are").
+  static func differences(_ row: RecordIndex, _ expected: RecordIndex) -> [String] {
+    let columns = [
+      ("kind", row.kind == expected.kind), ("number", row.number == expected.number), ("version", row.version == expected.version),
+      ("credit_code", row.creditCode == expected.creditCode), ("district_code", row.districtCode == expected.districtCode),
+      ("status", row.status == expected.status), ("day", row.day == expected.day), ("key", row.key == expected.key),
+    ].filter { !$0.1 }.map(\.0)
+    guard !columns.isEmpty else { return [] }
+    return [columns.joined(separator: ", ") + (columns.count == 1 ? " is" : " are")]
   }
 }
