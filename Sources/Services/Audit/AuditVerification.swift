@@ -302,6 +302,16 @@ extension AuditLog {
   }
 }
 
+extension AuditLog {
+  /// The columns that differ from what they must be, as the subject of a problem ("level is",
+  /// "year, level are"); nil when none does.
+  static func differing(_ columns: KeyValuePairs<String, Bool>) -> String? {
+    let names = columns.filter { !$0.value }.map(\.key)
+    guard !names.isEmpty else { return nil }
+    return names.joined(separator: ", ") + (names.count == 1 ? " is" : " are")
+  }
+}
+
 extension AuditLog.Verification {
   public mutating func note(_ mismatch: AuditLog.RecordMismatch) {
     mismatchCount += 1

@@ -20,6 +20,9 @@ public enum RatingFeedVerification {
     func mismatch(_ cursor: Int64, _ problem: String) {
       mismatches.append(AuditLog.RecordMismatch(table: "rating_change", key: String(cursor), auditSequence: 0, problem: problem))
     }
+    func missing(_ change: RatingChangeRow) {
+      mismatch(change.cursor, "the change of \(change.creditCode) (\(change.kind), \(change.evaluationID)) is not there: it was deleted")
+    }
     let expected = try await rebuilt(store)
     var cursor: Int64 = 0
     var next = expected.makeIterator()
@@ -29,16 +32,15 @@ public enum RatingFeedVerification {
       for row in page {
         // Expected changes before this cursor were deleted.
         while let change = pending, change.cursor < row.cursor {
-          mismatch(change.cursor, "the change of \(change.creditCode) (\(change.kind), \(change.evaluationID)) is not there: it was deleted")
+          missing(change)
           pending = next.next()
         }
         guard let change = pending, change.cursor == row.cursor else {
           mismatch(row.cursor, "no publication or direct E made this change: a row nobody filed")
           continue
         }
-        let differing = differences(row, change)
-        if !differing.isEmpty {
-          mismatch(row.cursor, "its \(differing.joined(separator: ", ")) not what the \(change.evaluationID) it names made: the row was altered")
+        if let columns = differences(row, change) {
+          mismatch(row.cursor, "its \(columns) not what the \(change.evaluationID) it names made: the row was altered")
         }
         pending = next.next()
       }
@@ -46,7 +48,7 @@ public enum RatingFeedVerification {
       cursor = last.cursor
     }
     while let change = pending {
-      mismatch(change.cursor, "the change of \(change.creditCode) (\(change.kind), \(change.evaluationID)) is not there: it was deleted")
+      missing(change)
       pending = next.next()
     }
     return mismatches
@@ -89,8 +91,8 @@ public enum RatingFeedVerification {
         }
         latestByYear[record.year] = record
       case .directE(let id, let code, let art16Case, let decidedOn, let removedAt):
-        if let year = latestByYear.keys.max(), var rating = Credit.published(latestByYear[year]!).first(where: { $0.creditCode == code }),
-          rating.level != "E"
+        if let latest = latestByYear.max(by: { $0.key < $1.key })?.value,
+          var rating = Credit.published(latest).first(where: { $0.creditCode == code }), rating.level != "E"
         {
           rating.status = "revoked"
           add(.revoked, rating, event: id, at: removedAt)
@@ -102,17 +104,12 @@ public enum RatingFeedVerification {
     return changes
   }
 
-  /// The columns in which `row` differs from `change`, as a phrase ("its level is", "its year, level are").
-  static func differences(_ row: RatingChangeRow, _ change: RatingChangeRow) -> [String] {
-    var columns: [String] = []
-    if row.kind != change.kind { columns.append("kind") }
-    if row.year != change.year { columns.append("year") }
-    if row.creditCode != change.creditCode { columns.append("credit_code") }
-    if row.level != change.level { columns.append("level") }
-    if row.rating != change.rating { columns.append("rating") }
-    if row.evaluationID != change.evaluationID { columns.append("evaluation_id") }
-    if Timestamps.format(row.changedAt) != Timestamps.format(change.changedAt) { columns.append("changed_at") }
-    guard !columns.isEmpty else { return [] }
-    return [columns.joined(separator: ", ") + (columns.count == 1 ? " is" : " are")]
+  /// The columns in which `row` differs from `change` ("level is"), nil when none does.
+  static func differences(_ row: RatingChangeRow, _ change: RatingChangeRow) -> String? {
+    AuditLog.differing([
+      "kind": row.kind == change.kind, "year": row.year == change.year, "credit_code": row.creditCode == change.creditCode,
+      "level": row.level == change.level, "rating": row.rating == change.rating, "evaluation_id": row.evaluationID == change.evaluationID,
+      "changed_at": Timestamps.format(row.changedAt) == Timestamps.format(change.changedAt),
+    ])
   }
 }

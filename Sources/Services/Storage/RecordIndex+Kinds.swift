@@ -2,18 +2,19 @@
 /// the latest version when the record is verified, by the same function.
 ///
 /// Two statuses name another record and are set when that record is written: a commitment's is
-/// the plan that used it, a plan's the plan that replaced it (`plans(_:)` rebuilds them).
+/// the plan that used it, a plan's the plan that replaced it
+/// (`SupervisionVerification.crossReferences` rebuilds them).
 extension RecordIndex {
   static func inspector(_ record: InspectorRecord, number: Int64, version: Int) -> RecordIndex {
     RecordIndex(id: record.id, kind: .inspector, number: number, version: version, districtCode: record.districtCode, key: record.badgeNumber)
   }
 
-  static func commitment(_ record: CommitmentRecord, number: Int64, usedBy plan: String = "") -> RecordIndex {
-    RecordIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: record.districtCode, status: plan)
+  static func commitment(_ record: CommitmentRecord, number: Int64) -> RecordIndex {
+    RecordIndex(id: record.id, kind: .commitment, number: number, version: 1, districtCode: record.districtCode)
   }
 
-  static func plan(_ record: PlanRecord, number: Int64, replacedBy plan: String = "") -> RecordIndex {
-    RecordIndex(id: record.id, kind: .plan, number: number, version: 1, districtCode: record.districtCode, status: plan)
+  static func plan(_ record: PlanRecord, number: Int64) -> RecordIndex {
+    RecordIndex(id: record.id, kind: .plan, number: number, version: 1, districtCode: record.districtCode)
   }
 
   static func inspection(_ record: InspectionRecord, number: Int64) -> RecordIndex {
@@ -65,7 +66,7 @@ extension RecordIndex {
   }
 
   /// The row a record's latest version gives, by the kind of its id; nil when its content is not
-  /// that kind's (a case is rebuilt from its inspection, a commitment's and a plan's status by `plans`).
+  /// that kind's (a case is rebuilt from its inspection, a commitment's and a plan's status from the plans).
   static func of(_ latest: RecordVersion, kind: RecordKind, number: Int64) -> RecordIndex? {
     func decoded<T: Decodable>(_ type: T.Type) -> T? { Registry.decode(type, latest.content) }
     let version = latest.version

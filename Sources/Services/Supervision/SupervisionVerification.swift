@@ -89,9 +89,8 @@ public enum SupervisionVerification {
           mismatch(id, "its record has no version: a row nobody filed")
           continue
         }
-        let differing = differences(index, expected)
-        if !differing.isEmpty {
-          mismatch(id, "its \(differing.joined(separator: ", ")) not what its record gives: the row was altered")
+        if let columns = differences(index, expected) {
+          mismatch(id, "its \(columns) not what its record gives: the row was altered")
         }
       }
       guard ids.count == 500, let last = ids.last else { break }
@@ -128,14 +127,12 @@ public enum SupervisionVerification {
     return (statuses, cases)
   }
 
-  /// The columns in which `row` differs from `expected`, as a phrase ("its day is", "its status, day are").
-  static func differences(_ row: RecordIndex, _ expected: RecordIndex) -> [String] {
-    let columns = [
-      ("kind", row.kind == expected.kind), ("number", row.number == expected.number), ("version", row.version == expected.version),
-      ("credit_code", row.creditCode == expected.creditCode), ("district_code", row.districtCode == expected.districtCode),
-      ("status", row.status == expected.status), ("day", row.day == expected.day), ("key", row.key == expected.key),
-    ].filter { !$0.1 }.map(\.0)
-    guard !columns.isEmpty else { return [] }
-    return [columns.joined(separator: ", ") + (columns.count == 1 ? " is" : " are")]
+  /// The columns in which `row` differs from `expected` ("day is"), nil when none does.
+  static func differences(_ row: RecordIndex, _ expected: RecordIndex) -> String? {
+    AuditLog.differing([
+      "kind": row.kind == expected.kind, "number": row.number == expected.number, "version": row.version == expected.version,
+      "credit_code": row.creditCode == expected.creditCode, "district_code": row.districtCode == expected.districtCode,
+      "status": row.status == expected.status, "day": row.day == expected.day, "key": row.key == expected.key,
+    ])
   }
 }
