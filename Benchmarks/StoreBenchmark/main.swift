@@ -196,7 +196,7 @@ func bench(_ engine: String, _ store: any Store) async throws -> Result {
   let resident = residentMiB()
   var verification: AuditLog.Verification?
   result.verifySeconds = seconds(try await ContinuousClock().measure {
-    verification = try await AuditLog.verifyRecord(store, registry: registry)
+    verification = try await AuditLog.verifyRecord(store, registry: registry, filing: Filing(store: store, signingKey: signingKey))
   })
   result.verifyMiB = residentPeakMiB() - resident
   if let verification, !verification.intact {

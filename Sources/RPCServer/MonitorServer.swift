@@ -57,7 +57,7 @@ public struct MonitorServer: Sendable {
         DocumentHandler(documents: documents, decodingLimits: limits), FilingHandler(filing: filing, decodingLimits: limits),
         InspectionHandler(supervision: supervision, decodingLimits: limits), CreditHandler(credit: credit),
         SharingHandler(sharing: Sharing(store: store), pollInterval: .milliseconds(250), drain: drain),
-        AuditHandler(log: log, store: store, registry: registry, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
+        AuditHandler(log: log, store: store, registry: registry, filing: filing, now: now, decodingLimits: limits), HealthService(state: health), reflection, ReflectionServiceV1Alpha(reflection),
       ]
       interceptors = [CallInterceptor(identity: identity, policy: policy, logger: logger, metrics: metrics)]
     }

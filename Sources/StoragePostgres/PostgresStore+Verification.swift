@@ -127,3 +127,13 @@ extension PostgresStore: SupervisionVerificationReads {
     }
   }
 }
+
+extension PostgresStore: FindingVerificationReads {
+  public func findingRows(after: String, limit: Int) async throws -> [(row: FindingRow, number: String?)] {
+    try await run {
+      try await $0.all(.with("SELECT *, number::text AS number_text FROM finding WHERE id > ? ORDER BY id LIMIT ?", [after, Int64(limit)])) {
+        (row: try Rows.finding($0), number: try $0.optionalString("number_text"))
+      }
+    }
+  }
+}

@@ -115,3 +115,13 @@ extension SQLiteStore: SupervisionVerificationReads {
     }
   }
 }
+
+extension SQLiteStore: FindingVerificationReads {
+  public func findingRows(after: String, limit: Int) async throws -> [(row: FindingRow, number: String?)] {
+    try await run { db in
+      try Row.fetchAll(
+        cached: db, sql: "SELECT *, CAST(number AS TEXT) AS number_text FROM finding WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]
+      ).map { (row: FindingRow(row: $0), number: $0["number_text"]) }
+    }
+  }
+}

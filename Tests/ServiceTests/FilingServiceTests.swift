@@ -307,6 +307,24 @@ struct FilingServiceTests {
           $0.requestId = "a"; $0.activityId = two.activityId; $0.expectedVersion = 1; $0.activity = second; $0.reason = "recheck"
         })
         #expect(Set(amended.findings.map(\.rule)).isDisjoint(with: ["PERSON_IN_TWO_PLACES", "INSTRUMENT_OVER_CAPACITY", "SAMPLE_ID_REUSED", "COPIED_RESULTS"]))
+
+        // The checks run again from the log find what the filings found, the officers'
+        // decisions included; a finding altered or deleted is named.
+        h.as(Identities.city)
+        let inspection = Cqmon_V1_InspectionService.Client(wrapping: h.client)
+        _ = try await inspection.decideFinding(.with { $0.requestId = "c"; $0.findingId = place.findingId; $0.decision = .confirm; $0.reason = "核实" })
+        _ = try await inspection.decideFinding(.with { $0.requestId = "d"; $0.findingId = place.findingId; $0.decision = .dismiss; $0.reason = "复核" })
+        #expect(try await h.audit.verifyAuditLog(.init()).records.map(\.problem) == [])
+        let copied = try #require(two.findings.first { $0.rule == "COPIED_RESULTS" })
+        try await store.tamper("UPDATE finding SET status = 'open' WHERE id = '\(place.findingId)'")
+        try await store.tamper("DELETE FROM finding WHERE id = '\(copied.findingId)'")
+        let broken = try await h.audit.verifyAuditLog(.init()).records
+        // The activity's count of findings no longer matches either.
+        #expect(
+          broken.map { "\($0.table) \($0.key)" } == ["activity \(two.activityId)", "finding \(place.findingId)", "finding \(copied.findingId)"],
+          "\(broken)")
+        let problems = Dictionary(broken.map { ($0.key, $0.problem) }, uniquingKeysWith: +)
+        #expect(problems[place.findingId]?.contains("status is") == true && problems[copied.findingId]?.contains("deleted") == true, "\(broken)")
       }
     }
   }
@@ -358,6 +376,11 @@ struct FilingServiceTests {
         })
         let stillTwice = after.findings.contains { $0.rule == "STAFF_OF_TWO_AGENCIES" }
         #expect(!stillTwice)
+        // Replayed from the log, the staff lists stand as each filing's transaction read them.
+        h.as(Identities.city)
+        #expect(try await h.audit.verifyAuditLog(.init()).records.map(\.problem) == [])
+        try await store.tamper("UPDATE finding SET description = replace(description, '\(other)', '\(Materials.applicant)') WHERE rule = 'STAFF_OF_TWO_AGENCIES'")
+        #expect(try await h.audit.verifyAuditLog(.init()).records.map(\.key) == twice.map(\.findingId))
       }
     }
   }

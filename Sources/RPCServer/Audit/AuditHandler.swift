@@ -10,6 +10,8 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
   let store: any Store
   /// Replays registry versions from the filings that made them.
   let registry: Registry
+  /// Runs the off-site checks again when the findings are rebuilt.
+  let filing: Filing
   let now: @Sendable () -> Date
   /// The server's configured limits for decoding requests.
   let decodingLimits: ProtoDecodingLimits
@@ -79,7 +81,7 @@ struct AuditHandler: Cqmon_V1_AuditService.SimpleServiceProtocol {
           throw ServiceError.field("checkpoint", "it is a checkpoint of '\(checkpoint?.origin ?? "")', not of this log ('\(log.origin)')", reason: "CHECKPOINT_INVALID")
         }
       }
-      let result = try await AuditLog.verifyRecord(store, registry: registry, checkpoint: checkpoint)
+      let result = try await AuditLog.verifyRecord(store, registry: registry, filing: filing, checkpoint: checkpoint)
       return .with {
         $0.entries = result.entries
         $0.intact = result.intact

@@ -325,7 +325,7 @@ public final class Filing: Sendable {
     let own = versions == prepared.registry
       ? prepared.ownFindings : ownFindings(prepared.content, registry: versions, amendment: version > 1, at: instant)
     registries.store(versions, for: code.rawValue)
-    let findings = try await own + crossFindings(tx, content: prepared.content, facts: prepared.facts, id: id, code: code)
+    let findings = try await own + crossFindings(tx, content: prepared.content, facts: prepared.facts, id: id, code: code.rawValue)
     if version == 1 {
       try await tx.insertActivityFacts(activityID: id, creditCode: code.rawValue, facts: prepared.facts)
     } else {
@@ -333,21 +333,29 @@ public final class Filing: Sendable {
     }
     var rows: [FindingRow] = []
     for finding in findings {
-      let row = FindingRow(
-        id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: finding.rule.category.rawValue,
-        source: 3, sourceID: id, description: finding.explanation, raisedAt: instant, verified: false, rule: finding.rule.id,
-        activityID: id, activityVersion: version, fields: Registry.json(finding.fields), status: "open")
+      let row = Self.findingRow(finding, id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), activity: id, version: version, code: code.rawValue, at: instant)
       try await tx.insertFinding(row)
       rows.append(row)
     }
     return rows
   }
 
+  /// The row of a finding the off-site checks raised on a version, `open` until an officer
+  /// decides on it; the verification builds the rows of the replayed checks with it too.
+  static func findingRow(_ finding: CheckFinding, id: String, activity: String, version: Int, code: String, at instant: Date) -> FindingRow {
+    FindingRow(
+      id: id, creditCode: code, category: finding.rule.category.rawValue, source: 3, sourceID: activity, description: finding.explanation,
+      raisedAt: instant, verified: false, rule: finding.rule.id, activityID: activity, activityVersion: version,
+      fields: Registry.json(finding.fields), status: "open")
+  }
+
   /// The checks across activities, each an indexed lookup: the samplers' other sampling events
   /// (of any agency) near in time, the instruments' other uses, the sample ids, the series of
-  /// results. Matches in this activity's own earlier versions do not count.
+  /// results. Matches in this activity's own earlier versions do not count. What each lookup
+  /// returns is put in one order first, so the findings, their order and their words do not
+  /// depend on the order an engine's index returns rows in.
   func crossFindings(
-    _ tx: some FilingTransaction, content: ActivityContent, facts: ActivityFacts, id: String, code: CreditCode
+    _ tx: some CrossCheckReads, content: ActivityContent, facts: ActivityFacts, id: String, code: String
   ) async throws -> [CheckFinding] {
     var found = OffSiteChecks.Findings(prefix: "activity")
     // One read for every sampler, over the span of all the events here.
@@ -356,21 +364,22 @@ public final class Filing: Sendable {
       let until = facts.samplings.map(\.endedAt).max()!.addingTimeInterval(CrossChecks.samplingWindow)
       let people = Array(Set(facts.samplings.map(\.idNumber))).sorted()
       let others = Dictionary(
-        grouping: try await tx.samplings(of: people, startedFrom: from, before: until).filter { $0.activityID != id }, by: \.sampling.idNumber)
+        grouping: try await tx.samplings(of: people, startedFrom: from, before: until).filter { $0.activityID != id }.sorted(by: Self.order),
+        by: \.sampling.idNumber)
       for sampling in facts.samplings {
-        CrossChecks.samplingFindings(sampling, code: code.rawValue, others: others[sampling.idNumber] ?? [], settings: crossChecks, into: &found)
+        CrossChecks.samplingFindings(sampling, code: code, others: others[sampling.idNumber] ?? [], settings: crossChecks, into: &found)
       }
     }
     // One read for every instrument, over the span of all the analyses here.
     if !facts.instrumentUses.isEmpty {
       let from = facts.instrumentUses.map(\.startedAt).min()!, until = facts.instrumentUses.map(\.endedAt).max()!
       let others = try await tx.instrumentUses(
-        creditCode: code.rawValue, instrumentIDs: Array(Set(facts.instrumentUses.map(\.instrumentID))).sorted(), overlapping: from, until: until,
+        creditCode: code, instrumentIDs: Array(Set(facts.instrumentUses.map(\.instrumentID))).sorted(), overlapping: from, until: until,
         endedBefore: until.addingTimeInterval(CrossChecks.longestAnalysis)
       ).filter { $0.activityID != id }
       for use in facts.instrumentUses { CrossChecks.instrumentFindings(use, others: others, settings: crossChecks, into: &found) }
     }
-    for (sample, other) in try await tx.sampleUses(creditCode: code.rawValue, sampleIDs: facts.sampleIDs) where other != id {
+    for (sample, other) in try await Self.ordered(tx.sampleUses(creditCode: code, sampleIDs: facts.sampleIDs).map { ($0.0, $0.1) }) where other != id {
       let field = content.samplingEvents.enumerated().compactMap { index, event in
         event.sampleIDs.firstIndex(of: sample).map { "sampling_events[\(index)].sample_ids[\($0)]" }
       }.first ?? "sampling_events"
@@ -385,15 +394,14 @@ public final class Filing: Sendable {
     for (index, person) in (content.report?.signatoryIDNumbers ?? []).enumerated() {
       people.append((person, "report.signatory_id_numbers[\(index)]"))
     }
-    let employers = try await tx.agenciesEmploying(Array(Set(people.map(\.id))))
+    let employers = try await Self.ordered(tx.agenciesEmploying(Array(Set(people.map(\.id)))).map { ($0.0, $0.1) })
     for (person, field) in people {
-      for other in employers where other.idNumber == person && other.creditCode != code.rawValue {
+      for (idNumber, other) in employers where idNumber == person && other != code {
         found.add(
-          CrossChecks.staffOfTwoAgencies, subject: person + other.creditCode,
-          "\(ResidentID.masked(person)) is also on the staff list of agency \(other.creditCode)", field)
+          CrossChecks.staffOfTwoAgencies, subject: person + other, "\(ResidentID.masked(person)) is also on the staff list of agency \(other)", field)
       }
     }
-    for (series, other) in try await tx.resultSeriesUses(facts.resultSeries) where other != id {
+    for (series, other) in try await Self.ordered(tx.resultSeriesUses(facts.resultSeries).map { ($0.0, $0.1) }) where other != id {
       guard let position = facts.resultSeries.firstIndex(of: series) else { continue }
       let sample = facts.resultSeriesSamples[position]
       let fields = content.analyses.enumerated().filter { $0.element.sampleID == sample }.map { "analyses[\($0.offset)].result" }
@@ -402,6 +410,18 @@ public final class Filing: Sendable {
         "the results of sample \(sample) repeat, value for value, those of a sample of activity \(other)", fields.first ?? "analyses")
     }
     return found.all
+  }
+
+  /// The pairs a cross-activity lookup returned, each once (an engine may return a pair once
+  /// per id asked for), in the order of their text.
+  static func ordered(_ pairs: [(String, String)]) -> [(String, String)] {
+    Set(pairs.map { [$0.0, $0.1] }).sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }
+  }
+
+  /// The one order of the samplings the cross-activity lookups return.
+  static func order(_ a: OtherSampling, _ b: OtherSampling) -> Bool {
+    (a.activityID, a.sampling.startedAt, a.sampling.endedAt, a.sampling.location.latitude, a.sampling.location.longitude)
+      < (b.activityID, b.sampling.startedAt, b.sampling.endedAt, b.sampling.location.latitude, b.sampling.location.longitude)
   }
 
   // MARK: - Helpers

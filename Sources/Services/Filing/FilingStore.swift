@@ -97,8 +97,26 @@ public struct ActivityListing: Sendable, Equatable {
   }
 }
 
+/// What the checks across activities look up: the facts of the activities that stand, and the
+/// staff lists of listed agencies. A filing reads them from the store in its transaction; the
+/// verification from the filings replayed in the order of their entries (`FindingVerification`).
+public protocol CrossCheckReads {
+  /// Samplings by any of these people, by any agency, that began in [from, before).
+  func samplings(of idNumbers: [String], startedFrom from: Date, before: Date) async throws -> [OtherSampling]
+  /// Uses of any of these instruments of an agency that overlap [from, until) and ended before
+  /// `latest` (the bound that keeps the read a short range of the index by end time).
+  func instrumentUses(creditCode: String, instrumentIDs: [String], overlapping from: Date, until: Date, endedBefore latest: Date) async throws
+    -> [OtherInstrumentUse]
+  /// The agency's activities that used any of these sample ids: (sample id, activity id).
+  func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)]
+  /// Activities, of any agency, with any of these result series: (series, activity id).
+  func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)]
+  /// The listed agencies whose current staff lists name any of these people: (ID number, agency).
+  func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)]
+}
+
 /// Reading filed activities.
-public protocol FilingReads {
+public protocol FilingReads: CrossCheckReads {
   func activity(id: String) async throws -> ActivityRow?
   /// One version with its receipt; nil when there is none.
   func activityVersion(id: String, version: Int) async throws -> ActivityVersionRow?
@@ -110,16 +128,6 @@ public protocol FilingReads {
   func activityID(reportNumber: String, creditCode: String) async throws -> String?
   /// Findings raised on these activities, oldest first (one query for a page of them).
   func findings(ofActivities ids: [String]) async throws -> [FindingRow]
-  /// Samplings by any of these people, by any agency, that began in [from, before).
-  func samplings(of idNumbers: [String], startedFrom from: Date, before: Date) async throws -> [OtherSampling]
-  /// Uses of any of these instruments of an agency that overlap [from, until) and ended before
-  /// `latest` (the bound that keeps the read a short range of the index by end time).
-  func instrumentUses(creditCode: String, instrumentIDs: [String], overlapping from: Date, until: Date, endedBefore latest: Date) async throws
-    -> [OtherInstrumentUse]
-  /// The agency's activities that used any of these sample ids: (sample id, activity id).
-  func sampleUses(creditCode: String, sampleIDs: [String]) async throws -> [(sampleID: String, activityID: String)]
-  /// Activities, of any agency, with any of these result series: (series, activity id).
-  func resultSeriesUses(_ series: [String]) async throws -> [(series: String, activityID: String)]
 }
 
 /// A write transaction that files activities (registry reads included: listing, records, bans).

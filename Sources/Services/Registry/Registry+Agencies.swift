@@ -78,7 +78,8 @@ extension Registry {
     context: WriteContext
   ) async throws -> ChangeRecord {
     var violations = Violations()
-    let today = today()
+    let instant = now()
+    let today = CalendarDate(chinaDayOf: instant)
     if effectiveOn == nil { violations.add("effective_on", "the day the change took effect is required", reason: "REQUIRED") }
     if let effectiveOn, effectiveOn > today { violations.add("effective_on", "the change cannot take effect in the future (\(effectiveOn))", reason: "DATE_IN_FUTURE") }
     guard let value else {
@@ -103,7 +104,6 @@ extension Registry {
     let problems = violations.all + check.violations.all
     if !problems.isEmpty { throw ServiceError.invalid(problems) }
     let effective = effectiveOn!
-    let instant = now()
     let documentDigests = check.documents
     return try await store.writeRegistry { tx in try await tx.once(context) {
       guard var row = try await tx.agency(code.rawValue) else {
@@ -133,15 +133,24 @@ extension Registry {
         filedBy: context.actor, before: Self.json(before), after: after, documents: Self.json(documents), note: note,
         version: row.version, audit: entry))
       if late {
-        // Art. 9(1)5: filing a change late is itself a finding; an off-site check raises it,
-        // open for an officer to confirm like every automatic finding.
-        try await tx.insertFinding(FindingRow(
-          id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), creditCode: code.rawValue, category: 5, source: 3,
-          sourceID: id, description: "change \(id) (effective \(effective)) was filed on \(today), after the Art. 5 deadline of \(dueOn)",
-          raisedAt: instant, verified: false, rule: "LATE_CHANGE"))
+        try await tx.insertFinding(Self.lateChangeFinding(
+          id: IDSequence.finding.id(try await tx.nextNumber(in: .finding)), change: id, of: code.rawValue, effectiveOn: effective, dueOn: dueOn,
+          filedAt: instant))
       }
       return try await self.change(tx, id: id)
     } }
+  }
+
+  /// Art. 9(1)5: filing a change late is itself a finding; an off-site check raises it, open for
+  /// an officer to confirm like every automatic finding. The verification builds it from the
+  /// change with this function too.
+  static func lateChangeFinding(
+    id: String, change: String, of code: String, effectiveOn: CalendarDate, dueOn: CalendarDate, filedAt: Date
+  ) -> FindingRow {
+    FindingRow(
+      id: id, creditCode: code, category: 5, source: 3, sourceID: change,
+      description: "change \(change) (effective \(effectiveOn)) was filed on \(CalendarDate(chinaDayOf: filedAt)), after the Art. 5 deadline of \(dueOn)",
+      raisedAt: filedAt, verified: false, rule: "LATE_CHANGE")
   }
 
   /// After a change of staff or key personnel, every key person must still be on the staff.

@@ -28,8 +28,6 @@ public protocol RegistryReads {
   func removal(id: String) async throws -> RemovalRow?
   /// Every registry version of an agency, oldest first.
   func agencyVersions(of creditCode: String) async throws -> [AgencyVersionRow]
-  /// The listed agencies whose current staff lists name any of these people: (ID number, agency).
-  func agenciesEmploying(_ idNumbers: [String]) async throws -> [(idNumber: String, creditCode: String)]
   /// Every row of the staff table, by agency then ID number (for the audit verification).
   func allAgencyStaff() async throws -> [(creditCode: String, idNumber: String)]
   /// The agencies some certificate was issued to (for the audit verification).

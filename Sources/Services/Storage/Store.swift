@@ -3,7 +3,7 @@ import Foundation
 /// Everything the server keeps, behind one engine: the registry, the documents and the audit
 /// log, whose writes share a transaction. `SQLiteStore` (embedded) and `PostgresStore` (more
 /// than one server) implement it; `StoreContractTests` is the contract both pass.
-public protocol Store: RegistryStore, DocumentStore, FilingStore, FilingVerificationReads, SequenceVerificationReads, DocumentVerificationReads, SupervisionVerificationReads, FindingStore, SupervisionStore, CreditStore {
+public protocol Store: RegistryStore, DocumentStore, FilingStore, FilingVerificationReads, SequenceVerificationReads, DocumentVerificationReads, SupervisionVerificationReads, FindingVerificationReads, FindingStore, SupervisionStore, CreditStore {
   /// Whether the database answers now; health reports NOT_SERVING while it does not.
   func isAvailable() async -> Bool
   /// How this server's writes have taken turns with the write lock since the store opened

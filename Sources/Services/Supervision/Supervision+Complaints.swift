@@ -160,19 +160,23 @@ extension Supervision {
           .notFound, "no inspection \(inspectionID)", reason: "INSPECTION_NOT_FOUND",
           violations: [FieldViolation("inspection_id", "no such inspection", reason: "INSPECTION_NOT_FOUND")])
       }
-      var findingID = ""
-      if outcome == .verified {
-        findingID = IDSequence.finding.id(try await tx.nextNumber(in: .finding))
-        try await tx.insertFinding(FindingRow(
-          id: findingID, creditCode: complaint.creditCode, category: category, source: 2, sourceID: id,
-          description: "complaint \(id) verified: \(explanation)", raisedAt: instant, verified: true, status: "confirmed",
-          districtCode: complaint.districtCode))
-      }
+      let findingID = outcome == .verified ? IDSequence.finding.id(try await tx.nextNumber(in: .finding)) : ""
       complaint.status = outcome
       complaint.resolution = ComplaintRecord.Resolution(
         outcome: outcome, explanation: explanation, category: category, findingID: findingID, inspectionID: inspectionID, evidence: evidence,
         resolvedBy: context.actor, resolvedAt: instant)
+      if let finding = Self.finding(of: complaint) { try await tx.insertFinding(finding) }
     }
+  }
+
+  /// The finding a verified complaint raised, confirmed, from its resolution; nil for another
+  /// complaint. The verification rebuilds the row with it too.
+  static func finding(of complaint: ComplaintRecord) -> FindingRow? {
+    guard let resolution = complaint.resolution, !resolution.findingID.isEmpty else { return nil }
+    return FindingRow(
+      id: resolution.findingID, creditCode: complaint.creditCode, category: resolution.category, source: 2, sourceID: complaint.id,
+      description: "complaint \(complaint.id) verified: \(resolution.explanation)", raisedAt: resolution.resolvedAt, verified: true,
+      status: "confirmed", districtCode: complaint.districtCode)
   }
 
   /// One complaint, for the officers of its district and the city.

@@ -228,12 +228,21 @@ extension Supervision {
       }
       // A finding on an activity concerns the version the inspectors had before them: its latest.
       let activity = finding.activityID.isEmpty ? nil : try await tx.activity(id: finding.activityID)
-      try await tx.insertFinding(FindingRow(
-        id: id, creditCode: record.input.creditCode, category: finding.category, source: 1, sourceID: record.id,
-        description: finding.description, raisedAt: instant, verified: true, activityID: activity?.id, activityVersion: activity?.version,
-        status: "confirmed", districtCode: record.input.districtCode, caseID: caseID))
+      try await tx.insertFinding(Self.finding(
+        finding, id: id, of: record, activity: activity.map { ($0.id, $0.version) }, caseID: caseID, at: instant))
       record.findingIDs.append(id)
     }
+  }
+
+  /// The row of a finding an inspection raised, confirmed on the spot; the verification
+  /// rebuilds the row with it too.
+  static func finding(
+    _ finding: FindingInput, id: String, of record: InspectionRecord, activity: (id: String, version: Int)?, caseID: String, at instant: Date
+  ) -> FindingRow {
+    FindingRow(
+      id: id, creditCode: record.input.creditCode, category: finding.category, source: 1, sourceID: record.id,
+      description: finding.description, raisedAt: instant, verified: true, activityID: activity?.id, activityVersion: activity?.version,
+      status: "confirmed", districtCode: record.input.districtCode, caseID: caseID)
   }
 
   func saveInspection(_ tx: some SupervisionTransaction, _ context: WriteContext, _ record: InspectionRecord, number: Int64, at instant: Date)
