@@ -72,6 +72,20 @@ struct RecordCoverageTests {
     }
   }
 
+  @Test("the record every scenario of the services leaves verifies: each derived table rebuilt is what the writes made", arguments: Engine.all)
+  func everyScenarioVerifies(engine: Engine) async throws {
+    for scenario in ReplayTests.scenarios {
+      try await withStore(engine) { store in
+        let clock = scenario.clock()
+        try await RegistryHarness.run(store: store.store, now: { clock.now }) { h in
+          try await scenario.run(h, clock)
+          let verification = try await AuditVerificationTests.verify(h)
+          #expect(verification.intact && verification.entries > 0, "\(scenario.name) on \(engine): \(verification.problem) \(verification.records)")
+        }
+      }
+    }
+  }
+
   @Test("every table of the record, on both engines, is moved by copy-database")
   func everyRecordTableCopied() {
     for declared in RecordCoverage.tables where declared.category != .outside && declared.onlyOn == nil {
