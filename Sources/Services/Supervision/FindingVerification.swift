@@ -69,7 +69,11 @@ public enum FindingVerification {
       for id in ids {
         let versions = try await store.activityVersions(id: id)
         let code = FilingVerification.agency(of: versions.first?.audit.actor ?? "")
-        for version in versions { events.append((version.audit.sequence, .filing(version, code: code))) }
+        // The content is read again when its turn comes, not held for the whole log.
+        for var version in versions {
+          version.content = ""
+          events.append((version.audit.sequence, .filing(version, code: code)))
+        }
       }
       guard ids.count == 500, let last = ids.last else { break }
       after = last
@@ -110,8 +114,9 @@ public enum FindingVerification {
     var latestVersion: [String: Int] = [:]
     for (_, event) in events.sorted(by: { $0.sequence < $1.sequence }) {
       switch event {
-      case .filing(let version, let code):
+      case .filing(var version, let code):
         defer { latestVersion[version.activityID] = version.version }
+        version.content = try await store.activityVersion(id: version.activityID, version: version.version)?.content ?? ""
         guard version.audit.method != FilingVerification.withdrawal else {
           replayed.remove(version.activityID)
           continue
