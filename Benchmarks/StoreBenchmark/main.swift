@@ -134,6 +134,11 @@ func bench(_ engine: String, _ store: any Store) async throws -> Result {
       let submitted = try await AuditLog.append(
         tx, key: signingKey, actor: actor, method: "cqmon.v1.RegistryService/SubmitApplication",
         requestSHA256: Digest.sha256Hex("apply \(index)"), recordSHA256: Digest.sha256Hex(agencyRecord), at: base)
+      // The review's entry, whose digest is of the id and the decision (no reasons).
+      let reviewed = try JSONEncoder().encode([IDSequence.application.id(number), "approve"])
+      _ = try await AuditLog.append(
+        tx, key: signingKey, actor: officer, method: "cqmon.v1.RegistryService/ReviewApplication",
+        requestSHA256: Digest.sha256Hex("review \(index)"), recordSHA256: Digest.sha256Hex(String(decoding: reviewed, as: UTF8.self)), at: base)
       try await tx.insertApplication(ApplicationRow(
         id: IDSequence.application.id(number), creditCode: agency, status: .approved, materials: agencyRecord, warnings: "[]",
         submittedAt: base, submittedBy: actor, decision: .approve, reasons: "[]", reviewedBy: officer, reviewedAt: base, audit: submitted))
@@ -143,6 +148,23 @@ func bench(_ engine: String, _ store: any Store) async throws -> Result {
       try await tx.replaceAgencyStaff(creditCode: agency, idNumbers: ["11010519491231002X"])
     }
   }
+  // The agencies' record verified, as VerifyAuditLog does, before the million rows (which are
+  // submissions decided without their review's entry, so do not verify): every entry, every
+  // covered row, every derived table rebuilt; and the resident memory it took.
+  // Writing 5 to clear_refs resets the peak (VmHWM) to the resident size now.
+  try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+  let resident = residentMiB()
+  var verification: AuditLog.Verification?
+  result.verifySeconds = seconds(try await ContinuousClock().measure {
+    verification = try await AuditLog.verifyRecord(store, registry: registry, filing: Filing(store: store, signingKey: signingKey))
+  })
+  result.verifyMiB = residentPeakMiB() - resident
+  if let verification, !verification.intact {
+    FileHandle.standardError.write(Data("\(engine): the benchmark's record does not verify: \(verification.problem ?? "") \(verification.mismatches.prefix(3))\n".utf8))
+    exit(1)
+  }
+  result.verifiedEntries = verification?.entries ?? 0
+
   try await withInProcessServer(registry: registry, store: store) { client in
     let registry = Cqmon_V1_RegistryService.Client(wrapping: client)
     // Each cold page is one never read before: 80 pages of 100 cover 8,000 agencies.
@@ -189,21 +211,6 @@ func bench(_ engine: String, _ store: any Store) async throws -> Result {
   result.firstPage = try await median(51) { _ = try await store.applications(filter, before: nil, limit: 101) }
   result.deepPage = try await median(51) { _ = try await store.applications(filter, before: total - 990_000, limit: 101) }
 
-  // The whole record verified, as VerifyAuditLog does: every entry, every covered row, every
-  // derived table rebuilt; and the resident memory it took.
-  // Writing 5 to clear_refs resets the peak (VmHWM) to the resident size now.
-  try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-  let resident = residentMiB()
-  var verification: AuditLog.Verification?
-  result.verifySeconds = seconds(try await ContinuousClock().measure {
-    verification = try await AuditLog.verifyRecord(store, registry: registry, filing: Filing(store: store, signingKey: signingKey))
-  })
-  result.verifyMiB = residentPeakMiB() - resident
-  if let verification, !verification.intact {
-    FileHandle.standardError.write(Data("\(engine): the benchmark's record does not verify: \(verification.problem ?? "") \(verification.mismatches.prefix(3))\n".utf8))
-    exit(1)
-  }
-  result.verifiedEntries = verification?.entries ?? 0
   return result
 }
 
@@ -264,7 +271,7 @@ let table: [(String, (Result) -> String)] = [
   ("ListAgencies RPC, the same page again", { ms($0.agenciesWarm) }),
   ("ListAgencies RPC, a district matching nothing", { ms($0.agenciesNoMatch) }),
   ("inserts per second while loading", { String(format: "%.0f", Double(rows) / $0.loadSeconds) }),
-  ("VerifyAuditLog, the whole record (entries)", { "\($0.verifiedEntries)" }),
+  ("VerifyAuditLog, the agencies' record (entries)", { "\($0.verifiedEntries)" }),
   ("VerifyAuditLog, seconds", { String(format: "%.1f s", $0.verifySeconds) }),
   ("VerifyAuditLog, µs per entry", { String(format: "%.1f µs", $0.verifySeconds * 1e6 / Double(max($0.verifiedEntries, 1))) }),
   ("VerifyAuditLog, resident memory it added (peak, MiB)", { String(format: "%.0f", $0.verifyMiB) }),

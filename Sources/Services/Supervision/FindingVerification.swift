@@ -197,30 +197,45 @@ struct RegistryTimeline: Sendable {
 
   init(_ store: some Store, records: RecordCache) async throws {
     // A version an approval made is at its ReviewApplication entry, found by its digest.
+    func approvals(of code: String) async throws -> [(row: ApplicationRow, digest: String)] {
+      try await store.applications(ApplicationFilter(creditCode: code, status: .approved), before: nil, limit: Int(Int32.max)).map { approval in
+        let reasons = Registry.decode([String].self, approval.reasons ?? "[]") ?? []
+        return (approval, Digest.sha256Hex(Registry.json([approval.id, approval.decision?.rawValue ?? ""] + reasons)))
+      }
+    }
+    var wanted = Set<String>()
+    var page: String?
+    while true {
+      let listings = try await store.agencies(AgencyFilter(), after: page, limit: 500)
+      for listing in listings { for approval in try await approvals(of: listing.agency.creditCode) { wanted.insert(approval.digest) } }
+      guard listings.count == 500, let last = listings.last else { break }
+      page = last.agency.creditCode
+    }
     var reviews: [String: Int64] = [:]
     var after: Int64 = 0
     while true {
       let entries = try await store.auditEntries(after: after, limit: 1000)
-      for entry in entries where entry.method == AuditLog.reviewMethod { reviews[entry.recordSHA256] = entry.sequence }
+      for entry in entries where entry.method == AuditLog.reviewMethod && wanted.contains(entry.recordSHA256) {
+        reviews[entry.recordSHA256] = entry.sequence
+      }
       guard entries.count == 1000, let last = entries.last else { break }
       after = last.sequence
     }
-    var page: String?
+    page = nil
     while true {
       let listings = try await store.agencies(AgencyFilter(), after: page, limit: 500)
       for listing in listings {
         let code = listing.agency.creditCode
         let changes = try await store.changes(ChangeFilter(creditCode: code), before: nil, limit: Int(Int32.max))
-        let approvals = try await store.applications(ApplicationFilter(creditCode: code, status: .approved), before: nil, limit: Int(Int32.max))
+        let approvals = try await approvals(of: code)
         let removals = try await store.removals(of: code)
         var timeline: [(sequence: Int64, version: AgencyVersionRow, staff: Set<String>)] = []
         for version in try await store.agencyVersions(of: code) {
           var sequence: Int64 = 0
           if let change = changes.first(where: { $0.version == version.version }) {
             sequence = change.audit.sequence
-          } else if let approval = approvals.first(where: { $0.reviewedAt == version.since }) {
-            let reasons = Registry.decode([String].self, approval.reasons ?? "[]") ?? []
-            sequence = reviews[Digest.sha256Hex(Registry.json([approval.id, approval.decision?.rawValue ?? ""] + reasons))] ?? 0
+          } else if let approval = approvals.first(where: { $0.row.reviewedAt == version.since }) {
+            sequence = reviews[approval.digest] ?? 0
           } else if let removal = removals.first(where: { $0.removedAt == version.since }) {
             sequence = removal.audit.sequence
           }
