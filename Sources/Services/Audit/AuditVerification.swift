@@ -284,7 +284,7 @@ extension AuditLog {
     var problems: [String] = []
     if status != expectedStatus { problems.append("its status \(status) is not what its decision '\(decision)' sets: the row was altered") }
     let reasons = Registry.decode([String].self, columns["reasons"] ?? "") ?? ["\u{0}unreadable"]
-    let digest = Digest.sha256Hex(Registry.json([record.key, decision] + reasons))
+    let digest = Registry.reviewDigest(applicationID: record.key, decision: decision, reasons: reasons)
     if !updates.match(method: reviewMethod, digest: digest, actor: columns["reviewed_by"], recordedAt: reviewedAt) {
       problems.append("its decision, reasons, reviewer or time are not those of an audit entry of ReviewApplication: the row was altered")
     }

@@ -75,7 +75,7 @@ extension Registry {
       row.reasons = Self.json(reasons)
       row.reviewedBy = context.actor
       row.reviewedAt = instant
-      let digest = Digest.sha256Hex(Self.json([id, decision.rawValue] + reasons))
+      let digest = Self.reviewDigest(applicationID: id, decision: decision.rawValue, reasons: reasons)
       _ = try await self.record(tx, context, recordSHA256: digest, at: instant)
       try await tx.updateApplication(row)
       if row.status == .approved, var agency = try await tx.agency(row.creditCode) {
@@ -87,6 +87,12 @@ extension Registry {
       }
       return try await self.application(tx, id: id)
     } }
+  }
+
+  /// The record digest of a ReviewApplication entry: of the application's id, the decision and
+  /// the reasons.
+  static func reviewDigest(applicationID id: String, decision: String, reasons: [String]) -> String {
+    Digest.sha256Hex(json([id, decision] + reasons))
   }
 
   /// One application. To an agency, one that is not its own is NOT_FOUND, the same answer as

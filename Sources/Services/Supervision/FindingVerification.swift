@@ -78,11 +78,7 @@ public enum FindingVerification {
       guard ids.count == 500, let last = ids.last else { break }
       after = last
     }
-    for code in registry.agencies {
-      for change in try await store.changes(ChangeFilter(creditCode: code, lateOnly: true), before: nil, limit: Int(Int32.max)) {
-        events.append((change.audit.sequence, .lateChange(change)))
-      }
-    }
+    for change in registry.lateChanges { events.append((change.audit.sequence, .lateChange(change))) }
     for latest in try await store.allRecordVersions(RecordFilter(kind: .inspection), number: IDSequence.inspection.number(of:)) {
       guard Registry.decode(InspectionRecord.self, latest.content)?.findingIDs.isEmpty == false else { continue }
       var raised = 0
@@ -195,22 +191,28 @@ struct RegistryTimeline: Sendable {
   /// The agencies any version of which lists the person.
   private var employers: [String: Set<String>] = [:]
 
+  /// The changes filed late, every agency's, for the findings they raised.
+  private(set) var lateChanges: [ChangeRow] = []
+
   init(_ store: some Store, records: RecordCache) async throws {
-    // A version an approval made is at its ReviewApplication entry, found by its digest.
-    func approvals(of code: String) async throws -> [(row: ApplicationRow, digest: String)] {
-      try await store.applications(ApplicationFilter(creditCode: code, status: .approved), before: nil, limit: Int(Int32.max)).map { approval in
-        let reasons = Registry.decode([String].self, approval.reasons ?? "[]") ?? []
-        return (approval, Digest.sha256Hex(Registry.json([approval.id, approval.decision?.rawValue ?? ""] + reasons)))
-      }
-    }
-    var wanted = Set<String>()
+    // One read of each agency's filings; then a version an approval made is placed at its
+    // ReviewApplication entry, found by the decision's digest in one pass over the log.
+    var filings: [(code: String, versions: [AgencyVersionRow], changes: [ChangeRow], approvals: [(row: ApplicationRow, digest: String)], removals: [RemovalRow])] = []
     var page: String?
     while true {
       let listings = try await store.agencies(AgencyFilter(), after: page, limit: 500)
-      for listing in listings { for approval in try await approvals(of: listing.agency.creditCode) { wanted.insert(approval.digest) } }
+      for listing in listings {
+        let code = listing.agency.creditCode
+        let approvals = try await store.applications(ApplicationFilter(creditCode: code, status: .approved), before: nil, limit: Int(Int32.max))
+        filings.append((
+          code, try await store.agencyVersions(of: code), try await store.changes(ChangeFilter(creditCode: code), before: nil, limit: Int(Int32.max)),
+          approvals.map { ($0, Registry.reviewDigest(applicationID: $0.id, decision: $0.decision?.rawValue ?? "", reasons: Registry.decode([String].self, $0.reasons ?? "[]") ?? [])) },
+          try await store.removals(of: code)))
+      }
       guard listings.count == 500, let last = listings.last else { break }
       page = last.agency.creditCode
     }
+    let wanted = Set(filings.flatMap { $0.approvals.map(\.digest) })
     var reviews: [String: Int64] = [:]
     var after: Int64 = 0
     while true {
@@ -221,39 +223,28 @@ struct RegistryTimeline: Sendable {
       guard entries.count == 1000, let last = entries.last else { break }
       after = last.sequence
     }
-    page = nil
-    while true {
-      let listings = try await store.agencies(AgencyFilter(), after: page, limit: 500)
-      for listing in listings {
-        let code = listing.agency.creditCode
-        let changes = try await store.changes(ChangeFilter(creditCode: code), before: nil, limit: Int(Int32.max))
-        let approvals = try await approvals(of: code)
-        let removals = try await store.removals(of: code)
-        var timeline: [(sequence: Int64, version: AgencyVersionRow, staff: Set<String>)] = []
-        for version in try await store.agencyVersions(of: code) {
-          var sequence: Int64 = 0
-          if let change = changes.first(where: { $0.version == version.version }) {
-            sequence = change.audit.sequence
-          } else if let approval = approvals.first(where: { $0.row.reviewedAt == version.since }) {
-            sequence = reviews[approval.digest] ?? 0
-          } else if let removal = removals.first(where: { $0.removedAt == version.since }) {
-            sequence = removal.audit.sequence
-          }
-          var staff = Set<String>()
-          if version.status == .listed, let record = records.materials(json: version.record, sha256: version.recordSHA256) {
-            staff = Set(record.staff.compactMap { $0.person?.idNumber })
-          }
-          for person in staff { employers[person, default: []].insert(code) }
-          timeline.append((sequence, version, staff))
+    for (code, versions, changes, approvals, removals) in filings {
+      lateChanges += changes.filter(\.late)
+      var timeline: [(sequence: Int64, version: AgencyVersionRow, staff: Set<String>)] = []
+      for version in versions {
+        var sequence: Int64 = 0
+        if let change = changes.first(where: { $0.version == version.version }) {
+          sequence = change.audit.sequence
+        } else if let approval = approvals.first(where: { $0.row.reviewedAt == version.since }) {
+          sequence = reviews[approval.digest] ?? 0
+        } else if let removal = removals.first(where: { $0.removedAt == version.since }) {
+          sequence = removal.audit.sequence
         }
-        byAgency[code] = timeline
+        var staff = Set<String>()
+        if version.status == .listed, let record = records.materials(json: version.record, sha256: version.recordSHA256) {
+          staff = Set(record.staff.compactMap { $0.person?.idNumber })
+        }
+        for person in staff { employers[person, default: []].insert(code) }
+        timeline.append((sequence, version, staff))
       }
-      guard listings.count == 500, let last = listings.last else { break }
-      page = last.agency.creditCode
+      byAgency[code] = timeline
     }
   }
-
-  var agencies: [String] { byAgency.keys.sorted() }
 
   /// The versions an agency had before entry `sequence`.
   func versions(of code: String, before sequence: Int64) -> [AgencyVersionRow] {
